@@ -1,0 +1,48 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Everything else is installed here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+
+.PHONY: demo test lint typecheck unit install postgres chromium bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The demo resets ./syndic-data (its own data dir) and runs one whole round on the arXiv coalition.
+demo: $(STAMP)
+	rm -rf syndic-data
+	$(BIN)/syndic demo --data-dir syndic-data
+
+# Start the local PostgreSQL if it is down (CI must run the PostgreSQL tests, never skip them).
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
+	  echo "PostgreSQL did not come up on 127.0.0.1:5432"; exit 1
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
+
+test: $(STAMP) postgres chromium lint typecheck
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) postgres
+	$(BIN)/python benchmarks/bench_import.py
+
+clean:
+	rm -rf $(VENV) syndic-data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The REST API (FastAPI) over the same service layer as the CLI."""

@@ -1,0 +1,40 @@
+"""The log, read-only, at C2SP tlog-tiles paths: ``/v1/log/checkpoint`` and ``/v1/log/tile/...``.
+
+Tiles and bundles are immutable once they exist and are cached long; the checkpoint changes
+and is cached for seconds. Nothing here writes or signs: the log serves its latest stored
+checkpoint and the tiles of that tree.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse, Response
+
+from syndic.api.deps import SyndicDep
+
+router = APIRouter(prefix="/v1/log", tags=["log"])
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse)
+def checkpoint(s: SyndicDep) -> PlainTextResponse:
+    cp = s.provenance.published_checkpoint()
+    return PlainTextResponse(
+        cp.note,
+        media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=5"},
+    )
+
+
+@router.get("/verifier-key", response_class=PlainTextResponse)
+def verifier_key(s: SyndicDep) -> PlainTextResponse:
+    return PlainTextResponse(s.provenance.verifier_key() + "\n")
+
+
+@router.get("/tile/{rest:path}")
+def tile(rest: str, s: SyndicDep) -> Response:
+    data = s.provenance.tile(f"tile/{rest}")
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )

@@ -1,0 +1,75 @@
+"""Members and works. A member key sees only that member's records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from syndic.api.deps import Caller, SyndicDep, require, require_self_or_steward
+from syndic.auth.service import Role
+from syndic.errors import Forbidden
+from syndic.members.views import MemberView, WorkView
+from syndic.payouts.service import StatementView
+
+router = APIRouter(tags=["members"])
+
+
+class JoinIn(BaseModel):
+    handle: str
+    name: str = ""
+    payout_account: str
+    prohibited_usages: list[str] = Field(default_factory=list)
+    floor_price_minor: int = 0
+    allow_vlop: bool = True
+
+
+@router.get("/v1/members")
+def list_members(
+    s: SyndicDep, caller: Caller, limit: int = 1000, offset: int = 0
+) -> list[MemberView]:
+    require(caller, Role.STEWARD)
+    return s.members.list_members(limit=limit, offset=offset)
+
+
+@router.post("/v1/members", status_code=201)
+def join(body: JoinIn, s: SyndicDep, caller: Caller) -> MemberView:
+    require(caller, Role.STEWARD)
+    return s.members.join(**body.model_dump(), actor=caller.actor)
+
+
+@router.get("/v1/members/{member_id}")
+def get_member(member_id: int, s: SyndicDep, caller: Caller) -> MemberView:
+    require_self_or_steward(caller, Role.MEMBER, member_id)
+    return s.members.get(member_id)
+
+
+@router.get("/v1/members/{member_id}/works")
+def member_works(
+    member_id: int, s: SyndicDep, caller: Caller, limit: int = 100, offset: int = 0
+) -> list[WorkView]:
+    require_self_or_steward(caller, Role.MEMBER, member_id)
+    return s.members.list_works(member_id=member_id, limit=min(limit, 1000), offset=offset)
+
+
+@router.get("/v1/members/{member_id}/statements")
+def member_statements(member_id: int, s: SyndicDep, caller: Caller) -> list[StatementView]:
+    require_self_or_steward(caller, Role.MEMBER, member_id)
+    return s.payouts.statements(member_id=member_id)
+
+
+@router.get("/v1/works/{work_id}")
+def get_work(work_id: int, s: SyndicDep, caller: Caller) -> WorkView:
+    w = s.members.get_work(work_id)
+    if caller.role is not Role.STEWARD:
+        require(caller, Role.MEMBER)
+        if caller.subject_id not in {h.member_id for h in w.holders}:
+            raise Forbidden("a member key may only read works that member holds")
+    return w
+
+
+@router.get("/v1/report")
+def report(s: SyndicDep, caller: Caller) -> dict[str, Any]:
+    require(caller, Role.STEWARD)
+    return s.report()

@@ -1,0 +1,77 @@
+"""The steward's moves in a round: put offers to a vote, close, sign, book and pay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from syndic.api.deps import Caller, SyndicDep, require
+from syndic.auth.service import Role
+from syndic.deals.views import AgreementView, DealView
+from syndic.payouts.service import StatementView
+from syndic.terms.models import Terms
+
+router = APIRouter(tags=["steward"])
+
+
+class OpenVoteIn(BaseModel):
+    hours: int = Field(default=72, ge=1)
+    quorum_bp: int = Field(default=5000, ge=1, le=10_000)
+
+
+class CloseVoteIn(BaseModel):
+    early: bool = False
+
+
+class RevenueIn(BaseModel):
+    amount_minor: int
+
+
+@router.put("/v1/terms", status_code=201)
+def publish_terms(body: Terms, s: SyndicDep, caller: Caller) -> dict[str, int]:
+    require(caller, Role.STEWARD)
+    return {"version": s.terms.publish(body, actor=caller.actor)}
+
+
+@router.post("/v1/deals/{deal_id}/vote")
+def open_vote(deal_id: int, body: OpenVoteIn, s: SyndicDep, caller: Caller) -> DealView:
+    require(caller, Role.STEWARD)
+    return s.deals.open_vote(
+        deal_id, hours=body.hours, quorum_bp=body.quorum_bp, actor=caller.actor
+    )
+
+
+@router.post("/v1/deals/{deal_id}/vote/close")
+def close_vote(deal_id: int, body: CloseVoteIn, s: SyndicDep, caller: Caller) -> DealView:
+    require(caller, Role.STEWARD)
+    return s.deals.close_vote(deal_id, force=body.early, actor=caller.actor)
+
+
+@router.post("/v1/deals/{deal_id}/sign", status_code=201)
+def sign(deal_id: int, s: SyndicDep, caller: Caller) -> AgreementView:
+    require(caller, Role.STEWARD)
+    return s.deals.sign(deal_id, actor=caller.actor)
+
+
+@router.post("/v1/agreements/{agreement_id}/revenue", status_code=201)
+def book_revenue(
+    agreement_id: int, body: RevenueIn, s: SyndicDep, caller: Caller
+) -> dict[str, int]:
+    require(caller, Role.STEWARD)
+    return {
+        "ledger_txn": s.payouts.book_revenue(agreement_id, body.amount_minor, actor=caller.actor)
+    }
+
+
+@router.post("/v1/agreements/{agreement_id}/distribute")
+def distribute(agreement_id: int, s: SyndicDep, caller: Caller) -> list[StatementView]:
+    require(caller, Role.STEWARD)
+    return s.payouts.distribute(agreement_id, s.deals.members_of(agreement_id), actor=caller.actor)
+
+
+@router.post("/v1/payouts")
+def pay_out(s: SyndicDep, caller: Caller) -> dict[str, Any]:
+    require(caller, Role.STEWARD)
+    return {"paid_minor": s.payouts.pay_out(actor=caller.actor), "currency": s.settings.currency}

@@ -1,0 +1,173 @@
+"""``Syndic``: the one object that builds and connects every part from ``Settings``."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
+
+from syndic.auth.service import KeyService
+from syndic.clock import Clock, SystemClock
+from syndic.coalition import Coalition
+from syndic.config import Settings
+from syndic.deals.models import Agreement, AgreementStatus, Licensee
+from syndic.deals.service import DealService
+from syndic.errors import ConfigError
+from syndic.keys import generate_key_file, load_key_file, public_b64
+from syndic.members.models import Member, Work
+from syndic.members.service import MemberService
+from syndic.payouts.ledger import Ledger
+from syndic.payouts.rails import InstructionFileRail, PayoutRail
+from syndic.payouts.service import PayoutService
+from syndic.provenance.events import EventRecorder
+from syndic.provenance.log import TransparencyLog
+from syndic.provenance.service import ProvenanceService
+from syndic.storage.db import Database
+from syndic.terms.registry import TermsRegistry
+from syndic.vault import FileVault
+
+
+def _ensure_writable(data_dir: Path) -> None:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"data dir {data_dir} is not writable: {exc.strerror or exc}") from exc
+
+
+class Syndic:
+    """Build with ``Syndic.init`` (a new coalition) or ``Syndic.open`` / ``from_settings``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        signing_key: Ed25519PrivateKey,
+        clock: Clock | None = None,
+        rail: PayoutRail | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.signing_key = signing_key
+        self.db = Database(settings.effective_database_url)
+        self.vault = FileVault(settings.vault_dir)
+        self.log = TransparencyLog()
+        self.events = EventRecorder(self.log, self.clock)
+        with self.db.read() as s:
+            row = s.scalar(select(Coalition).limit(1))
+        if row is None:
+            raise ConfigError(f"no coalition in {settings.data_dir}; run `syndic init` first")
+        if row.public_key != public_b64(signing_key):
+            raise ConfigError("the key file does not match the coalition's registered public key")
+        self.name = row.name
+        self.members = MemberService(self.db, self.vault, self.events)
+        self.terms = TermsRegistry(self.db, self.events)
+        self.deals = DealService(
+            self.db,
+            self.vault,
+            self.events,
+            coalition=row.name,
+            signing_key=signing_key,
+            agreements_dir=settings.data_dir / "agreements",
+            token_ttl=timedelta(days=settings.token_ttl_days),
+        )
+        self.ledger = Ledger(self.events)
+        self.payouts = PayoutService(
+            self.db,
+            self.events,
+            self.ledger,
+            rail
+            or InstructionFileRail(settings.data_dir / "payouts" / "payout-instructions.jsonl"),
+            settings.currency,
+        )
+        self.keys = KeyService(self.db, self.events)
+        # hands the log its signer: from here on a checkpoint is signed every N appends
+        self.provenance = ProvenanceService.of(self)
+
+    # --- named constructors ---------------------------------------------------------------
+    @classmethod
+    def init(cls, settings: Settings, *, name: str, clock: Clock | None = None) -> Syndic:
+        """Create a new coalition: data dir, schema, signing key (0600) and the founding event."""
+        if not name.strip():
+            raise ConfigError("the coalition needs a name")
+        _ensure_writable(settings.data_dir)
+        db = Database(settings.effective_database_url)
+        try:
+            db.migrate()
+            with db.read() as s:
+                if s.scalar(select(Coalition.id).limit(1)) is not None:
+                    raise ConfigError(f"{settings.data_dir} already holds a coalition")
+            key = generate_key_file(settings.key_path)
+            events = EventRecorder(TransparencyLog(), clock or SystemClock())
+            with db.write() as s:
+                s.add(
+                    Coalition(
+                        name=name.strip(), public_key=public_b64(key), created_at=events.clock.now()
+                    )
+                )
+                events.record(
+                    s,
+                    kind="coalition.created",
+                    actor="steward",
+                    payload={"name": name.strip(), "public_key": public_b64(key)},
+                )
+        finally:
+            db.dispose()
+        return cls(settings, signing_key=key, clock=clock)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, clock: Clock | None = None, rail: PayoutRail | None = None
+    ) -> Syndic:
+        if not settings.key_path.exists():
+            raise ConfigError(f"no coalition in {settings.data_dir}; run `syndic init` first")
+        _ensure_writable(settings.data_dir)
+        db = Database(settings.effective_database_url)
+        try:
+            db.migrate()
+        finally:
+            db.dispose()
+        return cls(settings, signing_key=load_key_file(settings.key_path), clock=clock, rail=rail)
+
+    @classmethod
+    def open(cls, data_dir: Path | str, **overrides: Any) -> Syndic:
+        return cls.from_settings(Settings(data_dir=Path(data_dir), **overrides))
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    # --- reading across parts -------------------------------------------------------------
+    def report(self) -> dict[str, Any]:
+        with self.db.read() as s:
+            counts = {
+                "members": s.scalar(select(func.count(Member.id))),
+                "works": s.scalar(select(func.count(Work.id))),
+                "licensees": s.scalar(select(func.count(Licensee.id))),
+                "agreements_active": s.scalar(
+                    select(func.count(Agreement.id)).where(
+                        Agreement.status == AgreementStatus.ACTIVE
+                    )
+                ),
+                "events": self.log.size(s),
+            }
+        out: dict[str, Any] = {
+            "coalition": self.name,
+            **{k: int(v or 0) for k, v in counts.items()},
+        }
+        out.update(self.payouts.totals())
+        out["currency"] = self.settings.currency
+        return out
+
+
+def default_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with explicit overrides (from CLI flags) on top."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)
+
+
+__all__ = ["Syndic", "default_settings"]

@@ -1,0 +1,1 @@
+"""The ``syndic`` command: parse options, build ``Syndic``, call one method, print."""

@@ -1,0 +1,200 @@
+"""``syndic member``, ``syndic work``, ``syndic import``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from syndic.cli.common import command, console, json_option, print_json, print_table, syndic
+from syndic.errors import InputFileError, InvalidInput
+from syndic.members.importer import import_arxiv
+from syndic.members.service import NewWork
+from syndic.members.shares import parse_percent
+from syndic.money import parse_major
+
+
+@click.group()
+def member() -> None:
+    """Members and their mandates."""
+
+
+@command(member, "join")
+@click.option("--handle", required=True, help="Unique handle (e.g. an ORCID or a name).")
+@click.option("--name", default="", help="Display name.")
+@click.option("--payout-account", required=True, help="Where this member's money goes.")
+@click.option("--prohibit", multiple=True, help="A usage never allowed (red line), e.g. ai-train.")
+@click.option("--floor-price", default="0", help="Lowest licence price accepted, in major units.")
+@click.option("--no-vlop", is_flag=True, help="Refuse deals with very large platforms.")
+@json_option
+def member_join(
+    handle: str,
+    name: str,
+    payout_account: str,
+    prohibit: tuple[str, ...],
+    floor_price: str,
+    no_vlop: bool,
+    as_json: bool,
+) -> None:
+    """Add a member under a mandate."""
+    s = syndic()
+    m = s.members.join(
+        handle=handle,
+        name=name,
+        payout_account=payout_account,
+        prohibited_usages=prohibit,
+        floor_price_minor=parse_major(floor_price, s.settings.currency),
+        allow_vlop=not no_vlop,
+    )
+    print_json(m) if as_json else click.echo(f"member {m.id} joined: {m.handle}")
+
+
+@command(member, "list")
+@click.option("--limit", default=1000, show_default=True)
+@json_option
+def member_list(limit: int, as_json: bool) -> None:
+    """List members."""
+    rows = syndic().members.list_members(limit=limit)
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(
+            [r.model_dump() for r in rows], ["id", "handle", "status", "joined_at"], "Members"
+        )
+
+
+@command(member, "show")
+@click.argument("member_id", type=int)
+@json_option
+def member_show(member_id: int, as_json: bool) -> None:
+    """Show one member and their mandate."""
+    m = syndic().members.get(member_id)
+    if as_json:
+        print_json(m)
+    else:
+        click.echo(
+            f"{m.id} {m.handle} ({m.status}) joined {m.joined_at:%Y-%m-%d}; mandate: {m.mandate}"
+        )
+
+
+@command(member, "leave")
+@click.argument("member_id", type=int)
+def member_leave(member_id: int) -> None:
+    """A member leaves: their works leave future deals."""
+    syndic().members.leave(member_id)
+    click.echo(f"member {member_id} has left")
+
+
+@click.group()
+def work() -> None:
+    """Works in the pool."""
+
+
+def _holders(specs: tuple[str, ...]) -> list[tuple[int, int]]:
+    out = []
+    for spec in specs:
+        member_id, sep, pct = spec.partition("=")
+        if not sep or not member_id.strip().isdigit():
+            raise InvalidInput(f"a holder is MEMBER_ID=PERCENT, got {spec!r}")
+        out.append((int(member_id), parse_percent(pct)))
+    return out
+
+
+@command(work, "add")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--title", required=True)
+@click.option(
+    "--holder", "holders", multiple=True, required=True, help="MEMBER_ID=PERCENT, repeatable."
+)
+@click.option("--kind", default="text", show_default=True)
+@click.option("--collection", default="default", show_default=True)
+@json_option
+def work_add(
+    path: Path, title: str, holders: tuple[str, ...], kind: str, collection: str, as_json: bool
+) -> None:
+    """Register a work (its content is stored once, by SHA-256)."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror}") from exc
+    parsed = _holders(holders)
+    w, created = syndic().members.register_work(
+        NewWork(
+            content=content,
+            title=title,
+            kind=kind,
+            collection=collection,
+            holders=parsed,
+            meta={"filename": path.name},
+        ),
+        registered_by=parsed[0][0],
+    )
+    if as_json:
+        print_json({"created": created, "work": w})
+    else:
+        click.echo(f"{'registered' if created else 'already registered'}: work {w.id} {w.digest}")
+
+
+@command(work, "list")
+@click.option("--member", "member_id", type=int, help="Only this member's works.")
+@click.option("--limit", default=50, show_default=True)
+@json_option
+def work_list(member_id: int | None, limit: int, as_json: bool) -> None:
+    """List works."""
+    rows = syndic().members.list_works(member_id=member_id, limit=limit)
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(
+            [r.model_dump() for r in rows], ["id", "digest", "title", "collection"], "Works"
+        )
+
+
+@command(work, "show")
+@click.argument("work_id", type=int)
+@json_option
+def work_show(work_id: int, as_json: bool) -> None:
+    """Show one work with its rights holders."""
+    w = syndic().members.get_work(work_id)
+    if as_json:
+        print_json(w)
+    else:
+        holders = ", ".join(f"member {h.member_id}: {h.share_bp / 100:.2f}%" for h in w.holders)
+        click.echo(f"{w.id} {w.digest}\n  {w.title}\n  {w.collection}; holders: {holders}")
+
+
+@click.group(name="import")
+def import_() -> None:
+    """Import works from a corpus."""
+
+
+@command(import_, "arxiv")
+@click.argument("path", type=click.Path(path_type=Path))
+@json_option
+def import_arxiv_cmd(path: Path, as_json: bool) -> None:
+    """Import arXiv JSONL: one member per producer (or first author), one work per paper."""
+    s = syndic()
+    with Progress(
+        TextColumn("importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=as_json,
+    ) as bar:
+        task = bar.add_task("import", total=None)
+        result = import_arxiv(
+            s.members,
+            path,
+            start=lambda n: bar.update(task, total=n),
+            advance=lambda n: bar.advance(task, n),
+        )
+    if as_json:
+        print_json(result.__dict__)
+    else:
+        click.echo(
+            f"{result.lines} lines: {result.members_created} new members, "
+            f"{result.works_created} new works, {result.works_existing} already registered"
+        )

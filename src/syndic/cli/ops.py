@@ -1,0 +1,171 @@
+"""``syndic init``, ``payout``, ``report``, ``vault``, ``key``, ``serve``, ``demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from syndic.app import Syndic
+from syndic.auth.service import Role
+from syndic.cli.common import (
+    Ctx,
+    command,
+    data_dir_option,
+    json_option,
+    print_json,
+    print_table,
+    syndic,
+)
+from syndic.errors import IntegrityError
+from syndic.vault import Digest
+
+
+@click.command()
+@data_dir_option
+@click.option("--name", required=True, help="The coalition's name.")
+def init(name: str) -> None:
+    """Create a coalition: data dir, database, signing key."""
+    s = Syndic.init(click.get_current_context().ensure_object(Ctx).settings(), name=name)
+    click.echo(f"coalition {s.name!r} created in {s.settings.data_dir}")
+    s.close()
+
+
+@click.group()
+def payout() -> None:
+    """Revenue, distribution and payouts."""
+
+
+@command(payout, "book")
+@click.argument("agreement_id", type=int)
+@click.option("--amount", required=True, help="Amount received, in major units.")
+def payout_book(agreement_id: int, amount: str) -> None:
+    """Book revenue received under an agreement."""
+    from syndic.money import parse_major
+
+    s = syndic()
+    s.payouts.book_revenue(agreement_id, parse_major(amount, s.settings.currency))
+    click.echo(f"booked {amount} {s.settings.currency} for agreement {agreement_id}")
+
+
+@command(payout, "distribute")
+@click.argument("agreement_id", type=int)
+def payout_distribute(agreement_id: int) -> None:
+    """Distribute an agreement's revenue to members (pro rata by works covered)."""
+    s = syndic()
+    rows = s.payouts.distribute(agreement_id, s.deals.members_of(agreement_id))
+    click.echo(f"distributed to {len(rows)} members")
+
+
+@command(payout, "run")
+def payout_run() -> None:
+    """Pay members what they are owed."""
+    s = syndic()
+    total = s.payouts.pay_out()
+    click.echo(f"paid out {total} minor units ({s.settings.currency})")
+
+
+@command(payout, "statements")
+@click.option("--member", "member_id", type=int)
+@json_option
+def payout_statements(member_id: int | None, as_json: bool) -> None:
+    """Statements explaining each member's share."""
+    rows = syndic().payouts.statements(member_id=member_id)
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(
+            [r.model_dump() for r in rows],
+            ["member_id", "agreement_id", "amount_minor", "policy"],
+            "Statements",
+        )
+
+
+@click.command()
+@data_dir_option
+@json_option
+def report(as_json: bool) -> None:
+    """Counts and money, read from the database."""
+    r = syndic().report()
+    if as_json:
+        print_json(r)
+    else:
+        click.echo("\n".join(f"{k:>18}: {v}" for k, v in r.items()))
+
+
+@click.group()
+def vault() -> None:
+    """The content-addressed vault."""
+
+
+@command(vault, "verify")
+@json_option
+def vault_verify(as_json: bool) -> None:
+    """Rehash every blob the database names; name missing or corrupted ones."""
+    from sqlalchemy import select
+
+    from syndic.members.models import Work
+
+    s = syndic()
+    with s.db.read() as sess:
+        digests = [Digest.parse(d) for d in sess.scalars(select(Work.digest).order_by(Work.id))]
+    rep = s.vault.verify(digests)
+    out = {
+        "checked": rep.checked,
+        "missing": [str(d) for d in rep.missing],
+        "corrupted": [str(d) for d in rep.corrupted],
+        "ok": rep.ok,
+    }
+    if as_json:
+        print_json(out)
+    else:
+        click.echo(f"checked {rep.checked} blobs")
+    if not rep.ok:
+        bad = [f"missing {d}" for d in rep.missing] + [f"corrupted {d}" for d in rep.corrupted]
+        raise IntegrityError(f"vault check failed: {len(bad)} bad blob(s): " + "; ".join(bad[:5]))
+
+
+@click.group()
+def key() -> None:
+    """API keys."""
+
+
+@command(key, "create")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--subject", "subject_id", type=int, help="Member or licensee id.")
+@click.option("--label", default="")
+def key_create(role: str, subject_id: int | None, label: str) -> None:
+    """Create an API key (printed once; only its hash is stored)."""
+    click.echo(syndic().keys.create(role=Role(role), subject_id=subject_id, label=label))
+
+
+@click.command()
+@data_dir_option
+@click.option("--host", default=None, help="Default 127.0.0.1.")
+@click.option("--port", type=int, default=None, help="Default 8000.")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the API over the data dir."""
+    import uvicorn
+
+    from syndic.api.app import create_app
+
+    s = syndic()
+    uvicorn.run(
+        create_app(s), host=host or s.settings.host, port=port or s.settings.port, log_level="info"
+    )
+
+
+@click.command()
+@data_dir_option
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Corpus JSONL (default: ../shared/data/arxiv/producers300.jsonl).",
+)
+@click.option("--seed", default=0, show_default=True)
+def demo(source: Path | None, seed: int) -> None:
+    """Run one whole bargaining round on a fresh data dir."""
+    from syndic.demo import run_demo
+
+    run_demo(click.get_current_context().ensure_object(Ctx).settings(), source=source, seed=seed)

@@ -1,0 +1,1 @@
+"""Licensees, offers, member votes, signed agreements and access tokens."""

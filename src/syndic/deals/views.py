@@ -1,0 +1,96 @@
+"""Serialisable views of licensees, deals and agreements, and the token ``Grant``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from syndic.deals.models import Agreement, Deal, Licensee
+
+
+class LicenseeView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+    contact: str
+    monthly_active_users: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, x: Licensee) -> LicenseeView:
+        return cls(
+            id=x.id,
+            name=x.name,
+            contact=x.contact,
+            monthly_active_users=x.monthly_active_users,
+            created_at=x.created_at,
+        )
+
+
+class DealView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    licensee_id: int
+    terms: dict[str, Any]
+    scope: list[str]
+    status: str
+    created_at: datetime
+    vote_closes_at: datetime | None
+    outcome: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, d: Deal) -> DealView:
+        return cls(
+            id=d.id,
+            licensee_id=d.licensee_id,
+            terms=d.terms,
+            scope=d.scope,
+            status=d.status,
+            created_at=d.created_at,
+            vote_closes_at=d.vote_closes_at,
+            outcome=d.outcome,
+        )
+
+
+class AgreementView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    deal_id: int
+    licensee_id: int
+    status: str
+    scope_root: str
+    works_count: int
+    starts_at: datetime
+    ends_at: datetime
+    log_index: int
+
+    @classmethod
+    def of(cls, a: Agreement) -> AgreementView:
+        return cls(
+            id=a.id,
+            deal_id=a.deal_id,
+            licensee_id=a.licensee_id,
+            status=a.status,
+            scope_root=a.scope_root,
+            works_count=a.works_count,
+            starts_at=a.starts_at,
+            ends_at=a.ends_at,
+            log_index=a.log_index,
+        )
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a valid access token allows: one agreement's scope, for its usages."""
+
+    token_id: int
+    agreement_id: int
+    licensee_id: int
+    usages: tuple[str, ...]
+    expires_at: datetime

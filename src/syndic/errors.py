@@ -1,0 +1,120 @@
+"""The one exception tree. Every error a user can see is a ``SyndicError``.
+
+Edges translate it: the CLI prints ``error: <message>`` and exits non-zero, the API
+returns ``{"error": {"code": ..., "message": ...}}`` with ``status``. Wrap a
+dependency's exception as one of ours with ``raise X(...) from exc``.
+
+    SyndicError
+    ├── ConfigError                  bad settings, data dir not writable
+    ├── InvalidInput                 refused before anything is written (400/422)
+    │   ├── InputFileError           missing/unreadable/malformed input file
+    │   ├── SharesError              rights-holder shares do not sum to 100%
+    │   ├── AmountError              negative, fractional or overflowing money
+    │   └── PolicyError              a policy or charter file with errors
+    ├── NotFound                     (404)
+    ├── Conflict                     double vote, illegal state transition (409)
+    ├── AuthError                    missing, forged or expired credential (401)
+    ├── Forbidden                    valid credential, outside its scope (403)
+    ├── PaymentRequired              the gate asks for payment (402)
+    ├── IntegrityError               tampering or corruption detected
+    │   ├── VaultCorruption
+    │   └── LogTampered
+    ├── VerificationError            a proof, signature or receipt does not verify
+    └── ValuationError               a valuation cannot be run on this input
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class SyndicError(Exception):
+    """Base of every error Syndic raises on purpose."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 500
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class ConfigError(SyndicError):
+    code = "config_error"
+    status = 500
+
+
+class InvalidInput(SyndicError):
+    code = "invalid_input"
+    status = 422
+
+
+class InputFileError(InvalidInput):
+    code = "input_file_error"
+
+
+class SharesError(InvalidInput):
+    code = "shares_invalid"
+
+
+class AmountError(InvalidInput):
+    code = "amount_invalid"
+
+
+class PolicyError(InvalidInput):
+    code = "policy_invalid"
+
+
+class NotFound(SyndicError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(SyndicError):
+    code = "conflict"
+    status = 409
+
+
+class AuthError(SyndicError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(SyndicError):
+    code = "forbidden"
+    status = 403
+
+
+class PaymentRequired(SyndicError):
+    code = "payment_required"
+    status = 402
+
+
+class IntegrityError(SyndicError):
+    code = "integrity_error"
+    status = 500
+
+
+class VaultCorruption(IntegrityError):
+    code = "vault_corruption"
+
+
+class LogTampered(IntegrityError):
+    code = "log_tampered"
+
+
+class VerificationError(SyndicError):
+    code = "verification_failed"
+    status = 422
+
+
+class ValuationError(SyndicError):
+    code = "valuation_error"
+    status = 422

@@ -1,0 +1,1 @@
+"""Members, their mandates, works, rights holders and shares."""

@@ -1,0 +1,234 @@
+"""Use cases for members and works: join, leave, register works with their rights holders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from syndic.errors import Conflict, InvalidInput, NotFound
+from syndic.members.models import Member, MemberStatus, Share, Work, WorkStatus
+from syndic.members.shares import check_shares
+from syndic.members.views import MemberView, WorkView
+from syndic.money import check_minor
+from syndic.provenance.events import EventRecorder
+from syndic.storage.db import Database
+from syndic.terms.models import Usage
+from syndic.vault import Digest, FileVault
+
+
+@dataclass(frozen=True)
+class NewWork:
+    """A work to register: its content and the rights holders' shares in basis points."""
+
+    content: bytes
+    title: str
+    kind: str
+    collection: str
+    holders: list[tuple[int, int]]
+    meta: dict[str, Any]
+
+
+def _check_usages(usages: Iterable[str]) -> list[str]:
+    out = []
+    for u in usages:
+        try:
+            out.append(Usage(u).value)
+        except ValueError as exc:
+            allowed = " ".join(x.value for x in Usage)
+            raise InvalidInput(f"unknown usage {u!r}; use one of: {allowed}") from exc
+    return sorted(set(out))
+
+
+class MemberService:
+    def __init__(self, db: Database, vault: FileVault, events: EventRecorder) -> None:
+        self.db = db
+        self.vault = vault
+        self.events = events
+
+    # --- members -------------------------------------------------------------------------
+    def join(
+        self,
+        *,
+        handle: str,
+        name: str,
+        payout_account: str,
+        prohibited_usages: Iterable[str] = (),
+        floor_price_minor: int = 0,
+        allow_vlop: bool = True,
+        actor: str = "steward",
+    ) -> MemberView:
+        with self.db.write() as s:
+            return MemberView.of(
+                self._join(
+                    s,
+                    handle=handle,
+                    name=name,
+                    payout_account=payout_account,
+                    prohibited_usages=prohibited_usages,
+                    floor_price_minor=floor_price_minor,
+                    allow_vlop=allow_vlop,
+                    actor=actor,
+                )
+            )
+
+    def _join(
+        self,
+        s: Session,
+        *,
+        handle: str,
+        name: str,
+        payout_account: str,
+        prohibited_usages: Iterable[str],
+        floor_price_minor: int,
+        allow_vlop: bool,
+        actor: str,
+    ) -> Member:
+        handle = handle.strip()
+        if not handle or len(handle) > 200:
+            raise InvalidInput("a member handle must be 1-200 characters")
+        if not payout_account.strip():
+            raise InvalidInput("a member needs a payout account")
+        usages = _check_usages(prohibited_usages)
+        check_minor(floor_price_minor)
+        if s.scalar(select(Member.id).where(Member.handle == handle)) is not None:
+            raise Conflict(f"a member with handle {handle!r} already exists")
+        m = Member(
+            handle=handle,
+            name=name.strip() or handle,
+            status=MemberStatus.ACTIVE,
+            joined_at=self.events.clock.now(),
+            left_at=None,
+            prohibited_usages=usages,
+            floor_price_minor=floor_price_minor,
+            allow_vlop=allow_vlop,
+            payout_account=payout_account.strip(),
+        )
+        s.add(m)
+        s.flush()
+        self.events.record(
+            s,
+            kind="member.joined",
+            actor=actor,
+            payload={"member": m.id, "handle": handle, "mandate": m.mandate()},
+        )
+        return m
+
+    def leave(self, member_id: int, *, actor: str = "steward") -> MemberView:
+        with self.db.write() as s:
+            m = self._member(s, member_id)
+            if m.status == MemberStatus.LEFT:
+                raise Conflict(f"member {member_id} has already left")
+            m.status = MemberStatus.LEFT
+            m.left_at = self.events.clock.now()
+            self.events.record(s, kind="member.left", actor=actor, payload={"member": m.id})
+            return MemberView.of(m)
+
+    def get(self, member_id: int) -> MemberView:
+        with self.db.read() as s:
+            return MemberView.of(self._member(s, member_id))
+
+    def by_handle(self, handle: str) -> MemberView:
+        with self.db.read() as s:
+            m = s.scalar(select(Member).where(Member.handle == handle))
+            if m is None:
+                raise NotFound(f"no member with handle {handle!r}")
+            return MemberView.of(m)
+
+    def list_members(self, *, limit: int = 1000, offset: int = 0) -> list[MemberView]:
+        with self.db.read() as s:
+            rows = s.scalars(select(Member).order_by(Member.id).limit(limit).offset(offset))
+            return [MemberView.of(m) for m in rows]
+
+    def count(self) -> int:
+        with self.db.read() as s:
+            return int(s.scalar(select(func.count(Member.id))) or 0)
+
+    @staticmethod
+    def _member(s: Session, member_id: int) -> Member:
+        m = s.get(Member, member_id)
+        if m is None:
+            raise NotFound(f"no member with id {member_id}")
+        return m
+
+    # --- works ---------------------------------------------------------------------------
+    def register_work(
+        self, work: NewWork, *, registered_by: int, actor: str = "steward"
+    ) -> tuple[WorkView, bool]:
+        """Register a work; the same content twice returns the existing work (created=False)."""
+        with self.db.write() as s:
+            w, created = self._register(s, work, registered_by=registered_by, actor=actor)
+            return WorkView.of(w), created
+
+    def _register(
+        self, s: Session, work: NewWork, *, registered_by: int, actor: str
+    ) -> tuple[Work, bool]:
+        if not work.title.strip():
+            raise InvalidInput("a work needs a title")
+        if not work.content:
+            raise InvalidInput("a work needs content")
+        holders = check_shares(work.holders)
+        digest = Digest.of_bytes(work.content)
+        existing = s.scalar(select(Work).where(Work.digest == str(digest)))
+        if existing is not None:
+            return existing, False
+        for member_id, _ in holders:
+            if self._member(s, member_id).status != MemberStatus.ACTIVE:
+                raise Conflict(f"member {member_id} has left and cannot hold new works")
+        if registered_by not in {m for m, _ in holders}:
+            self._member(s, registered_by)
+        stored = self.vault.put_bytes(work.content)
+        assert stored == digest
+        w = Work(
+            digest=str(digest),
+            title=work.title.strip(),
+            kind=work.kind,
+            collection=work.collection,
+            meta=work.meta,
+            size_bytes=len(work.content),
+            registered_by=registered_by,
+            registered_at=self.events.clock.now(),
+            status=WorkStatus.ACTIVE,
+            log_index=-1,
+        )
+        s.add(w)
+        s.flush()
+        for member_id, bp in holders:
+            s.add(Share(work_id=w.id, member_id=member_id, share_bp=bp))
+        w.log_index = self.events.record(
+            s,
+            kind="work.registered",
+            actor=actor,
+            payload={
+                "work": w.id,
+                "digest": str(digest),
+                "title": w.title,
+                "collection": w.collection,
+                "holders": [{"member": m, "share_bp": bp} for m, bp in holders],
+            },
+        )
+        return w, True
+
+    def get_work(self, work_id: int) -> WorkView:
+        with self.db.read() as s:
+            w = s.get(Work, work_id)
+            if w is None:
+                raise NotFound(f"no work with id {work_id}")
+            return WorkView.of(w)
+
+    def list_works(
+        self, *, member_id: int | None = None, limit: int = 100, offset: int = 0
+    ) -> list[WorkView]:
+        with self.db.read() as s:
+            q = select(Work).order_by(Work.id)
+            if member_id is not None:
+                self._member(s, member_id)
+                q = q.join(Share).where(Share.member_id == member_id)
+            return [WorkView.of(w) for w in s.scalars(q.limit(limit).offset(offset))]
+
+    def count_works(self) -> int:
+        with self.db.read() as s:
+            return int(s.scalar(select(func.count(Work.id))) or 0)

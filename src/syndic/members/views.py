@@ -1,0 +1,71 @@
+"""What the service layer hands to the edges: plain, serialisable views of members and works."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from syndic.members.models import Member, Work
+
+
+class MemberView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    handle: str
+    name: str
+    status: str
+    joined_at: datetime
+    mandate: dict[str, Any]
+
+    @classmethod
+    def of(cls, m: Member) -> MemberView:
+        return cls(
+            id=m.id,
+            handle=m.handle,
+            name=m.name,
+            status=m.status,
+            joined_at=m.joined_at,
+            mandate=m.mandate(),
+        )
+
+
+class HolderView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    member_id: int
+    share_bp: int
+
+
+class WorkView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    digest: str
+    title: str
+    kind: str
+    collection: str
+    status: str
+    size_bytes: int
+    registered_at: datetime
+    log_index: int
+    holders: list[HolderView]
+    meta: dict[str, Any]
+
+    @classmethod
+    def of(cls, w: Work) -> WorkView:
+        return cls(
+            id=w.id,
+            digest=w.digest,
+            title=w.title,
+            kind=w.kind,
+            collection=w.collection,
+            status=w.status,
+            size_bytes=w.size_bytes,
+            registered_at=w.registered_at,
+            log_index=w.log_index,
+            holders=[HolderView(member_id=s.member_id, share_bp=s.share_bp) for s in w.shares],
+            meta=w.meta,
+        )

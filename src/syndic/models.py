@@ -1,0 +1,21 @@
+"""Imports every table module so ``Base.metadata`` is complete (for Alembic and tests)."""
+
+from syndic import coalition
+from syndic.auth import service as auth_service
+from syndic.deals import models as deals_models
+from syndic.members import models as members_models
+from syndic.payouts import ledger
+from syndic.payouts import models as payouts_models
+from syndic.provenance import models as provenance_models
+from syndic.terms import registry as terms_registry
+
+__all__ = [
+    "auth_service",
+    "coalition",
+    "deals_models",
+    "ledger",
+    "members_models",
+    "payouts_models",
+    "provenance_models",
+    "terms_registry",
+]

@@ -1,0 +1,1 @@
+"""Double-entry ledger, distribution policies, payouts and statements."""

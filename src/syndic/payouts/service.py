@@ -1,0 +1,208 @@
+"""Revenue in, distribution by policy, payouts out, statements that explain each share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from syndic.deals.models import Agreement
+from syndic.errors import Conflict, NotFound
+from syndic.members.models import Member
+from syndic.money import check_minor
+from syndic.payouts.ledger import Ledger, LedgerLine
+from syndic.payouts.models import Payout, Statement
+from syndic.payouts.policies import split_exact
+from syndic.payouts.rails import PayoutRail
+from syndic.provenance.events import EventRecorder
+from syndic.storage.db import Database
+
+CASH = "cash"
+# A policy turns {member: covered share bp} into {member: weight}; see payouts/policies.py.
+Weights = Callable[[Mapping[int, int]], Mapping[int, int | float]]
+
+
+def revenue_account(agreement_id: int) -> str:
+    return f"revenue:agreement:{agreement_id}"
+
+
+def payable_account(member_id: int) -> str:
+    return f"payable:member:{member_id}"
+
+
+class StatementView(BaseModel):
+    member_id: int
+    agreement_id: int
+    amount_minor: int
+    currency: str
+    policy: str
+    basis: dict[str, Any]
+
+
+class PayoutService:
+    def __init__(
+        self, db: Database, events: EventRecorder, ledger: Ledger, rail: PayoutRail, currency: str
+    ) -> None:
+        self.db = db
+        self.events = events
+        self.ledger = ledger
+        self.rail = rail
+        self.currency = currency
+
+    def book_revenue(self, agreement_id: int, amount_minor: int, *, actor: str = "steward") -> int:
+        check_minor(amount_minor, allow_zero=False)
+        with self.db.write() as s:
+            if s.get(Agreement, agreement_id) is None:
+                raise NotFound(f"no agreement with id {agreement_id}")
+            return self.ledger.post(
+                s,
+                memo=f"licence fee, agreement {agreement_id}",
+                currency=self.currency,
+                actor=actor,
+                lines=[(CASH, amount_minor), (revenue_account(agreement_id), -amount_minor)],
+            )
+
+    def distribute(
+        self,
+        agreement_id: int,
+        covered: Mapping[int, int],
+        *,
+        policy: str = "pro-rata-works",
+        weights: Weights | None = None,
+        explain: Mapping[int, dict[str, Any]] | None = None,
+        actor: str = "steward",
+    ) -> list[StatementView]:
+        """Move the agreement's undistributed revenue to members' payable accounts."""
+        with self.db.write() as s:
+            if s.get(Agreement, agreement_id) is None:
+                raise NotFound(f"no agreement with id {agreement_id}")
+            undistributed = -self.ledger.balance(s, revenue_account(agreement_id))
+            if undistributed <= 0:
+                raise Conflict(f"agreement {agreement_id} has no undistributed revenue")
+            w = weights(covered) if weights else covered
+            parts = split_exact(undistributed, w)
+            lines = [(revenue_account(agreement_id), undistributed)]
+            lines += [(payable_account(m), -amt) for m, amt in sorted(parts.items()) if amt]
+            self.ledger.post(
+                s,
+                memo=f"distribution ({policy}), agreement {agreement_id}",
+                currency=self.currency,
+                lines=lines,
+                actor=actor,
+            )
+            total_w = float(sum(w.values()))
+            out = []
+            now = self.events.clock.now()
+            for m, amt in sorted(parts.items()):
+                basis = {
+                    "covered_share_bp": covered.get(m, 0),
+                    "weight": w[m],
+                    "weight_fraction": w[m] / total_w,
+                    "pool_minor": undistributed,
+                    **(explain or {}).get(m, {}),
+                }
+                s.add(
+                    Statement(
+                        member_id=m,
+                        agreement_id=agreement_id,
+                        amount_minor=amt,
+                        currency=self.currency,
+                        policy=policy,
+                        basis=basis,
+                        created_at=now,
+                    )
+                )
+                out.append(
+                    StatementView(
+                        member_id=m,
+                        agreement_id=agreement_id,
+                        amount_minor=amt,
+                        currency=self.currency,
+                        policy=policy,
+                        basis=basis,
+                    )
+                )
+            return out
+
+    def pay_out(self, *, actor: str = "steward") -> int:
+        """Pay every member's payable balance through the rail; returns the total paid."""
+        total = 0
+        with self.db.write() as s:
+            rows = s.execute(
+                select(LedgerLine.account, func.sum(LedgerLine.amount_minor))
+                .where(LedgerLine.account.startswith("payable:member:"))
+                .group_by(LedgerLine.account)
+            ).all()
+            for account, bal in sorted(rows):
+                owed = -int(bal)
+                if owed <= 0:
+                    continue
+                member_id = int(account.rsplit(":", 1)[1])
+                member = s.get(Member, member_id)
+                assert member is not None
+                memo = f"payout to member {member_id}"
+                ref = self.rail.send(
+                    account=member.payout_account,
+                    amount_minor=owed,
+                    currency=self.currency,
+                    memo=memo,
+                )
+                self.ledger.post(
+                    s,
+                    memo=memo,
+                    currency=self.currency,
+                    actor=actor,
+                    lines=[(account, owed), (CASH, -owed)],
+                )
+                s.add(
+                    Payout(
+                        member_id=member_id,
+                        account=member.payout_account,
+                        amount_minor=owed,
+                        currency=self.currency,
+                        rail_reference=ref,
+                        created_at=self.events.clock.now(),
+                    )
+                )
+                self.events.record(
+                    s,
+                    kind="payout.sent",
+                    actor=actor,
+                    payload={
+                        "member": member_id,
+                        "amount_minor": owed,
+                        "currency": self.currency,
+                        "rail_reference": ref,
+                    },
+                )
+                total += owed
+        return total
+
+    def statements(self, *, member_id: int | None = None) -> list[StatementView]:
+        with self.db.read() as s:
+            q = select(Statement).order_by(Statement.id)
+            if member_id is not None:
+                q = q.where(Statement.member_id == member_id)
+            return [
+                StatementView(
+                    member_id=x.member_id,
+                    agreement_id=x.agreement_id,
+                    amount_minor=x.amount_minor,
+                    currency=x.currency,
+                    policy=x.policy,
+                    basis=x.basis,
+                )
+                for x in s.scalars(q)
+            ]
+
+    def totals(self) -> dict[str, int]:
+        with self.db.read() as s:
+            credited = s.scalar(
+                select(func.coalesce(func.sum(LedgerLine.amount_minor), 0)).where(
+                    LedgerLine.account.startswith("revenue:"), LedgerLine.amount_minor < 0
+                )
+            )
+            paid = s.scalar(select(func.coalesce(func.sum(Payout.amount_minor), 0)))
+            return {"revenue_minor": -int(credited or 0), "paid_out_minor": int(paid or 0)}

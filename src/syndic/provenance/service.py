@@ -1,0 +1,195 @@
+"""``ProvenanceService``: the log's use cases: checkpoints, entries, proofs, audit, tiles, receipts.
+
+The CLI (``syndic log``, ``syndic receipt``) and the API's read-only tile paths call these.
+Hashes leave this module base64-encoded, as in checkpoints and C2SP tooling.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from syndic.clock import Clock
+from syndic.config import Settings
+from syndic.errors import InvalidInput, NotFound
+from syndic.keys import public_b64
+from syndic.provenance.audit import AuditReport, audit_log
+from syndic.provenance.checkpoint import LogSigner, log_origin
+from syndic.provenance.log import StoredCheckpoint, TransparencyLog
+from syndic.provenance.receipt import WORK_EVENT, Receipt
+from syndic.provenance.tiles import export_tiles, parse_tile_path, read_tile
+from syndic.storage.db import Database
+from syndic.vault import FileVault
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+class Host(Protocol):
+    """What the service needs from the application object (``syndic.app.Syndic`` has it)."""
+
+    settings: Settings
+    db: Database
+    vault: FileVault
+    log: TransparencyLog
+    signing_key: Ed25519PrivateKey
+    clock: Clock
+    name: str
+
+
+class ProvenanceService:
+    """Built once per application. It hands the log its signer, so that from then on the log
+    signs a checkpoint every ``checkpoint_every`` appends in the appending transaction."""
+
+    @classmethod
+    def of(cls, host: Host) -> ProvenanceService:
+        host.log.checkpoint_every = host.settings.checkpoint_every
+        return cls(
+            db=host.db,
+            log=host.log,
+            vault=host.vault,
+            signing_key=host.signing_key,
+            origin=log_origin(host.name),
+            clock=host.clock,
+        )
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        log: TransparencyLog,
+        vault: FileVault,
+        signing_key: Ed25519PrivateKey,
+        origin: str,
+        clock: Clock,
+    ) -> None:
+        self.db = db
+        self.log = log
+        self.vault = vault
+        self.signer = LogSigner(origin, signing_key)
+        self.public_key = public_b64(signing_key)
+        self.clock = clock
+        if log.signer is None:
+            log.signer = self.signer
+
+    @property
+    def origin(self) -> str:
+        return self.signer.origin
+
+    def verifier_key(self) -> str:
+        """The C2SP verifier key string (``origin+keyid+base64``) for tlog clients."""
+        return str(self.signer.verifier)
+
+    # --- checkpoints ---------------------------------------------------------------------
+    def checkpoint(self) -> StoredCheckpoint:
+        """The signed checkpoint of the current tree, signing one now if the tree has grown."""
+        with self.db.read() as s:
+            latest = self.log.latest_checkpoint(s)
+            if latest is not None and latest.size == self.log.size(s):
+                return latest
+        with self.db.write() as s:
+            return self.log.make_checkpoint(s, at=self.clock.now())
+
+    def published_checkpoint(self) -> StoredCheckpoint:
+        """The latest stored checkpoint, without signing (what read-only endpoints serve)."""
+        with self.db.read() as s:
+            latest = self.log.latest_checkpoint(s)
+        if latest is None:
+            raise NotFound("the log has no signed checkpoint yet")
+        return latest
+
+    # --- entries and proofs --------------------------------------------------------------
+    def entry(self, index: int) -> bytes:
+        with self.db.read() as s:
+            return self.log.entry(s, index)
+
+    def prove_inclusion(self, index: int, size: int | None = None) -> dict[str, Any]:
+        with self.db.read() as s:
+            n = self.log.size(s) if size is None else size
+            proof = self.log.inclusion_proof(s, index, n)
+            return {
+                "index": index,
+                "tree_size": n,
+                "leaf_hash": b64(self.log.leaf_hash(s, index)),
+                "proof": [b64(h) for h in proof],
+                "root": b64(self.log.root(s, n)),
+            }
+
+    def prove_consistency(self, old_size: int, new_size: int) -> dict[str, Any]:
+        if old_size > new_size:
+            raise InvalidInput(f"old size {old_size} is larger than new size {new_size}")
+        with self.db.read() as s:
+            proof = self.log.consistency_proof(s, old_size, new_size)
+            return {
+                "old_size": old_size,
+                "new_size": new_size,
+                "proof": [b64(h) for h in proof],
+                "old_root": b64(self.log.root(s, old_size)),
+                "new_root": b64(self.log.root(s, new_size)),
+            }
+
+    # --- audit ---------------------------------------------------------------------------
+    def verify(self) -> AuditReport:
+        with self.db.read() as s:
+            return audit_log(s, signer=self.signer, vault=self.vault)
+
+    # --- publishing ----------------------------------------------------------------------
+    def export_tiles(self, directory: Path) -> tuple[StoredCheckpoint, int]:
+        """Write the log at a fresh checkpoint as C2SP tlog-tiles under ``directory``."""
+        cp = self.checkpoint()
+        with self.db.read() as s:
+            count = export_tiles(
+                directory,
+                size=cp.size,
+                checkpoint=cp.note,
+                hashes=lambda level, a, b: self.log.hashes(s, level, a, b),
+                entries=lambda a, b: self.log.entries(s, a, b),
+            )
+        return cp, count
+
+    def tile(self, path: str) -> bytes:
+        """One tile or entry bundle of the latest published checkpoint's tree (read-only)."""
+        ref = parse_tile_path(path)
+        size = self.published_checkpoint().size
+        with self.db.read() as s:
+            return read_tile(
+                ref,
+                size,
+                lambda level, a, b: self.log.hashes(s, level, a, b),
+                lambda a, b: self.log.entries(s, a, b),
+            )
+
+    # --- receipts ------------------------------------------------------------------------
+    def receipt(self, index: int) -> Receipt:
+        """The receipt for the work registered by log entry ``index``, against a checkpoint
+        that contains it (signed now if none does yet)."""
+        with self.db.read() as s:
+            entry = self.log.entry(s, index)
+        try:
+            event = json.loads(entry)
+            digest = event["payload"]["digest"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidInput(f"log entry {index} is not a {WORK_EVENT} event") from exc
+        if event.get("kind") != WORK_EVENT or not isinstance(digest, str):
+            raise InvalidInput(f"log entry {index} is not a {WORK_EVENT} event")
+        with self.db.read() as s:
+            cp = self.log.latest_checkpoint(s)
+        if cp is None or cp.size <= index:
+            cp = self.checkpoint()
+        with self.db.read() as s:
+            proof = self.log.inclusion_proof(s, index, cp.size)
+        return Receipt(
+            origin=self.origin,
+            public_key=self.public_key,
+            work=digest,
+            index=index,
+            entry=entry,
+            tree_size=cp.size,
+            proof=tuple(proof),
+            checkpoint=cp.note,
+        )

@@ -1,0 +1,94 @@
+"""The database: one engine per role, a single writer, and Alembic migrations.
+
+SQLite runs in WAL mode with one writer: every write opens ``BEGIN IMMEDIATE`` so two writers
+never deadlock on a lock upgrade, and a process-local lock keeps this process's writers in line.
+PostgreSQL uses ordinary transactions; rows that serialise appends are locked ``FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from syndic.errors import ConfigError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_engine(url: str, begin: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+class Database:
+    """Sessions for reading and for writing; ``write()`` is one transaction, all or nothing."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(url, "BEGIN")
+            self._write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+            self._write_engine = self.engine
+        self._write_lock = threading.RLock()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction: committed when the block exits, rolled back if it raises."""
+        with (
+            self._write_lock,
+            Session(self._write_engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        try:
+            with self._write_engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except OperationalError as exc:
+            raise ConfigError(f"cannot open database: {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise ConfigError(f"database migration failed: {exc}") from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self._write_engine is not self.engine:
+            self._write_engine.dispose()

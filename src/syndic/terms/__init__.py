@@ -1,0 +1,1 @@
+"""Licence terms and the machine-readable formats that publish them."""

@@ -1,0 +1,68 @@
+"""Published terms: each publication is a numbered, logged version; the newest is in force."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from syndic.errors import NotFound
+from syndic.provenance.events import EventRecorder
+from syndic.storage.base import Base
+from syndic.storage.db import Database
+from syndic.terms.models import Terms
+
+
+class TermsVersion(Base):
+    __tablename__ = "terms_versions"
+
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    document: Mapped[dict[str, Any]]
+    published_at: Mapped[datetime]
+    log_index: Mapped[int]
+
+
+def terms_document(terms: Terms) -> dict[str, Any]:
+    doc = terms.model_dump(mode="json")
+    doc["permits"] = sorted(doc["permits"])
+    doc["prohibits"] = sorted(doc["prohibits"])
+    return doc
+
+
+class TermsRegistry:
+    def __init__(self, db: Database, events: EventRecorder) -> None:
+        self.db = db
+        self.events = events
+
+    def publish(self, terms: Terms, *, actor: str = "steward") -> int:
+        with self.db.write() as s:
+            latest = s.scalar(
+                select(TermsVersion.version).order_by(TermsVersion.version.desc()).limit(1)
+            )
+            version = (latest or 0) + 1
+            doc = terms_document(terms)
+            idx = self.events.record(
+                s, kind="terms.published", actor=actor, payload={"version": version, "terms": doc}
+            )
+            s.add(
+                TermsVersion(
+                    version=version,
+                    document=doc,
+                    published_at=self.events.clock.now(),
+                    log_index=idx,
+                )
+            )
+            return version
+
+    def current(self) -> tuple[int, Terms]:
+        with self.db.read() as s:
+            return self._current(s)
+
+    @staticmethod
+    def _current(s: Session) -> tuple[int, Terms]:
+        row = s.scalar(select(TermsVersion).order_by(TermsVersion.version.desc()).limit(1))
+        if row is None:
+            raise NotFound("the coalition has not published terms yet (syndic terms set)")
+        return row.version, Terms.model_validate(row.document)

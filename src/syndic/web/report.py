@@ -1,0 +1,64 @@
+"""The round report: one self-contained HTML page a steward can send to members."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import select
+
+from syndic.app import Syndic
+from syndic.money import Money
+from syndic.provenance.models import LogEntry
+from syndic.web.charts import bar_chart, histogram
+
+_env = Environment(loader=PackageLoader("syndic.web", "templates"), autoescape=select_autoescape())
+
+
+def render_report(s: Syndic, *, extra: dict[str, Any] | None = None) -> str:
+    rep = s.report()
+    statements = s.payouts.statements()
+    members = {m.id: m for m in s.members.list_members(limit=1_000_000)}
+    by_member: Counter[int] = Counter()
+    for st in statements:
+        by_member[st.member_id] += st.amount_minor
+    top = by_member.most_common(20)
+    cur = s.settings.currency
+    with s.db.read() as sess:
+        kinds = Counter(sess.scalars(select(LogEntry.kind)))
+    charts = {}
+    if by_member:
+        charts["payouts_top"] = bar_chart(
+            [members[m].handle for m, _ in top],
+            [v / 100 for _, v in top],
+            title="Top 20 members by payout",
+            xlabel=cur,
+        )
+        charts["payouts_hist"] = histogram(
+            [v / 100 for v in by_member.values()],
+            title="Payout per member",
+            xlabel=cur,
+        )
+    charts["events"] = bar_chart(
+        [k for k, _ in kinds.most_common()],
+        [v for _, v in kinds.most_common()],
+        title="Logged events by kind",
+        xlabel="events",
+    )
+    return _env.get_template("report.html").render(
+        report=rep,
+        revenue=Money(rep["revenue_minor"], cur),
+        paid=Money(rep["paid_out_minor"], cur),
+        agreements=s.deals.list_agreements(),
+        top=[(members[m], Money(v, cur)) for m, v in top],
+        policy=statements[0].policy if statements else "none",
+        charts=charts,
+        extra=extra or {},
+    )
+
+
+def write_report(s: Syndic, path: Path, *, extra: dict[str, Any] | None = None) -> Path:
+    path.write_text(render_report(s, extra=extra), encoding="utf-8")
+    return path

@@ -1,0 +1,41 @@
+"""The demo's HTML report in a real browser (Debian Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.mark.browser
+def test_report_renders_summary_and_charts(demo_dir: Path, tmp_path: Path) -> None:
+    rep = json.loads((demo_dir / "demo-summary.json").read_text())
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.goto((demo_dir / "demo-report.html").as_uri())
+        summary = {
+            row.locator("th").inner_text(): row.locator("td").inner_text()
+            for row in page.locator("#summary tr").all()
+        }
+        assert summary["Members"] == str(rep["members"])
+        assert summary["Works"] == str(rep["works"])
+        assert summary["Active agreements"] == "1"
+        assert summary["Revenue"] == summary["Paid out"]
+        assert page.locator("figure svg").count() >= 3
+        box = page.locator("figure svg").first.bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] > 100
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()

@@ -1,0 +1,148 @@
+"""The real ``syndic`` entry point: happy paths, --json, and one-line errors (no tracebacks)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from syndic.cli.main import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_import_report(
+    tmp_path: Path, fixture_jsonl: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = str(tmp_path / "d")
+    assert run(capsys, "--data-dir", d, "init", "--name", "C")[0] == 0
+    assert (tmp_path / "d" / "coalition.key").stat().st_mode & 0o777 == 0o600
+    code, out, _ = run(capsys, "import", "arxiv", str(fixture_jsonl), "--data-dir", d, "--json")
+    assert code == 0
+    assert json.loads(out)["works_created"] == 240
+    code, out, _ = run(capsys, "report", "--json", "--data-dir", d)
+    rep = json.loads(out)
+    for k in (
+        "members",
+        "works",
+        "licensees",
+        "agreements_active",
+        "revenue_minor",
+        "paid_out_minor",
+        "currency",
+        "events",
+    ):
+        assert k in rep
+    assert (rep["members"], rep["works"]) == (12, 240)
+    code, out, _ = run(capsys, "member", "list", "--json", "--data-dir", d)
+    assert len(json.loads(out)) == 12
+    code, out, _ = run(capsys, "vault", "verify", "--json", "--data-dir", d)
+    assert code == 0 and json.loads(out)["checked"] == 240
+
+
+def test_round_through_the_cli(
+    tmp_path: Path, fixture_jsonl: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = ["--data-dir", str(tmp_path / "d")]
+    run(capsys, *d, "init", "--name", "C")
+    run(capsys, *d, "import", "arxiv", str(fixture_jsonl))
+    assert run(capsys, *d, "terms", "set", "--permit", "ai-train", "--price", "100.00")[0] == 0
+    assert run(capsys, *d, "licensee", "add", "--name", "Lab", "--contact", "x@y")[0] == 0
+    assert (
+        run(
+            capsys, *d, "deal", "offer", "--licensee", "1", "--permit", "ai-train", "--price", "100"
+        )[0]
+        == 0
+    )
+    run(capsys, *d, "deal", "open-vote", "1")
+    for m in range(1, 8):
+        assert run(capsys, *d, "vote", "cast", "1", "--member", str(m), "--choice", "yes")[0] == 0
+    code, _, err = run(capsys, *d, "vote", "cast", "1", "--member", "1", "--choice", "no")
+    assert code != 0 and err.strip() == "error: member 1 has already voted on deal 1"
+    code, out, _ = run(capsys, *d, "deal", "close-vote", "1", "--now", "--json")
+    assert json.loads(out)["status"] == "approved"
+    assert run(capsys, *d, "deal", "sign", "1")[0] == 0
+    code, token, _ = run(capsys, *d, "deal", "token", "1")
+    out_file = tmp_path / "ds.jsonl"
+    code, out, _ = run(
+        capsys, *d, "export", "--agreement", "1", "--token", token.strip(), "--out", str(out_file)
+    )
+    assert code == 0 and len(out_file.read_text().splitlines()) == 240
+    code, _, err = run(
+        capsys, *d, "export", "--agreement", "1", "--token", "forged", "--out", str(out_file)
+    )
+    assert code != 0 and "not valid" in err
+    assert run(capsys, *d, "payout", "book", "1", "--amount", "100.00")[0] == 0
+    assert run(capsys, *d, "payout", "distribute", "1")[0] == 0
+    assert run(capsys, *d, "payout", "run")[0] == 0
+    rep = json.loads(run(capsys, *d, "report", "--json")[1])
+    assert rep["revenue_minor"] == rep["paid_out_minor"] == 10000
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["member", "list"], "run `syndic init` first"),
+        (["terms", "set", "--permit", "ai-train", "--price", "-3"], "run `syndic init` first"),
+    ],
+)
+def test_uninitialised_data_dir(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, "--data-dir", str(tmp_path / "none"), *args)
+    assert code != 0
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_bad_input_is_one_line(
+    tmp_path: Path, fixture_jsonl: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = ["--data-dir", str(tmp_path / "d")]
+    run(capsys, *d, "init", "--name", "C")
+    cases = [
+        (["import", "arxiv", str(tmp_path / "missing.jsonl")], "no such file"),
+        (["import", "arxiv", str(tmp_path)], "is a directory"),
+        (["terms", "set", "--permit", "ai-train", "--price", "-3"], "must not be negative"),
+        (["terms", "set", "--permit", "ai-train", "--price", "1.005"], "decimal places"),
+        (
+            ["terms", "set", "--permit", "ai-train", "--price", "99999999999999999999"],
+            "exceeds the maximum",
+        ),
+        (["vote", "cast", "1", "--member", "1", "--choice", "yes"], "no deal with id 1"),
+        (["init", "--name", "again"], "already"),
+    ]
+    for args, message in cases:
+        code, _, err = run(capsys, *d, *args)
+        assert code != 0, args
+        assert message in err, (args, err)
+        assert len(err.strip().splitlines()) == 1, err
+
+
+def test_unwritable_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A path under a regular file can never be created, even by root (CI may run as root,
+    # which ignores permission bits).
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for target, message in ((blocker / "d", "not writable"), (blocker, "is a file")):
+        code, _, err = run(capsys, "--data-dir", str(target), "init", "--name", "C")
+        assert code != 0
+        assert message in err
+        assert "Traceback" not in err
+    assert blocker.read_text() == "x"
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from syndic.cli.main import cli
+
+    for name, cmd in cli.commands.items():
+        code, out, _ = run(capsys, name, "--help")
+        assert code == 0 and "Usage" in out, name
+        for sub in getattr(cmd, "commands", {}):
+            code, out, _ = run(capsys, name, sub, "--help")
+            assert code == 0 and "--data-dir" in out, (name, sub)

@@ -1,0 +1,151 @@
+"""The database log on SQLite and PostgreSQL: appends, proofs, checkpoints, atomicity."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select, update
+
+from syndic.app import Syndic
+from syndic.errors import InvalidInput
+from syndic.provenance.checkpoint import Checkpoint
+from syndic.provenance.merkle import MemoryTree, verify_inclusion
+from syndic.provenance.models import LogCheckpoint, LogEntry, LogHead, LogNode
+from tests.conftest import MakeSyndic
+
+from .helpers import add_works, service
+
+AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _mirror(s: Syndic) -> MemoryTree:
+    with s.db.read() as ses:
+        return MemoryTree.of(s.log.entries(ses, 0, s.log.size(ses)))
+
+
+def test_appends_match_the_reference_tree(make_syndic: MakeSyndic, backend: str) -> None:
+    s = make_syndic()
+    add_works(s, 20)
+    ref = _mirror(s)
+    with s.db.read() as ses:
+        n = s.log.size(ses)
+        assert n == ref.size >= 22
+        for size in range(1, n + 1):
+            assert s.log.root(ses, size) == ref.root(size)
+            for idx in range(0, size, 3):
+                assert s.log.inclusion_proof(ses, idx, size) == ref.inclusion_proof(idx, size)
+            for old in range(1, size + 1, 4):
+                assert s.log.consistency_proof(ses, old, size) == ref.consistency_proof(old, size)
+        nodes = ses.scalar(select(func.count()).select_from(LogNode))
+        assert nodes == 2 * n - n.bit_count()  # every complete subtree, once
+
+
+def test_batched_and_single_appends_build_the_same_tree(
+    make_syndic: MakeSyndic, backend: str
+) -> None:
+    s = make_syndic()
+    batch = [b"batched %d" % i for i in range(300)]
+    with s.db.write() as ses:
+        idx = s.log.append_many(ses, [(e, "bench", AT) for e in batch])
+        assert s.log.append_many(ses, []) == []
+    assert idx == list(range(1, 301))
+    for i in range(40):
+        with s.db.write() as ses:
+            assert s.log.append(ses, b"single %d" % i, kind="bench", at=AT) == 301 + i
+    with s.db.write() as ses:
+        s.log.append_many(ses, [(b"tail %d" % i, "bench", AT) for i in range(5)])
+    ref = _mirror(s)
+    assert ref.entries[1:301] == batch
+    with s.db.read() as ses:
+        assert s.log.size(ses) == 346
+        assert s.log.root(ses) == ref.root()
+        for old in (1, 2, 77, 256, 300, 301, 345):
+            assert s.log.consistency_proof(ses, old) == ref.consistency_proof(old)
+            assert s.log.inclusion_proof(ses, old - 1) == ref.inclusion_proof(old - 1)
+        assert s.log.hashes(ses, 8, 0, 1) == [ref.subtree(8, 0)]
+
+
+def _failing_change(s: Syndic) -> None:
+    with s.db.write() as ses:
+        s.events.record(ses, kind="test.aborted", actor="t", payload={"x": 1})
+        s.events.record(ses, kind="test.aborted", actor="t", payload={"x": 2})
+        raise RuntimeError("the state change failed")
+
+
+def test_aborted_change_leaves_no_leaf(make_syndic: MakeSyndic, backend: str) -> None:
+    s = make_syndic()
+    svc = service(s, every=2)
+    before = svc.checkpoint()
+    with pytest.raises(RuntimeError, match="state change failed"):
+        _failing_change(s)
+    with s.db.read() as ses:
+        assert s.log.size(ses) == before.size
+        assert ses.scalar(select(func.count()).select_from(LogEntry)) == before.size
+        assert ses.scalar(select(func.count()).select_from(LogCheckpoint)) == 1
+    add_works(s, 3)  # appends continue from the committed frontier
+    assert svc.verify().ok
+
+
+def test_checkpoint_every_n_appends_and_on_demand(make_syndic: MakeSyndic, backend: str) -> None:
+    s = make_syndic()
+    svc = service(s, every=4)
+    add_works(s, 9)  # 1 founding + 1 member + 9 works = 11 entries
+    with s.db.read() as ses:
+        sizes = [cp.size for cp in s.log.checkpoints(ses)]
+        assert sizes == [4, 8]
+        for cp in s.log.checkpoints(ses):
+            parsed = svc.signer.open(cp.note)
+            assert parsed == Checkpoint(svc.origin, cp.size, s.log.root(ses, cp.size))
+    cp = svc.checkpoint()
+    assert cp.size == 11
+    assert svc.checkpoint() == cp  # nothing appended: the same checkpoint, not a new signature
+    with s.db.read() as ses, pytest.raises(InvalidInput, match="no signing key"):
+        type(s.log)().make_checkpoint(ses, at=AT)
+
+
+def test_proof_json_shapes_and_refusals(make_syndic: MakeSyndic, backend: str) -> None:
+    s = make_syndic()
+    svc = service(s)
+    add_works(s, 6)
+    inc = svc.prove_inclusion(3)
+    assert set(inc) == {"index", "tree_size", "leaf_hash", "proof", "root"}
+    verify_inclusion(
+        leaf_hash=base64.b64decode(inc["leaf_hash"]),
+        index=3,
+        size=inc["tree_size"],
+        proof=[base64.b64decode(h) for h in inc["proof"]],
+        root=base64.b64decode(inc["root"]),
+    )
+    con = svc.prove_consistency(2, 7)
+    assert set(con) == {"old_size", "new_size", "proof", "old_root", "new_root"}
+    with pytest.raises(InvalidInput, match="beyond the log"):
+        svc.prove_inclusion(0, 9)
+    with pytest.raises(InvalidInput, match="not in a tree of size 4"):
+        svc.prove_inclusion(5, 4)
+    with pytest.raises(InvalidInput, match="beyond the log"):
+        svc.prove_consistency(2, 100)
+    with pytest.raises(InvalidInput, match="old size"):
+        svc.prove_consistency(0, 3)
+    with pytest.raises(InvalidInput, match="larger than new size"):
+        svc.prove_consistency(5, 3)
+
+
+def test_oversized_entry_is_refused_before_writing(make_syndic: MakeSyndic) -> None:
+    s = make_syndic()
+    with s.db.write() as ses, pytest.raises(InvalidInput, match="at most 65535"):
+        s.log.append(ses, b"x" * 70_000, kind="big", at=AT)
+    with s.db.read() as ses:
+        assert s.log.size(ses) == 1
+
+
+def test_head_without_frontier_is_rebuilt_from_stored_nodes(make_syndic: MakeSyndic) -> None:
+    s = make_syndic()
+    add_works(s, 5)
+    with s.db.write() as ses:
+        ses.execute(update(LogHead).values(frontier=None))
+    add_works(s, 4, start=50)
+    ref = _mirror(s)
+    with s.db.read() as ses:
+        assert s.log.root(ses) == ref.root()
