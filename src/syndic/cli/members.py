@@ -109,17 +109,31 @@ def _holders(specs: tuple[str, ...]) -> list[tuple[int, int]]:
 )
 @click.option("--kind", default="text", show_default=True)
 @click.option("--collection", default="default", show_default=True)
+@click.option(
+    "--receipt",
+    "receipt_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the registration receipt (checkable offline) to this file.",
+)
 @json_option
 def work_add(
-    path: Path, title: str, holders: tuple[str, ...], kind: str, collection: str, as_json: bool
+    path: Path,
+    title: str,
+    holders: tuple[str, ...],
+    kind: str,
+    collection: str,
+    receipt_path: Path | None,
+    as_json: bool,
 ) -> None:
-    """Register a work (its content is stored once, by SHA-256)."""
+    """Register a work (its content is stored once, by SHA-256) and get its receipt."""
     try:
         content = path.read_bytes()
     except OSError as exc:
         raise InputFileError(f"cannot read {path}: {exc.strerror}") from exc
     parsed = _holders(holders)
-    w, created = syndic().members.register_work(
+    s = syndic()
+    w, created = s.members.register_work(
         NewWork(
             content=content,
             title=title,
@@ -130,10 +144,14 @@ def work_add(
         ),
         registered_by=parsed[0][0],
     )
+    if receipt_path is not None:
+        receipt_path.write_bytes(s.provenance.receipt(w.log_index).to_json() + b"\n")
     if as_json:
         print_json({"created": created, "work": w})
     else:
         click.echo(f"{'registered' if created else 'already registered'}: work {w.id} {w.digest}")
+        if receipt_path is not None:
+            click.echo(f"receipt (log entry {w.log_index}) written to {receipt_path}")
 
 
 @command(work, "list")

@@ -37,16 +37,11 @@ def receipt_issue(work_id: int, output: Path | None) -> None:
 def receipt_export(directory: Path, member_id: int | None) -> None:
     """Write one receipt per registered work to DIRECTORY/<work id>.json."""
     s = syndic()
-    svc = s.provenance
-    svc.checkpoint()  # one fresh checkpoint that every receipt below is proved against
     directory.mkdir(parents=True, exist_ok=True)
-    count, offset = 0, 0
-    while page := s.members.list_works(member_id=member_id, limit=500, offset=offset):
-        for work in page:
-            (directory / f"{work.id}.json").write_bytes(svc.receipt(work.log_index).to_json())
-            count += 1
-        offset += len(page)
-    click.echo(f"wrote {count} receipts to {directory}")
+    works = list(s.members.iter_works(member_id=member_id))
+    for w, rec in zip(works, s.provenance.receipts(w.log_index for w in works), strict=True):
+        (directory / f"{w.id}.json").write_bytes(rec.to_json())
+    click.echo(f"wrote {len(works)} receipts to {directory}")
 
 
 @command(receipt, "verify")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,6 +228,13 @@ class MemberService:
                 self._member(s, member_id)
                 q = q.join(Share).where(Share.member_id == member_id)
             return [WorkView.of(w) for w in s.scalars(q.limit(limit).offset(offset))]
+
+    def iter_works(self, *, member_id: int | None = None, page: int = 1000) -> Iterator[WorkView]:
+        """Every work (or one member's), in id order, read a page at a time."""
+        offset = 0
+        while batch := self.list_works(member_id=member_id, limit=page, offset=offset):
+            yield from batch
+            offset += len(batch)
 
     def count_works(self) -> int:
         with self.db.read() as s:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -169,27 +170,38 @@ class ProvenanceService:
         """The receipt for the work registered by log entry ``index``, against a checkpoint
         that contains it (signed now if none does yet)."""
         with self.db.read() as s:
-            entry = self.log.entry(s, index)
-        try:
-            event = json.loads(entry)
-            digest = event["payload"]["digest"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidInput(f"log entry {index} is not a {WORK_EVENT} event") from exc
-        if event.get("kind") != WORK_EVENT or not isinstance(digest, str):
-            raise InvalidInput(f"log entry {index} is not a {WORK_EVENT} event")
-        with self.db.read() as s:
             cp = self.log.latest_checkpoint(s)
         if cp is None or cp.size <= index:
             cp = self.checkpoint()
+        return next(self._receipts([index], cp))
+
+    def receipts(self, indices: Iterable[int]) -> Iterator[Receipt]:
+        """Receipts for many registrations, all proved against one fresh checkpoint."""
+        return self._receipts(indices, self.checkpoint())
+
+    def _receipts(self, indices: Iterable[int], cp: StoredCheckpoint) -> Iterator[Receipt]:
         with self.db.read() as s:
-            proof = self.log.inclusion_proof(s, index, cp.size)
-        return Receipt(
-            origin=self.origin,
-            public_key=self.public_key,
-            work=digest,
-            index=index,
-            entry=entry,
-            tree_size=cp.size,
-            proof=tuple(proof),
-            checkpoint=cp.note,
-        )
+            for index in indices:
+                entry = self.log.entry(s, index)
+                yield Receipt(
+                    origin=self.origin,
+                    public_key=self.public_key,
+                    work=_work_digest(entry, index),
+                    index=index,
+                    entry=entry,
+                    tree_size=cp.size,
+                    proof=tuple(self.log.inclusion_proof(s, index, cp.size)),
+                    checkpoint=cp.note,
+                )
+
+
+def _work_digest(entry: bytes, index: int) -> str:
+    """The digest a work-registration entry names; anything else is refused."""
+    try:
+        event = json.loads(entry)
+        digest = event["payload"]["digest"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(f"log entry {index} is not a {WORK_EVENT} event") from exc
+    if event.get("kind") != WORK_EVENT or not isinstance(digest, str):
+        raise InvalidInput(f"log entry {index} is not a {WORK_EVENT} event")
+    return digest

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from syndic.api.deps import Caller, SyndicDep, require, require_self_or_steward
-from syndic.auth.service import Role
+from syndic.app import Syndic
+from syndic.auth.service import Principal, Role
 from syndic.errors import Forbidden
 from syndic.members.views import MemberView, WorkView
 from syndic.payouts.service import StatementView
@@ -59,14 +60,25 @@ def member_statements(member_id: int, s: SyndicDep, caller: Caller) -> list[Stat
     return s.payouts.statements(member_id=member_id)
 
 
-@router.get("/v1/works/{work_id}")
-def get_work(work_id: int, s: SyndicDep, caller: Caller) -> WorkView:
+def _readable_work(s: Syndic, caller: Principal, work_id: int) -> WorkView:
     w = s.members.get_work(work_id)
     if caller.role is not Role.STEWARD:
         require(caller, Role.MEMBER)
         if caller.subject_id not in {h.member_id for h in w.holders}:
             raise Forbidden("a member key may only read works that member holds")
     return w
+
+
+@router.get("/v1/works/{work_id}")
+def get_work(work_id: int, s: SyndicDep, caller: Caller) -> WorkView:
+    return _readable_work(s, caller, work_id)
+
+
+@router.get("/v1/works/{work_id}/receipt")
+def work_receipt(work_id: int, s: SyndicDep, caller: Caller) -> Response:
+    """The registration receipt: entry, inclusion proof and signed checkpoint (canonical JSON)."""
+    w = _readable_work(s, caller, work_id)
+    return Response(s.provenance.receipt(w.log_index).to_json(), media_type="application/json")
 
 
 @router.get("/v1/report")
