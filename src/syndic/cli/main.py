@@ -8,7 +8,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from syndic import __version__
-from syndic.cli import deals, log, members, ops, receipt
+from syndic.cli import deals, log, members, ops, receipt, terms
 from syndic.cli.common import Ctx, data_dir_option
 from syndic.errors import SyndicError
 
@@ -29,7 +29,7 @@ for group in (
     members.work,
     members.import_,
     deals.licensee,
-    deals.terms,
+    terms.terms,
     deals.deal,
     deals.vote,
     deals.export,
