@@ -142,6 +142,18 @@ class TransparencyLog:
             raise InvalidInput(f"leaf index {index} is not in a tree of size {n}")
         return self._prefetched(session, lambda sub: merkle.inclusion_proof(index, n, sub))
 
+    def inclusion_proofs(
+        self, session: Session, indices: Sequence[int], size: int | None = None
+    ) -> list[list[bytes]]:
+        """Many inclusion proofs against one tree, their nodes fetched together (receipts)."""
+        n = self._size_arg(session, size)
+        for index in indices:
+            if not 0 <= index < n:
+                raise InvalidInput(f"leaf index {index} is not in a tree of size {n}")
+        return self._prefetched(
+            session, lambda sub: [merkle.inclusion_proof(i, n, sub) for i in indices]
+        )
+
     def consistency_proof(
         self, session: Session, old_size: int, new_size: int | None = None
     ) -> list[bytes]:

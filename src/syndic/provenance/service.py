@@ -7,6 +7,7 @@ Hashes leave this module base64-encoded, as in checkpoints and C2SP tooling.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -25,6 +26,8 @@ from syndic.provenance.receipt import WORK_EVENT, Receipt
 from syndic.provenance.tiles import export_tiles, parse_tile_path, read_tile
 from syndic.storage.db import Database
 from syndic.vault import FileVault
+
+_RECEIPT_BATCH = 1000  # proofs whose nodes are fetched together
 
 
 def b64(raw: bytes) -> str:
@@ -180,9 +183,12 @@ class ProvenanceService:
         return self._receipts(indices, self.checkpoint())
 
     def _receipts(self, indices: Iterable[int], cp: StoredCheckpoint) -> Iterator[Receipt]:
-        with self.db.read() as s:
-            for index in indices:
-                entry = self.log.entry(s, index)
+        it = iter(indices)
+        while batch := list(itertools.islice(it, _RECEIPT_BATCH)):
+            with self.db.read() as s:
+                proofs = self.log.inclusion_proofs(s, batch, cp.size)
+                entries = [self.log.entry(s, index) for index in batch]
+            for index, entry, proof in zip(batch, entries, proofs, strict=True):
                 yield Receipt(
                     origin=self.origin,
                     public_key=self.public_key,
@@ -190,7 +196,7 @@ class ProvenanceService:
                     index=index,
                     entry=entry,
                     tree_size=cp.size,
-                    proof=tuple(self.log.inclusion_proof(s, index, cp.size)),
+                    proof=tuple(proof),
                     checkpoint=cp.note,
                 )
 

@@ -104,3 +104,29 @@ def test_older_partial_tiles_stay_served(client: AsgiClient) -> None:
     r = client.get("/v1/log/tile/0/001.p/10")  # a partial tile of an earlier, smaller tree
     assert r.status_code == 200
     assert len(r.content) == 10 * 32
+
+
+def test_a_holder_fetches_its_work_receipt(make_syndic: MakeSyndic) -> None:
+    from syndic.auth.service import Role
+    from syndic.provenance.receipt import verify_receipt
+
+    s = make_syndic()
+    add_works(s, 2)
+    add_works(s, 1, start=10)  # a second member's work (id 3)
+    holder = s.keys.create(role=Role.MEMBER, subject_id=1)
+    other = s.keys.create(role=Role.MEMBER, subject_id=2)
+    app = create_app(s)
+
+    async def get(path: str, key: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://syndic") as c:
+            return await c.get(path, headers={"Authorization": f"Bearer {key}"})
+
+    r = asyncio.run(get("/v1/works/1/receipt", holder))
+    assert r.status_code == 200
+    ok = verify_receipt(r.content, public_key=s.provenance.public_key)
+    assert ok.work == s.members.get_work(1).digest
+    denied = asyncio.run(get("/v1/works/3/receipt", holder))
+    assert denied.status_code == 403 and denied.json()["error"]["code"] == "forbidden"
+    assert asyncio.run(get("/v1/works/3/receipt", other)).status_code == 200
+    assert asyncio.run(get("/v1/works/99/receipt", other)).status_code == 404

@@ -187,3 +187,28 @@ def test_receipt_export_every_work_verifies_offline(
     for f in files:
         code, _, err = run(capfd, "receipt", "verify", str(f), "--key", key)
         assert code == 0, err
+
+
+def test_work_add_writes_a_receipt_that_verifies_offline(
+    data_dir: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    content = tmp_path / "essay.txt"
+    content.write_text("an essay nobody has registered yet")
+    receipt = tmp_path / "essay.receipt.json"
+    d = ["--data-dir", str(data_dir)]
+    code, out, err = run(
+        capfd, "work", "add", str(content), "--title", "Essay", "--holder", "1=100",
+        "--receipt", str(receipt), *d,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "receipt (log entry" in out
+    s = Syndic.open(data_dir)
+    key = public_b64(s.signing_key)
+    s.close()
+    code, out, err = run(capfd, "receipt", "verify", str(receipt), "--key", key, "--json")
+    assert code == 0, err
+    assert json.loads(out)["work"].startswith("sha256:")
+    tampered = tmp_path / "tampered.json"
+    tampered.write_bytes(receipt.read_bytes().replace(b'"index":', b'"index":1', 1))
+    code, _, err = run(capfd, "receipt", "verify", str(tampered), "--key", key)
+    assert code == 2 and "Traceback" not in err

@@ -149,3 +149,17 @@ def test_head_without_frontier_is_rebuilt_from_stored_nodes(make_syndic: MakeSyn
     ref = _mirror(s)
     with s.db.read() as ses:
         assert s.log.root(ses) == ref.root()
+
+
+def test_batched_inclusion_proofs_equal_single_ones(make_syndic: MakeSyndic, backend: str) -> None:
+    s = make_syndic()
+    add_works(s, 13)
+    with s.db.read() as ses:
+        size = s.log.size(ses)
+        wanted = [0, 5, size - 1, 5, 7]
+        assert s.log.inclusion_proofs(ses, wanted, size) == [
+            s.log.inclusion_proof(ses, i, size) for i in wanted
+        ]
+        assert s.log.inclusion_proofs(ses, [], size) == []
+        with pytest.raises(InvalidInput, match=f"not in a tree of size {size - 2}"):
+            s.log.inclusion_proofs(ses, [1, size - 1], size - 2)
