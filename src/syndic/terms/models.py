@@ -2,6 +2,10 @@
 
 Usage tokens are RSL 1.0's: ``all`` covers everything, ``ai-all`` covers every AI usage
 (``ai-train``, ``ai-input``, ``ai-index``); ``search`` is not an AI usage.
+
+Deciding a usage: the most specific token that names it wins (a leaf token beats ``ai-all``,
+which beats ``all``); at equal specificity a prohibition beats a permission; a usage that no
+token names is refused.
 """
 
 from __future__ import annotations
@@ -24,6 +28,45 @@ class Usage(StrEnum):
 
 AI_USAGES = frozenset({Usage.AI_TRAIN, Usage.AI_INPUT, Usage.AI_INDEX})
 LEAF_USAGES = frozenset({*AI_USAGES, Usage.SEARCH})
+
+# RSL 0.9 and IETF AIPREF spellings accepted when reading someone else's file.
+_ALIASES = {
+    "train-ai": Usage.AI_TRAIN,
+    "train-genai": Usage.AI_TRAIN,
+    "ai-use": Usage.AI_INPUT,
+    "ai-training": Usage.AI_TRAIN,
+}
+
+
+def parse_usage(token: str) -> Usage:
+    """One usage token, RSL 1.0 or an older spelling; ``ValueError`` if unknown."""
+    t = token.strip().lower()
+    if t in _ALIASES:
+        return _ALIASES[t]
+    return Usage(t)
+
+
+def parse_usage_list(text: str) -> frozenset[Usage]:
+    """A comma- or space-separated list of usage tokens (RSL element text)."""
+    return frozenset(parse_usage(t) for t in text.replace(",", " ").split())
+
+
+def _specificity(token: Usage, usage: Usage) -> int:
+    """How specifically ``token`` names ``usage``: 2 exact, 1 via ai-all, 0 via all, -1 not."""
+    if token is usage:
+        return 2
+    if token is Usage.AI_ALL and usage in AI_USAGES:
+        return 1
+    if token is Usage.ALL:
+        return 0
+    return -1
+
+
+def decide(permits: frozenset[Usage], prohibits: frozenset[Usage], usage: Usage) -> bool:
+    """Whether ``usage`` (a leaf) is allowed: most specific rule wins, prohibition on a tie."""
+    best_permit = max((_specificity(t, usage) for t in permits), default=-1)
+    best_prohibit = max((_specificity(t, usage) for t in prohibits), default=-1)
+    return best_permit >= 0 and best_permit > best_prohibit
 
 
 def expand(usages: frozenset[Usage] | set[Usage] | list[Usage]) -> frozenset[Usage]:
@@ -81,10 +124,5 @@ class Terms(BaseModel):
         return self
 
     def allows(self, usage: Usage) -> bool:
-        """A prohibition beats a permission; a usage neither permitted nor prohibited is refused."""
-        wanted = expand([usage])
-        return (
-            bool(wanted)
-            and wanted <= expand(self.permits)
-            and not (wanted & expand(self.prohibits))
-        )
+        """Every leaf usage ``usage`` covers is allowed (see ``decide``)."""
+        return all(decide(self.permits, self.prohibits, u) for u in expand([usage]))

@@ -1,0 +1,341 @@
+"""RSL 1.0 licence documents (namespace ``https://rslstandard.org/rsl``): read and write.
+
+    <rsl xmlns="https://rslstandard.org/rsl">
+      <content url="/" server="https://coalition.example/olp">
+        <license>
+          <permits type="usage">ai-train search</permits>
+          <prohibits type="user">non-commercial</prohibits>
+          <payment type="training"><amount currency="EUR">2500.00</amount></payment>
+          <legal type="warranty">...</legal>
+          <reporting>https://coalition.example/report</reporting>
+        </license>
+        <terms>https://coalition.example/terms</terms>
+      </content>
+    </rsl>
+
+``render_terms`` is the one call other parts use: a ``Terms`` plus the content it covers
+become an RSL document. Reading accepts RSL 0.9 spellings (``train-ai``) and comma lists.
+Money is written in major units (the ISO 4217 exponent) and read back into minor units.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from syndic.errors import InvalidInput
+from syndic.money import exponent, parse_major
+from syndic.terms.models import PaymentType, Terms, Usage, decide, expand, parse_usage_list
+
+NS = "https://rslstandard.org/rsl"
+MEDIA_TYPE = "application/rsl+xml"
+MAX_BYTES = 1 << 20
+_Q = f"{{{NS}}}"
+_FREE = (PaymentType.FREE, PaymentType.ATTRIBUTION)
+
+
+class RslError(InvalidInput):
+    code = "rsl_invalid"
+
+
+class RuleType(StrEnum):
+    USAGE = "usage"
+    USER = "user"
+    GEO = "geo"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The values of ``<permits>`` or ``<prohibits>`` elements, per type."""
+
+    usage: frozenset[Usage] = frozenset()
+    user: frozenset[str] = frozenset()
+    geo: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.usage or self.user or self.geo)
+
+
+@dataclass(frozen=True)
+class Payment:
+    type: PaymentType = PaymentType.FREE
+    amount_minor: int | None = None
+    currency: str | None = None
+    standard: str | None = None
+    custom: str | None = None
+
+
+@dataclass(frozen=True)
+class License:
+    permits: Rules = Rules()
+    prohibits: Rules = Rules()
+    payment: Payment | None = None
+    legal: tuple[tuple[str, str], ...] = ()
+    reporting: str | None = None
+
+    def allows(self, usage: Usage, *, user: str | None = None, geo: str | None = None) -> bool:
+        """Usage by the most specific rule (prohibition on a tie); user and geo by list.
+
+        A licence with no usage permits at all permits nothing: it fails closed.
+        """
+        if not all(decide(self.permits.usage, self.prohibits.usage, u) for u in expand([usage])):
+            return False
+        for wanted, permitted, prohibited in (
+            (user, self.permits.user, self.prohibits.user),
+            (geo, self.permits.geo, self.prohibits.geo),
+        ):
+            if wanted is None:
+                continue
+            if wanted in prohibited or (permitted and wanted not in permitted):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Content:
+    url: str
+    server: str | None = None
+    licenses: tuple[License, ...] = ()
+    terms: str | None = None
+
+
+@dataclass(frozen=True)
+class RslDocument:
+    contents: tuple[Content, ...] = field(default_factory=tuple)
+
+
+# --- from and to Terms ------------------------------------------------------------------------
+def license_from_terms(
+    terms: Terms,
+    *,
+    users: Iterable[str] = (),
+    geo: Iterable[str] = (),
+    legal: Iterable[tuple[str, str]] = (),
+    reporting: str | None = None,
+    custom: str | None = None,
+) -> License:
+    free = terms.payment_type in _FREE
+    return License(
+        permits=Rules(usage=terms.permits, user=frozenset(users), geo=frozenset(geo)),
+        prohibits=Rules(usage=terms.prohibits),
+        payment=Payment(
+            type=terms.payment_type,
+            amount_minor=None if free else terms.amount_minor,
+            currency=None if free else terms.currency,
+            custom=custom,
+        ),
+        legal=tuple(legal),
+        reporting=reporting,
+    )
+
+
+def terms_from_license(lic: License, *, duration_days: int = 365) -> Terms:
+    """The ``Terms`` an RSL licence states (user/geo/legal are not part of ``Terms``)."""
+    pay = lic.payment or Payment()
+    try:
+        return Terms(
+            permits=lic.permits.usage,
+            prohibits=lic.prohibits.usage,
+            payment_type=pay.type,
+            amount_minor=pay.amount_minor or 0,
+            currency=pay.currency or "EUR",
+            duration_days=duration_days,
+        )
+    except ValueError as exc:
+        raise RslError(f"RSL licence does not make valid terms: {exc}") from exc
+
+
+def render_terms(
+    terms: Terms,
+    *,
+    content_urls: Iterable[str] = ("/",),
+    server: str | None = None,
+    terms_url: str | None = None,
+    reporting_url: str | None = None,
+    users: Iterable[str] = (),
+    geo: Iterable[str] = (),
+    legal: Iterable[tuple[str, str]] = (),
+) -> str:
+    """RSL XML for ``terms`` over each of ``content_urls`` (paths or full URLs).
+
+    ``server`` names the licence server (our OLP token endpoint): its presence tells a
+    crawler it must obtain a licence token before use.
+    """
+    urls = list(content_urls)
+    if not urls:
+        raise RslError("an RSL document needs at least one content URL")
+    lic = license_from_terms(terms, users=users, geo=geo, legal=legal, reporting=reporting_url)
+    doc = RslDocument(
+        tuple(Content(url=u, server=server, licenses=(lic,), terms=terms_url) for u in urls)
+    )
+    return write_rsl(doc)
+
+
+# --- writing ---------------------------------------------------------------------------------
+def _major(minor: int, currency: str) -> str:
+    exp = exponent(currency)
+    return f"{Decimal(minor).scaleb(-exp):.{exp}f}"
+
+
+def _rules(parent: ET.Element, tag: str, rules: Rules) -> None:
+    for kind, values in (
+        (RuleType.USAGE, sorted(v.value for v in rules.usage)),
+        (RuleType.USER, sorted(rules.user)),
+        (RuleType.GEO, sorted(rules.geo)),
+    ):
+        if values:
+            el = ET.SubElement(parent, tag, {"type": kind.value})
+            el.text = ",".join(values)
+
+
+def write_rsl(doc: RslDocument) -> str:
+    if not doc.contents:
+        raise RslError("an RSL document needs at least one <content>")
+    root = ET.Element("rsl", {"xmlns": NS})
+    for c in doc.contents:
+        attrs = {"url": c.url}
+        if c.server:
+            attrs["server"] = c.server
+        content = ET.SubElement(root, "content", attrs)
+        for lic in c.licenses:
+            el = ET.SubElement(content, "license")
+            _rules(el, "permits", lic.permits)
+            _rules(el, "prohibits", lic.prohibits)
+            if lic.payment is not None:
+                p = ET.SubElement(el, "payment", {"type": lic.payment.type.value})
+                if lic.payment.standard:
+                    ET.SubElement(p, "standard").text = lic.payment.standard
+                if lic.payment.custom:
+                    ET.SubElement(p, "custom").text = lic.payment.custom
+                if lic.payment.amount_minor is not None and lic.payment.currency:
+                    amount = ET.SubElement(p, "amount", {"currency": lic.payment.currency})
+                    amount.text = _major(lic.payment.amount_minor, lic.payment.currency)
+            for kind, text in lic.legal:
+                ET.SubElement(el, "legal", {"type": kind}).text = text
+            if lic.reporting:
+                ET.SubElement(el, "reporting").text = lic.reporting
+        if c.terms:
+            ET.SubElement(content, "terms").text = c.terms
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+# --- reading ---------------------------------------------------------------------------------
+def _parse_xml(data: str | bytes) -> ET.Element:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if len(raw) > MAX_BYTES:
+        raise RslError(f"RSL document is larger than {MAX_BYTES} bytes")
+    # No DTD means no entity expansion: the XML-bomb and external-entity attacks need one.
+    if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
+        raise RslError("RSL documents must not contain a DTD")
+    try:
+        return ET.fromstring(raw)  # noqa: S314  (DTD refused above)
+    except ET.ParseError as exc:
+        raise RslError(f"RSL document is not well-formed XML: {exc}") from exc
+
+
+def _text(el: ET.Element | None) -> str | None:
+    if el is None or el.text is None or not el.text.strip():
+        return None
+    return el.text.strip()
+
+
+def _read_rules(lic: ET.Element, tag: str) -> Rules:
+    usage: set[Usage] = set()
+    user: set[str] = set()
+    geo: set[str] = set()
+    for el in lic.findall(_Q + tag):
+        kind = el.get("type", "usage").strip().lower()
+        text = el.text or ""
+        if kind == RuleType.USAGE:
+            try:
+                usage |= parse_usage_list(text)
+            except ValueError as exc:
+                raise RslError(f"unknown usage token in <{tag}>: {text.strip()!r}") from exc
+        elif kind == RuleType.USER:
+            user |= {v.lower() for v in text.replace(",", " ").split()}
+        elif kind == RuleType.GEO:
+            geo |= {v.upper() for v in text.replace(",", " ").split()}
+        else:
+            raise RslError(f'<{tag} type="{kind}"> is not usage, user or geo')
+    return Rules(frozenset(usage), frozenset(user), frozenset(geo))
+
+
+def _read_payment(el: ET.Element) -> Payment:
+    try:
+        kind = PaymentType(el.get("type", "free").strip().lower())
+    except ValueError as exc:
+        raise RslError(f'unknown <payment type="{el.get("type")}">') from exc
+    amount_el = el.find(_Q + "amount")
+    amount = currency = None
+    if amount_el is not None:
+        currency = (amount_el.get("currency") or "").strip().upper()
+        text = _text(amount_el)
+        if not currency or text is None:
+            raise RslError("<amount> needs a currency attribute and a value")
+        try:
+            amount = parse_major(text, currency)
+        except InvalidInput as exc:
+            raise RslError(f"bad <amount>: {exc.message}") from exc
+    return Payment(
+        type=kind,
+        amount_minor=amount,
+        currency=currency,
+        standard=_text(el.find(_Q + "standard")),
+        custom=_text(el.find(_Q + "custom")),
+    )
+
+
+def _read_license(el: ET.Element) -> License:
+    pay = el.find(_Q + "payment")
+    reporting = el.find(_Q + "reporting")
+    return License(
+        permits=_read_rules(el, "permits"),
+        prohibits=_read_rules(el, "prohibits"),
+        payment=None if pay is None else _read_payment(pay),
+        legal=tuple((x.get("type", ""), (x.text or "").strip()) for x in el.findall(_Q + "legal")),
+        reporting=None if reporting is None else (_text(reporting) or reporting.get("url") or None),
+    )
+
+
+def parse_rsl(data: str | bytes) -> RslDocument:
+    """Parse an RSL document; ``RslError`` names what is wrong."""
+    root = _parse_xml(data)
+    if root.tag != _Q + "rsl":
+        raise RslError(f'root element must be <rsl xmlns="{NS}">, got {root.tag!r}')
+    contents = []
+    for c in root.findall(_Q + "content"):
+        url = (c.get("url") or "").strip()
+        if not url:
+            raise RslError("<content> needs a url attribute")
+        contents.append(
+            Content(
+                url=url,
+                server=c.get("server") or None,
+                licenses=tuple(_read_license(x) for x in c.findall(_Q + "license")),
+                terms=_text(c.find(_Q + "terms")),
+            )
+        )
+    if not contents:
+        raise RslError("an RSL document needs at least one <content>")
+    return RslDocument(tuple(contents))
+
+
+__all__ = [
+    "MEDIA_TYPE",
+    "NS",
+    "Content",
+    "License",
+    "Payment",
+    "RslDocument",
+    "RslError",
+    "Rules",
+    "license_from_terms",
+    "parse_rsl",
+    "render_terms",
+    "terms_from_license",
+    "write_rsl",
+]

@@ -1,0 +1,153 @@
+"""RSL 1.0: write, read back, older spellings, rule precedence, and refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from syndic.terms.models import PaymentType, Terms, Usage
+from syndic.terms.rsl import (
+    NS,
+    RslError,
+    license_from_terms,
+    parse_rsl,
+    render_terms,
+    terms_from_license,
+)
+
+TERMS = Terms(
+    permits=frozenset({Usage.AI_TRAIN, Usage.SEARCH}),
+    prohibits=frozenset({Usage.AI_INPUT}),
+    payment_type=PaymentType.TRAINING,
+    amount_minor=250_000_00,
+    currency="EUR",
+)
+
+
+def test_render_then_parse_round_trips_terms() -> None:
+    xml = render_terms(
+        TERMS,
+        content_urls=["/", "https://member.example/papers/*"],
+        server="https://coalition.example/v1/olp",
+        terms_url="https://coalition.example/terms",
+        reporting_url="https://coalition.example/report",
+        users=["commercial"],
+        geo=["FR", "DE"],
+        legal=[("warranty", "none")],
+    )
+    assert f'<rsl xmlns="{NS}">' in xml
+    assert '<amount currency="EUR">250000.00</amount>' in xml
+    doc = parse_rsl(xml)
+    assert [c.url for c in doc.contents] == ["/", "https://member.example/papers/*"]
+    c = doc.contents[0]
+    assert c.server == "https://coalition.example/v1/olp"
+    assert c.terms == "https://coalition.example/terms"
+    (lic,) = c.licenses
+    assert terms_from_license(lic) == TERMS
+    assert lic.permits.geo == {"FR", "DE"}
+    assert lic.reporting == "https://coalition.example/report"
+    assert lic.legal == (("warranty", "none"),)
+    assert lic == license_from_terms(
+        TERMS,
+        users=["commercial"],
+        geo=["FR", "DE"],
+        legal=[("warranty", "none")],
+        reporting="https://coalition.example/report",
+    )
+
+
+def test_free_terms_write_no_amount_and_round_trip() -> None:
+    free = Terms(permits=frozenset({Usage.SEARCH}), payment_type=PaymentType.FREE)
+    xml = render_terms(free)
+    assert "<amount" not in xml
+    assert terms_from_license(parse_rsl(xml).contents[0].licenses[0]) == free
+
+
+def test_reads_rsl_09_spellings_and_comma_lists() -> None:
+    doc = parse_rsl(
+        f"""<rsl xmlns="{NS}"><content url="/"><license>
+        <permits type="usage">train-ai, search</permits>
+        <prohibits type="usage">ai-use</prohibits>
+        <payment type="subscription"><custom>https://x.example/contact</custom></payment>
+        </license></content></rsl>"""
+    )
+    lic = doc.contents[0].licenses[0]
+    assert lic.permits.usage == {Usage.AI_TRAIN, Usage.SEARCH}
+    assert lic.prohibits.usage == {Usage.AI_INPUT}
+    assert lic.payment is not None and lic.payment.custom == "https://x.example/contact"
+
+
+@pytest.mark.parametrize(
+    ("permits", "prohibits", "usage", "allowed"),
+    [
+        ("ai-all", "ai-train", "ai-train", False),  # prohibition, more specific
+        ("ai-all", "ai-train", "ai-input", True),
+        ("ai-train", "ai-all", "ai-train", True),  # the more specific permission wins
+        ("ai-train", "ai-all", "ai-index", False),
+        ("ai-train", "ai-train", "ai-train", False),  # same specificity: prohibition wins
+        ("all", "ai-all", "search", True),
+        ("all", "ai-all", "ai-input", False),
+        ("search", "", "ai-train", False),  # not named: refused
+        ("", "", "search", False),  # empty permits: fails closed
+    ],
+)
+def test_more_specific_rule_wins_prohibition_beats_permission(
+    permits: str, prohibits: str, usage: str, allowed: bool
+) -> None:
+    doc = parse_rsl(
+        f"""<rsl xmlns="{NS}"><content url="/"><license>
+        <permits type="usage">{permits}</permits><prohibits type="usage">{prohibits}</prohibits>
+        </license></content></rsl>"""
+    )
+    assert doc.contents[0].licenses[0].allows(Usage(usage)) is allowed
+
+
+def test_user_and_geo_rules() -> None:
+    doc = parse_rsl(
+        f"""<rsl xmlns="{NS}"><content url="/"><license>
+        <permits type="usage">all</permits><permits type="geo">fr,de</permits>
+        <prohibits type="user">commercial</prohibits></license></content></rsl>"""
+    )
+    lic = doc.contents[0].licenses[0]
+    assert lic.allows(Usage.AI_TRAIN, geo="FR", user="education")
+    assert not lic.allows(Usage.AI_TRAIN, geo="US")
+    assert not lic.allows(Usage.AI_TRAIN, user="commercial")
+
+
+@pytest.mark.parametrize(
+    ("xml", "match"),
+    [
+        ("<rsl><content url='/'/></rsl>", "root element"),
+        (f"<rsl xmlns='{NS}'></rsl>", "at least one"),
+        (f"<rsl xmlns='{NS}'><content/></rsl>", "url attribute"),
+        (f"<rsl xmlns='{NS}'><content url='/'>", "well-formed"),
+        (
+            f"<rsl xmlns='{NS}'><content url='/'><license><permits>ai-everything</permits>"
+            "</license></content></rsl>",
+            "unknown usage",
+        ),
+        (
+            f"<rsl xmlns='{NS}'><content url='/'><license><permits type='planet'>x</permits>"
+            "</license></content></rsl>",
+            "usage, user or geo",
+        ),
+        (
+            f"<rsl xmlns='{NS}'><content url='/'><license><payment type='crawl'>"
+            "<amount currency='EUR'>1.005</amount></payment></license></content></rsl>",
+            "bad <amount>",
+        ),
+        (
+            f"<rsl xmlns='{NS}'><content url='/'><license><payment type='barter'/>"
+            "</license></content></rsl>",
+            "unknown <payment",
+        ),
+        (
+            '<!DOCTYPE r [<!ENTITY a "aaaa">]><rsl xmlns="' + NS + '"><content url="/">'
+            "&a;</content></rsl>",
+            "DTD",
+        ),
+        ("x" * (1 << 21), "larger than"),
+    ],
+)
+def test_bad_documents_are_refused_with_a_reason(xml: str, match: str) -> None:
+    with pytest.raises(RslError, match=match):
+        parse_rsl(xml)
