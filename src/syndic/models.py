@@ -3,6 +3,7 @@
 from syndic import coalition
 from syndic.auth import service as auth_service
 from syndic.deals import models as deals_models
+from syndic.gate import models as gate_models
 from syndic.members import models as members_models
 from syndic.payouts import ledger
 from syndic.payouts import models as payouts_models
@@ -13,6 +14,7 @@ __all__ = [
     "auth_service",
     "coalition",
     "deals_models",
+    "gate_models",
     "ledger",
     "members_models",
     "payouts_models",

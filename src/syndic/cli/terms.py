@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from syndic.cli.common import command, json_option, print_json, syndic
+from syndic.app import Syndic
+from syndic.cli.common import Ctx, command, json_option, print_json, print_table, syndic
 from syndic.errors import InvalidInput
 from syndic.money import parse_major
+from syndic.terms.crawlers import load_crawlers, refresh_crawlers
 from syndic.terms.models import PaymentType, Terms, Usage
-from syndic.terms.registry import terms_document
+from syndic.terms.registry import terms_document, write_published
 
 USAGES = click.Choice([u.value for u in Usage])
 
@@ -90,3 +94,66 @@ def terms_show(as_json: bool) -> None:
         print_json(doc)
     else:
         click.echo("\n".join(f"{k}: {v}" for k, v in doc.items()))
+
+
+@command(terms, "publish")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory to write the files to (e.g. the site's web root).",
+)
+@click.option("--base-url", default=None, help="Where the files are served (default: public_url).")
+@json_option
+def terms_publish(out: Path, base_url: str | None, as_json: bool) -> None:
+    """Write the terms in force as RSL, robots.txt, TDMRep, ai.txt and HTTP headers."""
+    s = syndic()
+    written = publish_terms_files(s, out, base_url=base_url)
+    if as_json:
+        print_json({"out": str(out), "files": [str(p.relative_to(out)) for p in written]})
+    else:
+        for p in written:
+            click.echo(str(p))
+
+
+def publish_terms_files(s: Syndic, out: Path, *, base_url: str | None = None) -> list[Path]:
+    """The one path `syndic terms publish` and the demo share."""
+    files = s.terms.published_files(
+        base_url=base_url or s.settings.public_url,
+        coalition=s.name,
+        crawlers=load_crawlers(s.settings.data_dir),
+    )
+    return write_published(files, out)
+
+
+@click.group()
+def crawlers() -> None:
+    """The AI crawler list (ai.robots.txt) that robots.txt and the gate use."""
+
+
+terms.add_command(crawlers)
+
+
+@command(crawlers, "list")
+@json_option
+def crawlers_list(as_json: bool) -> None:
+    """Show the AI crawler list in use and where it came from."""
+    ctx = click.get_current_context().find_object(Ctx)
+    lst = load_crawlers(ctx.settings().data_dir if ctx else None)
+    rows = [{"name": c.name, "operator": c.operator, "function": c.function} for c in lst.crawlers]
+    if as_json:
+        print_json({"source": lst.source, "count": len(rows), "crawlers": rows})
+    else:
+        print_table(rows, ["name", "function"], title=f"{len(rows)} crawlers ({lst.source})")
+
+
+@command(crawlers, "refresh")
+@click.option(
+    "--from", "source", required=True, help="URL or file of an ai.robots.txt robots.json."
+)
+def crawlers_refresh(source: str) -> None:
+    """Replace the local AI crawler list with a newer robots.json (validated first)."""
+    ctx = click.get_current_context().ensure_object(Ctx)
+    lst = refresh_crawlers(source, ctx.settings().data_dir)
+    click.echo(f"{len(lst.crawlers)} crawlers from {source}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +13,11 @@ from syndic.errors import NotFound
 from syndic.provenance.events import EventRecorder
 from syndic.storage.base import Base
 from syndic.storage.db import Database
+from syndic.terms.crawlers import CrawlerList
+from syndic.terms.formats import Site, render_all
 from syndic.terms.models import Terms
+
+OLP_TOKEN_PATH = "/v1/olp/token"
 
 
 class TermsVersion(Base):
@@ -66,3 +71,29 @@ class TermsRegistry:
         if row is None:
             raise NotFound("the coalition has not published terms yet (syndic terms set)")
         return row.version, Terms.model_validate(row.document)
+
+    def published_files(
+        self, *, base_url: str, coalition: str, crawlers: CrawlerList
+    ) -> dict[str, str]:
+        """Every published format of the terms in force, by path relative to the site root."""
+        version, terms = self.current()
+        site = Site(
+            base_url=base_url,
+            coalition=coalition,
+            version=version,
+            license_server=base_url.rstrip("/") + OLP_TOKEN_PATH,
+        )
+        return render_all(terms, site, crawlers)
+
+
+def write_published(files: dict[str, str], out: Path) -> list[Path]:
+    """Write the files under ``out`` (each atomically); returns the paths written."""
+    written = []
+    for rel, text in sorted(files.items()):
+        dest = out / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(dest)
+        written.append(dest)
+    return written
