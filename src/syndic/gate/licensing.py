@@ -1,0 +1,204 @@
+"""Licensed access: checking ``Authorization: License <token>`` at the gate, and issuing
+tokens at an OAuth2-style endpoint in the spirit of RSL's Open License Protocol.
+
+A token is issued only to a licensee, only under one of its active agreements, and only if
+that agreement permits the usage asked for; it is scoped to that agreement. The gate checks
+it with ``DealService.check_token`` (forged, expired, revoked or a lapsed agreement are
+refused), then that the agreement permits the site's usage and covers the site's member.
+Valid grants are cached for a few seconds, so revocation takes effect within that time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from syndic.auth.service import KeyService, Role
+from syndic.deals.models import Agreement, AgreementStatus, AgreementWork
+from syndic.deals.service import DealService
+from syndic.deals.views import Grant
+from syndic.errors import AuthError, Forbidden, InvalidInput, NotFound
+from syndic.members.models import Share
+from syndic.storage.db import Database
+from syndic.terms import rsl
+from syndic.terms.models import Terms, Usage
+
+SCHEME = "license"
+
+
+class InvalidGrant(InvalidInput):
+    """OAuth2 ``invalid_grant``: no active agreement of this licensee covers the request."""
+
+    code = "invalid_grant"
+    status = 400
+
+
+def bearer_of(authorization: str | None) -> str | None:
+    """The token in ``Authorization: License <token>``, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != SCHEME or not token.strip():
+        return None
+    return token.strip()
+
+
+def _permits(grant: Grant, usage: Usage) -> bool:
+    return Terms.model_construct(
+        permits=frozenset(Usage(u) for u in grant.usages), prohibits=frozenset()
+    ).allows(usage)
+
+
+@dataclass(frozen=True)
+class LicenceCheck:
+    grant: Grant | None
+    error: AuthError | Forbidden | None
+
+
+class LicenceChecker:
+    def __init__(
+        self,
+        db: Database,
+        deals: DealService,
+        *,
+        usage: Usage,
+        member: int | None,
+        cache_s: float,
+    ) -> None:
+        self.db = db
+        self.deals = deals
+        self.usage = usage
+        self.member = member
+        self.cache_s = cache_s
+        self._cache: dict[str, tuple[float, LicenceCheck]] = {}
+
+    def check(self, token: str) -> LicenceCheck:
+        """Runs in a worker thread (it reads the database)."""
+        key = hashlib.sha256(token.encode()).hexdigest()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        result = self._check(token)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        # only successes are cached: a refused token is re-checked (and never fills the cache)
+        if result.grant is not None and self.cache_s > 0:
+            self._cache[key] = (time.monotonic() + self.cache_s, result)
+        return result
+
+    def _check(self, token: str) -> LicenceCheck:
+        with self.db.read() as s:
+            try:
+                grant = self.deals.check_token(s, token)
+            except AuthError as exc:
+                return LicenceCheck(None, exc)
+            if not _permits(grant, self.usage):
+                return LicenceCheck(
+                    None,
+                    Forbidden(f"agreement {grant.agreement_id} does not permit {self.usage.value}"),
+                )
+            if self.member is not None:
+                covered = s.scalar(
+                    select(AgreementWork.id)
+                    .join(Share, Share.work_id == AgreementWork.work_id)
+                    .where(
+                        AgreementWork.agreement_id == grant.agreement_id,
+                        Share.member_id == self.member,
+                    )
+                    .limit(1)
+                )
+                if covered is None:
+                    return LicenceCheck(
+                        None,
+                        Forbidden(
+                            f"agreement {grant.agreement_id} does not cover this site's works"
+                        ),
+                    )
+        return LicenceCheck(grant, None)
+
+
+# --- the token endpoint ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    token_type: str
+    expires_in: int
+    agreement_id: int
+    scope: str
+
+
+def issue_licence_token(
+    deals: DealService,
+    keys: KeyService,
+    *,
+    client_secret: str,
+    grant_type: str,
+    license_xml: str | None = None,
+    usage: str | None = None,
+    agreement_id: int | None = None,
+) -> IssuedToken:
+    """OLP-style ``POST /token``: a licensee's API key is its client secret."""
+    if grant_type not in ("client_credentials", "rsl"):
+        raise InvalidInput(f"unsupported grant_type {grant_type!r} (client_credentials or rsl)")
+    try:
+        who = keys.authenticate(client_secret)
+    except AuthError as exc:
+        raise AuthError("invalid client credentials") from exc
+    if who.role is not Role.LICENSEE or who.subject_id is None:
+        raise AuthError("only a licensee's key can obtain a licence token")
+    wanted: set[Usage] = set()
+    if usage:
+        try:
+            wanted.add(Usage(usage))
+        except ValueError as exc:
+            raise InvalidInput(f"unknown usage {usage!r}") from exc
+    if license_xml:
+        doc = (
+            rsl.parse_rsl(license_xml.encode("utf-8"))
+            if license_xml.lstrip().startswith("<rsl")
+            else _license_element(license_xml)
+        )
+        for content in doc.contents:
+            for lic in content.licenses:
+                wanted |= set(lic.permits.usage)
+    candidates = [
+        a
+        for a in deals.list_agreements(licensee_id=who.subject_id)
+        if a.status == AgreementStatus.ACTIVE and (agreement_id is None or a.id == agreement_id)
+    ]
+    for a in candidates:
+        terms = _agreement_terms(deals, a.id)
+        if all(terms.allows(u) for u in wanted):
+            token = deals.issue_token(a.id, actor=who.actor)
+            grant = _grant_of(deals, token)
+            expires_in = max(0, int((grant.expires_at - deals.events.clock.now()).total_seconds()))
+            return IssuedToken(token, "License", expires_in, a.id, " ".join(sorted(grant.usages)))
+    if agreement_id is not None and not candidates:
+        raise NotFound(f"no active agreement {agreement_id} for this licensee")
+    raise InvalidGrant(
+        "no active agreement of this licensee permits "
+        + (", ".join(sorted(u.value for u in wanted)) or "any usage")
+    )
+
+
+def _license_element(xml: str) -> rsl.RslDocument:
+    """A bare ``<license>`` element (what OLP sends) wrapped so the RSL reader can read it."""
+    if "<!" in xml:
+        raise rsl.RslError("RSL documents must not contain a DTD")
+    return rsl.parse_rsl(f'<rsl xmlns="{rsl.NS}"><content url="/">{xml}</content></rsl>')
+
+
+def _agreement_terms(deals: DealService, agreement_id: int) -> Terms:
+    with deals.db.read() as s:
+        a = s.get(Agreement, agreement_id)
+        assert a is not None
+        return Terms.model_validate(json.loads(a.document)["terms"])
+
+
+def _grant_of(deals: DealService, token: str) -> Grant:
+    with deals.db.read() as s:
+        return deals.check_token(s, token)
