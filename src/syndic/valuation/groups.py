@@ -1,0 +1,178 @@
+"""Members as players.
+
+Two ways to value a member: the sum of their works' values (each weighted by the member's
+share), and true group Shapley, where the players are the members and a coalition's utility
+is the utility of the union of its members' works. ``GroupGame`` turns a game over points into
+a game over groups; ``KNNGame`` is the KNN-Shapley utility (Jia et al.'s soft KNN accuracy)
+with a fast path that scores every prefix of a permutation incrementally, so group
+permutation sampling costs about one pass over the distance matrix per permutation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from syndic.errors import ValuationError
+from syndic.valuation import checks
+from syndic.valuation.montecarlo import Game, TMCShapley
+from syndic.valuation.result import FloatArray, ValuationResult
+
+Groups = Sequence[Sequence[int] | NDArray[np.integer[Any]]]
+
+
+def check_groups(groups: Groups, n_points: int) -> list[NDArray[np.int64]]:
+    if len(groups) == 0:
+        raise ValuationError("there are no groups to value")
+    out = []
+    for g, members in enumerate(groups):
+        arr = np.unique(np.asarray(members, dtype=np.int64))
+        if arr.size == 0:
+            raise ValuationError(f"group {g} is empty: every group needs at least one point")
+        if arr[0] < 0 or arr[-1] >= n_points:
+            raise ValuationError(f"group {g} names a point outside 0..{n_points - 1}")
+        out.append(arr)
+    return out
+
+
+class GroupGame:
+    """The game whose players are groups of the base game's players."""
+
+    def __init__(self, base: Game, groups: Groups) -> None:
+        self.base = base
+        self.groups = check_groups(groups, int(base.n))
+        self.n = len(self.groups)
+        # The base game's block-prefix fast path, when it has one (see permutation_marginals).
+        blocks = getattr(base, "prefix_values_blocks", None)
+        self.prefix_values = (
+            (lambda perm: blocks([self.groups[g] for g in perm])) if blocks is not None else None
+        )
+
+    def __call__(self, subset: Sequence[int] | NDArray[np.integer[Any]]) -> float:
+        idx = np.asarray(subset, dtype=np.int64)
+        if idx.size == 0:
+            return self.base(idx)
+        return self.base(np.concatenate([self.groups[g] for g in idx]))
+
+
+class KNNGame:
+    """U(S) = mean over test points of (1/K) * #label matches among the K nearest in S.
+
+    Each training point's rank for each test point, by (distance, index) as in KNNShapley, is
+    computed once; ``prefix_values_blocks`` keeps each test point's K best ranks so far and
+    merges one block of points at a time, so a whole permutation costs one pass."""
+
+    MAX_CELLS = 400_000_000  # test x train ranks held in memory (int32)
+
+    def __init__(self, x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, k: int = 5) -> None:
+        from syndic.valuation.knn import rank_matrix
+
+        xt, yt, xs, ys = checks.train_test(x_train, y_train, x_test, y_test)
+        self.k = checks.neighbours(k, xt.shape[0])
+        self.n = int(xt.shape[0])
+        if xs.shape[0] * self.n > self.MAX_CELLS:
+            raise ValuationError(
+                f"{xs.shape[0]} test x {self.n} training points is too large for the group "
+                "KNN game; use a smaller test fraction"
+            )
+        order = rank_matrix(xt, xs)  # order[t, r]: the r-th nearest training point
+        self.rank = np.empty_like(order, dtype=np.int32)
+        np.put_along_axis(
+            self.rank, order, np.arange(self.n, dtype=np.int32)[None, :].repeat(len(order), 0), 1
+        )
+        # match by rank, with one extra always-0 column for "no neighbour yet"
+        self.match = np.zeros((order.shape[0], self.n + 1), dtype=np.float64)
+        self.match[:, : self.n] = yt[order] == ys[:, None]
+
+    def prefix_values_blocks(self, blocks: Sequence[NDArray[np.int64]]) -> FloatArray:
+        n_test = self.rank.shape[0]
+        top = np.full((n_test, self.k), self.n, dtype=np.int32)
+        out = np.empty(len(blocks), dtype=np.float64)
+        for b, block in enumerate(blocks):
+            cand = np.concatenate([top, self.rank[:, block]], axis=1)
+            if cand.shape[1] > self.k:
+                top = np.partition(cand, self.k - 1, axis=1)[:, : self.k]
+            out[b] = np.take_along_axis(self.match, top, axis=1).sum() / (n_test * self.k)
+        return out
+
+    def prefix_values(self, perm: NDArray[np.int64]) -> FloatArray:
+        return self.prefix_values_blocks([perm[i : i + 1] for i in range(perm.size)])
+
+    def __call__(self, subset: Sequence[int] | NDArray[np.integer[Any]]) -> float:
+        idx = np.asarray(subset, dtype=np.int64)
+        if idx.size == 0:
+            return 0.0
+        return float(self.prefix_values_blocks([idx])[0])
+
+
+class GroupShapley(TMCShapley):
+    """Shapley values of groups (e.g. members) by permutation sampling over groups; the
+    utility of a coalition is the base game's utility on the union of its groups' points."""
+
+    method = "group-shapley"
+
+    def __init__(self, *, truncation: float = 0.0, **kw: Any) -> None:
+        super().__init__(None, truncation=truncation, **kw)
+
+    def fit_groups(self, base: Game, groups: Groups) -> GroupShapley:
+        return self.fit_game(GroupGame(base, groups))
+
+
+def exact_shapley(game: Game) -> ValuationResult:
+    """Shapley values by enumerating every coalition: 2^n utilities, for small n only."""
+    n = int(game.n)
+    if n > 16:
+        raise ValuationError(f"exact enumeration over {n} players is too large (at most 16)")
+    cache: dict[frozenset[int], float] = {}
+
+    def u(s: frozenset[int]) -> float:
+        if s not in cache:
+            cache[s] = float(game(np.array(sorted(s), dtype=np.int64)))
+        return cache[s]
+
+    values = np.zeros(n, dtype=np.float64)
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        for size in range(n):
+            w = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
+            for s in itertools.combinations(others, size):
+                base = frozenset(s)
+                values[i] += w * (u(base | {i}) - u(base))
+    return ValuationResult.exact("exact-shapley", values)
+
+
+def membership(holders: Sequence[Sequence[tuple[int, float]]], n_groups: int) -> sparse.csr_matrix:
+    """Points x groups matrix of shares (each row: the point's holders and their fractions)."""
+    rows, cols, vals = [], [], []
+    for p, hs in enumerate(holders):
+        for g, frac in hs:
+            rows.append(p)
+            cols.append(g)
+            vals.append(frac)
+    return sparse.csr_matrix((vals, (rows, cols)), shape=(len(holders), n_groups))
+
+
+def sum_by_group(result: ValuationResult, shares: sparse.csr_matrix) -> ValuationResult:
+    """Per-group sum of the points' values weighted by shares; stderr assumes the points'
+    estimates are independent (exact methods give zero)."""
+    if shares.shape[0] != len(result):
+        raise ValuationError(
+            f"the share matrix has {shares.shape[0]} rows for {len(result)} valued points"
+        )
+    values = np.asarray(shares.T @ result.values, dtype=np.float64)
+    var = np.asarray(shares.multiply(shares).T @ (result.stderr**2), dtype=np.float64)
+    return ValuationResult(
+        method=f"{result.method}-sum",
+        values=values,
+        stderr=np.sqrt(var),
+        counts=np.zeros(values.shape, dtype=np.int64),
+        updates=result.updates,
+        converged=result.converged,
+        params=result.params,
+    )

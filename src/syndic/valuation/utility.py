@@ -1,0 +1,80 @@
+"""``ModelUtility``: the score of a model trained on a subset of the training data.
+
+Any scikit-learn-style model works (``fit``, ``predict`` / ``score``); the scorer is the model's
+own ``score`` by default, a scikit-learn scorer name (``"accuracy"``, ``"neg_mean_squared_error"``)
+or a callable ``scorer(model, X, y) -> float``. Subsets a model cannot be trained on score
+``empty_score``: the empty set, and for classifiers a subset with a single class (scored as
+the constant prediction of that class, which is what a classifier trained on it would do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import clone, is_classifier
+from sklearn.metrics import get_scorer
+
+from syndic.errors import ValuationError
+from syndic.valuation import checks
+
+Scorer = Callable[[Any, Any, Any], float]
+
+
+def _scorer(scorer: str | Scorer | None) -> Scorer | None:
+    if scorer is None or callable(scorer):
+        return scorer
+    try:
+        s: Scorer = get_scorer(scorer)
+    except ValueError as exc:
+        raise ValuationError(f"unknown scorer {scorer!r}") from exc
+    return s
+
+
+class ModelUtility:
+    """U(S): train a fresh clone of ``model`` on the points ``S`` and score it on the test set."""
+
+    def __init__(
+        self,
+        model: Any,
+        x_train: Any,
+        y_train: Any,
+        x_test: Any,
+        y_test: Any,
+        *,
+        scorer: str | Scorer | None = None,
+        empty_score: float = 0.0,
+    ) -> None:
+        if not (hasattr(model, "fit") and hasattr(model, "get_params")):
+            raise ValuationError("model must be a scikit-learn-style estimator (fit, get_params)")
+        self.classification = bool(is_classifier(model))
+        self.x_train, self.y_train, self.x_test, self.y_test = checks.train_test(
+            x_train, y_train, x_test, y_test, classification=self.classification
+        )
+        self.model = model
+        self.scorer = _scorer(scorer)
+        self.empty_score = float(empty_score)
+        self.n = int(self.x_train.shape[0])
+        self.fits = 0  # how many models this instance trained (for overhead accounting)
+
+    def __call__(self, subset: Sequence[int] | NDArray[np.integer[Any]]) -> float:
+        idx = np.asarray(subset, dtype=np.int64)
+        if idx.size == 0:
+            return self.empty_score
+        y = self.y_train[idx]
+        if self.classification and np.unique(y).size < 2:
+            return float(np.mean(self.y_test == y[0]))
+        model = clone(self.model)
+        k = model.get_params().get("n_neighbors")
+        if isinstance(k, int) and k > idx.size:
+            model.set_params(n_neighbors=int(idx.size))  # KNN on fewer points than K
+        model.fit(self.x_train[idx], y)
+        self.fits += 1
+        if self.scorer is None:
+            return float(model.score(self.x_test, self.y_test))
+        return float(self.scorer(model, self.x_test, self.y_test))
+
+    def full(self) -> float:
+        return self(np.arange(self.n))
