@@ -8,7 +8,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from syndic import __version__
-from syndic.cli import deals, log, members, ops, receipt, terms
+from syndic.cli import deals, gate, log, members, ops, receipt, terms
 from syndic.cli.common import Ctx, data_dir_option
 from syndic.errors import SyndicError
 
@@ -30,6 +30,7 @@ for group in (
     members.import_,
     deals.licensee,
     terms.terms,
+    gate.gate,
     deals.deal,
     deals.vote,
     deals.export,
