@@ -259,6 +259,7 @@ class GateMiddleware:
             msg = await receive()
             if msg["type"] == "lifespan.shutdown":
                 await self.gate.journal.aclose()
+                await self.gate.keys.aclose()
             return msg
 
         await self.app(scope, wrapped_receive, send)

@@ -44,6 +44,7 @@ class Upstream:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
+            await self.client.aclose()
             return
         headers = [(k, v) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP]
         host = next((v for k, v in scope["headers"] if k == b"host"), b"")
