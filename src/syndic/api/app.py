@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from syndic import __version__
-from syndic.api.routes import deals, log, members, public, steward
+from syndic.api.routes import deals, log, members, public, published, steward
 from syndic.app import Syndic
 from syndic.errors import SyndicError
 
@@ -19,7 +19,14 @@ def _error(status: int, code: str, message: str, **extra: object) -> JSONRespons
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
-ROUTERS = (public.router, members.router, deals.router, steward.router, log.router)
+ROUTERS = (
+    public.router,
+    members.router,
+    deals.router,
+    steward.router,
+    log.router,
+    published.router,
+)
 
 
 def create_app(syndic: Syndic) -> FastAPI:

@@ -1,0 +1,130 @@
+"""The terms files anyone may fetch, and the licence-token endpoint (RSL OLP style)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request, Response
+
+from syndic.api.deps import SyndicDep
+from syndic.errors import AuthError, InvalidInput
+from syndic.gate.licensing import issue_licence_token
+from syndic.terms.crawlers import load_crawlers
+from syndic.terms.formats import FILES
+
+router = APIRouter(tags=["terms files"])
+MAX_FORM = 64 * 1024
+
+
+def _file(s: SyndicDep, path: str) -> Response:
+    files = s.terms.published_files(
+        base_url=s.settings.public_url,
+        coalition=s.name,
+        crawlers=load_crawlers(s.settings.data_dir),
+    )
+    return Response(files[path], media_type=FILES[path])
+
+
+@router.get("/robots.txt", response_class=Response)
+def robots_txt(s: SyndicDep) -> Response:
+    """robots.txt with the AI crawler list, License, Content-Usage and Content-Signal."""
+    return _file(s, "robots.txt")
+
+
+@router.get("/license.xml", response_class=Response)
+def license_xml(s: SyndicDep) -> Response:
+    """The terms in force as an RSL 1.0 licence (application/rsl+xml)."""
+    return _file(s, "license.xml")
+
+
+@router.get("/ai.txt", response_class=Response)
+def ai_txt(s: SyndicDep) -> Response:
+    return _file(s, "ai.txt")
+
+
+@router.get("/.well-known/tdmrep.json", response_class=Response)
+def tdmrep(s: SyndicDep) -> Response:
+    return _file(s, ".well-known/tdmrep.json")
+
+
+@router.get("/tdm-policy.json", response_class=Response)
+def tdm_policy(s: SyndicDep) -> Response:
+    return _file(s, "tdm-policy.json")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = await request.body()
+    if len(body) > MAX_FORM:
+        raise InvalidInput(f"the token request is larger than {MAX_FORM} bytes")
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            doc = json.loads(body or b"{}")
+        except ValueError as exc:
+            raise InvalidInput("the token request is not JSON") from exc
+        if not isinstance(doc, dict):
+            raise InvalidInput("the token request must be a JSON object")
+        return {k: str(v) for k, v in doc.items() if v is not None}
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
+def _client_secret(request: Request, form: dict[str, str]) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            _, _, secret = base64.b64decode(value, validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise AuthError("malformed Basic credentials") from exc
+        return secret
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    if form.get("client_secret"):
+        return form["client_secret"]
+    raise AuthError("authenticate with HTTP Basic (client_id:client_secret = licensee id:API key)")
+
+
+@router.post("/v1/olp/token")
+async def olp_token(request: Request, s: SyndicDep) -> dict[str, Any]:
+    """A licence token for an active agreement (``grant_type`` client_credentials or rsl)."""
+    form = await _form(request)
+    agreement = form.get("agreement_id")
+    if agreement is not None and not agreement.isdigit():
+        raise InvalidInput("agreement_id must be a number")
+    issued = issue_licence_token(
+        s.deals,
+        s.keys,
+        client_secret=_client_secret(request, form),
+        grant_type=form.get("grant_type", ""),
+        license_xml=form.get("license"),
+        usage=form.get("usage"),
+        agreement_id=None if agreement is None else int(agreement),
+    )
+    return {
+        "access_token": issued.access_token,
+        "token_type": issued.token_type,
+        "expires_in": issued.expires_in,
+        "agreement_id": issued.agreement_id,
+        "scope": issued.scope,
+    }
+
+
+@router.post("/v1/olp/introspect")
+async def olp_introspect(request: Request, s: SyndicDep) -> dict[str, Any]:
+    """Whether a licence token is active, and what it grants (RFC 7662 style)."""
+    form = await _form(request)
+    token = form.get("token", "")
+    with s.db.read() as sess:
+        try:
+            g = s.deals.check_token(sess, token)
+        except AuthError:
+            return {"active": False}
+    return {
+        "active": True,
+        "token_type": "License",
+        "agreement_id": g.agreement_id,
+        "licensee_id": g.licensee_id,
+        "scope": " ".join(g.usages),
+        "exp": int(g.expires_at.timestamp()),
+    }
