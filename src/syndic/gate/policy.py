@@ -264,10 +264,11 @@ def parse_policy(text: str, *, source: str = "<policy>") -> Policy:
     if "rules" not in top:
         raise ld.fail(root, "the policy needs `rules:` (with none, every request is refused)")
     rules = tuple(ld.rule(r, i + 1) for i, r in enumerate(ld.seq(top["rules"][1], "rules")))
-    names = [r.name for r in rules]
+    seen: set[str] = set()
     for r in rules:
-        if names.count(r.name) > 1:
+        if r.name in seen:
             raise PolicyError(f"{source}, line {r.line}: rule name {r.name!r} is used twice")
+        seen.add(r.name)
     kw: dict[str, Any] = {}
     if "member" in top:
         kw["member"] = ld.integer(top["member"][1], "member", 1, 2**31 - 1)

@@ -1,0 +1,126 @@
+"""The policy file: what it accepts, and every error refused with its line."""
+
+from __future__ import annotations
+
+import pytest
+
+from syndic.errors import PolicyError
+from syndic.gate.paypercrawl import EXACT, MAX, Offer, Price, accept, parse_price, read_offer
+from syndic.gate.policy import parse_policy
+from syndic.gate.pow import ChallengeError, PowIssuer, client_id, solve
+
+GOOD = """\
+site: alice
+price: EUR 0.01
+rules:
+  - name: licensed
+    if: {licence: present}
+    then: license
+  - name: paid
+    if: {all: [{signed: true}, {payment: offered}]}
+    then: charge
+  - name: bots
+    if: {any: [{crawler: known-ai}, {user_agent: "scrapy"}]}
+    then: {refuse: 402}
+  - name: docs
+    if: {path: "/docs/*", method: [GET, HEAD]}
+    then: pass
+  - name: rest
+    if: {not: {crawler: known-ai}}
+    then: challenge
+"""
+
+
+def test_a_good_policy_loads_in_order() -> None:
+    p = parse_policy(GOOD)
+    assert [(r.name, r.action.kind, r.line) for r in p.rules] == [
+        ("licensed", "license", 4),
+        ("paid", "charge", 7),
+        ("bots", "refuse", 10),
+        ("docs", "pass", 13),
+        ("rest", "challenge", 16),
+    ]
+    assert p.rules[2].action.status == 402
+    assert p.price == Price("EUR", 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "match"),
+    [
+        ("site: a\nrules:\n  - if: {always: true}\n    then: pass\n", 3, "unsafe"),
+        ("site: a\nrules:\n  - if: {licence: maybe}\n    then: license\n", 3, "present, absent"),
+        ("site: a\nrules:\n  - if: {colour: red}\n    then: pass\n", 3, "unknown condition"),
+        ("site: a\nrules:\n  - if: {always: true}\n    then: teleport\n", 4, "unknown action"),
+        (
+            "site: a\nrules:\n  - if: {always: true}\n    then: {refuse: 404}\n",
+            4,
+            "between 402 and 403",
+        ),
+        ("site: a\nrules:\n  - if: {always: true}\n    then: charge\n", 3, "needs `price:`"),
+        ("site: a\nprice: EUR 0.001\nrules: []\n", 2, "decimal places"),
+        ("site: a\nprice: lots\nrules: []\n", 2, "written like"),
+        ("site: a\nrules:\n  - then: pass\n", 3, "both `if` and `then`"),
+        ("site: a\nrules:\n  - if: {user_agent: '('}\n    then: pass\n", 3, "regular expression"),
+        ("site: a\nrules:\n  - if: {path: 'docs'}\n    then: pass\n", 3, "starts with /"),
+        (
+            "site: a\nrules:\n  - name: x\n    if: {always: true}\n    then: challenge\n"
+            "  - name: x\n    if: {always: true}\n    then: challenge\n",
+            6,
+            "used twice",
+        ),
+        ("site: a\nrulez: []\n", 2, "unknown setting"),
+        ("rules: []\n", 1, "needs `site:`"),
+        ("site: a\n", 1, "needs `rules:`"),
+        ("site: a\nrules: [\n", 3, "not valid YAML"),
+        ("site: a\npow: {difficulty: 20}\nrules: []\n", 2, "between 1 and 8"),
+        ("site: a\nweb_bot_auth: {keys: [{kty: RSA}]}\nrules: []\n", 2, "JWK"),
+        ("site: a\nlimits: {max_body: -1}\nrules: []\n", 2, "between"),
+        ("site: a\nsite: b\nrules: []\n", 2, "duplicate key"),
+    ],
+)
+def test_errors_are_refused_naming_the_line(text: str, line: int, match: str) -> None:
+    with pytest.raises(PolicyError, match=match) as err:
+        parse_policy(text, source="policy.yaml")
+    assert f"policy.yaml, line {line}:" in err.value.message
+
+
+def test_an_empty_all_holds_for_no_request() -> None:
+    import asyncio
+
+    from syndic.gate.decide import Facts, Gate, Request
+
+    p = parse_policy("site: a\nrules:\n  - if: {all: []}\n    then: pass\n")
+    gate = Gate.__new__(Gate)  # holds() needs no services for this condition
+    req = Request("GET", "http", "a", "/", "", {}, "127.0.0.1")
+    assert asyncio.run(gate.holds(p.rules[0].cond, Facts(gate, req))) is False
+
+
+def test_prices_and_offers() -> None:
+    assert str(parse_price("EUR 0.05")) == "EUR 0.05"
+    assert str(parse_price("JPY 3")) == "JPY 3"
+    price = Price("EUR", 5)
+    assert read_offer({}) is None
+    assert read_offer({EXACT: "EUR 0.05"}) == Offer(EXACT, price)
+    assert accept(Offer(MAX, Price("EUR", 9)), price) is None
+    assert accept(Offer(MAX, Price("USD", 9)), price) is not None
+    assert accept(Offer(EXACT, Price("EUR", 6)), price) is not None
+
+
+def test_proof_of_work_unit() -> None:
+    pow_ = PowIssuer(b"k" * 32, random_bytes=lambda n: b"\x01" * n)
+    who = client_id("127.0.0.1", "ua")
+    ch = pow_.issue(client=who, difficulty=3, now=1000, ttl_s=60)
+    assert ch.id == "01" * 16
+    nonce = solve(ch.text, 3)
+    assert pow_.check(ch.text, nonce, client=who, now=1001).id == ch.id
+    with pytest.raises(ChallengeError, match="expired"):
+        pow_.check(ch.text, nonce, client=who, now=1060)
+    with pytest.raises(ChallengeError, match="not issued"):
+        PowIssuer(b"j" * 32).check(ch.text, nonce, client=who, now=1001)
+    cookie = pow_.pass_cookie(client=who, now=1000, ttl_s=10)
+    assert pow_.pass_valid(cookie, client=who, now=1005)
+    assert not pow_.pass_valid(cookie, client=who, now=1010)
+    assert not pow_.pass_valid(cookie, client=client_id("127.0.0.2", "ua"), now=1005)
+    assert not pow_.pass_valid(cookie[:-1] + "0", client=who, now=1005)
+    with pytest.raises(ValueError, match="32 bytes"):
+        PowIssuer(b"short")
