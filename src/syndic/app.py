@@ -17,6 +17,7 @@ from syndic.config import Settings
 from syndic.deals.models import Agreement, AgreementStatus, Licensee
 from syndic.deals.service import DealService
 from syndic.errors import ConfigError
+from syndic.governance.service import GovernanceService
 from syndic.keys import generate_key_file, load_key_file, public_b64
 from syndic.members.models import Member, Work
 from syndic.members.service import MemberService
@@ -67,14 +68,17 @@ class Syndic:
         self.name = row.name
         self.members = MemberService(self.db, self.vault, self.events)
         self.terms = TermsRegistry(self.db, self.events)
+        self.governance = GovernanceService(self.db, self.events)
         self.deals = DealService(
             self.db,
             self.vault,
             self.events,
+            governance=self.governance,
             coalition=row.name,
             signing_key=signing_key,
             agreements_dir=settings.data_dir / "agreements",
             token_ttl=timedelta(days=settings.token_ttl_days),
+            currency=settings.currency,
         )
         self.ledger = Ledger(self.events)
         self.payouts = PayoutService(

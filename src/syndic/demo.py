@@ -7,6 +7,7 @@ dataset with its token -> revenue booked -> payouts distributed -> statements an
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import socket
@@ -15,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from math import isqrt
 from pathlib import Path
 
 import click
@@ -28,16 +29,37 @@ from syndic.app import Syndic
 from syndic.auth.service import Role
 from syndic.clock import OffsetClock
 from syndic.config import Settings
+from syndic.deals.agreement import verify_file
+from syndic.deals.offers import Installment, Offer
+from syndic.deals.states import Party
 from syndic.deals.views import AgreementView
-from syndic.errors import ConfigError, InputFileError, LogTampered, SyndicError
+from syndic.errors import (
+    ConfigError,
+    InputFileError,
+    IntegrityError,
+    LogTampered,
+    SyndicError,
+    VerificationError,
+)
+from syndic.governance.voting.ballot_file import parse as ballot_parse
+from syndic.governance.voting.ballot_file import tally as ballot_tally
+from syndic.keys import generate_key_file, load_key_file, public_b64
 from syndic.members.importer import import_arxiv
 from syndic.money import Money
 from syndic.provenance.receipt import verify_receipt
 from syndic.terms.models import PaymentType, Terms, Usage
+from syndic.web.charts import bar_chart
 from syndic.web.report import write_report
 
 DEFAULT_SOURCE = Path("..") / "shared" / "data" / "arxiv" / "producers300.jsonl"
 LICENCE_FEE_MINOR = 250_000_00
+OPENING_OFFER_MINOR = 180_000_00
+LICENSEE_KEY_FILE = "licensee-signing.key"  # the demo licensee's own key, kept beside the data
+# The founding charter: deals are decided by quadratic voting with liquid delegation.
+DEMO_CHARTER = {
+    "deal_vote": {"method": "quadratic", "delegation": True, "quorum_bp": 5000, "hours": 72},
+    "voice_credits": 100,
+}
 POLICY = "pro-rata-works (placeholder until valuation-weighted payouts land)"
 
 
@@ -116,6 +138,7 @@ def run_demo(settings: Settings, *, source: Path | None = None, seed: int = 0) -
         with serving(s) as base, httpx.Client(base_url=base, timeout=60) as http:
             r.http = http
             deal_id = _request_licence(r, lic.name)
+            _negotiate(r, deal_id)
             _vote(r, deal_id)
             agreement = _sign(r, deal_id)
             delivered = _deliver(r, agreement)
@@ -159,53 +182,164 @@ def _publish_terms(r: Round) -> None:
 
 
 def _request_licence(r: Round, licensee_name: str) -> int:
+    """The coalition's founding charter; then the licensee registers its signing key and asks
+    for a licence, both over HTTP."""
+    charter = r.s.governance.found(DEMO_CHARTER)
+    rule = charter.deal_vote
+    r.say(
+        f"charter v{charter.version} founded: deals decided by {rule.method} voting "
+        f"({charter.voice_credits} voice credits per {charter.credit_period_days} days) with "
+        f"delegation, quorum {rule.quorum_bp / 100:g}%, open {rule.hours} h; "
+        f"{charter.binding} binding"
+    )
+    headers = {"Authorization": f"Bearer {r.licensee_key}"}
+    signer = generate_key_file(r.s.settings.data_dir / LICENSEE_KEY_FILE)
+    r.client.put(
+        "/v1/licensees/me/key", json={"public_key": public_b64(signer)}, headers=headers
+    ).raise_for_status()
     offer = {
         "terms": {
             "permits": ["ai-train"],
             "payment_type": "training",
-            "amount_minor": LICENCE_FEE_MINOR,
+            "amount_minor": OPENING_OFFER_MINOR,
             "currency": r.s.settings.currency,
             "duration_days": 365,
         }
     }
-    resp = r.client.post(
-        "/v1/deals", json=offer, headers={"Authorization": f"Bearer {r.licensee_key}"}
-    )
+    resp = r.client.post("/v1/deals", json=offer, headers=headers)
     resp.raise_for_status()
     deal_id = int(resp.json()["id"])
-    r.say(f"{licensee_name} asked for an ai-train licence over HTTP: deal {deal_id}")
+    r.say(
+        f"{licensee_name} registered its Ed25519 key and offered "
+        f"{Money(OPENING_OFFER_MINOR, r.s.settings.currency)} for an ai-train licence "
+        f"over HTTP: deal {deal_id}"
+    )
     return deal_id
 
 
-def _vote(r: Round, deal_id: int) -> None:
+def _negotiate(r: Round, deal_id: int) -> None:
+    """The coalition counters at its published price, paid in two installments; the licensee
+    reads the difference and accepts, over HTTP."""
     s = r.s
-    s.deals.open_vote(deal_id, hours=72, quorum_bp=5000)
-    rng = random.Random(r.seed)  # noqa: S311  (simulated voters, not crypto)
-    members = s.members.list_members(limit=1_000_000)
-    cast = 0
-    for m in members:
-        if rng.random() < 0.8:
-            s.deals.cast_vote(
-                deal_id, member_id=m.id, choice="yes" if rng.random() < 0.75 else "no"
-            )
-            cast += 1
-    r.clock.advance(timedelta(hours=72))
-    deal = s.deals.close_vote(deal_id)
-    totals = (deal.outcome or {}).get("totals", {})
-    method = (deal.outcome or {}).get("method", "?")
+    cur = s.settings.currency
+    half = LICENCE_FEE_MINOR // 2
+    counter = Offer(
+        terms=Terms(
+            permits=frozenset({Usage.AI_TRAIN}),
+            payment_type=PaymentType.TRAINING,
+            amount_minor=LICENCE_FEE_MINOR,
+            currency=cur,
+            duration_days=365,
+        ),
+        payment_schedule=[
+            Installment(due_days=0, amount_minor=half),
+            Installment(due_days=180, amount_minor=LICENCE_FEE_MINOR - half),
+        ],
+    )
+    s.deals.counter(deal_id, counter, party=Party.COALITION, actor="steward")
+    headers = {"Authorization": f"Bearer {r.licensee_key}"}
+    offers = r.client.get(f"/v1/deals/{deal_id}/offers", headers=headers)
+    offers.raise_for_status()
+    changed = [c["field"] for c in offers.json()[-1]["diff"]]
+    r.client.post(f"/v1/deals/{deal_id}/accept", headers=headers).raise_for_status()
     r.say(
-        f"vote closed ({method}, quorum 50%): {cast}/{len(members)} voted, "
-        f"yes {totals.get('yes', 0)} / no {totals.get('no', 0)} -> {deal.status}"
+        f"the coalition countered at {Money(LICENCE_FEE_MINOR, cur)} in two installments "
+        f"(changed: {', '.join(changed)}); the licensee accepted over HTTP"
+    )
+
+
+def _vote(r: Round, deal_id: int) -> None:
+    """Members vote under the charter: quadratic ballots, some delegate (a few also vote
+    directly, which overrides their delegation); the ballot file is exported and re-tallied."""
+    s = r.s
+    deal = s.deals.open_vote(deal_id)
+    cov = s.deals.coverage(deal_id)
+    rng = random.Random(r.seed)  # noqa: S311  (simulated voters, not crypto)
+    members = [m.id for m in s.members.list_members(limit=1_000_000)]
+    credits = s.governance.charter().voice_credits
+    direct = 0
+    for m in members:
+        roll = rng.random()
+        if roll < 0.15:
+            s.governance.delegate(m, rng.choice([x for x in members if x != m]), topic="deals")
+            if rng.random() > 0.2:
+                continue  # most delegators leave it to their delegate
+        elif roll > 0.93:
+            continue  # does not vote at all
+        n = rng.randint(1, isqrt(credits))
+        choice = "yes" if rng.random() < 0.75 else "no"
+        s.deals.cast_vote(deal_id, member_id=m, votes={choice: n})
+        direct += 1
+    assert deal.vote_closes_at is not None
+    r.clock.advance(deal.vote_closes_at - r.clock.now())
+    deal = s.deals.close_vote(deal_id)
+    out = deal.outcome or {}
+    proposal = s.governance.get(int(out["proposal"]))
+    assert proposal.outcome is not None
+    votes_dir = s.settings.data_dir / "votes"
+    votes_dir.mkdir(exist_ok=True)
+    ballots = s.governance.ballot_file(proposal.id)
+    (votes_dir / f"deal-{deal_id}-ballots.json").write_text(json.dumps(ballots, indent=2) + "\n")
+    again = ballot_tally(ballot_parse(ballots))
+    if again.totals != out["totals"] or again.winner != out["winner"]:
+        raise SyndicError("the exported ballot file does not reproduce the published result")
+    totals = out["totals"]
+    (votes_dir / f"deal-{deal_id}.svg").write_text(
+        str(
+            bar_chart(
+                list(totals),
+                list(totals.values()),
+                title=f"Deal {deal_id}: quadratic votes per option",
+                xlabel="votes",
+            )
+        )
+    )
+    d = proposal.outcome["delegation"]
+    carried = sum(len(v) for v in d["carried"].values())
+    r.say(
+        f"vote closed under charter v{proposal.charter_version} ({out['method']} with "
+        f"delegation; {cov['works_covered']} works covered, "
+        f"{len(cov['excluded_members'])} members excluded by their mandates): "
+        f"{direct} ballots, {carried} votes carried by {len(d['carried'])} delegates, "
+        f"{len(d['cycles'])} delegation cycles; yes {totals['yes']} / no {totals['no']} votes "
+        f"-> {deal.status}; ballots and chart in {votes_dir.name}/"
     )
     if deal.status != "approved":
         raise SyndicError("the members rejected the deal; the demo stops here")
 
 
 def _sign(r: Round, deal_id: int) -> AgreementView:
-    agreement = r.s.deals.sign(deal_id)
+    """The coalition signs; the licensee fetches the exact document bytes over HTTP, signs them
+    with its own key and posts the signature; the file then verifies offline."""
+    s = r.s
+    pending = s.deals.sign(deal_id)
+    headers = {"Authorization": f"Bearer {r.licensee_key}"}
+    doc = r.client.get(f"/v1/agreements/{pending.id}/document", headers=headers)
+    doc.raise_for_status()
+    signer = load_key_file(s.settings.data_dir / LICENSEE_KEY_FILE)
+    signature = base64.b64encode(signer.sign(doc.content)).decode()
+    resp = r.client.post(
+        f"/v1/agreements/{pending.id}/signature", json={"signature": signature}, headers=headers
+    )
+    resp.raise_for_status()
+    agreement = s.deals.get_agreement(pending.id)
+    path = s.deals.agreement_path(agreement.id)
+    data = path.read_bytes()
+    verify_file(data, coalition_key=public_b64(s.signing_key), licensee_key=public_b64(signer))
+    tampered = bytearray(data)
+    tampered[len(data) // 2] ^= 0x01
+    try:
+        verify_file(bytes(tampered))
+    except VerificationError:
+        pass
+    else:
+        raise IntegrityError("a tampered agreement file verified")
+    rsl = path.with_suffix(".rsl.xml")
+    rsl.write_text(s.deals.rsl(agreement.id, base_url=s.settings.public_url))
     r.say(
-        f"agreement {agreement.id} signed by the coalition: {agreement.works_count} works, "
-        f"scope {agreement.scope_root[:23]}…"
+        f"agreement {agreement.id} signed by the coalition and by the licensee (over HTTP): "
+        f"{agreement.works_count} works, scope {agreement.scope_root[:23]}…; "
+        f"{path.name} verifies offline, one changed byte is refused; RSL licence {rsl.name}"
     )
     return agreement
 

@@ -10,7 +10,8 @@ dependency's exception as one of ours with ``raise X(...) from exc``.
     │   ├── InputFileError           missing/unreadable/malformed input file
     │   ├── SharesError              rights-holder shares do not sum to 100%
     │   ├── AmountError              negative, fractional or overflowing money
-    │   └── PolicyError              a policy or charter file with errors
+    │   ├── PolicyError              a policy or charter file with errors
+    │   └── CreditsExceeded          a quadratic ballot spends more voice credits than held
     ├── NotFound                     (404)
     ├── Conflict                     double vote, illegal state transition (409)
     ├── AuthError                    missing, forged or expired credential (401)
@@ -70,6 +71,10 @@ class AmountError(InvalidInput):
 
 class PolicyError(InvalidInput):
     code = "policy_invalid"
+
+
+class CreditsExceeded(InvalidInput):
+    code = "credits_exceeded"
 
 
 class NotFound(SyndicError):

@@ -4,20 +4,24 @@ from syndic import coalition
 from syndic.auth import service as auth_service
 from syndic.deals import models as deals_models
 from syndic.gate import models as gate_models
+from syndic.governance import models as governance_models
 from syndic.members import models as members_models
 from syndic.payouts import ledger
 from syndic.payouts import models as payouts_models
 from syndic.provenance import models as provenance_models
 from syndic.terms import registry as terms_registry
+from syndic.valuation import models as valuation_models
 
 __all__ = [
     "auth_service",
     "coalition",
     "deals_models",
     "gate_models",
+    "governance_models",
     "ledger",
     "members_models",
     "payouts_models",
     "provenance_models",
     "terms_registry",
+    "valuation_models",
 ]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from syndic.errors import AuthError, Conflict, Forbidden, InputFileError, NotFound, SharesError
+from syndic.keys import public_b64
 from syndic.members.importer import import_arxiv
 from syndic.members.service import NewWork
 from syndic.provenance.models import LogEntry
@@ -90,20 +93,33 @@ def test_malformed_jsonl_names_the_line_and_writes_nothing(
     assert list(s.vault) == []
 
 
+LAB_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # the licensee's own key
+
+
 def _approved_deal(s, clock: ManualClock, *, voters: int = 3) -> int:  # type: ignore[no-untyped-def]
     s.terms.publish(Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=FEE))
-    lic = s.deals.register_licensee(name="Lab", contact="lab@example.org")
+    lic = s.deals.register_licensee(
+        name="Lab", contact="lab@example.org", public_key=public_b64(LAB_KEY)
+    )
     deal = s.deals.offer(
         licensee_id=lic.id,
         terms=Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=FEE),
         actor="licensee",
     )
-    s.deals.open_vote(deal.id, hours=24, quorum_bp=5000)
+    s.deals.open_vote(deal.id)  # under the default charter: majority, quorum 50%, 72 hours
     for m in s.members.list_members()[:voters]:
         s.deals.cast_vote(deal.id, member_id=m.id, choice="yes")
-    clock.advance(timedelta(hours=24))
+    clock.advance(timedelta(hours=72))
     assert s.deals.close_vote(deal.id).status == "approved"
     return deal.id
+
+
+def _countersign(s, agreement_id: int) -> None:  # type: ignore[no-untyped-def]
+    doc = s.deals.agreement_document(agreement_id)
+    sig = base64.b64encode(LAB_KEY.sign(doc)).decode()
+    assert s.deals.countersign(agreement_id, sig, licensee_id=1, actor="licensee:1").status == (
+        "active"
+    )
 
 
 def test_full_round_votes_agreement_tokens_and_payouts(
@@ -125,8 +141,11 @@ def test_full_round_votes_agreement_tokens_and_payouts(
         s.deals.cast_vote(deal_id, member_id=2, choice="no")
     agreement = s.deals.sign(deal_id)
     assert agreement.works_count == 220
-    with pytest.raises(Conflict, match="is signed"):
+    with pytest.raises(Conflict, match="is signed; it can be signed only when approved"):
         s.deals.sign(deal_id)
+    with pytest.raises(Conflict, match="not active"):
+        s.deals.issue_token(agreement.id)  # not until the licensee has signed too
+    _countersign(s, agreement.id)
 
     token = s.deals.issue_token(agreement.id)
     grant = s.deals.authorize_delivery(token, agreement.id)
@@ -168,7 +187,7 @@ def test_vote_refusals(make_syndic: MakeSyndic, backend: str, fixture_jsonl: Pat
     )
     with pytest.raises(Conflict, match="not open"):
         s.deals.cast_vote(deal.id, member_id=1, choice="yes")
-    s.deals.open_vote(deal.id, hours=1)
+    s.deals.open_vote(deal.id)
     s.deals.cast_vote(deal.id, member_id=1, choice="yes")
     events = s.report()["events"]
     with pytest.raises(Conflict, match="already voted"):
@@ -177,7 +196,7 @@ def test_vote_refusals(make_syndic: MakeSyndic, backend: str, fixture_jsonl: Pat
         s.deals.cast_vote(deal.id, member_id=9999, choice="yes")
     with pytest.raises(Conflict, match="open until"):
         s.deals.close_vote(deal.id)
-    clock.advance(timedelta(hours=2))
+    clock.advance(timedelta(hours=72))
     with pytest.raises(Conflict, match="closed at"):
         s.deals.cast_vote(deal.id, member_id=2, choice="yes")
     assert s.report()["events"] == events

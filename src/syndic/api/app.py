@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from syndic import __version__
-from syndic.api.routes import deals, log, members, public, published, steward
+from syndic.api.routes import deals, governance, log, members, public, published, steward
 from syndic.app import Syndic
 from syndic.errors import SyndicError
 
@@ -23,6 +23,7 @@ ROUTERS = (
     public.router,
     members.router,
     deals.router,
+    governance.router,
     steward.router,
     log.router,
     published.router,

@@ -1,14 +1,19 @@
-"""``syndic licensee``, ``terms``, ``deal``, ``vote``, ``export``."""
+"""``syndic licensee``, ``deal``, ``export``: negotiation, the deal's vote, agreements."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from syndic.cli.common import command, data_dir_option, json_option, print_json, print_table, syndic
 from syndic.cli.terms import build_terms, terms_options
-from syndic.errors import ConfigError
+from syndic.deals.offers import Installment, Offer, Reporting
+from syndic.deals.states import Party
+from syndic.errors import ConfigError, InvalidInput
+from syndic.money import parse_major
 
 
 @click.group()
@@ -19,9 +24,7 @@ def licensee() -> None:
 @command(licensee, "add")
 @click.option("--name", required=True)
 @click.option("--contact", required=True)
-@click.option(
-    "--public-key", help="The licensee's Ed25519 public key (base64), for countersigning."
-)
+@click.option("--public-key", help="The licensee's Ed25519 public key (base64), to sign with.")
 @click.option("--mau", "monthly_active_users", type=int, default=0, help="Monthly active users.")
 @json_option
 def licensee_add(
@@ -32,6 +35,15 @@ def licensee_add(
         name=name, contact=contact, public_key=public_key, monthly_active_users=monthly_active_users
     )
     print_json(lic) if as_json else click.echo(f"licensee {lic.id}: {lic.name}")
+
+
+@command(licensee, "key")
+@click.argument("licensee_id", type=int)
+@click.option("--public-key", required=True, help="Ed25519 public key, base64.")
+def licensee_key(licensee_id: int, public_key: str) -> None:
+    """Register the key a licensee signs its agreements with."""
+    syndic().deals.register_key(licensee_id, public_key, actor="steward")
+    click.echo(f"licensee {licensee_id}: public key registered")
 
 
 @command(licensee, "list")
@@ -51,45 +63,157 @@ def licensee_list(as_json: bool) -> None:
 
 @click.group()
 def deal() -> None:
-    """Offers, votes and agreements."""
+    """Negotiation, the members' vote, and agreements."""
+
+
+def _installment(spec: str, currency: str) -> Installment:
+    days, sep, amount = spec.partition("=")
+    if not sep or not days.strip().isdigit():
+        raise InvalidInput(f"an installment is DAYS=AMOUNT, e.g. 90=1000.00; got {spec!r}")
+    return Installment(due_days=int(days), amount_minor=parse_major(amount, currency))
+
+
+def offer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Everything an offer carries: terms, scope, payment schedule, reporting duties."""
+    fn = click.option(
+        "--report-days", default=90, show_default=True, help="Usage report every N days."
+    )(fn)
+    fn = click.option(
+        "--installment",
+        "installments",
+        multiple=True,
+        help="DAYS=AMOUNT: a payment due DAYS after the start (repeatable; must add up to "
+        "the price). Default: the whole price at the start.",
+    )(fn)
+    fn = click.option(
+        "--collection", "collections", multiple=True, help="Limit to these collections."
+    )(fn)
+    return terms_options(fn)
+
+
+def _offer(kw: dict[str, Any], currency: str) -> Offer:
+    cur = kw["currency"] or currency
+    terms = build_terms(kw["permit"], kw["prohibit"], kw["price"], cur, kw["payment"], kw["days"])
+    try:
+        return Offer(
+            terms=terms,
+            scope=list(kw["collections"]),
+            payment_schedule=[_installment(x, cur) for x in kw["installments"]],
+            reporting=Reporting(usage_report_days=kw["report_days"]),
+        )
+    except ValueError as exc:
+        raise InvalidInput(str(exc).splitlines()[-1]) from exc
 
 
 @command(deal, "offer")
 @click.option("--licensee", "licensee_id", type=int, required=True)
-@click.option("--collection", "collections", multiple=True, help="Limit to these collections.")
-@terms_options
+@offer_options
 @json_option
-def deal_offer(
-    licensee_id: int,
-    collections: tuple[str, ...],
-    permit: tuple[str, ...],
-    prohibit: tuple[str, ...],
-    price: str,
-    currency: str | None,
-    payment: str,
-    days: int,
-    as_json: bool,
-) -> None:
-    """Record a licensee's offer."""
+def deal_offer(licensee_id: int, as_json: bool, **kw: Any) -> None:
+    """Record a licensee's opening offer."""
     s = syndic()
-    t = build_terms(permit, prohibit, price, currency or s.settings.currency, payment, days)
     d = s.deals.offer(
-        licensee_id=licensee_id, terms=t, scope=list(collections), actor=f"licensee:{licensee_id}"
+        licensee_id=licensee_id,
+        offer=_offer(kw, s.settings.currency),
+        actor=f"licensee:{licensee_id}",
     )
     print_json(d) if as_json else click.echo(f"deal {d.id} offered")
 
 
+@command(deal, "draft")
+@click.option("--licensee", "licensee_id", type=int, required=True)
+@offer_options
+@json_option
+def deal_draft(licensee_id: int, as_json: bool, **kw: Any) -> None:
+    """Prepare the coalition's offer to a licensee (send it with `deal send`)."""
+    s = syndic()
+    d = s.deals.draft(licensee_id=licensee_id, offer=_offer(kw, s.settings.currency))
+    print_json(d) if as_json else click.echo(f"deal {d.id} drafted")
+
+
+@command(deal, "send")
+@click.argument("deal_id", type=int)
+def deal_send(deal_id: int) -> None:
+    """Send a drafted offer to the licensee."""
+    d = syndic().deals.send(deal_id)
+    click.echo(f"deal {d.id}: offered (round {d.round}, answer by {d.offer_expires_at:%Y-%m-%d})")
+
+
+@command(deal, "counter")
+@click.argument("deal_id", type=int)
+@click.option(
+    "--as",
+    "party",
+    type=click.Choice([p.value for p in Party]),
+    default=Party.COALITION.value,
+    show_default=True,
+    help="Whose counter-offer this is (the steward records a licensee's, too).",
+)
+@offer_options
+@json_option
+def deal_counter(deal_id: int, party: str, as_json: bool, **kw: Any) -> None:
+    """Answer the other side's offer with a counter-offer (full terms)."""
+    s = syndic()
+    who = Party(party)
+    lic = s.deals.get_deal(deal_id).licensee_id if who is Party.LICENSEE else None
+    d = s.deals.counter(
+        deal_id,
+        _offer(kw, s.settings.currency),
+        party=who,
+        licensee_id=lic,
+        actor="steward" if lic is None else f"licensee:{lic}",
+    )
+    print_json(d) if as_json else click.echo(f"deal {d.id}: countered (round {d.round})")
+
+
+@command(deal, "accept")
+@click.argument("deal_id", type=int)
+def deal_accept(deal_id: int) -> None:
+    """Record the licensee's acceptance of the coalition's latest offer."""
+    s = syndic()
+    lic = s.deals.get_deal(deal_id).licensee_id
+    d = s.deals.accept(deal_id, licensee_id=lic, actor=f"licensee:{lic}")
+    click.echo(f"deal {d.id}: accepted by licensee {lic}")
+
+
+@command(deal, "offers")
+@click.argument("deal_id", type=int)
+@json_option
+def deal_offers(deal_id: int, as_json: bool) -> None:
+    """Every offer and counter-offer on a deal, with what each changed."""
+    rows = syndic().deals.offers(deal_id)
+    if as_json:
+        print_json(rows)
+        return
+    for o in rows:
+        click.echo(f"round {o.round} by {o.party} ({o.actor}), answer by {o.expires_at}")
+        for c in o.diff:
+            click.echo(f"  {c['field']}: {c['from']!r} -> {c['to']!r}")
+
+
+@command(deal, "coverage")
+@click.argument("deal_id", type=int)
+@json_option
+def deal_coverage(deal_id: int, as_json: bool) -> None:
+    """Which works the deal would cover, and whose are left out and why."""
+    c = syndic().deals.coverage(deal_id)
+    if as_json:
+        print_json(c)
+        return
+    click.echo(
+        f"{c['works_covered']} of {c['works_in_scope']} works covered; held out: "
+        f"{c['held_out']['disputed']} disputed, {c['held_out']['excluded_members']} of "
+        f"excluded members"
+    )
+    for x in c["excluded_members"]:
+        click.echo(f"  member {x['member']}: {'; '.join(x['reasons'])}")
+
+
 @command(deal, "open-vote")
 @click.argument("deal_id", type=int)
-@click.option("--hours", default=72, show_default=True)
-@click.option(
-    "--quorum", "quorum_pct", default="50", show_default=True, help="Quorum in percent of members."
-)
-def deal_open_vote(deal_id: int, hours: int, quorum_pct: str) -> None:
-    """Put an offer to the members' vote."""
-    from syndic.members.shares import parse_percent
-
-    d = syndic().deals.open_vote(deal_id, hours=hours, quorum_bp=parse_percent(quorum_pct))
+def deal_open_vote(deal_id: int) -> None:
+    """Put the deal to the members under the charter's rule for deals."""
+    d = syndic().deals.open_vote(deal_id)
     click.echo(f"deal {d.id}: vote open until {d.vote_closes_at:%Y-%m-%d %H:%M} UTC")
 
 
@@ -100,17 +224,57 @@ def deal_open_vote(deal_id: int, hours: int, quorum_pct: str) -> None:
 def deal_close_vote(deal_id: int, force: bool, as_json: bool) -> None:
     """Tally the vote."""
     d = syndic().deals.close_vote(deal_id, force=force)
-    print_json(d) if as_json else click.echo(f"deal {d.id}: {d.status} {d.outcome}")
+    if as_json:
+        print_json(d)
+    else:
+        o = d.outcome or {}
+        click.echo(f"deal {d.id}: {d.status} ({o.get('method')}: {o.get('reason')})")
 
 
 @command(deal, "sign")
 @click.argument("deal_id", type=int)
 @json_option
 def deal_sign(deal_id: int, as_json: bool) -> None:
-    """Sign an approved deal as an agreement."""
-    a = syndic().deals.sign(deal_id)
-    print_json(a) if as_json else click.echo(
-        f"agreement {a.id} signed: {a.works_count} works, scope {a.scope_root}"
+    """Sign an approved deal for the coalition (the licensee signs next)."""
+    s = syndic()
+    a = s.deals.sign(deal_id)
+    if as_json:
+        print_json(a)
+    else:
+        click.echo(
+            f"agreement {a.id} signed by the coalition: {a.works_count} works, scope "
+            f"{a.scope_root}; waiting for the licensee's signature "
+            f"({s.deals.agreement_path(a.id)})"
+        )
+
+
+@command(deal, "countersign")
+@click.argument("agreement_id", type=int)
+@click.option("--signature", required=True, help="The licensee's signature (base64).")
+def deal_countersign(agreement_id: int, signature: str) -> None:
+    """Record the licensee's signature over the agreement document (checked first)."""
+    s = syndic()
+    lic = s.deals.get_agreement(agreement_id).licensee_id
+    a = s.deals.countersign(agreement_id, signature, licensee_id=None, actor="steward")
+    click.echo(f"agreement {a.id}: signed by licensee {lic}; {a.status}")
+
+
+@command(deal, "terminate")
+@click.argument("agreement_id", type=int)
+@click.option("--reason", required=True)
+def deal_terminate(agreement_id: int, reason: str) -> None:
+    """End an agreement early (its tokens stop working)."""
+    syndic().deals.terminate(agreement_id, reason=reason)
+    click.echo(f"agreement {agreement_id}: terminated")
+
+
+@command(deal, "expire")
+@json_option
+def deal_expire(as_json: bool) -> None:
+    """Lapse offers past their deadline and expire agreements past their end."""
+    out = syndic().deals.expire_due()
+    print_json(out) if as_json else click.echo(
+        f"{out['offers_lapsed']} offers lapsed, {out['agreements_expired']} agreements expired"
     )
 
 
@@ -130,7 +294,9 @@ def deal_list(as_json: bool) -> None:
         print_json(rows)
     else:
         print_table(
-            [r.model_dump() for r in rows], ["id", "licensee_id", "status", "created_at"], "Deals"
+            [r.model_dump() for r in rows],
+            ["id", "licensee_id", "status", "round", "offer_by", "created_at"],
+            "Deals",
         )
 
 
@@ -147,21 +313,6 @@ def deal_agreements(as_json: bool) -> None:
             ["id", "licensee_id", "status", "works_count", "ends_at"],
             "Agreements",
         )
-
-
-@click.group()
-def vote() -> None:
-    """Members' votes."""
-
-
-@command(vote, "cast")
-@click.argument("deal_id", type=int)
-@click.option("--member", "member_id", type=int, required=True)
-@click.option("--choice", type=click.Choice(["yes", "no", "abstain"]), required=True)
-def vote_cast(deal_id: int, member_id: int, choice: str) -> None:
-    """Cast a member's vote on a deal."""
-    syndic().deals.cast_vote(deal_id, member_id=member_id, choice=choice)
-    click.echo(f"member {member_id} voted {choice} on deal {deal_id}")
 
 
 @click.command()

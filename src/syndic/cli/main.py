@@ -8,7 +8,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from syndic import __version__
-from syndic.cli import deals, gate, log, members, ops, receipt, terms
+from syndic.cli import deals, gate, governance, log, members, ops, receipt, terms
 from syndic.cli.common import Ctx, data_dir_option
 from syndic.errors import SyndicError
 
@@ -32,7 +32,10 @@ for group in (
     terms.terms,
     gate.gate,
     deals.deal,
-    deals.vote,
+    governance.vote,
+    governance.charter,
+    governance.delegation,
+    governance.agreement,
     deals.export,
     ops.payout,
     ops.report,

@@ -1,4 +1,6 @@
-"""Tables for licensees, deals (offer + vote), ballots, agreements, tokens and deliveries."""
+"""Tables for licensees, deals and their offers, agreements, tokens and deliveries.
+
+A deal's vote lives in the governance tables (a proposal of kind ``deal``)."""
 
 from __future__ import annotations
 
@@ -6,21 +8,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from syndic.deals.states import DealStatus
 from syndic.storage.base import Base, BigInt
 
-
-class DealStatus(StrEnum):
-    OFFERED = "offered"
-    VOTING = "voting"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    SIGNED = "signed"
+__all__ = ["DealStatus"]
 
 
 class AgreementStatus(StrEnum):
+    PENDING = "pending"  # signed by the coalition, waiting for the licensee's signature
     ACTIVE = "active"
     EXPIRED = "expired"
     TERMINATED = "terminated"
@@ -38,30 +36,41 @@ class Licensee(Base):
 
 
 class Deal(Base):
-    """An offer from a licensee for the coalition's pool, then the members' vote on it."""
+    """A negotiation with a licensee: its latest offer, then the members' vote on it."""
 
     __tablename__ = "deals"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     licensee_id: Mapped[int] = mapped_column(ForeignKey("licensees.id"), index=True)
+    # the latest offer, in full (every offer is also kept in deal_offers)
     terms: Mapped[dict[str, Any]]
     scope: Mapped[list[str]]  # collections; empty = the whole pool
+    clauses: Mapped[dict[str, Any]]  # payment schedule and reporting duties
+    offer_by: Mapped[str] = mapped_column(String(16))  # who made the latest offer
+    round: Mapped[int] = mapped_column(Integer)
+    offer_expires_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
-    quorum_bp: Mapped[int] = mapped_column(Integer, default=5000)
     vote_closes_at: Mapped[datetime | None]
     outcome: Mapped[dict[str, Any] | None]
 
 
-class Ballot(Base):
-    __tablename__ = "ballots"
-    __table_args__ = (UniqueConstraint("deal_id", "member_id"),)
+class DealOffer(Base):
+    """One offer or counter-offer, with its difference from the one before."""
+
+    __tablename__ = "deal_offers"
+    __table_args__ = (UniqueConstraint("deal_id", "round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    choice: Mapped[str] = mapped_column(String(8))
-    cast_at: Mapped[datetime]
+    round: Mapped[int] = mapped_column(Integer)
+    party: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]]
+    diff: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    log_index: Mapped[int] = mapped_column(BigInt)
 
 
 class Agreement(Base):
@@ -72,6 +81,8 @@ class Agreement(Base):
     licensee_id: Mapped[int] = mapped_column(ForeignKey("licensees.id"), index=True)
     document: Mapped[bytes] = mapped_column(LargeBinary)  # canonical JSON, exactly as signed
     coalition_signature: Mapped[str] = mapped_column(Text)
+    licensee_signature: Mapped[str | None] = mapped_column(Text)
+    licensee_signed_at: Mapped[datetime | None]
     scope_root: Mapped[str] = mapped_column(String(71))
     works_count: Mapped[int] = mapped_column(Integer)
     starts_at: Mapped[datetime]

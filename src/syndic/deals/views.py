@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from syndic.deals.models import Agreement, Deal, Licensee
+from syndic.deals.models import Agreement, Deal, DealOffer, Licensee
 
 
 class LicenseeView(BaseModel):
@@ -18,6 +18,7 @@ class LicenseeView(BaseModel):
     name: str
     contact: str
     monthly_active_users: int
+    public_key: str | None
     created_at: datetime
 
     @classmethod
@@ -27,6 +28,7 @@ class LicenseeView(BaseModel):
             name=x.name,
             contact=x.contact,
             monthly_active_users=x.monthly_active_users,
+            public_key=x.public_key,
             created_at=x.created_at,
         )
 
@@ -38,7 +40,11 @@ class DealView(BaseModel):
     licensee_id: int
     terms: dict[str, Any]
     scope: list[str]
+    clauses: dict[str, Any]
     status: str
+    round: int
+    offer_by: str
+    offer_expires_at: datetime | None
     created_at: datetime
     vote_closes_at: datetime | None
     outcome: dict[str, Any] | None
@@ -50,10 +56,44 @@ class DealView(BaseModel):
             licensee_id=d.licensee_id,
             terms=d.terms,
             scope=d.scope,
+            clauses=d.clauses,
             status=d.status,
+            round=d.round,
+            offer_by=d.offer_by,
+            offer_expires_at=d.offer_expires_at,
             created_at=d.created_at,
             vote_closes_at=d.vote_closes_at,
             outcome=d.outcome,
+        )
+
+
+class OfferView(BaseModel):
+    """One offer in a negotiation: who made it, its full content, what it changed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    deal_id: int
+    round: int
+    party: str
+    actor: str
+    offer: dict[str, Any]
+    diff: list[dict[str, Any]]
+    created_at: datetime
+    expires_at: datetime | None
+    log_index: int
+
+    @classmethod
+    def of(cls, o: DealOffer) -> OfferView:
+        return cls(
+            deal_id=o.deal_id,
+            round=o.round,
+            party=o.party,
+            actor=o.actor,
+            offer=o.document,
+            diff=o.diff,
+            created_at=o.created_at,
+            expires_at=o.expires_at,
+            log_index=o.log_index,
         )
 
 
@@ -68,6 +108,7 @@ class AgreementView(BaseModel):
     works_count: int
     starts_at: datetime
     ends_at: datetime
+    licensee_signed_at: datetime | None
     log_index: int
 
     @classmethod
@@ -81,6 +122,7 @@ class AgreementView(BaseModel):
             works_count=a.works_count,
             starts_at=a.starts_at,
             ends_at=a.ends_at,
+            licensee_signed_at=a.licensee_signed_at,
             log_index=a.log_index,
         )
 

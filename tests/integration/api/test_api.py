@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from syndic.api.app import create_app
 from syndic.app import Syndic
 from syndic.auth.service import Role
+from syndic.keys import public_b64
 from syndic.members.importer import import_arxiv
 from syndic.provenance.models import LogEntry
 from syndic.terms.models import Terms, Usage
@@ -21,6 +24,17 @@ from syndic.testing import ManualClock
 from tests.conftest import MakeSyndic
 
 FEE = 500_00
+LAB_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # the licensee's own key
+
+
+def countersign(c: TestClient, key: str, agreement_id: int) -> dict:  # type: ignore[type-arg]
+    """The licensee fetches the exact document bytes and posts its signature over them."""
+    doc = c.get(f"/v1/agreements/{agreement_id}/document", headers=h(key))
+    assert doc.status_code == 200
+    sig = base64.b64encode(LAB_KEY.sign(doc.content)).decode()
+    r = c.post(f"/v1/agreements/{agreement_id}/signature", headers=h(key), json={"signature": sig})
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -31,7 +45,7 @@ def world(
     s = make_syndic(clock=clock)
     import_arxiv(s.members, fixture_jsonl)
     s.terms.publish(Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=FEE))
-    lab = s.deals.register_licensee(name="Lab", contact="a@b")
+    lab = s.deals.register_licensee(name="Lab", contact="a@b", public_key=public_b64(LAB_KEY))
     other = s.deals.register_licensee(name="Other", contact="c@d")
     keys = {
         "steward": s.keys.create(role=Role.STEWARD, subject_id=None),
@@ -96,7 +110,7 @@ def test_licensee_round_and_scoping(world) -> None:  # type: ignore[no-untyped-d
     )
     assert r.status_code == 201, r.text
     deal_id = r.json()["id"]
-    s.deals.open_vote(deal_id, hours=1)
+    s.deals.open_vote(deal_id)
     for key in ("m1", "m2"):
         assert (
             c.post(
@@ -114,9 +128,10 @@ def test_licensee_round_and_scoping(world) -> None:  # type: ignore[no-untyped-d
     )
     for m in range(3, 8):
         s.deals.cast_vote(deal_id, member_id=m, choice="yes")
-    clock.advance(timedelta(hours=1))
+    clock.advance(timedelta(hours=72))
     s.deals.close_vote(deal_id)
     a = s.deals.sign(deal_id)
+    assert countersign(c, keys["lab"], a.id)["status"] == "active"
 
     assert [x["id"] for x in c.get("/v1/agreements", headers=h(keys["lab"])).json()] == [a.id]
     assert c.get("/v1/agreements", headers=h(keys["other"])).json() == []
@@ -168,10 +183,7 @@ def test_steward_runs_the_round_over_the_api(world) -> None:  # type: ignore[no-
     offer = {"terms": {"permits": ["ai-train"], "amount_minor": FEE}}
     deal_id = c.post("/v1/deals", headers=h(keys["lab"]), json=offer).json()["id"]
     assert c.post(f"/v1/deals/{deal_id}/vote", headers=h(keys["lab"]), json={}).status_code == 403
-    assert (
-        c.post(f"/v1/deals/{deal_id}/vote", headers=st, json={"hours": 1}).json()["status"]
-        == "voting"
-    )
+    assert c.post(f"/v1/deals/{deal_id}/vote", headers=st).json()["status"] == "voting"
     for m in range(1, 8):
         s.deals.cast_vote(deal_id, member_id=m, choice="yes")
     early = c.post(f"/v1/deals/{deal_id}/vote/close", headers=st, json={})
@@ -181,8 +193,9 @@ def test_steward_runs_the_round_over_the_api(world) -> None:  # type: ignore[no-
         == "approved"
     )
     agreement = c.post(f"/v1/deals/{deal_id}/sign", headers=st).json()
-    assert agreement["works_count"] == 240
+    assert agreement["works_count"] == 240 and agreement["status"] == "pending"
     aid = agreement["id"]
+    assert countersign(c, keys["lab"], aid)["status"] == "active"
     assert (
         c.post(f"/v1/agreements/{aid}/revenue", headers=st, json={"amount_minor": -5}).status_code
         == 422

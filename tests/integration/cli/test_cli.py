@@ -52,7 +52,25 @@ def test_round_through_the_cli(
     run(capsys, *d, "init", "--name", "C")
     run(capsys, *d, "import", "arxiv", str(fixture_jsonl))
     assert run(capsys, *d, "terms", "set", "--permit", "ai-train", "--price", "100.00")[0] == 0
-    assert run(capsys, *d, "licensee", "add", "--name", "Lab", "--contact", "x@y")[0] == 0
+    # the licensee makes its own signing key and the steward registers the public half
+    lab_key = tmp_path / "lab.key"
+    code, pub, _ = run(capsys, "agreement", "keygen", "--out", str(lab_key))
+    assert code == 0 and lab_key.stat().st_mode & 0o777 == 0o600
+    assert (
+        run(
+            capsys,
+            *d,
+            "licensee",
+            "add",
+            "--name",
+            "Lab",
+            "--contact",
+            "x@y",
+            "--public-key",
+            pub.strip(),
+        )[0]
+        == 0
+    )
     assert (
         run(
             capsys, *d, "deal", "offer", "--licensee", "1", "--permit", "ai-train", "--price", "100"
@@ -67,6 +85,14 @@ def test_round_through_the_cli(
     code, out, _ = run(capsys, *d, "deal", "close-vote", "1", "--now", "--json")
     assert json.loads(out)["status"] == "approved"
     assert run(capsys, *d, "deal", "sign", "1")[0] == 0
+    code, _, err = run(capsys, *d, "deal", "token", "1")
+    assert code != 0 and err.strip() == "error: agreement 1 is not active"
+    agreement_file = tmp_path / "d" / "agreements" / "agreement-1.json"
+    code, sig, _ = run(capsys, "agreement", "signature", str(agreement_file), "--key", str(lab_key))
+    assert code == 0
+    assert run(capsys, *d, "deal", "countersign", "1", "--signature", sig.strip())[0] == 0
+    code, out, _ = run(capsys, "agreement", "verify", str(agreement_file), "--json")
+    assert code == 0 and json.loads(out)["works"] == 240
     code, token, _ = run(capsys, *d, "deal", "token", "1")
     out_file = tmp_path / "ds.jsonl"
     code, out, _ = run(

@@ -1,18 +1,23 @@
-"""Licensees, offers, votes, agreements, tokens and the licensed dataset."""
+"""Licensees, negotiation (offers, counter-offers, acceptance), members' votes on deals,
+agreements (document, signatures, RSL), tokens and the licensed dataset."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from syndic.api.deps import Caller, SyndicDep, require, require_self_or_steward
-from syndic.auth.service import Role
-from syndic.deals.views import AgreementView, DealView, LicenseeView
+from syndic.auth.service import Principal, Role
+from syndic.deals.offers import Installment, Offer, Reporting
+from syndic.deals.states import Party
+from syndic.deals.views import AgreementView, DealView, LicenseeView, OfferView
 from syndic.errors import AuthError, Forbidden
+from syndic.governance.views import BallotReceipt
 from syndic.terms.models import Terms
+from syndic.terms.rsl import MEDIA_TYPE as RSL_MEDIA_TYPE
 
 router = APIRouter(tags=["deals"])
 
@@ -24,18 +29,61 @@ class LicenseeIn(BaseModel):
     monthly_active_users: int = 0
 
 
+class KeyIn(BaseModel):
+    public_key: str = Field(description="Ed25519 public key, base64 of the 32 raw bytes")
+
+
 class OfferIn(BaseModel):
     terms: Terms
     scope: list[str] = Field(default_factory=list)
+    payment_schedule: list[Installment] = Field(default_factory=list)
+    reporting: Reporting = Reporting()
+
+    def offer(self) -> Offer:
+        return Offer(
+            terms=self.terms,
+            scope=self.scope,
+            payment_schedule=self.payment_schedule,
+            reporting=self.reporting,
+        )
+
+
+class DraftIn(OfferIn):
+    licensee_id: int
 
 
 class VoteIn(BaseModel):
-    choice: Literal["yes", "no", "abstain"]
+    choice: Literal["yes", "no", "abstain"] | None = None
+    votes: dict[str, int] | None = Field(
+        default=None, description="quadratic ballots: votes per option (n votes cost n^2)"
+    )
+
+
+class SignatureIn(BaseModel):
+    signature: str = Field(description="Ed25519 signature over the document bytes, base64")
+
+
+class TerminateIn(BaseModel):
+    reason: str
 
 
 class TokenOut(BaseModel):
     token: str
     agreement_id: int
+
+
+def _party(caller: Principal) -> tuple[Party, int | None]:
+    if caller.role is Role.STEWARD:
+        return Party.COALITION, None
+    if caller.role is Role.LICENSEE:
+        return Party.LICENSEE, caller.subject_id
+    raise Forbidden("only the steward and the licensee negotiate a deal")
+
+
+def _licensee_id(caller: Principal) -> int:
+    require(caller, Role.LICENSEE)
+    assert caller.subject_id is not None
+    return caller.subject_id
 
 
 @router.post("/v1/licensees", status_code=201)
@@ -50,14 +98,34 @@ def list_licensees(s: SyndicDep, caller: Caller) -> list[LicenseeView]:
     return s.deals.list_licensees()
 
 
+@router.get("/v1/licensees/me")
+def my_licensee(s: SyndicDep, caller: Caller) -> LicenseeView:
+    return s.deals.get_licensee(_licensee_id(caller))
+
+
+@router.put("/v1/licensees/me/key")
+def register_key(body: KeyIn, s: SyndicDep, caller: Caller) -> LicenseeView:
+    """The licensee registers the Ed25519 public key it signs agreements with."""
+    return s.deals.register_key(_licensee_id(caller), body.public_key, actor=caller.actor)
+
+
 @router.post("/v1/deals", status_code=201)
 def offer(body: OfferIn, s: SyndicDep, caller: Caller) -> DealView:
-    """A licensee asks for a licence on these terms."""
-    require(caller, Role.LICENSEE)
-    assert caller.subject_id is not None
-    return s.deals.offer(
-        licensee_id=caller.subject_id, terms=body.terms, scope=body.scope, actor=caller.actor
-    )
+    """A licensee asks for a licence on these terms (its opening offer)."""
+    return s.deals.offer(licensee_id=_licensee_id(caller), offer=body.offer(), actor=caller.actor)
+
+
+@router.post("/v1/deals/drafts", status_code=201)
+def draft(body: DraftIn, s: SyndicDep, caller: Caller) -> DealView:
+    """The coalition prepares an offer to a licensee."""
+    require(caller, Role.STEWARD)
+    return s.deals.draft(licensee_id=body.licensee_id, offer=body.offer(), actor=caller.actor)
+
+
+@router.post("/v1/deals/{deal_id}/send")
+def send(deal_id: int, s: SyndicDep, caller: Caller) -> DealView:
+    require(caller, Role.STEWARD)
+    return s.deals.send(deal_id, actor=caller.actor)
 
 
 @router.get("/v1/deals")
@@ -68,21 +136,66 @@ def list_deals(s: SyndicDep, caller: Caller) -> list[DealView]:
     return deals
 
 
-@router.get("/v1/deals/{deal_id}")
-def get_deal(deal_id: int, s: SyndicDep, caller: Caller) -> DealView:
+def _readable_deal(s: SyndicDep, caller: Principal, deal_id: int) -> DealView:
     d = s.deals.get_deal(deal_id)
     if caller.role is Role.LICENSEE:
         require_self_or_steward(caller, Role.LICENSEE, d.licensee_id)
     return d
 
 
+@router.get("/v1/deals/{deal_id}")
+def get_deal(deal_id: int, s: SyndicDep, caller: Caller) -> DealView:
+    return _readable_deal(s, caller, deal_id)
+
+
+@router.get("/v1/deals/{deal_id}/offers")
+def offers(deal_id: int, s: SyndicDep, caller: Caller) -> list[OfferView]:
+    """Every offer and counter-offer, each with its diff from the one before."""
+    _readable_deal(s, caller, deal_id)
+    return s.deals.offers(deal_id)
+
+
+@router.post("/v1/deals/{deal_id}/counter")
+def counter(deal_id: int, body: OfferIn, s: SyndicDep, caller: Caller) -> DealView:
+    """A counter-offer with full terms, by the party whose turn it is."""
+    party, licensee_id = _party(caller)
+    return s.deals.counter(
+        deal_id, body.offer(), party=party, licensee_id=licensee_id, actor=caller.actor
+    )
+
+
+@router.post("/v1/deals/{deal_id}/accept")
+def accept(deal_id: int, s: SyndicDep, caller: Caller) -> DealView:
+    """The licensee accepts the coalition's latest offer."""
+    return s.deals.accept(deal_id, licensee_id=_licensee_id(caller), actor=caller.actor)
+
+
+@router.get("/v1/deals/{deal_id}/coverage")
+def coverage(deal_id: int, s: SyndicDep, caller: Caller) -> dict[str, object]:
+    """Which works the deal would cover, and whose are left out and why."""
+    require(caller, Role.STEWARD, Role.MEMBER)
+    return s.deals.coverage(deal_id)
+
+
 @router.post("/v1/deals/{deal_id}/votes", status_code=201)
-def cast_vote(deal_id: int, body: VoteIn, s: SyndicDep, caller: Caller) -> dict[str, str]:
-    """A member casts their own vote."""
+def cast_vote(deal_id: int, body: VoteIn, s: SyndicDep, caller: Caller) -> BallotReceipt:
+    """A member casts their own vote; the receipt's salt opens the logged commitment."""
     if caller.role is not Role.MEMBER or caller.subject_id is None:
         raise Forbidden("only members vote")
-    s.deals.cast_vote(deal_id, member_id=caller.subject_id, choice=body.choice, actor=caller.actor)
-    return {"status": "recorded"}
+    return s.deals.cast_vote(
+        deal_id,
+        member_id=caller.subject_id,
+        choice=body.choice,
+        votes=body.votes,
+        actor=caller.actor,
+    )
+
+
+@router.post("/v1/deals/expire")
+def expire(s: SyndicDep, caller: Caller) -> dict[str, int]:
+    """Lapse offers past their deadline; expire agreements past their end."""
+    require(caller, Role.STEWARD)
+    return s.deals.expire_due(actor=caller.actor)
 
 
 @router.get("/v1/agreements")
@@ -108,6 +221,45 @@ def _own_agreement(s: SyndicDep, caller: Caller, agreement_id: int) -> Agreement
 @router.get("/v1/agreements/{agreement_id}")
 def get_agreement(agreement_id: int, s: SyndicDep, caller: Caller) -> AgreementView:
     return _own_agreement(s, caller, agreement_id)
+
+
+@router.get("/v1/agreements/{agreement_id}/document")
+def agreement_document(agreement_id: int, s: SyndicDep, caller: Caller) -> Response:
+    """The exact bytes both parties sign (RFC 8785 canonical JSON)."""
+    _own_agreement(s, caller, agreement_id)
+    return Response(s.deals.agreement_document(agreement_id), media_type="application/json")
+
+
+@router.post("/v1/agreements/{agreement_id}/signature")
+def countersign(
+    agreement_id: int, body: SignatureIn, s: SyndicDep, caller: Caller
+) -> AgreementView:
+    """The licensee's signature over the document; the agreement becomes active."""
+    return s.deals.countersign(
+        agreement_id, body.signature, licensee_id=_licensee_id(caller), actor=caller.actor
+    )
+
+
+@router.get("/v1/agreements/{agreement_id}/file")
+def agreement_file(agreement_id: int, s: SyndicDep, caller: Caller) -> Response:
+    """The agreement file with both signatures (check it with `syndic agreement verify`)."""
+    _own_agreement(s, caller, agreement_id)
+    return Response(s.deals.agreement_file_bytes(agreement_id), media_type="application/json")
+
+
+@router.get("/v1/agreements/{agreement_id}/rsl")
+def agreement_rsl(agreement_id: int, s: SyndicDep, caller: Caller) -> Response:
+    """The agreement as an RSL 1.0 licence over its licensed dataset."""
+    _own_agreement(s, caller, agreement_id)
+    return Response(
+        s.deals.rsl(agreement_id, base_url=s.settings.public_url), media_type=RSL_MEDIA_TYPE
+    )
+
+
+@router.post("/v1/agreements/{agreement_id}/terminate")
+def terminate(agreement_id: int, body: TerminateIn, s: SyndicDep, caller: Caller) -> AgreementView:
+    require(caller, Role.STEWARD)
+    return s.deals.terminate(agreement_id, reason=body.reason, actor=caller.actor)
 
 
 @router.post("/v1/agreements/{agreement_id}/tokens", status_code=201)

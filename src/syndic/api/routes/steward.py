@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from syndic.api.deps import Caller, SyndicDep, require
 from syndic.auth.service import Role
@@ -14,11 +14,6 @@ from syndic.payouts.service import StatementView
 from syndic.terms.models import Terms
 
 router = APIRouter(tags=["steward"])
-
-
-class OpenVoteIn(BaseModel):
-    hours: int = Field(default=72, ge=1)
-    quorum_bp: int = Field(default=5000, ge=1, le=10_000)
 
 
 class CloseVoteIn(BaseModel):
@@ -36,11 +31,10 @@ def publish_terms(body: Terms, s: SyndicDep, caller: Caller) -> dict[str, int]:
 
 
 @router.post("/v1/deals/{deal_id}/vote")
-def open_vote(deal_id: int, body: OpenVoteIn, s: SyndicDep, caller: Caller) -> DealView:
+def open_vote(deal_id: int, s: SyndicDep, caller: Caller) -> DealView:
+    """Open the members' vote; how long and by what rule is the charter's to say."""
     require(caller, Role.STEWARD)
-    return s.deals.open_vote(
-        deal_id, hours=body.hours, quorum_bp=body.quorum_bp, actor=caller.actor
-    )
+    return s.deals.open_vote(deal_id, actor=caller.actor)
 
 
 @router.post("/v1/deals/{deal_id}/vote/close")

@@ -2,19 +2,378 @@
 
 Revision ID: 0003_governance
 Revises: 0002_provenance
+
+Deal votes move from ``ballots`` (one choice per member per deal) to governance proposals;
+existing votes are carried over as majority-rule proposals with the quorum they were opened
+with. Deals gain their negotiation state (who offered last, the round, the offer's deadline,
+payment schedule and reporting duties); agreements gain the licensee's signature.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_governance"
 down_revision = "0002_provenance"
 branch_labels = None
 depends_on = None
 
+_BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_OPTIONS = ["yes", "no", "abstain"]
+
 
 def upgrade() -> None:
-    pass  # reserved: filled in by the issue that owns this part
+    op.create_table(
+        "proposals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=True),
+        sa.Column("topic", sa.String(length=32), nullable=False),
+        sa.Column("question", sa.JSON(), nullable=False),
+        sa.Column("rule", sa.JSON(), nullable=False),
+        sa.Column("charter_version", sa.Integer(), nullable=False),
+        sa.Column("proposed_by", sa.String(length=64), nullable=False),
+        sa.Column("opened_at", sa.DateTime(), nullable=False),
+        sa.Column("closes_at", sa.DateTime(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("outcome", sa.JSON(), nullable=True),
+        sa.Column("tally_input", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.create_index("ix_proposals_subject", ["kind", "subject_id"], unique=False)
+
+    op.create_table(
+        "charters",
+        sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("document", sa.JSON(), nullable=False),
+        sa.Column("adopted_at", sa.DateTime(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=True),
+        sa.Column("log_index", _BIG, nullable=False),
+        sa.ForeignKeyConstraint(["proposal_id"], ["proposals.id"]),
+        sa.PrimaryKeyConstraint("version"),
+    )
+    op.create_table(
+        "proposal_ballots",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("votes", sa.JSON(), nullable=False),
+        sa.Column("commitment", sa.String(length=64), nullable=False),
+        sa.Column("salt", sa.String(length=32), nullable=False),
+        sa.Column("cast_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"]),
+        sa.ForeignKeyConstraint(["proposal_id"], ["proposals.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("proposal_id", "member_id"),
+    )
+    with op.batch_alter_table("proposal_ballots", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_proposal_ballots_proposal_id"), ["proposal_id"], unique=False
+        )
+
+    op.create_table(
+        "delegations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("delegate_id", sa.Integer(), nullable=False),
+        sa.Column("topic", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["delegate_id"], ["members.id"]),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("delegations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_delegations_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
+        "voice_credit_spends",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.Integer(), nullable=False),
+        sa.Column("credits", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"]),
+        sa.ForeignKeyConstraint(["proposal_id"], ["proposals.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("member_id", "proposal_id"),
+    )
+    with op.batch_alter_table("voice_credit_spends", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_voice_credit_spends_member_id"), ["member_id"], unique=False
+        )
+
+    op.create_table(
+        "deal_offers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("deal_id", sa.Integer(), nullable=False),
+        sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column("party", sa.String(length=16), nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.Column("document", sa.JSON(), nullable=False),
+        sa.Column("diff", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.Column("log_index", _BIG, nullable=False),
+        sa.ForeignKeyConstraint(["deal_id"], ["deals.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("deal_id", "round"),
+    )
+    with op.batch_alter_table("deal_offers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_deal_offers_deal_id"), ["deal_id"], unique=False)
+
+    with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("clauses", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("offer_by", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("round", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("offer_expires_at", sa.DateTime(), nullable=True))
+    with op.batch_alter_table("agreements", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("licensee_signature", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("licensee_signed_at", sa.DateTime(), nullable=True))
+
+    _carry_over_votes()
+
+    with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.alter_column("clauses", existing_type=sa.JSON(), nullable=False)
+        batch_op.alter_column("offer_by", existing_type=sa.String(length=16), nullable=False)
+        batch_op.alter_column("round", existing_type=sa.Integer(), nullable=False)
+        batch_op.drop_column("quorum_bp")
+    with op.batch_alter_table("ballots", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ballots_deal_id"))
+    op.drop_table("ballots")
+
+
+def _tables() -> dict[str, sa.TableClause]:
+    return {
+        "deals": sa.table(
+            "deals",
+            sa.column("id", sa.Integer),
+            sa.column("terms", sa.JSON),
+            sa.column("status", sa.String),
+            sa.column("created_at", sa.DateTime),
+            sa.column("quorum_bp", sa.Integer),
+            sa.column("vote_closes_at", sa.DateTime),
+            sa.column("outcome", sa.JSON),
+            sa.column("clauses", sa.JSON),
+            sa.column("offer_by", sa.String),
+            sa.column("round", sa.Integer),
+        ),
+        "agreements": sa.table(
+            "agreements", sa.column("deal_id", sa.Integer), sa.column("status", sa.String)
+        ),
+        "ballots": sa.table(
+            "ballots",
+            sa.column("deal_id", sa.Integer),
+            sa.column("member_id", sa.Integer),
+            sa.column("choice", sa.String),
+            sa.column("cast_at", sa.DateTime),
+        ),
+        "proposals": sa.table(
+            "proposals",
+            sa.column("id", sa.Integer),
+            sa.column("kind", sa.String),
+            sa.column("subject_id", sa.Integer),
+            sa.column("topic", sa.String),
+            sa.column("question", sa.JSON),
+            sa.column("rule", sa.JSON),
+            sa.column("charter_version", sa.Integer),
+            sa.column("proposed_by", sa.String),
+            sa.column("opened_at", sa.DateTime),
+            sa.column("closes_at", sa.DateTime),
+            sa.column("status", sa.String),
+            sa.column("outcome", sa.JSON),
+            sa.column("tally_input", sa.JSON),
+        ),
+        "proposal_ballots": sa.table(
+            "proposal_ballots",
+            sa.column("proposal_id", sa.Integer),
+            sa.column("member_id", sa.Integer),
+            sa.column("votes", sa.JSON),
+            sa.column("commitment", sa.String),
+            sa.column("salt", sa.String),
+            sa.column("cast_at", sa.DateTime),
+        ),
+    }
+
+
+def _majority_rule(quorum_bp: int, hours: int) -> dict[str, Any]:
+    return {
+        "method": "majority",
+        "quorum_bp": quorum_bp,
+        "threshold_bp": 5000,
+        "delegation": False,
+        "secret": False,
+        "hours": hours,
+        "options": _OPTIONS,
+        "status_quo": "no",
+        "voice_credits": 100,
+        "credit_period_days": 90,
+        "unspent_credits": "expire",
+        "period": 0,
+    }
+
+
+def _carry_over_votes() -> None:
+    """Existing deals: negotiation fields filled in; each deal vote becomes a proposal with
+    its ballots; a signed deal whose agreement is active is now ``active``."""
+    conn = op.get_bind()
+    t = _tables()
+    deals, ballots, proposals, votes = (
+        t["deals"],
+        t["ballots"],
+        t["proposals"],
+        t["proposal_ballots"],
+    )
+    active = {
+        d
+        for (d,) in conn.execute(
+            sa.select(t["agreements"].c.deal_id).where(t["agreements"].c.status == "active")
+        )
+    }
+    for row in conn.execute(sa.select(deals)).mappings().all():
+        status = "active" if row["status"] == "signed" and row["id"] in active else row["status"]
+        amount = int((row["terms"] or {}).get("amount_minor", 0))
+        clauses = {
+            "payment_schedule": [{"due_days": 0, "amount_minor": amount}] if amount else [],
+            "reporting": {
+                "usage_report_days": 90,
+                "report_monthly_active_users": True,
+                "audit_rights": True,
+            },
+        }
+        conn.execute(
+            deals.update()
+            .where(deals.c.id == row["id"])
+            .values(clauses=clauses, offer_by="licensee", round=1, status=status)
+        )
+        if row["vote_closes_at"] is None:
+            continue
+        opened = row["created_at"]
+        hours = max(1, int((row["vote_closes_at"] - opened) / timedelta(hours=1)))
+        result = conn.execute(
+            proposals.insert().values(
+                kind="deal",
+                subject_id=row["id"],
+                topic="deals",
+                question={"text": f"deal {row['id']} (carried over from ballots)"},
+                rule=_majority_rule(int(row["quorum_bp"]), hours),
+                charter_version=0,
+                proposed_by="steward",
+                opened_at=opened,
+                closes_at=row["vote_closes_at"],
+                status="open" if row["status"] == "voting" else "closed",
+                outcome=row["outcome"],
+                tally_input=None,
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        pid = key[0]
+        for b in conn.execute(sa.select(ballots).where(ballots.c.deal_id == row["id"])).mappings():
+            salt = secrets.token_hex(16)
+            ballot = {b["choice"]: 1}
+            body = json.dumps(
+                {"member": b["member_id"], "proposal": pid, "salt": salt, "votes": ballot},
+                sort_keys=True,
+                separators=(",", ":"),
+            )
+            conn.execute(
+                votes.insert().values(
+                    proposal_id=pid,
+                    member_id=b["member_id"],
+                    votes=ballot,
+                    commitment=hashlib.sha256(body.encode()).hexdigest(),
+                    salt=salt,
+                    cast_at=b["cast_at"],
+                )
+            )
 
 
 def downgrade() -> None:
-    pass
+    op.create_table(
+        "ballots",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("deal_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("choice", sa.String(length=8), nullable=False),
+        sa.Column("cast_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["deal_id"], ["deals.id"]),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("deal_id", "member_id"),
+    )
+    with op.batch_alter_table("ballots", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ballots_deal_id"), ["deal_id"], unique=False)
+    with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("quorum_bp", sa.Integer(), nullable=False, server_default="5000")
+        )
+    _carry_back_votes()
+    with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.alter_column("quorum_bp", existing_type=sa.Integer(), server_default=None)
+        batch_op.drop_column("offer_expires_at")
+        batch_op.drop_column("round")
+        batch_op.drop_column("offer_by")
+        batch_op.drop_column("clauses")
+    with op.batch_alter_table("agreements", schema=None) as batch_op:
+        batch_op.drop_column("licensee_signed_at")
+        batch_op.drop_column("licensee_signature")
+    for table, index in (
+        ("deal_offers", "ix_deal_offers_deal_id"),
+        ("voice_credit_spends", "ix_voice_credit_spends_member_id"),
+        ("delegations", "ix_delegations_member_id"),
+        ("proposal_ballots", "ix_proposal_ballots_proposal_id"),
+    ):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f(index))
+        op.drop_table(table)
+    op.drop_table("charters")
+    with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.drop_index("ix_proposals_subject")
+    op.drop_table("proposals")
+
+
+def _carry_back_votes() -> None:
+    """Plain one-choice ballots on deals go back to ``ballots``; statuses the old schema did
+    not know fall back to the nearest one it did."""
+    conn = op.get_bind()
+    t = _tables()
+    deals, ballots, proposals, votes = (
+        t["deals"],
+        t["ballots"],
+        t["proposals"],
+        t["proposal_ballots"],
+    )
+    fallback = {"active": "signed", "expired": "signed", "terminated": "signed"}
+    for status_from, status_to in fallback.items():
+        conn.execute(deals.update().where(deals.c.status == status_from).values(status=status_to))
+    conn.execute(
+        deals.update()
+        .where(deals.c.status.in_(["draft", "countered", "accepted", "lapsed"]))
+        .values(status="offered")
+    )
+    for p in conn.execute(sa.select(proposals).where(proposals.c.kind == "deal")).mappings():
+        conn.execute(
+            deals.update()
+            .where(deals.c.id == p["subject_id"])
+            .values(quorum_bp=int(p["rule"].get("quorum_bp", 5000)))
+        )
+        for v in conn.execute(sa.select(votes).where(votes.c.proposal_id == p["id"])).mappings():
+            choices = [o for o, n in v["votes"].items() if n]
+            if len(choices) == 1 and choices[0] in _OPTIONS:
+                conn.execute(
+                    ballots.insert().values(
+                        deal_id=p["subject_id"],
+                        member_id=v["member_id"],
+                        choice=choices[0],
+                        cast_at=v["cast_at"],
+                    )
+                )

@@ -1,0 +1,136 @@
+"""The charter, proposals and ballots, delegation and voice credits."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from syndic.api.deps import Caller, SyndicDep, require
+from syndic.auth.service import Principal, Role
+from syndic.errors import Forbidden
+from syndic.governance.views import (
+    BallotReceipt,
+    CharterVersionView,
+    DelegationView,
+    ProposalView,
+)
+
+router = APIRouter(tags=["governance"])
+
+
+class AmendmentIn(BaseModel):
+    changes: dict[str, Any] = Field(description="the charter fields to change, and their values")
+
+
+class BallotIn(BaseModel):
+    choice: Literal["yes", "no", "abstain"] | None = None
+    votes: dict[str, int] | None = None
+
+
+class CloseIn(BaseModel):
+    early: bool = False
+
+
+class DelegationIn(BaseModel):
+    delegate_id: int
+    topic: Literal["deals", "charter"] | None = None
+
+
+def _member(caller: Principal) -> int:
+    if caller.role is not Role.MEMBER or caller.subject_id is None:
+        raise Forbidden("only members vote and delegate")
+    return caller.subject_id
+
+
+@router.get("/v1/charter")
+def charter(s: SyndicDep) -> dict[str, Any]:
+    """The charter in force (public: anyone may read the rules)."""
+    return s.governance.charter().document()
+
+
+@router.get("/v1/charter/versions")
+def charter_versions(s: SyndicDep) -> list[CharterVersionView]:
+    return s.governance.charter_history()
+
+
+@router.post("/v1/charter", status_code=201)
+def found_charter(body: dict[str, Any], s: SyndicDep, caller: Caller) -> dict[str, Any]:
+    """Adopt the founding charter; every later change is an amendment put to a vote."""
+    require(caller, Role.STEWARD)
+    return s.governance.found(body, actor=caller.actor).document()
+
+
+@router.post("/v1/proposals", status_code=201)
+def propose(body: AmendmentIn, s: SyndicDep, caller: Caller) -> ProposalView:
+    """Propose a charter amendment (who may is the charter's to say)."""
+    require(caller, Role.STEWARD, Role.MEMBER)
+    member = caller.subject_id if caller.role is Role.MEMBER else None
+    return s.governance.propose_amendment(body.changes, member_id=member, actor=caller.actor)
+
+
+@router.get("/v1/proposals")
+def proposals(s: SyndicDep, caller: Caller, status: str | None = None) -> list[ProposalView]:
+    require(caller, Role.STEWARD, Role.MEMBER)
+    return s.governance.list_proposals(status=status)
+
+
+@router.get("/v1/proposals/{proposal_id}")
+def proposal(proposal_id: int, s: SyndicDep, caller: Caller) -> ProposalView:
+    require(caller, Role.STEWARD, Role.MEMBER)
+    return s.governance.get(proposal_id)
+
+
+@router.post("/v1/proposals/{proposal_id}/ballots", status_code=201)
+def ballot(proposal_id: int, body: BallotIn, s: SyndicDep, caller: Caller) -> BallotReceipt:
+    """A member's own ballot; the receipt's salt opens the commitment in the log."""
+    return s.governance.cast(
+        proposal_id,
+        member_id=_member(caller),
+        choice=body.choice,
+        votes=body.votes,
+        actor=caller.actor,
+    )
+
+
+@router.post("/v1/proposals/{proposal_id}/close")
+def close(proposal_id: int, body: CloseIn, s: SyndicDep, caller: Caller) -> ProposalView:
+    require(caller, Role.STEWARD)
+    return s.governance.close(proposal_id, force=body.early, actor=caller.actor)
+
+
+@router.get("/v1/proposals/{proposal_id}/ballot-file")
+def ballot_file(proposal_id: int, s: SyndicDep, caller: Caller) -> dict[str, Any]:
+    """The ballot file a closed vote was tallied from (`syndic vote tally` recomputes it)."""
+    require(caller, Role.STEWARD)
+    return s.governance.ballot_file(proposal_id)
+
+
+@router.get("/v1/delegations")
+def delegations(s: SyndicDep, caller: Caller) -> list[DelegationView]:
+    """A member's own delegations; the steward sees all."""
+    if caller.role is Role.STEWARD:
+        return s.governance.delegations()
+    return s.governance.delegations(member_id=_member(caller))
+
+
+@router.put("/v1/delegations")
+def delegate(body: DelegationIn, s: SyndicDep, caller: Caller) -> DelegationView:
+    """Let another member carry one's vote (on a topic, or on every topic)."""
+    return s.governance.delegate(
+        _member(caller), body.delegate_id, topic=body.topic, actor=caller.actor
+    )
+
+
+@router.delete("/v1/delegations")
+def revoke(
+    s: SyndicDep, caller: Caller, topic: Literal["deals", "charter"] | None = None
+) -> DelegationView:
+    return s.governance.revoke_delegation(_member(caller), topic=topic, actor=caller.actor)
+
+
+@router.get("/v1/voice-credits")
+def voice_credits(s: SyndicDep, caller: Caller) -> dict[str, int]:
+    member = _member(caller)
+    return {"member": member, "credits": s.governance.credits(member)}

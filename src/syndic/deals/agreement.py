@@ -1,0 +1,163 @@
+"""The signed agreement: its canonical document, the file both parties' signatures travel in,
+and the offline check of that file (no database, no network: the file and, optionally, the
+keys one already trusts).
+
+The file is RFC 8785 canonical JSON followed by one newline::
+
+    {"document": {...}, "signatures": {"coalition": "<base64>", "licensee": "<base64>"}}
+
+Both signatures are Ed25519 over the canonical bytes of ``document``. Because the whole file
+must be canonical, and every field is either signed or checked, changing any byte of it makes
+the check fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from syndic.canonical import canonical_bytes, parse_canonical
+from syndic.errors import InvalidInput, VerificationError
+from syndic.keys import load_public_b64, verify
+from syndic.vault import Digest
+
+DOCUMENT_TYPE = "syndic.agreement/v2"
+
+
+def scope_root(digests: list[str]) -> str:
+    """One digest naming an exact set of works: SHA-256 over the sorted digests, one per line."""
+    return str(Digest.of_bytes("".join(f"{d}\n" for d in sorted(digests)).encode("ascii")))
+
+
+def file_bytes(document: dict[str, Any], coalition_sig: str, licensee_sig: str | None) -> bytes:
+    body = {
+        "document": document,
+        "signatures": {"coalition": coalition_sig, "licensee": licensee_sig},
+    }
+    return canonical_bytes(body) + b"\n"
+
+
+def _b64(text: Any, what: str) -> bytes:
+    """Strict base64: the one spelling that re-encodes to itself (no malleable padding bits)."""
+    if not isinstance(text, str):
+        raise VerificationError(f"{what} is missing")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise VerificationError(f"{what} is not base64") from exc
+    if base64.b64encode(raw).decode("ascii") != text:
+        raise VerificationError(f"{what} is not in canonical base64")
+    return raw
+
+
+def _key(text: Any, who: str, pinned: str | None) -> Ed25519PublicKey:
+    _b64(text, f"the {who}'s public key")
+    if pinned is not None and pinned != text:
+        raise VerificationError(f"the {who}'s key in the agreement is not the one you trust")
+    return load_public_b64(str(text))
+
+
+@dataclass(frozen=True)
+class Verified:
+    agreement: int
+    coalition: str
+    coalition_key: str
+    licensee: str
+    licensee_key: str
+    works: int
+    scope_root: str
+    starts_at: str
+    ends_at: str
+    keys_pinned: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": True, **self.__dict__}
+
+
+def verify_file(
+    data: bytes, *, coalition_key: str | None = None, licensee_key: str | None = None
+) -> Verified:
+    """Check an agreement file: canonical form, both signatures, the scope and the schedule.
+
+    Without pinned keys the signatures are checked against the keys the document names, which
+    proves both holders signed these exact bytes; pin the keys to prove who they are.
+    """
+    if not data.endswith(b"\n"):
+        raise VerificationError("an agreement file ends with one newline")
+    try:
+        body = parse_canonical(data[:-1])
+    except InvalidInput as exc:
+        raise VerificationError(f"agreement file: {exc.message}") from exc
+    if not isinstance(body, dict) or set(body) != {"document", "signatures"}:
+        raise VerificationError("an agreement file holds exactly a document and its signatures")
+    doc, sigs = body["document"], body["signatures"]
+    if not isinstance(sigs, dict) or set(sigs) != {"coalition", "licensee"}:
+        raise VerificationError("signatures are the coalition's and the licensee's")
+    if not isinstance(doc, dict) or doc.get("type") != DOCUMENT_TYPE:
+        raise VerificationError(f"not a {DOCUMENT_TYPE} document")
+    try:
+        parties = doc["parties"]
+        coalition, licensee = parties["coalition"], parties["licensee"]
+        scope = doc["scope"]
+    except (KeyError, TypeError) as exc:
+        raise VerificationError(f"the agreement document lacks {exc}") from exc
+    message = canonical_bytes(doc)
+    c_pub = _key(coalition.get("public_key"), "coalition", coalition_key)
+    try:
+        verify(c_pub, _b64(sigs["coalition"], "the coalition's signature"), message)
+    except VerificationError as exc:
+        raise VerificationError("the coalition's signature does not verify") from exc
+    if sigs["licensee"] is None:
+        raise VerificationError("the licensee has not signed this agreement yet")
+    l_pub = _key(licensee.get("public_key"), "licensee", licensee_key)
+    try:
+        verify(l_pub, _b64(sigs["licensee"], "the licensee's signature"), message)
+    except VerificationError as exc:
+        raise VerificationError("the licensee's signature does not verify") from exc
+    _check_scope(scope)
+    _check_schedule(doc)
+    return Verified(
+        agreement=int(doc["agreement"]),
+        coalition=str(coalition.get("name")),
+        coalition_key=str(coalition["public_key"]),
+        licensee=str(licensee.get("name")),
+        licensee_key=str(licensee["public_key"]),
+        works=int(scope["works"]),
+        scope_root=str(scope["root"]),
+        starts_at=str(doc["dates"]["starts_at"]),
+        ends_at=str(doc["dates"]["ends_at"]),
+        keys_pinned=coalition_key is not None and licensee_key is not None,
+    )
+
+
+def _check_scope(scope: Any) -> None:
+    """The listed digests are well formed, sorted, unique, counted right and hash to the root."""
+    digests = scope.get("digests") if isinstance(scope, dict) else None
+    if not isinstance(digests, list) or not all(isinstance(d, str) for d in digests):
+        raise VerificationError("the scope lists no work digests")
+    try:
+        parsed = [str(Digest.parse(d)) for d in digests]
+    except InvalidInput as exc:
+        raise VerificationError(f"scope: {exc.message}") from exc
+    if parsed != digests or digests != sorted(set(digests)):
+        raise VerificationError("scope digests must be sha256:<hex>, sorted and unique")
+    if scope.get("works") != len(digests):
+        raise VerificationError(
+            f"the scope says {scope.get('works')} works but lists {len(digests)}"
+        )
+    if scope.get("root") != scope_root(digests):
+        raise VerificationError("the scope root does not match the listed works")
+
+
+def _check_schedule(doc: dict[str, Any]) -> None:
+    try:
+        amount = doc["price"]["amount_minor"]
+        total = sum(int(i["amount_minor"]) for i in doc["payment_schedule"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise VerificationError("the agreement has no readable price and schedule") from exc
+    if total != amount:
+        raise VerificationError(f"the payment schedule adds up to {total}, not {amount}")

@@ -1,0 +1,1 @@
+"""Collective governance: the charter, proposals and ballots, voting methods, delegation."""

@@ -1,0 +1,1 @@
+"""Voting methods: pure functions from ballots to an ``Outcome``, no database, no clock."""

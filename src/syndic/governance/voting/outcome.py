@@ -1,0 +1,115 @@
+"""What every method returns, and the one rule that turns totals into a decision."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ABSTAIN = "abstain"
+
+
+@dataclass(frozen=True)
+class Decision:
+    winner: str | None
+    passed: bool
+    quorum_met: bool
+    reason: str
+
+
+def decide(
+    totals: Mapping[str, int],
+    *,
+    turnout: int,
+    electorate: int,
+    quorum_bp: int,
+    threshold_bp: int,
+    status_quo: str | None,
+) -> Decision:
+    """An option carries when turnout meets the quorum and it has the most decisive votes,
+    more than half of them, and at least ``threshold_bp`` of them. Otherwise the status quo
+    (if the question has one) stands.
+
+    Decisive votes are every vote except those for ``abstain``.
+    """
+    quorum_met = electorate > 0 and turnout * 10_000 >= quorum_bp * electorate
+    decisive = {o: n for o, n in totals.items() if o != ABSTAIN}
+    total = sum(decisive.values())
+    if not quorum_met:
+        return Decision(status_quo, False, False, "quorum not met")
+    if total == 0:
+        return Decision(status_quo, False, True, "no decisive votes")
+    top = max(decisive.values())
+    leaders = sorted(o for o, n in decisive.items() if n == top)
+    if len(leaders) > 1:
+        return Decision(status_quo, False, True, f"tie between {', '.join(leaders)}")
+    leader = leaders[0]
+    if 2 * top <= total:
+        return Decision(status_quo, False, True, f"{leader} has no more than half the votes")
+    if top * 10_000 < threshold_bp * total:
+        return Decision(
+            status_quo,
+            False,
+            True,
+            f"{leader} has {top * 10_000 // total / 100:.2f}% of decisive votes, "
+            f"below the {threshold_bp / 100:.2f}% threshold",
+        )
+    return Decision(leader, True, True, f"{leader} carries")
+
+
+@dataclass(frozen=True)
+class Delegated:
+    """Who carried whose vote, and which delegations led nowhere."""
+
+    carried: dict[str, list[str]] = field(default_factory=dict)  # carrier -> voters carried
+    chains: dict[str, list[str]] = field(default_factory=dict)  # voter -> path to the carrier
+    cycles: list[list[str]] = field(default_factory=list)
+    lost: dict[str, str] = field(default_factory=dict)  # voter -> why nobody carried them
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "carried": {k: list(v) for k, v in sorted(self.carried.items())},
+            "chains": {k: list(v) for k, v in sorted(self.chains.items())},
+            "cycles": [list(c) for c in self.cycles],
+            "lost": dict(sorted(self.lost.items())),
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    method: str
+    options: tuple[str, ...]
+    totals: dict[str, int]
+    winner: str | None
+    passed: bool
+    reason: str
+    electorate: int
+    turnout: int
+    quorum_bp: int
+    quorum_met: bool
+    threshold_bp: int
+    delegation: Delegated | None = None
+    credits_spent: int | None = None
+    counted: dict[str, dict[str, int]] = field(default_factory=dict)  # voter -> votes counted
+
+    def to_dict(self, *, with_ballots: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "method": self.method,
+            "options": list(self.options),
+            "totals": dict(self.totals),
+            "winner": self.winner,
+            "passed": self.passed,
+            "reason": self.reason,
+            "electorate": self.electorate,
+            "turnout": self.turnout,
+            "quorum_bp": self.quorum_bp,
+            "quorum_met": self.quorum_met,
+            "threshold_bp": self.threshold_bp,
+        }
+        if self.credits_spent is not None:
+            out["credits_spent"] = self.credits_spent
+        if self.delegation is not None:
+            out["delegation"] = self.delegation.to_dict()
+        if with_ballots:
+            out["counted"] = {k: dict(v) for k, v in sorted(self.counted.items())}
+        return out
