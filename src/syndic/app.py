@@ -29,6 +29,7 @@ from syndic.provenance.log import TransparencyLog
 from syndic.provenance.service import ProvenanceService
 from syndic.storage.db import Database
 from syndic.terms.registry import TermsRegistry
+from syndic.valuation.service import ValuationService
 from syndic.vault import FileVault
 
 
@@ -92,6 +93,13 @@ class Syndic:
         self.keys = KeyService(self.db, self.events)
         # hands the log its signer: from here on a checkpoint is signed every N appends
         self.provenance = ProvenanceService.of(self)
+        self.valuation = ValuationService(
+            self.db,
+            self.vault,
+            self.events,
+            checkpoint=lambda: self.provenance.checkpoint(),
+            cache_dir=settings.data_dir / "cache",
+        )
 
     # --- named constructors ---------------------------------------------------------------
     @classmethod

@@ -10,6 +10,7 @@ from syndic.payouts import ledger
 from syndic.payouts import models as payouts_models
 from syndic.provenance import models as provenance_models
 from syndic.terms import registry as terms_registry
+from syndic.valuation import models as valuation_models
 
 __all__ = [
     "auth_service",
@@ -22,4 +23,5 @@ __all__ = [
     "payouts_models",
     "provenance_models",
     "terms_registry",
+    "valuation_models",
 ]

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from syndic.deals.models import Agreement
-from syndic.errors import Conflict, NotFound
+from syndic.errors import AmountError, Conflict, NotFound
 from syndic.members.models import Member
 from syndic.money import check_minor
 from syndic.payouts.ledger import Ledger, LedgerLine
@@ -22,6 +22,8 @@ from syndic.storage.db import Database
 CASH = "cash"
 # A policy turns {member: covered share bp} into {member: weight}; see payouts/policies.py.
 Weights = Callable[[Mapping[int, int]], Mapping[int, int | float]]
+# Or it splits the amount itself, exactly: (total minor, covered) -> {member: minor units}.
+Split = Callable[[int, Mapping[int, int]], Mapping[int, int]]
 
 
 def revenue_account(agreement_id: int) -> str:
@@ -71,6 +73,7 @@ class PayoutService:
         *,
         policy: str = "pro-rata-works",
         weights: Weights | None = None,
+        split: Split | None = None,
         explain: Mapping[int, dict[str, Any]] | None = None,
         actor: str = "steward",
     ) -> list[StatementView]:
@@ -81,8 +84,14 @@ class PayoutService:
             undistributed = -self.ledger.balance(s, revenue_account(agreement_id))
             if undistributed <= 0:
                 raise Conflict(f"agreement {agreement_id} has no undistributed revenue")
-            w = weights(covered) if weights else covered
-            parts = split_exact(undistributed, w)
+            if split is not None:
+                parts = dict(split(undistributed, covered))
+                if sum(parts.values()) != undistributed or min(parts.values(), default=0) < 0:
+                    raise AmountError(f"policy {policy!r} did not split the amount exactly")
+                w: Mapping[int, int | float] = parts
+            else:
+                w = weights(covered) if weights else covered
+                parts = split_exact(undistributed, w)
             lines = [(revenue_account(agreement_id), undistributed)]
             lines += [(payable_account(m), -amt) for m, amt in sorted(parts.items()) if amt]
             self.ledger.post(

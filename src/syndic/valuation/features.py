@@ -1,0 +1,91 @@
+"""Features for works: TF-IDF + truncated SVD (scikit-learn) by default, or sentence
+embeddings (the optional ``embed`` extra, see ``embed.py``) cached by work digest.
+
+Both return dense float64 rows scaled to unit length, so Euclidean distance orders
+neighbours the way cosine similarity does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from syndic.errors import ValuationError
+from syndic.valuation.result import FloatArray
+
+FEATURIZERS = ("tfidf-svd", "minilm")
+Encoder = Callable[[list[str]], NDArray[Any]]
+
+
+def tfidf_svd(texts: Iterable[str], *, dims: int = 64, seed: int = 0) -> FloatArray:
+    """TF-IDF (sublinear tf, English stop words, terms in at least 2 works) reduced to ``dims``
+    dimensions by truncated SVD with a seeded randomised solver. ``texts`` is read once, so a
+    generator streaming works from the vault keeps only the sparse matrix in memory."""
+    if dims < 1:
+        raise ValuationError(f"dims must be positive, got {dims}")
+    vec = TfidfVectorizer(
+        sublinear_tf=True, stop_words="english", min_df=2, max_features=100_000, dtype=np.float64
+    )
+    try:
+        tfidf = vec.fit_transform(texts)
+    except ValueError as exc:  # e.g. every word is a stop word or appears once
+        raise ValuationError(f"the works' text has no usable vocabulary: {exc}") from exc
+    if tfidf.shape[0] < 2:
+        raise ValuationError("featurising needs at least two works")
+    k = min(dims, tfidf.shape[1] - 1, tfidf.shape[0] - 1)
+    if k < 1:
+        raise ValuationError("the works' text has too few distinct terms to featurise")
+    svd = TruncatedSVD(n_components=k, random_state=seed, algorithm="randomized", n_iter=5)
+    x = svd.fit_transform(tfidf)
+    return np.asarray(normalize(x), dtype=np.float64)
+
+
+class EmbeddingCache:
+    """Embeddings stored one file per work digest under ``root/<model>/``; only works not yet
+    cached are encoded. ``encoder`` maps a list of texts to a (len, d) array."""
+
+    def __init__(self, root: Path, model: str, encoder: Encoder) -> None:
+        self.dir = root / model
+        self.encoder = encoder
+
+    def _path(self, digest: str) -> Path:
+        hexdigest = digest.removeprefix("sha256:")
+        if len(hexdigest) != 64 or any(c not in "0123456789abcdef" for c in hexdigest):
+            raise ValuationError(f"not a work digest: {digest!r}")
+        return self.dir / hexdigest[:2] / f"{hexdigest}.npy"
+
+    def embed(self, digests: Sequence[str], texts: Sequence[str], batch: int = 256) -> FloatArray:
+        if len(digests) != len(texts):
+            raise ValuationError("one digest per text is needed")
+        rows: list[FloatArray | None] = []
+        missing: list[int] = []
+        for i, d in enumerate(digests):
+            p = self._path(d)
+            if p.exists():
+                rows.append(np.load(p))
+            else:
+                rows.append(None)
+                missing.append(i)
+        for start in range(0, len(missing), batch):
+            chunk = missing[start : start + batch]
+            out = np.asarray(self.encoder([texts[i] for i in chunk]), dtype=np.float64)
+            if out.shape[0] != len(chunk) or out.ndim != 2:
+                raise ValuationError("the encoder returned the wrong number of embeddings")
+            for i, row in zip(chunk, out, strict=True):
+                p = self._path(digests[i])
+                p.parent.mkdir(parents=True, exist_ok=True)
+                tmp = p.with_suffix(".tmp.npy")
+                np.save(tmp, row)
+                tmp.replace(p)  # atomic: a crash never leaves half a vector behind
+                rows[i] = row
+        x = np.vstack([r for r in rows if r is not None])
+        if not np.isfinite(x).all():
+            raise ValuationError("the encoder produced NaN or infinite embeddings")
+        return np.asarray(normalize(x), dtype=np.float64)
