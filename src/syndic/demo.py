@@ -27,6 +27,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from syndic.api.app import create_app
 from syndic.app import Syndic
 from syndic.auth.service import Role
+from syndic.cli.gate import demo_gate
+from syndic.cli.terms import publish_terms_files
 from syndic.clock import OffsetClock
 from syndic.config import Settings
 from syndic.deals.agreement import verify_file
@@ -142,6 +144,7 @@ def run_demo(settings: Settings, *, source: Path | None = None, seed: int = 0) -
             _vote(r, deal_id)
             agreement = _sign(r, deal_id)
             delivered = _deliver(r, agreement)
+            _gate(r)
         r.http = None
         _pay(r, agreement)
         _prove(r)
@@ -178,7 +181,13 @@ def _publish_terms(r: Round) -> None:
     )
     version = r.s.terms.publish(terms)
     fee = Money(LICENCE_FEE_MINOR, terms.currency)
-    r.say(f"terms v{version} published: {', '.join(sorted(terms.permits))} at {fee}")
+    out = r.s.settings.data_dir / "terms"
+    files = publish_terms_files(r.s, out)  # the same code as `syndic terms publish`
+    r.say(
+        f"terms v{version} published: {', '.join(sorted(terms.permits))} at {fee}; "
+        f"{len(files)} files in {out.name}/ (RSL license.xml, robots.txt with the AI crawler "
+        f"list, TDMRep, ai.txt, headers)"
+    )
 
 
 def _request_licence(r: Round, licensee_name: str) -> int:
@@ -378,6 +387,25 @@ def _deliver(r: Round, agreement: AgreementView) -> int:
         f"other agreement -> {outside.status_code} {_api_error(outside)}"
     )
     return n
+
+
+def _gate(r: Round) -> None:
+    """A member's site behind the gate on loopback (the licence token comes from the OLP-style
+    token endpoint over HTTP)."""
+    resp = r.client.post(
+        "/v1/olp/token",
+        data={"grant_type": "client_credentials", "usage": "ai-train"},
+        headers={"Authorization": f"Bearer {r.licensee_key}"},
+    )
+    resp.raise_for_status()
+    g = demo_gate(r.s, licence_token=resp.json()["access_token"], seed=r.seed)
+    rep = g["report"]
+    assert isinstance(rep, dict)
+    r.say(
+        f"gate in front of a member's site: GPTBot without a licence -> {g['ai_crawler']}; "
+        f"licensee with its OLP token -> {g['licensed']}; signed crawler -> {g['price_asked']}, "
+        f"then {g['paid']}; {rep['requests']} decisions logged ({rep['by_outcome']})"
+    )
 
 
 def _pay(r: Round, agreement: AgreementView) -> None:
