@@ -182,6 +182,25 @@ def work_show(work_id: int, as_json: bool) -> None:
         click.echo(f"{w.id} {w.digest}\n  {w.title}\n  {w.collection}; holders: {holders}")
 
 
+@command(work, "dispute")
+@click.argument("work_id", type=int)
+@click.option("--reason", required=True, help="What is contested (who holds it, the shares).")
+def work_dispute(work_id: int, reason: str) -> None:
+    """Mark a work's rights as disputed: it is held out of new deals until resolved."""
+    syndic().members.dispute_work(work_id, reason=reason)
+    click.echo(f"work {work_id}: disputed (held out of new deals)")
+
+
+@command(work, "resolve")
+@click.argument("work_id", type=int)
+@click.option("--holder", "holders", multiple=True, help="MEMBER_ID=PERCENT as settled.")
+def work_resolve(work_id: int, holders: tuple[str, ...]) -> None:
+    """End a dispute, optionally with the settled rights holders' shares."""
+    w = syndic().members.resolve_dispute(work_id, holders=_holders(holders) if holders else None)
+    shares = ", ".join(f"member {h.member_id}: {h.share_bp / 100:.2f}%" for h in w.holders)
+    click.echo(f"work {work_id}: dispute resolved; holders {shares}")
+
+
 @click.group(name="import")
 def import_() -> None:
     """Import works from a corpus."""

@@ -107,15 +107,17 @@ def verify_file(
         raise VerificationError(f"the agreement document lacks {exc}") from exc
     message = canonical_bytes(doc)
     c_pub = _key(coalition.get("public_key"), "coalition", coalition_key)
+    c_sig = _b64(sigs["coalition"], "the coalition's signature")
     try:
-        verify(c_pub, _b64(sigs["coalition"], "the coalition's signature"), message)
+        verify(c_pub, c_sig, message)
     except VerificationError as exc:
         raise VerificationError("the coalition's signature does not verify") from exc
     if sigs["licensee"] is None:
         raise VerificationError("the licensee has not signed this agreement yet")
     l_pub = _key(licensee.get("public_key"), "licensee", licensee_key)
+    l_sig = _b64(sigs["licensee"], "the licensee's signature")
     try:
-        verify(l_pub, _b64(sigs["licensee"], "the licensee's signature"), message)
+        verify(l_pub, l_sig, message)
     except VerificationError as exc:
         raise VerificationError("the licensee's signature does not verify") from exc
     _check_scope(scope)

@@ -97,7 +97,8 @@ class Charter(BaseModel):
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "charter"
-            raise PolicyError(f"charter {where}: {first['msg']}") from exc
+            msg = str(first["msg"]).removeprefix("Value error, ")
+            raise PolicyError(f"charter {where}: {msg}") from exc
 
     def amended(self, changes: dict[str, Any]) -> Charter:
         """This charter with ``changes`` applied (nested rules merge), as the next version."""

@@ -212,6 +212,68 @@ class MemberService:
         )
         return w, True
 
+    def dispute_work(self, work_id: int, *, reason: str, actor: str = "steward") -> WorkView:
+        """Someone contests who holds this work: it is held out of new deals until resolved."""
+        if not reason.strip():
+            raise InvalidInput("say what is disputed")
+        with self.db.write() as s:
+            w = self._work(s, work_id)
+            if w.status != WorkStatus.ACTIVE:
+                raise Conflict(f"work {work_id} is {w.status}, not active")
+            w.status = WorkStatus.DISPUTED
+            self.events.record(
+                s,
+                kind="work.disputed",
+                actor=actor,
+                payload={"work": work_id, "digest": w.digest, "reason": reason.strip()},
+            )
+            return WorkView.of(w)
+
+    def resolve_dispute(
+        self,
+        work_id: int,
+        *,
+        holders: list[tuple[int, int]] | None = None,
+        actor: str = "steward",
+    ) -> WorkView:
+        """End a dispute, with the rights holders' shares as settled (unchanged if None)."""
+        with self.db.write() as s:
+            w = self._work(s, work_id)
+            if w.status != WorkStatus.DISPUTED:
+                raise Conflict(f"work {work_id} is not disputed")
+            if holders is not None:
+                settled = check_shares(holders)
+                for member_id, _ in settled:
+                    if self._member(s, member_id).status != MemberStatus.ACTIVE:
+                        raise Conflict(f"member {member_id} has left and cannot hold works")
+                for sh in list(w.shares):
+                    s.delete(sh)
+                s.flush()
+                s.add_all(Share(work_id=w.id, member_id=m, share_bp=bp) for m, bp in settled)
+                s.flush()
+                s.refresh(w)
+            w.status = WorkStatus.ACTIVE
+            self.events.record(
+                s,
+                kind="work.dispute_resolved",
+                actor=actor,
+                payload={
+                    "work": work_id,
+                    "holders": [
+                        {"member": sh.member_id, "share_bp": sh.share_bp}
+                        for sh in sorted(w.shares, key=lambda x: x.member_id)
+                    ],
+                },
+            )
+            return WorkView.of(w)
+
+    @staticmethod
+    def _work(s: Session, work_id: int) -> Work:
+        w = s.get(Work, work_id)
+        if w is None:
+            raise NotFound(f"no work with id {work_id}")
+        return w
+
     def get_work(self, work_id: int) -> WorkView:
         with self.db.read() as s:
             w = s.get(Work, work_id)

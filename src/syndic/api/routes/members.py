@@ -81,6 +81,29 @@ def work_receipt(work_id: int, s: SyndicDep, caller: Caller) -> Response:
     return Response(s.provenance.receipt(w.log_index).to_json(), media_type="application/json")
 
 
+class DisputeIn(BaseModel):
+    reason: str
+
+
+class ResolveIn(BaseModel):
+    holders: list[tuple[int, int]] | None = Field(
+        default=None, description="[member_id, share_bp] pairs as settled; omit to keep them"
+    )
+
+
+@router.post("/v1/works/{work_id}/dispute")
+def dispute_work(work_id: int, body: DisputeIn, s: SyndicDep, caller: Caller) -> WorkView:
+    """A disputed work is held out of new deals until the dispute is resolved."""
+    require(caller, Role.STEWARD)
+    return s.members.dispute_work(work_id, reason=body.reason, actor=caller.actor)
+
+
+@router.post("/v1/works/{work_id}/resolve")
+def resolve_dispute(work_id: int, body: ResolveIn, s: SyndicDep, caller: Caller) -> WorkView:
+    require(caller, Role.STEWARD)
+    return s.members.resolve_dispute(work_id, holders=body.holders, actor=caller.actor)
+
+
 @router.get("/v1/report")
 def report(s: SyndicDep, caller: Caller) -> dict[str, Any]:
     require(caller, Role.STEWARD)

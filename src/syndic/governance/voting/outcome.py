@@ -33,28 +33,32 @@ def decide(
     Decisive votes are every vote except those for ``abstain``.
     """
     quorum_met = electorate > 0 and turnout * 10_000 >= quorum_bp * electorate
+
+    def stands(why: str, met: bool = True) -> Decision:
+        prefix = "status quo stands: " if status_quo is not None else "no winner: "
+        return Decision(status_quo, False, met, prefix + why)
+
     decisive = {o: n for o, n in totals.items() if o != ABSTAIN}
     total = sum(decisive.values())
     if not quorum_met:
-        return Decision(status_quo, False, False, "quorum not met")
+        return stands(
+            f"turnout {turnout} of {electorate} is below the {quorum_bp / 100:g}% quorum", False
+        )
     if total == 0:
-        return Decision(status_quo, False, True, "no decisive votes")
+        return stands("no decisive votes")
     top = max(decisive.values())
     leaders = sorted(o for o, n in decisive.items() if n == top)
     if len(leaders) > 1:
-        return Decision(status_quo, False, True, f"tie between {', '.join(leaders)}")
+        return stands(f"tie between {', '.join(leaders)}")
     leader = leaders[0]
+    share = f"{top * 10_000 // total / 100:.2f}%"
     if 2 * top <= total:
-        return Decision(status_quo, False, True, f"{leader} has no more than half the votes")
+        return stands(f"{leader} has {share} of decisive votes, not more than half")
     if top * 10_000 < threshold_bp * total:
-        return Decision(
-            status_quo,
-            False,
-            True,
-            f"{leader} has {top * 10_000 // total / 100:.2f}% of decisive votes, "
-            f"below the {threshold_bp / 100:.2f}% threshold",
+        return stands(
+            f"{leader} has {share} of decisive votes, below the {threshold_bp / 100:.2f}% threshold"
         )
-    return Decision(leader, True, True, f"{leader} carries")
+    return Decision(leader, True, True, f"{leader} carries with {share} of decisive votes")
 
 
 @dataclass(frozen=True)

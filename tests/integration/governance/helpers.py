@@ -1,0 +1,112 @@
+"""A small coalition for governance tests: members with one work each, a licensee with a key."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
+
+from syndic.app import Syndic
+from syndic.keys import public_b64
+from syndic.members.service import NewWork
+from syndic.provenance.models import LogEntry
+from syndic.terms.models import Terms, Usage
+from syndic.testing import ManualClock
+from tests.conftest import MakeSyndic
+
+FEE = 1_000_00
+LAB_KEY = Ed25519PrivateKey.from_private_bytes(b"\x07" * 32)
+OTHER_KEY = Ed25519PrivateKey.from_private_bytes(b"\x08" * 32)
+
+
+@dataclass
+class World:
+    s: Syndic
+    clock: ManualClock
+    members: list[int]
+    works: list[int]
+    lab: int
+
+    def events(self) -> int:
+        with self.s.db.read() as sess:
+            return int(sess.scalar(select(func.count(LogEntry.idx))) or 0)
+
+    def kinds(self) -> list[str]:
+        with self.s.db.read() as sess:
+            return list(sess.scalars(select(LogEntry.kind).order_by(LogEntry.idx)))
+
+    def payloads(self, kind: str) -> list[dict[str, Any]]:
+        import json
+
+        with self.s.db.read() as sess:
+            rows = sess.scalars(select(LogEntry.entry).where(LogEntry.kind == kind))
+            return [json.loads(r)["payload"] for r in rows]
+
+
+def world(
+    make_syndic: MakeSyndic,
+    *,
+    n: int = 6,
+    charter: dict[str, Any] | None = None,
+    mandates: dict[int, dict[str, Any]] | None = None,
+    mau: int = 0,
+) -> World:
+    """``n`` members (mandates by index), one work each, and a licensee ("Lab") with a key."""
+    clock = ManualClock()
+    s = make_syndic(clock=clock)
+    if charter is not None:
+        s.governance.found(charter)
+    members, works = [], []
+    for i in range(n):
+        m = s.members.join(
+            handle=f"m{i}", name="", payout_account=f"acct:{i}", **(mandates or {}).get(i, {})
+        )
+        w, _ = s.members.register_work(
+            NewWork(f"work {i}".encode(), f"W{i}", "text", "c", [(m.id, 10_000)], {}),
+            registered_by=m.id,
+        )
+        members.append(m.id)
+        works.append(w.id)
+    lab = s.deals.register_licensee(
+        name="Lab",
+        contact="lab@example.org",
+        public_key=public_b64(LAB_KEY),
+        monthly_active_users=mau,
+    )
+    return World(s, clock, members, works, lab.id)
+
+
+def terms(amount: int = FEE) -> Terms:
+    return Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=amount)
+
+
+def licensee_offer(w: World, amount: int = FEE) -> int:
+    return w.s.deals.offer(licensee_id=w.lab, terms=terms(amount), actor=f"licensee:{w.lab}").id
+
+
+def countersign(w: World, agreement_id: int, key: Ed25519PrivateKey = LAB_KEY) -> None:
+    sig = base64.b64encode(key.sign(w.s.deals.agreement_document(agreement_id))).decode()
+    w.s.deals.countersign(agreement_id, sig, licensee_id=w.lab, actor=f"licensee:{w.lab}")
+
+
+def approved(w: World, amount: int = FEE, *, yes: int | None = None) -> int:
+    """A licensee's offer, voted yes by ``yes`` members (all by default) under the charter."""
+    deal = licensee_offer(w, amount)
+    w.s.deals.open_vote(deal)
+    quadratic = w.s.governance.charter().deal_vote.method == "quadratic"
+    for m in w.members[: len(w.members) if yes is None else yes]:
+        if quadratic:
+            w.s.deals.cast_vote(deal, member_id=m, votes={"yes": 1})
+        else:
+            w.s.deals.cast_vote(deal, member_id=m, choice="yes")
+    assert w.s.deals.close_vote(deal, force=True).status == "approved"
+    return deal
+
+
+def active_agreement(w: World, amount: int = FEE) -> int:
+    a = w.s.deals.sign(approved(w, amount))
+    countersign(w, a.id)
+    return a.id
