@@ -22,7 +22,14 @@ from pathlib import Path
 import click
 import httpx
 import uvicorn
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from syndic.api.app import create_app
 from syndic.app import Syndic
@@ -48,8 +55,11 @@ from syndic.governance.voting.ballot_file import tally as ballot_tally
 from syndic.keys import generate_key_file, load_key_file, public_b64
 from syndic.members.importer import import_arxiv
 from syndic.money import Money
+from syndic.payouts.policies import ValuationWeighted
 from syndic.provenance.receipt import verify_receipt
 from syndic.terms.models import PaymentType, Terms, Usage
+from syndic.valuation.engine import RunParams
+from syndic.valuation.service import payout_basis
 from syndic.web.charts import bar_chart
 from syndic.web.report import write_report
 
@@ -62,7 +72,11 @@ DEMO_CHARTER = {
     "deal_vote": {"method": "quadratic", "delegation": True, "quorum_bp": 5000, "hours": 72},
     "voice_credits": 100,
 }
-POLICY = "pro-rata-works (placeholder until valuation-weighted payouts land)"
+POLICY = "valuation-weighted"
+# The share of revenue split pro rata by works before value counts (the charter's payout floor).
+DEMO_PAYOUT_FLOOR_BP = 2000
+DEMO_GROUP_PERMUTATIONS = 100  # members as players: permutations of group Shapley
+DEMO_VALUE_CHARTS = 3  # members whose value chart is written beside their statement
 
 
 def _free_port() -> int:
@@ -146,6 +160,7 @@ def run_demo(settings: Settings, *, source: Path | None = None, seed: int = 0) -
             delivered = _deliver(r, agreement)
             _gate(r)
         r.http = None
+        _value(r)
         _pay(r, agreement)
         _prove(r)
         return _report(r, delivered)
@@ -389,6 +404,43 @@ def _deliver(r: Round, agreement: AgreementView) -> int:
     return n
 
 
+def _value(r: Round) -> None:
+    """Value every work (exact KNN-Shapley) and every member (sum of works, group Shapley)."""
+    s = r.s
+    with Progress(
+        TextColumn("   valuing: {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        run = s.valuation.run(
+            RunParams(
+                method="knn-shapley",
+                label="field",
+                test_fraction=0.2,
+                seed=r.seed,
+                group_permutations=DEMO_GROUP_PERMUTATIONS,
+            ),
+            progress=progress,
+        )
+    r.results["valuation_run"] = run.id
+    top = s.valuation.member_values(run.id)[0]
+    r.say(
+        f"valuation run {run.id}: {run.summary['train']} works valued by exact KNN-Shapley "
+        f"(K=5, task: predict 'field', {run.summary['test']} test works, seed {run.seed}) on "
+        f"snapshot {run.snapshot_size} ({run.snapshot_root[:12]}…); {run.summary['members']} "
+        f"members also valued as players ({DEMO_GROUP_PERMUTATIONS} group-Shapley permutations); "
+        f"top member {top.member_id}: rank 1, interval {top.rank_low}-{top.rank_high}"
+    )
+
+
 def _gate(r: Round) -> None:
     """A member's site behind the gate on loopback (the licence token comes from the OLP-style
     token endpoint over HTTP)."""
@@ -410,8 +462,27 @@ def _gate(r: Round) -> None:
 
 def _pay(r: Round, agreement: AgreementView) -> None:
     s = r.s
+    run = s.valuation.show(int(str(r.results["valuation_run"])))
+    values = s.valuation.member_values(run.id)
+    policy = ValuationWeighted(
+        values={v.member_id: v.value_sum for v in values}, floor_bp=DEMO_PAYOUT_FLOOR_BP
+    )
+    covered = s.deals.members_of(agreement.id)
     s.payouts.book_revenue(agreement.id, LICENCE_FEE_MINOR)
-    statements = s.payouts.distribute(agreement.id, s.deals.members_of(agreement.id), policy=POLICY)
+    basis = payout_basis(values, run)
+    parts = policy.parts(LICENCE_FEE_MINOR, covered)
+    explain = {
+        m: {
+            **basis.get(m, {"why": "not in the valuation run: floor part only"}),
+            "floor_bp": DEMO_PAYOUT_FLOOR_BP,
+            "floor_minor": floor,
+            "value_minor": value,
+        }
+        for m, (floor, value) in parts.items()
+    }
+    statements = s.payouts.distribute(
+        agreement.id, covered, policy=POLICY, split=policy.split, explain=explain
+    )
     paid = s.payouts.pay_out()
     stmt_dir = s.settings.data_dir / "statements"
     stmt_dir.mkdir(exist_ok=True)
@@ -419,9 +490,14 @@ def _pay(r: Round, agreement: AgreementView) -> None:
         (stmt_dir / f"member-{st.member_id}.json").write_text(
             json.dumps(st.model_dump(), indent=2) + "\n"
         )
+    for v in values[:DEMO_VALUE_CHARTS]:
+        (stmt_dir / f"member-{v.member_id}-value.svg").write_bytes(
+            s.valuation.chart(v.member_id, run.id)
+        )
     r.say(
         f"revenue {Money(LICENCE_FEE_MINOR, s.settings.currency)} booked; distributed to "
-        f"{len(statements)} members ({POLICY}); paid out {Money(paid, s.settings.currency)}"
+        f"{len(statements)} members ({POLICY}, floor {DEMO_PAYOUT_FLOOR_BP / 100:.0f}% pro rata "
+        f"by works); paid out {Money(paid, s.settings.currency)}"
     )
 
 

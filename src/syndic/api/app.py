@@ -8,7 +8,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from syndic import __version__
-from syndic.api.routes import deals, governance, log, members, public, published, steward
+from syndic.api.routes import (
+    deals,
+    governance,
+    log,
+    members,
+    public,
+    published,
+    steward,
+    valuation,
+)
 from syndic.app import Syndic
 from syndic.errors import SyndicError
 
@@ -27,6 +36,7 @@ ROUTERS = (
     steward.router,
     log.router,
     published.router,
+    valuation.router,
 )
 
 

@@ -8,7 +8,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from syndic import __version__
-from syndic.cli import deals, gate, governance, log, members, ops, receipt, terms
+from syndic.cli import deals, gate, governance, log, members, ops, receipt, terms, value
 from syndic.cli.common import Ctx, data_dir_option
 from syndic.errors import SyndicError
 
@@ -42,6 +42,7 @@ for group in (
     ops.vault,
     log.log,
     receipt.receipt,
+    value.value,
     ops.key,
     ops.serve,
     ops.demo,

@@ -115,6 +115,16 @@ def _model(params: RunParams) -> Any:
     return KNeighborsClassifier(n_neighbors=params.k)
 
 
+def _enough_samples(result: ValuationResult, option: str, given: int) -> None:
+    """A value needs two samples for a standard error; refuse rather than store infinity."""
+    short = int((~np.isfinite(result.stderr)).sum())
+    if short:
+        raise ValuationError(
+            f"{short} of {len(result)} players got fewer than two samples, so their uncertainty "
+            f"is unknown; raise {option} (now {given})"
+        )
+
+
 def compute(
     corpus: Corpus,
     x: FloatArray,
@@ -162,6 +172,7 @@ def compute(
         else:
             sampled = LeaveOneOut(model, **common)
         works = sampled.fit(xtr, ytr, xte, yte).result
+        _enough_samples(works, "--max-updates", params.max_updates)
         member_sum = sum_by_group(works, shares)
         game = ModelUtility(model, xtr, ytr, xte, yte)
         group_executor = params.executor
@@ -178,6 +189,7 @@ def compute(
             progress=tick("group-shapley"),
         ).fit_groups(game, groups)
         r = gs.result
+        _enough_samples(r, "--group-permutations", params.group_permutations)
         member_group = {
             m: (float(v), float(s)) for m, v, s in zip(players, r.values, r.stderr, strict=True)
         }

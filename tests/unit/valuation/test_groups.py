@@ -33,9 +33,9 @@ def test_group_shapley_matches_exhaustive_enumeration() -> None:
 
 def test_group_shapley_with_any_model() -> None:
     x, y, xt, yt = blobs(12, 30, seed=12)
-    u = ModelUtility(LogisticRegression(), x, y, xt, yt)
+    u = ModelUtility(LogisticRegression(max_iter=200), x, y, xt, yt)
     truth = exact_shapley(GroupGame(u, GROUPS)).values
-    r = GroupShapley(stop=MaxUpdates(300), seed=4, executor="serial").fit_groups(u, GROUPS).result
+    r = GroupShapley(stop=MaxUpdates(120), seed=4, executor="serial").fit_groups(u, GROUPS).result
     assert (np.abs(r.values - truth) <= 4.5 * r.stderr + 1e-12).all()
 
 

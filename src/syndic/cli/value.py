@@ -1,0 +1,225 @@
+"""``syndic value``: value the pool (works and members), read runs, explain a member's value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+from syndic.cli.common import command, console, json_option, print_json, print_table, syndic
+from syndic.errors import ValuationError
+from syndic.valuation.engine import METHODS, MODELS, RunParams
+from syndic.valuation.executors import EXECUTORS
+from syndic.valuation.features import FEATURIZERS
+
+
+@click.group("value")
+def value() -> None:
+    """Data valuation: what each work and each member is worth to a model, and why."""
+
+
+class _Bars:
+    """One rich progress bar per stage of a run (features, the method, group Shapley)."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(stage, total=total)
+        self.bar.update(self.tasks[stage], completed=done, total=total)
+
+
+@command(value, "run")
+@click.option("--method", type=click.Choice(METHODS), default="knn-shapley", show_default=True)
+@click.option(
+    "--label", default="field", show_default=True, help="Work metadata field the task predicts."
+)
+@click.option("--test-fraction", type=float, default=0.2, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--k", "k", type=int, default=5, show_default=True, help="Neighbours (KNN).")
+@click.option("--features", type=click.Choice(FEATURIZERS), default="tfidf-svd", show_default=True)
+@click.option("--dims", type=int, default=64, show_default=True, help="TF-IDF SVD dimensions.")
+@click.option(
+    "--precision", type=click.Choice(["float64", "float32"]), default="float64", show_default=True
+)
+@click.option(
+    "--model",
+    type=click.Choice(MODELS),
+    default="knn",
+    show_default=True,
+    help="Model that sampled methods value data for.",
+)
+@click.option("--max-updates", type=int, default=200, show_default=True)
+@click.option(
+    "--group-permutations",
+    type=int,
+    default=100,
+    show_default=True,
+    help="Permutations for members-as-players group Shapley (0 skips it).",
+)
+@click.option("--executor", type=click.Choice(EXECUTORS), default="process", show_default=True)
+@json_option
+def value_run(
+    method: str,
+    label: str,
+    test_fraction: float,
+    seed: int,
+    k: int,
+    features: str,
+    dims: int,
+    precision: str,
+    model: str,
+    max_updates: int,
+    group_permutations: int,
+    executor: str,
+    as_json: bool,
+) -> None:
+    """Value every work and member of the pool on a snapshot, and store the run."""
+    params = RunParams(
+        method=method,
+        label=label,
+        test_fraction=test_fraction,
+        seed=seed,
+        k=k,
+        features=features,
+        dims=dims,
+        precision=precision,
+        model=model,
+        max_updates=max_updates,
+        group_permutations=group_permutations,
+        executor=executor,
+    ).check()
+    s = syndic()
+    with Progress(
+        TextColumn("   {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        transient=True,
+        console=console,
+        disable=as_json,
+    ) as bar:
+        run = s.valuation.run(params, progress=_Bars(bar))
+    if as_json:
+        print_json(run)
+        return
+    click.echo(
+        f"valuation run {run.id} ({run.method}): {run.summary['train']} works and "
+        f"{run.summary['members']} members valued on snapshot {run.snapshot_size}; "
+        f"result {run.result_digest[:23]}…"
+    )
+
+
+@command(value, "show")
+@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest).")
+@click.option("--member", "member_id", type=int, default=None, help="One member's value.")
+@click.option("--works", is_flag=True, help="List per-work values (with --member: theirs).")
+@click.option("--limit", type=int, default=20, show_default=True, help="Rows in the table view.")
+@json_option
+def value_show(
+    run_id: int | None, member_id: int | None, works: bool, limit: int, as_json: bool
+) -> None:
+    """Show a run: members by value, one member's value and why, or per-work values."""
+    s = syndic()
+    run = s.valuation.show(run_id)
+    if works:
+        rows = s.valuation.work_values(run.id, member_id=member_id)
+        if as_json:
+            print_json({"run": run, "works": rows})
+        else:
+            print_table(
+                [r.model_dump() for r in rows[:limit]],
+                ["work_id", "role", "value", "stderr"],
+                f"Run {run.id}: work values",
+            )
+        return
+    if member_id is not None:
+        mv = s.valuation.member_value(member_id, run.id)
+        if as_json:
+            print_json({"run": run, "member": mv})
+        else:
+            click.echo(mv.explanation.get("sentence", ""))
+        return
+    members = s.valuation.member_values(run.id)
+    if as_json:
+        print_json({"run": run, "members": members})
+        return
+    print_table(
+        [
+            {
+                "rank": f"{m.rank} ({m.rank_low}-{m.rank_high})",
+                "member": m.member_id,
+                "works": m.works_valued,
+                "value": f"{m.value_sum:+.5f}",
+                "group shapley": (
+                    "-" if m.value_group is None else f"{m.value_group:+.5f} ± {m.stderr_group:.5f}"
+                ),
+            }
+            for m in members[:limit]
+        ],
+        ["rank", "member", "works", "value", "group shapley"],
+        f"Run {run.id} ({run.method}, label {run.label!r}, seed {run.seed})",
+    )
+
+
+@command(value, "runs")
+@json_option
+def value_runs(as_json: bool) -> None:
+    """List valuation runs."""
+    runs = syndic().valuation.list_runs()
+    if as_json:
+        print_json(runs)
+        return
+    print_table(
+        [r.model_dump() for r in runs],
+        ["id", "method", "label", "seed", "snapshot_size", "result_digest", "created_at"],
+        "Valuation runs",
+    )
+
+
+@command(value, "chart")
+@click.option("--member", "member_id", type=int, required=True)
+@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Where to write the chart: .svg or .png.",
+)
+def value_chart(member_id: int, run_id: int | None, output: Path) -> None:
+    """Write a member's contribution-per-label chart."""
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in ("svg", "png"):
+        raise ValuationError("the chart file must end in .svg or .png")
+    output.write_bytes(syndic().valuation.chart(member_id, run_id, fmt=fmt))
+    click.echo(f"chart for member {member_id} written to {output}")
+
+
+@command(value, "verify")
+@click.argument("run_id", type=int)
+@json_option
+def value_verify(run_id: int, as_json: bool) -> None:
+    """Recompute run RUN_ID from what is stored and compare the result digest."""
+    s = syndic()
+    with Progress(
+        TextColumn("   {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        transient=True,
+        console=console,
+        disable=as_json,
+    ) as bar:
+        out = s.valuation.reproduce(run_id, progress=_Bars(bar))
+    if as_json:
+        print_json(out)
+    elif out["same"]:
+        click.echo(f"run {run_id} reproduced: {out['recomputed_digest']}")
+    else:
+        raise ValuationError(
+            f"run {run_id} did not reproduce: stored {out['stored_digest']}, "
+            f"recomputed {out['recomputed_digest']} (library versions: stored "
+            f"{out['stored_versions']}, now {out['current_versions']})"
+        )

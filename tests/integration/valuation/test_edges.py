@@ -1,0 +1,126 @@
+"""``syndic value`` and the valuation API: real entry point, real ASGI app, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from syndic.api.app import create_app
+from syndic.app import Syndic
+from syndic.auth.service import Role
+from syndic.cli.main import main
+from syndic.members.importer import import_arxiv
+from syndic.valuation.engine import RunParams
+from tests.conftest import MakeSyndic
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_value_commands(
+    tmp_path: Path, fixture_jsonl: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = ["--data-dir", str(tmp_path / "d")]
+    assert run(capsys, "init", "--name", "C", *d)[0] == 0
+    assert run(capsys, "import", "arxiv", str(fixture_jsonl), *d)[0] == 0
+    code, out, err = run(
+        capsys,
+        "value", "run", "--method", "knn-shapley", "--label", "field",
+        "--test-fraction", "0.2", "--seed", "0", "--group-permutations", "10", "--json", *d,
+    )  # fmt: skip
+    assert code == 0, err
+    made = json.loads(out)
+    assert made["method"] == "knn-shapley" and made["seed"] == 0
+    assert made["snapshot_root"] and made["result_digest"].startswith("sha256:")
+
+    code, out, _ = run(capsys, "value", "show", "--json", *d)
+    shown = json.loads(out)
+    assert shown["run"]["id"] == made["id"] and len(shown["members"]) == 12
+
+    code, out, _ = run(capsys, "value", "show", "--member", "3", "--json", *d)
+    one = json.loads(out)["member"]
+    assert one["member_id"] == 3 and one["explanation"]["sentence"]
+    code, out, _ = run(capsys, "value", "show", "--member", "3", *d)
+    assert code == 0 and out.startswith("Your ")
+    code, out, _ = run(capsys, "value", "show", *d)
+    assert code == 0 and "group shapley" in out
+    code, out, _ = run(capsys, "value", "show", "--works", "--member", "3", "--json", *d)
+    assert code == 0 and json.loads(out)["works"]
+    code, out, _ = run(capsys, "value", "runs", "--json", *d)
+    assert [r["id"] for r in json.loads(out)] == [made["id"]]
+
+    png = tmp_path / "m3.png"
+    assert run(capsys, "value", "chart", "--member", "3", "-o", str(png), *d)[0] == 0
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+    code, out, _ = run(capsys, "value", "verify", str(made["id"]), "--json", *d)
+    assert code == 0 and json.loads(out)["same"] is True
+
+    # refusals: one line on stderr, non-zero exit, no traceback
+    for args, message in [
+        (["value", "run", "--label", "nope"], "no 'nope' in their metadata"),
+        (["value", "run", "--test-fraction", "1"], "between 0 and 1"),
+        (["value", "run", "--k", "1000"], "larger than the training set"),
+        (["value", "show", "--member", "99"], "no member with id 99"),
+        (["value", "show", "--run", "42"], "no valuation run with id 42"),
+        (["value", "chart", "--member", "3", "-o", str(tmp_path / "x.gif")], ".svg or .png"),
+    ]:
+        code, _, err = run(capsys, *args, *d)
+        assert code == 2, (args, err)
+        assert err.startswith("error: ") and message in err, err
+        assert "Traceback" not in err
+    code, out, _ = run(capsys, "value", "runs", "--json", *d)
+    assert len(json.loads(out)) == 1  # nothing was stored by the refused runs
+
+
+@pytest.fixture
+def valued(make_syndic: MakeSyndic, fixture_jsonl: Path) -> Iterator[tuple[Syndic, TestClient]]:
+    s = make_syndic()
+    import_arxiv(s.members, fixture_jsonl)
+    s.valuation.run(RunParams(group_permutations=10))
+    with TestClient(create_app(s)) as client:
+        yield s, client
+
+
+def h(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_api_steward_sees_all_members_see_their_own(
+    backend: str, valued: tuple[Syndic, TestClient]
+) -> None:
+    s, c = valued
+    steward = s.keys.create(role=Role.STEWARD, subject_id=None)
+    m1 = s.keys.create(role=Role.MEMBER, subject_id=1)
+    runs = c.get("/v1/valuation/runs", headers=h(steward)).json()
+    run_id = runs[0]["id"]
+    assert c.get(f"/v1/valuation/runs/{run_id}", headers=h(steward)).json()["method"] == (
+        "knn-shapley"
+    )
+    assert len(c.get(f"/v1/valuation/runs/{run_id}/members", headers=h(steward)).json()) == 12
+    assert len(c.get(f"/v1/valuation/runs/{run_id}/works", headers=h(steward)).json()) == 240
+    own = c.get("/v1/valuation/members/1", headers=h(m1))
+    assert own.status_code == 200 and own.json()["member_id"] == 1
+    chart = c.get("/v1/valuation/members/1/chart.svg", headers=h(m1))
+    assert chart.status_code == 200 and chart.headers["content-type"] == "image/svg+xml"
+    for path in (
+        "/v1/valuation/members/2",
+        "/v1/valuation/members/2/chart.svg",
+        "/v1/valuation/runs",
+        f"/v1/valuation/runs/{run_id}/members",
+    ):
+        r = c.get(path, headers=h(m1))
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", path
+    assert c.get("/v1/valuation/runs").status_code == 401
+    missing = c.get("/v1/valuation/runs/99", headers=h(steward))
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    newcomer = s.members.join(handle="n", name="n", payout_account="a")
+    r = c.get(f"/v1/valuation/members/{newcomer.id}", headers=h(steward))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "valuation_error"

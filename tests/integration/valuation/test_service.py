@@ -1,0 +1,182 @@
+"""Valuation runs in the product, on SQLite and PostgreSQL: stored, logged, reproducible."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from syndic.canonical import parse_canonical
+from syndic.errors import NotFound, ValuationError
+from syndic.members.importer import import_arxiv
+from syndic.members.models import FULL_SHARE_BP
+from syndic.members.service import NewWork
+from syndic.provenance.models import LogEntry
+from syndic.valuation.engine import RunParams
+from syndic.valuation.models import MemberValue, ValuationRun, WorkValue
+from tests.conftest import MakeSyndic
+
+FAST = RunParams(group_permutations=20)
+
+
+def _events(s, kind: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    with s.db.read() as sess:
+        rows = sess.scalars(select(LogEntry).where(LogEntry.kind == kind).order_by(LogEntry.idx))
+        return [parse_canonical(bytes(e.entry)) for e in rows]
+
+
+def _count(s, table) -> int:  # type: ignore[no-untyped-def]
+    with s.db.read() as sess:
+        return int(sess.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_a_run_is_stored_logged_and_consistent(
+    backend: str, make_syndic: MakeSyndic, fixture_jsonl: Path
+) -> None:
+    s = make_syndic()
+    import_arxiv(s.members, fixture_jsonl)
+    run = s.valuation.run(FAST)
+    cp = s.provenance.checkpoint()
+    assert run.method == "knn-shapley" and run.label == "field" and run.seed == 0
+    assert run.params["test_fraction"] == 0.2 and run.params["k"] == 5
+    assert 0 < run.snapshot_size <= cp.size
+    for lib in ("python", "numpy", "scipy", "scikit-learn", "syndic"):
+        assert lib in run.versions
+    works = s.valuation.work_values(run.id)
+    assert len(works) == 240
+    assert sum(w.role == "test" for w in works) == 48
+    members = s.valuation.member_values(run.id)
+    assert len(members) == 12
+    assert [m.rank for m in members] == sorted(m.rank for m in members)
+    for m in members:
+        assert m.rank_low <= m.rank <= m.rank_high
+        assert m.explanation["sentence"].startswith("Your ")
+        labels = m.explanation["per_label"]
+        # the per-label parts add up to the member's value
+        assert sum(labels.values()) == pytest.approx(m.value_sum, abs=1e-12)
+    train_total = sum(w.value for w in works if w.role == "train")
+    # both ways of valuing members split the same total: U(all works) - U(none)
+    assert sum(m.value_sum for m in members) == pytest.approx(train_total, abs=1e-9)
+    group_total = sum(m.value_group or 0.0 for m in members)
+    assert group_total == pytest.approx(train_total, abs=1e-9)
+    assert run.summary["total_value"] == pytest.approx(train_total, abs=1e-12)
+
+    (event,) = _events(s, "valuation.run")
+    p = event["payload"]
+    assert p["run"] == run.id and p["method"] == "knn-shapley" and p["seed"] == 0
+    assert p["snapshot"] == {"size": run.snapshot_size, "root": run.snapshot_root}
+    assert p["result_digest"] == run.result_digest
+    with s.db.read() as sess:
+        stored = sess.get(ValuationRun, run.id)
+        assert stored is not None and stored.log_index >= run.snapshot_size
+
+
+def test_a_run_reproduces_from_what_is_stored_even_after_the_pool_grows(
+    make_syndic: MakeSyndic, fixture_jsonl: Path
+) -> None:
+    s = make_syndic()
+    import_arxiv(s.members, fixture_jsonl)
+    first = s.valuation.run(FAST)
+    s.members.register_work(
+        NewWork(
+            content=b"arXiv:9999.0001\nA new paper\n\nOn quasars and their hosts.\n",
+            title="A new paper",
+            kind="paper",
+            collection="arxiv:Astrophysics",
+            holders=[(1, FULL_SHARE_BP)],
+            meta={"field": "Astrophysics"},
+        ),
+        registered_by=1,
+    )
+    second = s.valuation.run(FAST)
+    assert second.snapshot_size > first.snapshot_size
+    assert second.summary["works"] == first.summary["works"] + 1
+    again = s.valuation.reproduce(first.id)
+    assert again["same"], again
+    assert again["recomputed_digest"] == first.result_digest
+    other_seed = s.valuation.run(RunParams(seed=1, group_permutations=20))
+    assert other_seed.result_digest != first.result_digest
+
+
+BAD = [
+    (RunParams(label="no-such-field"), "no 'no-such-field'"),
+    (RunParams(label="source"), "single class"),
+    (RunParams(test_fraction=0.0), "between 0 and 1"),
+    (RunParams(test_fraction=1.5), "between 0 and 1"),
+    (RunParams(method="magic"), "unknown method"),
+    (RunParams(k=500), "larger than the training set"),
+    (RunParams(k=0), "at least 1"),
+    (RunParams(seed=-3), "seed"),
+    (RunParams(group_permutations=-1), "negative"),
+    (RunParams(executor="gpu"), "unknown executor"),
+    (RunParams(features="word2vec"), "unknown features"),
+]
+
+
+def test_bad_runs_are_refused_and_write_nothing(
+    backend: str, make_syndic: MakeSyndic, fixture_jsonl: Path
+) -> None:
+    s = make_syndic()
+    import_arxiv(s.members, fixture_jsonl)
+    for params, message in BAD:
+        with pytest.raises(ValuationError, match=message):
+            s.valuation.run(params)
+    assert _count(s, ValuationRun) == 0
+    assert _count(s, WorkValue) == 0 and _count(s, MemberValue) == 0
+    assert _events(s, "valuation.run") == []
+
+
+def test_an_empty_pool_and_unknown_runs_are_refused(make_syndic: MakeSyndic) -> None:
+    s = make_syndic()
+    with pytest.raises(NotFound, match="no valuation has been run"):
+        s.valuation.show()
+    with pytest.raises(ValuationError, match="at least 4"):
+        s.valuation.run(FAST)
+    with pytest.raises(NotFound, match="no valuation run with id 7"):
+        s.valuation.show(7)
+
+
+def test_a_member_with_no_works_has_no_value(make_syndic: MakeSyndic, fixture_jsonl: Path) -> None:
+    s = make_syndic()
+    import_arxiv(s.members, fixture_jsonl)
+    run = s.valuation.run(FAST)
+    newcomer = s.members.join(handle="newcomer", name="N", payout_account="acct:n")
+    with pytest.raises(ValuationError, match="has no works in valuation run"):
+        s.valuation.member_value(newcomer.id, run.id)
+    with pytest.raises(NotFound, match="no member with id 999"):
+        s.valuation.member_value(999, run.id)
+    mv = s.valuation.member_value(1, run.id)
+    assert mv.member_id == 1 and mv.works_valued > 0
+    assert s.valuation.chart(1, run.id).lstrip().startswith(b"<?xml")
+    assert s.valuation.chart(1, run.id, fmt="png").startswith(b"\x89PNG")
+    with pytest.raises(ValuationError, match="svg or png"):
+        s.valuation.chart(1, run.id, fmt="gif")
+    mine = s.valuation.work_values(run.id, member_id=1)
+    assert mine and all(w.work_id for w in mine)
+    json.dumps([w.model_dump() for w in mine])
+
+
+@pytest.mark.slow
+def test_sampled_methods_run_in_the_product(make_syndic: MakeSyndic, fixture_jsonl: Path) -> None:
+    s = make_syndic()
+    import_arxiv(s.members, fixture_jsonl)
+    with pytest.raises(ValuationError, match="raise --max-updates"):
+        s.valuation.run(RunParams(method="banzhaf", max_updates=2, executor="serial", dims=16))
+    assert _count(s, ValuationRun) == 0
+    for method in ("tmc-shapley", "banzhaf", "loo"):
+        run = s.valuation.run(
+            RunParams(
+                method=method,
+                max_updates=4 if method != "banzhaf" else 64,
+                group_permutations=2,
+                executor="serial",
+                dims=16,
+            )
+        )
+        members = s.valuation.member_values(run.id)
+        assert len(members) == 12
+        assert members[0].explanation["per_label_basis"] == "labels of the member's own works"
+        if method == "tmc-shapley":
+            assert run.summary["updates"] == 4
