@@ -56,9 +56,45 @@ def render_report(s: Syndic, *, extra: dict[str, Any] | None = None) -> str:
         policy=statements[0].policy if statements else "none",
         charts=charts,
         extra=extra or {},
+        valuation=_valuation(s, members, by_member),
     )
 
 
 def write_report(s: Syndic, path: Path, *, extra: dict[str, Any] | None = None) -> Path:
     path.write_text(render_report(s, extra=extra), encoding="utf-8")
     return path
+
+
+def _valuation(s: Syndic, members: dict[int, Any], paid: Counter[int]) -> dict[str, Any] | None:
+    """The latest valuation run: who is worth what, why, and what they were paid."""
+    from markupsafe import Markup
+
+    from syndic.errors import NotFound
+    from syndic.valuation import explain
+
+    try:
+        run = s.valuation.show()
+    except NotFound:
+        return None
+    values = s.valuation.member_values(run.id)
+    cur = s.settings.currency
+    rows = [
+        {
+            "handle": members[v.member_id].handle if v.member_id in members else v.member_id,
+            "v": v,
+            "paid": Money(paid.get(v.member_id, 0), cur),
+        }
+        for v in (values[:10] + values[-3:] if len(values) > 13 else values)
+    ]
+    top = values[0]
+    svg = explain.chart(
+        top.explanation.get("per_label", {}),
+        title=f"Why member {top.member_id} ranks first: contribution per test label",
+    ).decode("utf-8")
+    charts = {
+        "members": histogram(
+            [v.value_sum for v in values], title="Value per member", xlabel="value (utility)"
+        ),
+        "top": Markup(svg[svg.index("<svg") :]),  # noqa: S704 (matplotlib escapes its text)
+    }
+    return {"run": run, "rows": rows, "charts": charts, "top": top}
