@@ -10,7 +10,7 @@ import click
 
 from syndic.cli.common import command, data_dir_option, json_option, print_json, print_table, syndic
 from syndic.cli.terms import build_terms, terms_options
-from syndic.deals.offers import Installment, Offer, Reporting
+from syndic.deals.offers import Offer
 from syndic.deals.states import Party
 from syndic.errors import ConfigError, InvalidInput
 from syndic.money import parse_major
@@ -66,11 +66,11 @@ def deal() -> None:
     """Negotiation, the members' vote, and agreements."""
 
 
-def _installment(spec: str, currency: str) -> Installment:
+def _installment(spec: str, currency: str) -> dict[str, int]:
     days, sep, amount = spec.partition("=")
     if not sep or not days.strip().isdigit():
         raise InvalidInput(f"an installment is DAYS=AMOUNT, e.g. 90=1000.00; got {spec!r}")
-    return Installment(due_days=int(days), amount_minor=parse_major(amount, currency))
+    return {"due_days": int(days), "amount_minor": parse_major(amount, currency)}
 
 
 def offer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -94,15 +94,12 @@ def offer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _offer(kw: dict[str, Any], currency: str) -> Offer:
     cur = kw["currency"] or currency
     terms = build_terms(kw["permit"], kw["prohibit"], kw["price"], cur, kw["payment"], kw["days"])
-    try:
-        return Offer(
-            terms=terms,
-            scope=list(kw["collections"]),
-            payment_schedule=[_installment(x, cur) for x in kw["installments"]],
-            reporting=Reporting(usage_report_days=kw["report_days"]),
-        )
-    except ValueError as exc:
-        raise InvalidInput(str(exc).splitlines()[-1]) from exc
+    return Offer.build(
+        terms=terms,
+        scope=list(kw["collections"]),
+        payment_schedule=[_installment(x, cur) for x in kw["installments"]],
+        reporting={"usage_report_days": kw["report_days"]},
+    )
 
 
 @command(deal, "offer")

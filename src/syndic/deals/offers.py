@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from syndic.errors import InvalidInput
 from syndic.money import check_minor
 from syndic.terms.models import Terms
 from syndic.terms.registry import terms_document
@@ -56,6 +57,17 @@ class Offer(BaseModel):
                     f"not the price of {self.terms.amount_minor} minor units"
                 )
         return self
+
+    @classmethod
+    def build(cls, **fields: Any) -> Offer:
+        """Validate an offer; errors become ``InvalidInput`` naming the problem."""
+        try:
+            return cls(**fields)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            msg = str(first["msg"]).removeprefix("Value error, ")
+            raise InvalidInput(f"offer {where}: {msg}" if where else f"offer: {msg}") from exc
 
     def schedule(self) -> list[dict[str, int]]:
         """The schedule, or one payment of the whole price at the start."""

@@ -40,7 +40,7 @@ class OfferIn(BaseModel):
     reporting: Reporting = Reporting()
 
     def offer(self) -> Offer:
-        return Offer(
+        return Offer.build(
             terms=self.terms,
             scope=self.scope,
             payment_schedule=self.payment_schedule,

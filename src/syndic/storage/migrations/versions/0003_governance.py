@@ -29,6 +29,26 @@ _BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _OPTIONS = ["yes", "no", "abstain"]
 
 
+# SQLite alters a table in "batch" mode by rebuilding it (copy, drop, rename); dropping
+# ``deals`` while ballots, agreements and offers point at it breaks their foreign keys. So
+# ``deals`` is only ever changed in place: columns added with a default, dropped natively
+# (SQLite >= 3.35). SQLite keeps those defaults; PostgreSQL drops them once rows are filled.
+def _is_sqlite() -> bool:
+    return bool(op.get_bind().dialect.name == "sqlite")
+
+
+def _drop_column(table: str, column: str) -> None:
+    if _is_sqlite():
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_column(table, column)
+
+
+def _drop_default(table: str, column: str, type_: Any) -> None:
+    if not _is_sqlite():
+        op.alter_column(table, column, existing_type=type_, server_default=None)
+
+
 def upgrade() -> None:
     op.create_table(
         "proposals",
@@ -130,24 +150,23 @@ def upgrade() -> None:
     with op.batch_alter_table("deal_offers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_deal_offers_deal_id"), ["deal_id"], unique=False)
 
-    with op.batch_alter_table("deals", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("clauses", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("offer_by", sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column("round", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("offer_expires_at", sa.DateTime(), nullable=True))
-    with op.batch_alter_table("agreements", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("licensee_signature", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("licensee_signed_at", sa.DateTime(), nullable=True))
+    op.add_column("deals", sa.Column("clauses", sa.JSON(), nullable=False, server_default="{}"))
+    op.add_column(
+        "deals",
+        sa.Column("offer_by", sa.String(length=16), nullable=False, server_default="licensee"),
+    )
+    op.add_column("deals", sa.Column("round", sa.Integer(), nullable=False, server_default="1"))
+    op.add_column("deals", sa.Column("offer_expires_at", sa.DateTime(), nullable=True))
+    op.add_column("agreements", sa.Column("licensee_signature", sa.Text(), nullable=True))
+    op.add_column("agreements", sa.Column("licensee_signed_at", sa.DateTime(), nullable=True))
 
     _carry_over_votes()
 
-    with op.batch_alter_table("deals", schema=None) as batch_op:
-        batch_op.alter_column("clauses", existing_type=sa.JSON(), nullable=False)
-        batch_op.alter_column("offer_by", existing_type=sa.String(length=16), nullable=False)
-        batch_op.alter_column("round", existing_type=sa.Integer(), nullable=False)
-        batch_op.drop_column("quorum_bp")
-    with op.batch_alter_table("ballots", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_ballots_deal_id"))
+    _drop_default("deals", "clauses", sa.JSON())
+    _drop_default("deals", "offer_by", sa.String(length=16))
+    _drop_default("deals", "round", sa.Integer())
+    _drop_column("deals", "quorum_bp")
+    op.drop_index("ix_ballots_deal_id", table_name="ballots")
     op.drop_table("ballots")
 
 
@@ -258,7 +277,7 @@ def _carry_over_votes() -> None:
             continue
         opened = row["created_at"]
         hours = max(1, int((row["vote_closes_at"] - opened) / timedelta(hours=1)))
-        result = conn.execute(
+        conn.execute(
             proposals.insert().values(
                 kind="deal",
                 subject_id=row["id"],
@@ -274,9 +293,10 @@ def _carry_over_votes() -> None:
                 tally_input=None,
             )
         )
-        key = result.inserted_primary_key
-        assert key is not None
-        pid = key[0]
+        # lightweight tables carry no primary key, so read the id back
+        pid = conn.execute(
+            sa.select(sa.func.max(proposals.c.id)).where(proposals.c.subject_id == row["id"])
+        ).scalar_one()
         for b in conn.execute(sa.select(ballots).where(ballots.c.deal_id == row["id"])).mappings():
             salt = secrets.token_hex(16)
             ballot = {b["choice"]: 1}
@@ -312,20 +332,15 @@ def downgrade() -> None:
     )
     with op.batch_alter_table("ballots", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ballots_deal_id"), ["deal_id"], unique=False)
-    with op.batch_alter_table("deals", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("quorum_bp", sa.Integer(), nullable=False, server_default="5000")
-        )
+    op.add_column(
+        "deals", sa.Column("quorum_bp", sa.Integer(), nullable=False, server_default="5000")
+    )
     _carry_back_votes()
-    with op.batch_alter_table("deals", schema=None) as batch_op:
-        batch_op.alter_column("quorum_bp", existing_type=sa.Integer(), server_default=None)
-        batch_op.drop_column("offer_expires_at")
-        batch_op.drop_column("round")
-        batch_op.drop_column("offer_by")
-        batch_op.drop_column("clauses")
-    with op.batch_alter_table("agreements", schema=None) as batch_op:
-        batch_op.drop_column("licensee_signed_at")
-        batch_op.drop_column("licensee_signature")
+    _drop_default("deals", "quorum_bp", sa.Integer())
+    for column in ("offer_expires_at", "round", "offer_by", "clauses"):
+        _drop_column("deals", column)
+    for column in ("licensee_signed_at", "licensee_signature"):
+        _drop_column("agreements", column)
     for table, index in (
         ("deal_offers", "ix_deal_offers_deal_id"),
         ("voice_credit_spends", "ix_voice_credit_spends_member_id"),

@@ -1,0 +1,204 @@
+"""The real `syndic` entry point for governance: tally, charter, delegation, negotiation,
+disputes, agreements; errors are one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from syndic.cli.main import main
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "ballots.json"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_vote_tally_offline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    winners = {}
+    for method in ("majority", "supermajority", "quadratic", "delegated"):
+        code, out, _ = run(capsys, "vote", "tally", str(EXAMPLE), "--method", method, "--json")
+        assert code == 0
+        winners[method] = json.loads(out)["winner"]
+    assert winners == {
+        "majority": "yes",
+        "supermajority": "no",
+        "quadratic": "no",
+        "delegated": "no",
+    }
+    chart = tmp_path / "totals.svg"
+    code, out, _ = run(
+        capsys, "vote", "tally", str(EXAMPLE), "--method", "delegated", "--chart", str(chart)
+    )
+    assert code == 0 and "frank carried ivan, mallory" in out
+    assert "delegation cycle: niaj -> olivia -> niaj" in out
+    assert chart.read_text().startswith("<svg")
+    code, out, _ = run(
+        capsys, "vote", "tally", str(EXAMPLE), "--method", "majority", "--threshold", "60", "--json"
+    )
+    assert json.loads(out)["threshold_bp"] == 6000 and json.loads(out)["winner"] == "yes"
+
+    doc = json.loads(EXAMPLE.read_text())
+    bad = tmp_path / "bad.json"
+    cases = [
+        (
+            {**doc, "ballots": [*doc["ballots"], {"voter": "zoe", "choice": "yes"}]},
+            "zoe is not a voter",
+        ),
+        ({**doc, "ballots": [*doc["ballots"], doc["ballots"][0]]}, "alice voted twice"),
+        (
+            {**doc, "delegations": [{"from": "bob", "to": "bob"}]},
+            "bob cannot delegate to themselves",
+        ),
+        ({**doc, "credits": 20}, "frank spends 49 voice credits but has 20"),
+    ]
+    for content, message in cases:
+        bad.write_text(json.dumps(content))
+        code, _, err = run(capsys, "vote", "tally", str(bad), "--method", "quadratic")
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    bad.write_text("[")
+    for args, message in (
+        ([str(bad), "--method", "majority"], "not valid JSON"),
+        ([str(tmp_path / "none.json"), "--method", "majority"], "no such file"),
+        ([str(EXAMPLE)], "name a voting method"),
+        ([str(EXAMPLE), "--method", "majority", "--threshold", "40"], "between 50% and 100%"),
+    ):
+        code, _, err = run(capsys, "vote", "tally", *args)
+        assert code != 0 and message in err and "Traceback" not in err, err
+
+
+def test_governance_through_the_cli(
+    tmp_path: Path, fixture_jsonl: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = ["--data-dir", str(tmp_path / "d")]
+    run(capsys, *d, "init", "--name", "C")
+    run(capsys, *d, "import", "arxiv", str(fixture_jsonl))
+    charter = tmp_path / "charter.json"
+    charter.write_text(json.dumps({"deal_vote": {"method": "quadratic", "delegation": True}}))
+    assert run(capsys, *d, "charter", "found", str(charter))[0] == 0
+    code, _, err = run(capsys, *d, "charter", "found", str(charter))
+    assert code == 2 and "already has a charter" in err
+    code, out, _ = run(capsys, *d, "charter", "show", "--json")
+    assert json.loads(out)["deal_vote"]["method"] == "quadratic"
+
+    lab_key = tmp_path / "lab.key"
+    pub = run(capsys, "agreement", "keygen", "--out", str(lab_key))[1].strip()
+    run(capsys, *d, "licensee", "add", "--name", "Lab", "--contact", "x@y")
+    assert run(capsys, *d, "licensee", "key", "1", "--public-key", pub)[0] == 0
+    assert (
+        run(
+            capsys, *d, "deal", "offer", "--licensee", "1", "--permit", "ai-train", "--price", "80"
+        )[0]
+        == 0
+    )
+    code, _, err = run(capsys, *d, "deal", "accept", "1")
+    assert code == 2 and "licensee's own" in err
+    code, _, err = run(
+        capsys,
+        *d,
+        "deal",
+        "counter",
+        "1",
+        "--permit",
+        "ai-train",
+        "--price",
+        "100",
+        "--installment",
+        "0=50",
+        "--installment",
+        "90=40",
+    )
+    assert code == 2 and "adds up to 9000" in err
+    assert (
+        run(
+            capsys,
+            *d,
+            "deal",
+            "counter",
+            "1",
+            "--permit",
+            "ai-train",
+            "--price",
+            "100",
+            "--installment",
+            "0=50",
+            "--installment",
+            "90=50",
+        )[0]
+        == 0
+    )
+    code, out, _ = run(capsys, *d, "deal", "offers", "1")
+    assert "terms.amount_minor: 8000 -> 10000" in out
+    assert run(capsys, *d, "deal", "accept", "1")[0] == 0
+    assert run(capsys, *d, "work", "dispute", "1", "--reason", "co-author claim")[0] == 0
+    code, out, _ = run(capsys, *d, "deal", "coverage", "1", "--json")
+    assert json.loads(out)["held_out"]["disputed"] == 1
+    assert run(capsys, *d, "deal", "open-vote", "1")[0] == 0
+
+    code, _, err = run(capsys, *d, "delegation", "set", "--member", "3", "--to", "3")
+    assert code == 2 and err.strip() == "error: a member cannot delegate to themselves"
+    assert (
+        run(capsys, *d, "delegation", "set", "--member", "3", "--to", "1", "--topic", "deals")[0]
+        == 0
+    )
+    code, out, _ = run(capsys, *d, "delegation", "list", "--json")
+    assert json.loads(out)[0]["delegate_id"] == 1
+    code, _, err = run(capsys, *d, "vote", "cast", "1", "--member", "1", "--votes", "yes=11")
+    assert code == 2 and "spends 121 voice credits but has 100" in err
+    for m in (1, 2, 4, 5, 6, 7):
+        assert run(capsys, *d, "vote", "cast", "1", "--member", str(m), "--votes", "yes=3")[0] == 0
+    code, out, _ = run(capsys, *d, "vote", "credits", "3", "--json")
+    assert json.loads(out)["credits"] == 100
+    code, out, _ = run(capsys, *d, "deal", "close-vote", "1", "--now", "--json")
+    outcome = json.loads(out)["outcome"]
+    assert outcome["totals"]["yes"] == 21 and outcome["method"] == "quadratic"
+    assert run(capsys, *d, "vote", "credits", "3")[1].strip() == "member 3: 91 voice credits"
+    ballots = tmp_path / "ballots.json"
+    assert run(capsys, *d, "vote", "export", str(outcome["proposal"]), "-o", str(ballots))[0] == 0
+    code, out, _ = run(capsys, "vote", "tally", str(ballots), "--json")
+    assert json.loads(out)["totals"] == outcome["totals"]
+
+    assert run(capsys, *d, "deal", "sign", "1")[0] == 0
+    agreement = tmp_path / "d" / "agreements" / "agreement-1.json"
+    sig = run(capsys, "agreement", "signature", str(agreement), "--key", str(lab_key))[1].strip()
+    assert run(capsys, *d, "deal", "countersign", "1", "--signature", sig)[0] == 0
+    code, out, _ = run(
+        capsys, "agreement", "verify", str(agreement), "--licensee-key", pub, "--json"
+    )
+    assert code == 0 and json.loads(out)["works"] == 239 and json.loads(out)["licensee_key"] == pub
+    code, out, _ = run(capsys, *d, "agreement", "rsl", "1", "--base-url", "https://c.example")
+    assert "https://c.example/v1/agreements/1/dataset.jsonl" in out
+    code, out, _ = run(capsys, *d, "agreement", "show", "1", "--json")
+    assert json.loads(out)["agreement"]["status"] == "active"
+    data = bytearray(agreement.read_bytes())
+    data[len(data) // 3] ^= 0x04
+    tampered = tmp_path / "tampered.json"
+    tampered.write_bytes(bytes(data))
+    code, _, err = run(capsys, "agreement", "verify", str(tampered))
+    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "agreement", "verify", str(agreement), "--licensee-key", "AAAA")
+    assert code == 2 and "not the one you trust" in err
+
+    amendment = tmp_path / "amend.json"
+    amendment.write_text(json.dumps({"payout_floor_bp": 1000}))
+    code, out, _ = run(capsys, *d, "charter", "propose", str(amendment), "--json")
+    pid = json.loads(out)["id"]
+    for m in range(1, 10):
+        assert (
+            run(capsys, *d, "vote", "ballot", str(pid), "--member", str(m), "--choice", "yes")[0]
+            == 0
+        )
+    code, out, _ = run(capsys, *d, "vote", "close", str(pid), "--now")
+    assert "charter version 2 adopted" in out
+    code, out, _ = run(capsys, *d, "charter", "history", "--json")
+    assert [v["version"] for v in json.loads(out)] == [1, 2]
+    assert run(capsys, *d, "work", "resolve", "1", "--holder", "1=100")[0] == 0
+    code, _, err = run(capsys, *d, "work", "resolve", "1")
+    assert code == 2 and "not disputed" in err
+    code, out, _ = run(capsys, *d, "vote", "list", "--json")
+    assert [p["kind"] for p in json.loads(out)] == ["deal", "charter"]

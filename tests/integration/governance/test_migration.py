@@ -1,0 +1,85 @@
+"""Migration 0003 carries deal votes cast under the old schema over to proposals, and back."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from syndic.storage.db import MIGRATIONS, Database
+from tests.conftest import MakeSyndic
+from tests.integration.governance.helpers import world
+
+AT = datetime(2026, 1, 1, 12, tzinfo=UTC).replace(tzinfo=None)
+
+
+def _alembic(db: Database, target: str, *, down: bool) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with db._write_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, target)
+
+
+def test_old_ballots_become_proposals_and_go_back(make_syndic: MakeSyndic, backend: str) -> None:
+    w = world(make_syndic, n=3)
+    s, ms = w.s, w.members
+    _alembic(s.db, "0002_provenance", down=True)
+    terms = json.dumps({"permits": ["ai-train"], "amount_minor": 500, "currency": "EUR"})
+    with s.db._write_engine.begin() as conn:
+        for deal_id, status, closes in (
+            (1, "voting", AT + timedelta(hours=24)),
+            (2, "offered", None),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO deals (id, licensee_id, terms, scope, status, created_at,"
+                    " quorum_bp, vote_closes_at, outcome)"
+                    " VALUES (:id, :lic, :terms, '[]', :status, :at, 6000, :closes, NULL)"
+                ),
+                {
+                    "id": deal_id,
+                    "lic": w.lab,
+                    "terms": terms,
+                    "status": status,
+                    "at": AT,
+                    "closes": closes,
+                },
+            )
+        for member, choice in zip(ms, ("yes", "yes", "no"), strict=True):
+            conn.execute(
+                text(
+                    "INSERT INTO ballots (deal_id, member_id, choice, cast_at)"
+                    " VALUES (1, :m, :c, :at)"
+                ),
+                {"m": member, "c": choice, "at": AT},
+            )
+    s.db.migrate()
+
+    d1, d2 = s.deals.get_deal(1), s.deals.get_deal(2)
+    assert (d1.status, d1.round, d1.offer_by) == ("voting", 1, "licensee")
+    assert d2.clauses["payment_schedule"] == [{"due_days": 0, "amount_minor": 500}]
+    proposals = s.governance.list_proposals()
+    assert len(proposals) == 1 and proposals[0].rule["quorum_bp"] == 6000
+    assert proposals[0].closes_at == (AT + timedelta(hours=24)).replace(tzinfo=UTC)
+    # the carried-over vote closes under its old rule: 3 of 3 voted, 2 yes
+    closed = s.deals.close_vote(1, force=True)
+    assert closed.status == "approved"
+    assert closed.outcome is not None and closed.outcome["totals"] == {
+        "yes": 2,
+        "no": 1,
+        "abstain": 0,
+    }
+
+    _alembic(s.db, "0002_provenance", down=True)
+    with s.db._write_engine.begin() as conn:
+        rows = conn.execute(
+            text("SELECT member_id, choice FROM ballots WHERE deal_id = 1 ORDER BY member_id")
+        ).all()
+        quorum = conn.execute(text("SELECT quorum_bp FROM deals WHERE id = 1")).scalar_one()
+    assert [tuple(r) for r in rows] == list(zip(ms, ("yes", "yes", "no"), strict=True))
+    assert quorum == 6000
+    s.db.migrate()
