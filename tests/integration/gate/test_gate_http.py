@@ -387,3 +387,26 @@ def test_every_decision_is_a_log_event_and_in_the_report(env: Env, tmp_path: Pat
     assert site["by_outcome"] == {"payment-required": 2, "charged": 1, "passed": 1}
     assert site["charged"] == {"EUR": 5}
     assert chart.read_text().startswith("<svg")
+
+
+def test_the_gate_as_middleware_around_an_app(make_syndic: MakeSyndic) -> None:
+    from syndic.cli.gate import gate_services
+    from syndic.gate.middleware import GateMiddleware
+
+    s = make_syndic(clock=ManualClock())
+    member, _, agreement = active_agreement(s)
+    policy = parse_policy(POLICY.format(member=member, cache=5, timeout=5))
+    gate = Gate(gate_services(s), policy)
+    token = s.deals.issue_token(agreement)
+    with serve(GateMiddleware(upstream_app(), gate)) as url, httpx.Client(base_url=url) as http:
+        assert http.get("/papers/1", headers={"User-Agent": "GPTBot"}).status_code == 402
+        ok = http.get("/papers/1", headers={"Authorization": f"License {token}"})
+        assert ok.status_code == 200 and ok.text == "page papers/1"
+        assert ok.headers["link"].endswith('rel="license"; type="application/rsl+xml"')
+        assert (
+            http.get("/papers/1", headers={"Authorization": f"License {token}"}).status_code == 200
+        )
+    gate.journal.flush()
+    with s.db.read() as sess:
+        outcomes = sorted(sess.scalars(select(GateDecision.outcome)))
+    assert outcomes == ["licensed", "licensed", "payment-required"]
