@@ -181,7 +181,8 @@ def main() -> None:
                 "-c",
                 f"import sys; sys.path.insert(0, {str(here.parent)!r}); "
                 "import uvicorn, bench_gate; "
-                f"uvicorn.run(bench_gate.upstream_app, host='127.0.0.1', port={up_port}, log_level='warning')",
+                "uvicorn.run(bench_gate.upstream_app, host='127.0.0.1', "
+                f"port={up_port}, log_level='warning')",
             ],
             stderr=subprocess.PIPE,
         ),
@@ -217,7 +218,8 @@ def main() -> None:
         print(f"wrk -t1 -d{args.duration}s --latency; upstream: 1 KiB body; gate: syndic gate")
         print(
             f"{'path':<18} {'conns':>5} {'direct rps':>11} {'gate rps':>9} "
-            f"{'direct p50':>10} {'gate p50':>9} {'direct p99':>10} {'gate p99':>9} {'p50 added':>9}"
+            f"{'direct p50':>10} {'gate p50':>9} {'direct p99':>10} {'gate p99':>9} "
+            f"{'p50 added':>9}"
         )
         for name, headers in paths.items():
             for conns in (1, args.connections):
