@@ -184,6 +184,9 @@ class GateMiddleware:
                 )
 
     def _posting(self, rec: DecisionRecord) -> Callable[[Session], None]:
+        """The charge as owed by the crawler: ``receivable:crawler:<agent>`` against
+        ``crawl:charged:<site>``. It is not ``revenue:`` until collected (collecting from
+        crawlers and paying the site's member are not built yet)."""
         gate = self.gate
 
         def post(s: Session) -> None:
@@ -193,7 +196,7 @@ class GateMiddleware:
                 memo=f"pay per crawl: {rec.site} {rec.path[:200]}",
                 lines=[
                     (f"receivable:crawler:{rec.agent}"[:120], rec.charged_minor),
-                    (f"revenue:crawl:{rec.site}", -rec.charged_minor),
+                    (f"crawl:charged:{rec.site}", -rec.charged_minor),
                 ],
                 currency=rec.currency,
                 actor=rec.agent,

@@ -197,7 +197,7 @@ def test_pay_per_crawl_charges_a_signed_retry_once(env_both: Env) -> None:
     assert r.status_code == 200 and r.text == "page papers/2"
     assert r.headers["crawler-charged"] == "EUR 0.05"
     with env.s.db.read() as sess:
-        assert Ledger.balance(sess, "revenue:crawl:alice-site") == -5
+        assert Ledger.balance(sess, "crawl:charged:alice-site") == -5
         row = sess.scalar(select(GateDecision).where(GateDecision.outcome == "charged"))
         assert row is not None and row.charged_minor == 5 and row.agent == env.agent
     replay = http.get("/papers/2", headers=paid)
@@ -208,7 +208,7 @@ def test_pay_per_crawl_charges_a_signed_retry_once(env_both: Env) -> None:
     )
     assert exact.status_code == 200 and exact.headers["crawler-charged"] == "EUR 0.05"
     with env.s.db.read() as sess:
-        assert Ledger.balance(sess, "revenue:crawl:alice-site") == -10
+        assert Ledger.balance(sess, "crawl:charged:alice-site") == -10
 
 
 @pytest.mark.parametrize(
@@ -241,14 +241,14 @@ def test_pay_per_crawl_errors_use_the_protocols_codes(
     r = env.http.get("/p", headers=headers)
     assert (r.status_code, r.headers["crawler-error"]) == (status, code)
     with env.s.db.read() as sess:
-        assert Ledger.balance(sess, "revenue:crawl:alice-site") == 0
+        assert Ledger.balance(sess, "crawl:charged:alice-site") == 0
 
 
 def test_an_upstream_error_is_not_charged(env: Env) -> None:
     r = env.http.get("/fail", headers=env.signed("/fail", extra={"crawler-max-price": "EUR 0.10"}))
     assert r.status_code == 500 and "crawler-charged" not in r.headers
     with env.s.db.read() as sess:
-        assert Ledger.balance(sess, "revenue:crawl:alice-site") == 0
+        assert Ledger.balance(sess, "crawl:charged:alice-site") == 0
 
 
 def test_proof_of_work_challenge_pass_and_replay(env: Env) -> None:
