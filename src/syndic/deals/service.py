@@ -46,6 +46,7 @@ from syndic.governance.service import GovernanceService
 from syndic.governance.views import BallotReceipt
 from syndic.keys import load_public_b64, public_b64, verify
 from syndic.members.models import Share, Work
+from syndic.money import Money
 from syndic.provenance.events import EventRecorder
 from syndic.storage.db import Database
 from syndic.terms.models import Terms
@@ -416,8 +417,8 @@ class DealService:
                 topic="deals",
                 question={
                     "text": f"license {', '.join(deal.terms['permits'])} to licensee "
-                    f"{deal.licensee_id} for {deal.terms['amount_minor']} "
-                    f"{deal.terms['currency']} minor units",
+                    f"{deal.licensee_id} for "
+                    f"{Money(deal.terms['amount_minor'], deal.terms['currency'])}",
                     "offer_round": deal.round,
                     "coverage": notice,
                 },

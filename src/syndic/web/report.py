@@ -57,7 +57,31 @@ def render_report(s: Syndic, *, extra: dict[str, Any] | None = None) -> str:
         charts=charts,
         extra=extra or {},
         valuation=_valuation(s, members, by_member),
+        votes=_votes(s),
     )
+
+
+def _votes(s: Syndic) -> list[dict[str, Any]]:
+    """Closed votes: the question, the rule, the outcome and its per-option totals as a chart."""
+    out = []
+    for p in s.governance.list_proposals(status="closed"):
+        o = p.outcome or {}
+        carried = o.get("delegation", {}).get("carried", {})
+        out.append(
+            {
+                "p": p,
+                "o": o,
+                "carried": sum(len(v) for v in carried.values()),
+                "delegates": len(carried),
+                "chart": bar_chart(
+                    list(o.get("totals", {})),
+                    list(o.get("totals", {}).values()),
+                    title=f"Proposal {p.id} ({o.get('method')}): votes per option",
+                    xlabel="votes",
+                ),
+            }
+        )
+    return out
 
 
 def write_report(s: Syndic, path: Path, *, extra: dict[str, Any] | None = None) -> Path:

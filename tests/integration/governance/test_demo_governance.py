@@ -61,5 +61,8 @@ def test_the_demo_votes_under_its_charter_and_signs_twice(
     assert outcome["totals"] == doc["governance"]["totals"] and outcome["winner"] == "yes"
     assert outcome["delegation"]["carried"]
     assert (demo_dir / "votes" / "deal-1.svg").read_text().startswith("<svg")
+    report = (demo_dir / "demo-report.html").read_text()
+    votes = report[report.index('<h2 id="votes">') :]
+    assert "quadratic with delegation" in votes and "<svg" in votes
     rsl = parse_rsl((demo_dir / "agreements" / "agreement-1.rsl.xml").read_text())
     assert rsl.contents[0].url.endswith("/v1/agreements/1/dataset.jsonl")
