@@ -443,15 +443,20 @@ class GovernanceService:
         ]
         delegations = []
         if rule["delegation"]:
+            # the newest delegation per member and topic (two writers racing on PostgreSQL
+            # could each have left one in force)
+            latest: dict[tuple[int, str], DelegationRow] = {}
             for d in s.scalars(
                 select(DelegationRow)
                 .where(DelegationRow.revoked_at.is_(None))
-                .order_by(DelegationRow.member_id, DelegationRow.topic)
+                .order_by(DelegationRow.id)
             ):
-                if d.member_id in active and d.delegate_id in active:
-                    entry: dict[str, Any] = {"from": str(d.member_id), "to": str(d.delegate_id)}
-                    if d.topic != GLOBAL_TOPIC:
-                        entry["topic"] = d.topic
+                latest[(d.member_id, d.topic)] = d
+            for (member, topic), d in sorted(latest.items()):
+                if member in active and d.delegate_id in active:
+                    entry: dict[str, Any] = {"from": str(member), "to": str(d.delegate_id)}
+                    if topic != GLOBAL_TOPIC:
+                        entry["topic"] = topic
                     delegations.append(entry)
         doc: dict[str, Any] = {
             "format": ballot_file.FORMAT,
