@@ -7,7 +7,15 @@ from pathlib import Path
 import click
 
 from syndic.app import Syndic
-from syndic.cli.common import Ctx, command, json_option, print_json, print_table, syndic
+from syndic.cli.common import (
+    Ctx,
+    command,
+    data_dir_option,
+    json_option,
+    print_json,
+    print_table,
+    syndic,
+)
 from syndic.errors import InvalidInput
 from syndic.money import parse_major
 from syndic.terms.crawlers import load_crawlers, refresh_crawlers
@@ -128,6 +136,7 @@ def publish_terms_files(s: Syndic, out: Path, *, base_url: str | None = None) ->
 
 
 @click.group()
+@data_dir_option
 def crawlers() -> None:
     """The AI crawler list (ai.robots.txt) that robots.txt and the gate use."""
 
