@@ -7,7 +7,7 @@ neighbours the way cosine similarity does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ def tfidf_svd(texts: Iterable[str], *, dims: int = 64, seed: int = 0) -> FloatAr
         sublinear_tf=True, stop_words="english", min_df=2, max_features=100_000, dtype=np.float64
     )
     try:
-        tfidf = vec.fit_transform(texts)
+        tfidf = vec.fit_transform(_at_least_two(texts))
     except ValueError as exc:  # e.g. every word is a stop word or appears once
         raise ValuationError(f"the works' text has no usable vocabulary: {exc}") from exc
     if tfidf.shape[0] < 2:
@@ -45,6 +45,16 @@ def tfidf_svd(texts: Iterable[str], *, dims: int = 64, seed: int = 0) -> FloatAr
     svd = TruncatedSVD(n_components=k, random_state=seed, algorithm="randomized", n_iter=5)
     x = svd.fit_transform(tfidf)
     return np.asarray(normalize(x), dtype=np.float64)
+
+
+def _at_least_two(texts: Iterable[str]) -> Iterator[str]:
+    """Pass texts through, refusing a corpus of fewer than two (before TF-IDF misreads it)."""
+    n = 0
+    for t in texts:
+        n += 1
+        yield t
+    if n < 2:
+        raise ValuationError("featurising needs at least two works")
 
 
 class EmbeddingCache:

@@ -22,6 +22,7 @@ bits of the distance, computes in float32 and is documented with its measured er
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, Self
@@ -91,21 +92,25 @@ class _Kernel:
         d += 0  # turns -0.0 into +0.0 so the bit patterns order like the numbers
         return d
 
-    def order(self, d: Floats) -> NDArray[np.int64]:
+    def order(self, d: Floats) -> NDArray[np.integer[Any]]:
         """Training indices by (distance, index) for each row of ``d``."""
-        idx = np.arange(self.n, dtype=np.uint64)
+        rows, n = d.shape
         if self.dtype == np.float32:
-            keys = d.view(np.uint32).astype(np.uint64) << np.uint64(32)
-            keys |= idx
+            # two uint32 halves of one uint64 key: distance bits high, index low
+            keys = np.empty((rows, n), dtype=np.uint64)
+            halves = keys.view(np.uint32).reshape(rows, n, 2)
+            hi, lo = (1, 0) if sys.byteorder == "little" else (0, 1)
+            halves[:, :, hi] = d.view(np.uint32)
+            halves[:, :, lo] = np.arange(n, dtype=np.uint32)
             keys.sort(axis=1)
-            return (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+            return halves[:, :, lo]  # a strided view of the sorted indices: no copy
         b = np.uint64(self.index_bits)
-        keys = d.view(np.uint64) >> b << b
-        keys |= idx
+        low = (np.uint64(1) << b) - np.uint64(1)
+        keys = d.view(np.uint64) & ~low
+        keys |= np.arange(n, dtype=np.uint64)
         keys.sort(axis=1)
-        order = (keys & ((np.uint64(1) << b) - np.uint64(1))).astype(np.int64)
-        hi = keys >> b
-        ties = hi[:, 1:] == hi[:, :-1]
+        order = keys & low
+        ties = (keys[:, 1:] ^ keys[:, :-1]) <= low  # equal once the low bits are dropped
         for r in np.flatnonzero(ties.any(axis=1)):
             j = np.flatnonzero(ties[r])
             row = d[r]
@@ -113,7 +118,7 @@ class _Kernel:
                 order[r] = np.argsort(row, kind="stable")  # exact (distance, index) order
         return order
 
-    def sorted_values(self, rows: slice) -> tuple[NDArray[np.int64], Floats]:
+    def sorted_values(self, rows: slice) -> tuple[NDArray[np.integer[Any]], Floats]:
         """(order, s): s[t, i] is the value of training point order[t, i] for test point t."""
         order = self.order(self.distances(rows))
         m: Floats = self.score(self.y_train[order], self.y_test[rows]).astype(self.dtype)
@@ -265,4 +270,4 @@ def rank_matrix(x_train: Any, x_test: Any) -> NDArray[np.int64]:
     )
     return np.concatenate(
         [kernel.order(kernel.distances(rows)) for rows in kernel.row_batches(1)], axis=0
-    )
+    ).astype(np.int64)
