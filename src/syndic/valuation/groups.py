@@ -68,7 +68,7 @@ class KNNGame:
     computed once; ``prefix_values_blocks`` keeps each test point's K best ranks so far and
     merges one block of points at a time, so a whole permutation costs one pass."""
 
-    MAX_CELLS = 400_000_000  # test x train ranks held in memory (int32)
+    MAX_CELLS = 50_000_000  # test x train cells: ranks (int32) + matches (uint8), ~250 MB
 
     def __init__(self, x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, k: int = 5) -> None:
         from syndic.valuation.knn import rank_matrix
@@ -79,7 +79,8 @@ class KNNGame:
         if xs.shape[0] * self.n > self.MAX_CELLS:
             raise ValuationError(
                 f"{xs.shape[0]} test x {self.n} training points is too large for the group "
-                "KNN game; use a smaller test fraction"
+                "KNN game; use a smaller test fraction, or skip group Shapley "
+                "(--group-permutations 0)"
             )
         order = rank_matrix(xt, xs)  # order[t, r]: the r-th nearest training point
         self.rank = np.empty_like(order, dtype=np.int32)
@@ -87,18 +88,26 @@ class KNNGame:
             self.rank, order, np.arange(self.n, dtype=np.int32)[None, :].repeat(len(order), 0), 1
         )
         # match by rank, with one extra always-0 column for "no neighbour yet"
-        self.match = np.zeros((order.shape[0], self.n + 1), dtype=np.float64)
+        self.match = np.zeros((order.shape[0], self.n + 1), dtype=np.uint8)
         self.match[:, : self.n] = yt[order] == ys[:, None]
+        del order
 
     def prefix_values_blocks(self, blocks: Sequence[NDArray[np.int64]]) -> FloatArray:
         n_test = self.rank.shape[0]
-        top = np.full((n_test, self.k), self.n, dtype=np.int32)
+        top = np.full((n_test, self.k), self.n, dtype=np.int32)  # K best ranks so far
+        worst = np.full(n_test, self.n, dtype=np.int32)  # the K-th best: what a point must beat
+        hits = np.zeros(n_test, dtype=np.int64)
         out = np.empty(len(blocks), dtype=np.float64)
         for b, block in enumerate(blocks):
-            cand = np.concatenate([top, self.rank[:, block]], axis=1)
-            if cand.shape[1] > self.k:
-                top = np.partition(cand, self.k - 1, axis=1)[:, : self.k]
-            out[b] = np.take_along_axis(self.match, top, axis=1).sum() / (n_test * self.k)
+            cand = self.rank[:, block]
+            rows = np.flatnonzero((cand < worst[:, None]).any(axis=1))
+            if rows.size:  # only test points whose K nearest change are touched
+                merged = np.concatenate([top[rows], cand[rows]], axis=1)
+                best = np.partition(merged, self.k - 1, axis=1)[:, : self.k]
+                top[rows] = best
+                worst[rows] = best.max(axis=1)
+                hits[rows] = self.match[rows[:, None], best].sum(axis=1)
+            out[b] = hits.sum() / (n_test * self.k)
         return out
 
     def prefix_values(self, perm: NDArray[np.int64]) -> FloatArray:
