@@ -97,7 +97,7 @@ class Syndic:
             self.db,
             self.vault,
             self.events,
-            checkpoint=lambda: self.provenance.checkpoint(),
+            checkpoint=self.provenance.checkpoint,
             cache_dir=settings.data_dir / "cache",
         )
 
