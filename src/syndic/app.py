@@ -21,9 +21,10 @@ from syndic.governance.service import GovernanceService
 from syndic.keys import generate_key_file, load_key_file, public_b64
 from syndic.members.models import Member, Work
 from syndic.members.service import MemberService
+from syndic.payouts.charter import distribute_by_charter
 from syndic.payouts.ledger import Ledger
 from syndic.payouts.rails import InstructionFileRail, PayoutRail
-from syndic.payouts.service import PayoutService
+from syndic.payouts.service import PayoutService, StatementView
 from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import TransparencyLog
 from syndic.provenance.service import ProvenanceService
@@ -153,7 +154,13 @@ class Syndic:
     def close(self) -> None:
         self.db.dispose()
 
-    # --- reading across parts -------------------------------------------------------------
+    # --- across parts --------------------------------------------------------------------
+    def distribute(
+        self, agreement_id: int, *, run_id: int | None = None, actor: str = "steward"
+    ) -> list[StatementView]:
+        """Distribute an agreement's revenue under the charter's payout policy."""
+        return distribute_by_charter(self, agreement_id, run_id=run_id, actor=actor)
+
     def report(self) -> dict[str, Any]:
         with self.db.read() as s:
             counts = {

@@ -22,19 +22,12 @@ from pathlib import Path
 import click
 import httpx
 import uvicorn
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from syndic.api.app import create_app
 from syndic.app import Syndic
 from syndic.auth.service import Role
 from syndic.cli.gate import demo_gate
+from syndic.cli.progress import stage_bars
 from syndic.cli.terms import publish_terms_files
 from syndic.clock import OffsetClock
 from syndic.config import Settings
@@ -55,11 +48,9 @@ from syndic.governance.voting.ballot_file import tally as ballot_tally
 from syndic.keys import generate_key_file, load_key_file, public_b64
 from syndic.members.importer import import_arxiv
 from syndic.money import Money
-from syndic.payouts.policies import ValuationWeighted
 from syndic.provenance.receipt import verify_receipt
 from syndic.terms.models import PaymentType, Terms, Usage
 from syndic.valuation.engine import RunParams
-from syndic.valuation.service import payout_basis
 from syndic.web.charts import bar_chart
 from syndic.web.report import write_report
 
@@ -71,10 +62,10 @@ LICENSEE_KEY_FILE = "licensee-signing.key"  # the demo licensee's own key, kept 
 DEMO_CHARTER = {
     "deal_vote": {"method": "quadratic", "delegation": True, "quorum_bp": 5000, "hours": 72},
     "voice_credits": 100,
+    # revenue: 20% pro rata by works as a floor, the rest by each member's value to a model
+    "payout_policy": "valuation-weighted",
+    "payout_floor_bp": 2000,
 }
-POLICY = "valuation-weighted"
-# The share of revenue split pro rata by works before value counts (the charter's payout floor).
-DEMO_PAYOUT_FLOOR_BP = 2000
 DEMO_GROUP_PERMUTATIONS = 100  # members as players: permutations of group Shapley
 DEMO_VALUE_CHARTS = 3  # members whose value chart is written beside their statement
 
@@ -169,19 +160,12 @@ def run_demo(settings: Settings, *, source: Path | None = None, seed: int = 0) -
 
 
 def _pool(r: Round, src: Path) -> None:
-    with Progress(
-        TextColumn("   importing works"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("import", total=None)
+    with stage_bars(indent="   ") as bars:
         res = import_arxiv(
             r.s.members,
             src,
-            start=lambda n: bar.update(task, total=n),
-            advance=lambda n: bar.advance(task, n),
+            start=lambda n: bars.start("importing works", n),
+            advance=lambda n: bars.advance("importing works", n),
         )
     r.say(f"pooled {res.works_created} works from {res.members_created} members ({src.name})")
 
@@ -407,19 +391,7 @@ def _deliver(r: Round, agreement: AgreementView) -> int:
 def _value(r: Round) -> None:
     """Value every work (exact KNN-Shapley) and every member (sum of works, group Shapley)."""
     s = r.s
-    with Progress(
-        TextColumn("   valuing: {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        transient=True,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with stage_bars(indent="   valuing: ") as progress:
         run = s.valuation.run(
             RunParams(
                 method="knn-shapley",
@@ -461,28 +433,11 @@ def _gate(r: Round) -> None:
 
 
 def _pay(r: Round, agreement: AgreementView) -> None:
+    """Book the fee and distribute it under the charter (valuation-weighted with a floor)."""
     s = r.s
-    run = s.valuation.show(int(str(r.results["valuation_run"])))
-    values = s.valuation.member_values(run.id)
-    policy = ValuationWeighted(
-        values={v.member_id: v.value_sum for v in values}, floor_bp=DEMO_PAYOUT_FLOOR_BP
-    )
-    covered = s.deals.members_of(agreement.id)
     s.payouts.book_revenue(agreement.id, LICENCE_FEE_MINOR)
-    basis = payout_basis(values, run)
-    parts = policy.parts(LICENCE_FEE_MINOR, covered)
-    explain = {
-        m: {
-            **basis.get(m, {"why": "not in the valuation run: floor part only"}),
-            "floor_bp": DEMO_PAYOUT_FLOOR_BP,
-            "floor_minor": floor,
-            "value_minor": value,
-        }
-        for m, (floor, value) in parts.items()
-    }
-    statements = s.payouts.distribute(
-        agreement.id, covered, policy=POLICY, split=policy.split, explain=explain
-    )
+    run_id = int(str(r.results["valuation_run"]))
+    statements = s.distribute(agreement.id, run_id=run_id)
     paid = s.payouts.pay_out()
     stmt_dir = s.settings.data_dir / "statements"
     stmt_dir.mkdir(exist_ok=True)
@@ -490,14 +445,16 @@ def _pay(r: Round, agreement: AgreementView) -> None:
         (stmt_dir / f"member-{st.member_id}.json").write_text(
             json.dumps(st.model_dump(), indent=2) + "\n"
         )
-    for v in values[:DEMO_VALUE_CHARTS]:
+    for v in s.valuation.member_values(run_id)[:DEMO_VALUE_CHARTS]:
         (stmt_dir / f"member-{v.member_id}-value.svg").write_bytes(
-            s.valuation.chart(v.member_id, run.id)
+            s.valuation.chart(v.member_id, run_id)
         )
+    charter = s.governance.charter()
     r.say(
         f"revenue {Money(LICENCE_FEE_MINOR, s.settings.currency)} booked; distributed to "
-        f"{len(statements)} members ({POLICY}, floor {DEMO_PAYOUT_FLOOR_BP / 100:.0f}% pro rata "
-        f"by works); paid out {Money(paid, s.settings.currency)}"
+        f"{len(statements)} members under charter v{charter.version} ({charter.payout_policy}, "
+        f"floor {charter.payout_floor_bp / 100:g}% pro rata by works); "
+        f"paid out {Money(paid, s.settings.currency)}"
     )
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from syndic.cli.common import command, console, json_option, print_json, print_table, syndic
+from syndic.cli.common import command, json_option, print_json, print_table, syndic
+from syndic.cli.progress import stage_bars
 from syndic.errors import InputFileError, InvalidInput
 from syndic.members.importer import import_arxiv
 from syndic.members.service import NewWork
@@ -212,21 +212,12 @@ def import_() -> None:
 def import_arxiv_cmd(path: Path, as_json: bool) -> None:
     """Import arXiv JSONL: one member per producer (or first author), one work per paper."""
     s = syndic()
-    with Progress(
-        TextColumn("importing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=as_json,
-    ) as bar:
-        task = bar.add_task("import", total=None)
+    with stage_bars(disable=as_json) as bars:
         result = import_arxiv(
             s.members,
             path,
-            start=lambda n: bar.update(task, total=n),
-            advance=lambda n: bar.advance(task, n),
+            start=lambda n: bars.start("importing", n),
+            advance=lambda n: bars.advance("importing", n),
         )
     if as_json:
         print_json(result.__dict__)

@@ -50,11 +50,14 @@ def payout_book(agreement_id: int, amount: str) -> None:
 
 @command(payout, "distribute")
 @click.argument("agreement_id", type=int)
-def payout_distribute(agreement_id: int) -> None:
-    """Distribute an agreement's revenue to members (pro rata by works covered)."""
-    s = syndic()
-    rows = s.payouts.distribute(agreement_id, s.deals.members_of(agreement_id))
-    click.echo(f"distributed to {len(rows)} members")
+@click.option(
+    "--run", "run_id", type=int, default=None, help="Valuation run to weigh by (default newest)."
+)
+def payout_distribute(agreement_id: int, run_id: int | None) -> None:
+    """Distribute an agreement's revenue to members under the charter's payout policy."""
+    rows = syndic().distribute(agreement_id, run_id=run_id)
+    policy = rows[0].policy if rows else "none"
+    click.echo(f"distributed to {len(rows)} members ({policy})")
 
 
 @command(payout, "run")

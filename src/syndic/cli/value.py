@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from syndic.cli.common import command, console, json_option, print_json, print_table, syndic
+from syndic.cli.common import command, json_option, print_json, print_table, syndic
+from syndic.cli.progress import stage_bars
 from syndic.errors import ValuationError
 from syndic.valuation.engine import METHODS, MODELS, RunParams
 from syndic.valuation.executors import EXECUTORS
@@ -17,19 +17,6 @@ from syndic.valuation.features import FEATURIZERS
 @click.group("value")
 def value() -> None:
     """Data valuation: what each work and each member is worth to a model, and why."""
-
-
-class _Bars:
-    """One rich progress bar per stage of a run (features, the method, group Shapley)."""
-
-    def __init__(self, bar: Progress) -> None:
-        self.bar = bar
-        self.tasks: dict[str, TaskID] = {}
-
-    def __call__(self, stage: str, done: int, total: int | None) -> None:
-        if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(stage, total=total)
-        self.bar.update(self.tasks[stage], completed=done, total=total)
 
 
 @command(value, "run")
@@ -93,15 +80,8 @@ def value_run(
         executor=executor,
     ).check()
     s = syndic()
-    with Progress(
-        TextColumn("   {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        transient=True,
-        console=console,
-        disable=as_json,
-    ) as bar:
-        run = s.valuation.run(params, progress=_Bars(bar))
+    with stage_bars(indent="   ", disable=as_json) as bars:
+        run = s.valuation.run(params, progress=bars)
     if as_json:
         print_json(run)
         return
@@ -204,15 +184,8 @@ def value_chart(member_id: int, run_id: int | None, output: Path) -> None:
 def value_verify(run_id: int, as_json: bool) -> None:
     """Recompute run RUN_ID from what is stored and compare the result digest."""
     s = syndic()
-    with Progress(
-        TextColumn("   {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        transient=True,
-        console=console,
-        disable=as_json,
-    ) as bar:
-        out = s.valuation.reproduce(run_id, progress=_Bars(bar))
+    with stage_bars(indent="   ", disable=as_json) as bars:
+        out = s.valuation.reproduce(run_id, progress=bars)
     if as_json:
         print_json(out)
     elif out["same"]:

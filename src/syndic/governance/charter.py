@@ -72,7 +72,7 @@ class Charter(BaseModel):
     )
     offer_valid_hours: int = Field(default=14 * 24, ge=1, le=24 * 365)
     # payout policy parameters (read by the payouts part)
-    payout_policy: Literal["valuation-weighted", "pro-rata-works"] = "valuation-weighted"
+    payout_policy: Literal["valuation-weighted", "pro-rata-works"] = "pro-rata-works"
     payout_floor_bp: int = Field(default=2000, ge=0, le=FULL_BP)
 
     @property

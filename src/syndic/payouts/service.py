@@ -66,6 +66,11 @@ class PayoutService:
                 lines=[(CASH, amount_minor), (revenue_account(agreement_id), -amount_minor)],
             )
 
+    def undistributed(self, agreement_id: int) -> int:
+        """Revenue booked for an agreement and not yet distributed, in minor units."""
+        with self.db.read() as s:
+            return -self.ledger.balance(s, revenue_account(agreement_id))
+
     def distribute(
         self,
         agreement_id: int,

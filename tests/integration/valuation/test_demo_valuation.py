@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from syndic.app import Syndic
-from syndic.demo import DEMO_PAYOUT_FLOOR_BP
+from syndic.demo import DEMO_CHARTER
 
 
 def test_statements_explain_valuation_weighted_shares(demo_dir: Path) -> None:
@@ -19,12 +19,13 @@ def test_statements_explain_valuation_weighted_shares(demo_dir: Path) -> None:
     pool = statements[0]["basis"]["pool_minor"]
     assert sum(st["amount_minor"] for st in statements) == pool
     floor_total = sum(st["basis"]["floor_minor"] for st in statements)
-    assert floor_total == pool * DEMO_PAYOUT_FLOOR_BP // 10_000
+    assert floor_total == pool * int(str(DEMO_CHARTER["payout_floor_bp"])) // 10_000
     for st in statements:
         b = st["basis"]
         assert st["policy"] == "valuation-weighted"
         assert b["floor_minor"] + b["value_minor"] == st["amount_minor"]
         assert b["floor_minor"] > 0  # every covered member gets something
+        assert b["charter_version"] >= 1 and b["floor_bp"] == DEMO_CHARTER["payout_floor_bp"]
         assert b["why"].startswith("Your ") or "floor part only" in b["why"]
         if "value" in b:
             lo, hi = b["rank_interval"]

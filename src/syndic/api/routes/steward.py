@@ -60,9 +60,12 @@ def book_revenue(
 
 
 @router.post("/v1/agreements/{agreement_id}/distribute")
-def distribute(agreement_id: int, s: SyndicDep, caller: Caller) -> list[StatementView]:
+def distribute(
+    agreement_id: int, s: SyndicDep, caller: Caller, run_id: int | None = None
+) -> list[StatementView]:
+    """Distribute under the charter's payout policy (``run_id``: the valuation run to use)."""
     require(caller, Role.STEWARD)
-    return s.payouts.distribute(agreement_id, s.deals.members_of(agreement_id), actor=caller.actor)
+    return s.distribute(agreement_id, run_id=run_id, actor=caller.actor)
 
 
 @router.post("/v1/payouts")

@@ -1,0 +1,74 @@
+"""Distribute an agreement's revenue the way the charter says.
+
+The charter's ``payout_policy`` picks the policy and ``payout_floor_bp`` its floor:
+
+- ``pro-rata-works``: by works covered, each weighted by the member's share of it;
+- ``valuation-weighted``: ``payout_floor_bp`` of the revenue pro rata by works, the rest in
+  proportion to each member's value in a valuation run (the newest, unless one is named).
+  Statements carry the run, the member's value, rank and interval, and the sentence that
+  explains it, so a member can see why they got what they got.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from syndic.deals.service import DealService
+from syndic.errors import Conflict, NotFound
+from syndic.governance.service import GovernanceService
+from syndic.payouts.policies import ValuationWeighted
+from syndic.payouts.service import PayoutService, StatementView
+from syndic.valuation.service import ValuationService, payout_basis
+
+
+class Host(Protocol):
+    """What this needs from the application object (``syndic.app.Syndic`` has it)."""
+
+    payouts: PayoutService
+    deals: DealService
+    governance: GovernanceService
+    valuation: ValuationService
+
+
+def distribute_by_charter(
+    host: Host, agreement_id: int, *, run_id: int | None = None, actor: str = "steward"
+) -> list[StatementView]:
+    """Distribute ``agreement_id``'s undistributed revenue under the charter in force."""
+    charter = host.governance.charter()
+    covered = host.deals.members_of(agreement_id)
+    if charter.payout_policy == "pro-rata-works":
+        return host.payouts.distribute(agreement_id, covered, policy="pro-rata-works", actor=actor)
+    try:
+        run = host.valuation.show(run_id)
+    except NotFound as exc:
+        if run_id is not None:
+            raise
+        raise Conflict(
+            f"charter v{charter.version} pays valuation-weighted shares and no valuation has "
+            "been run: run `syndic value run` first (or amend the charter's payout_policy)"
+        ) from exc
+    values = host.valuation.member_values(run.id)
+    policy = ValuationWeighted(
+        values={v.member_id: v.value_sum for v in values}, floor_bp=charter.payout_floor_bp
+    )
+    basis = payout_basis(values, run)
+    explain: dict[int, dict[str, Any]] = {
+        m: {
+            **basis.get(m, {"why": "not in the valuation run: floor part only"}),
+            "charter_version": charter.version,
+            "floor_bp": charter.payout_floor_bp,
+            "floor_minor": floor,
+            "value_minor": value,
+        }
+        for m, (floor, value) in policy.parts(
+            host.payouts.undistributed(agreement_id), covered
+        ).items()
+    }
+    return host.payouts.distribute(
+        agreement_id,
+        covered,
+        policy=charter.payout_policy,
+        split=policy.split,
+        explain=explain,
+        actor=actor,
+    )

@@ -1,0 +1,78 @@
+"""Revenue is distributed the way the charter says, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from syndic.errors import Conflict
+from syndic.keys import public_b64
+from syndic.members.importer import import_arxiv
+from syndic.testing import ManualClock
+from syndic.valuation.engine import RunParams
+from tests.conftest import MakeSyndic
+from tests.integration.governance.helpers import FEE, LAB_KEY, World, active_agreement
+
+
+def _world(make_syndic: MakeSyndic, fixture_jsonl: Path, charter: dict[str, Any] | None) -> World:
+    clock = ManualClock()
+    s = make_syndic(clock=clock)
+    if charter is not None:
+        s.governance.found(charter)
+    import_arxiv(s.members, fixture_jsonl)
+    lab = s.deals.register_licensee(
+        name="Lab", contact="lab@example.org", public_key=public_b64(LAB_KEY)
+    )
+    members = [m.id for m in s.members.list_members()]
+    works = [w.id for w in s.members.iter_works()]
+    return World(s, clock, members, works, lab.id)
+
+
+def test_no_charter_pays_pro_rata_by_works(
+    make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path
+) -> None:
+    w = _world(make_syndic, fixture_jsonl, None)
+    a = active_agreement(w)
+    w.s.payouts.book_revenue(a, FEE)
+    rows = w.s.distribute(a)
+    assert {r.policy for r in rows} == {"pro-rata-works"}
+    # 12 producers with 20 papers each: equal shares, the leftover minor units spread one each
+    amounts = sorted(r.amount_minor for r in rows)
+    assert len(amounts) == 12 and sum(amounts) == FEE
+    assert amounts == [FEE // 12] * (12 - FEE % 12) + [FEE // 12 + 1] * (FEE % 12)
+    assert w.s.payouts.undistributed(a) == 0
+
+
+def test_valuation_weighted_needs_a_run_then_pays_floor_plus_value(
+    make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path
+) -> None:
+    charter = {"payout_policy": "valuation-weighted", "payout_floor_bp": 2500}
+    w = _world(make_syndic, fixture_jsonl, charter)
+    a = active_agreement(w)
+    w.s.payouts.book_revenue(a, FEE)
+    with pytest.raises(Conflict, match="no valuation has been run"):
+        w.s.distribute(a)
+    assert w.s.payouts.undistributed(a) == FEE  # the refusal wrote nothing
+    assert w.s.payouts.statements() == []
+
+    run = w.s.valuation.run(RunParams(group_permutations=0))
+    rows = w.s.distribute(a)
+    assert sum(r.amount_minor for r in rows) == FEE
+    assert {r.policy for r in rows} == {"valuation-weighted"}
+    bases = {r.member_id: r.basis for r in rows}
+    assert sum(b["floor_minor"] for b in bases.values()) == FEE * 2500 // 10_000
+    assert all(b["charter_version"] == 1 and b["valuation_run"] == run.id for b in bases.values())
+    values = {v.member_id: v.value_sum for v in w.s.valuation.member_values(run.id)}
+    by_value = sorted(bases, key=lambda m: values[m])
+    # the value part follows the members' values: the most valuable member gets the most
+    assert bases[by_value[-1]]["value_minor"] == max(b["value_minor"] for b in bases.values())
+    for m, b in bases.items():
+        assert b["floor_minor"] + b["value_minor"] == next(
+            r.amount_minor for r in rows if r.member_id == m
+        )
+        if values[m] <= 0:
+            assert b["value_minor"] == 0
+    with pytest.raises(Conflict, match="no undistributed revenue"):
+        w.s.distribute(a)
