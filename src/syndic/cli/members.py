@@ -182,6 +182,15 @@ def work_show(work_id: int, as_json: bool) -> None:
         click.echo(f"{w.id} {w.digest}\n  {w.title}\n  {w.collection}; holders: {holders}")
 
 
+@command(work, "withdraw")
+@click.argument("work_id", type=int)
+@click.option("--reason", default="", help="Why (goes into the public log).")
+def work_withdraw(work_id: int, reason: str) -> None:
+    """Withdraw a work: it leaves future deals (signed agreements keep it until they end)."""
+    syndic().members.withdraw_work(work_id, reason=reason)
+    click.echo(f"work {work_id}: withdrawn (left out of future deals)")
+
+
 @command(work, "dispute")
 @click.argument("work_id", type=int)
 @click.option("--reason", required=True, help="What is contested (who holds it, the shares).")

@@ -212,6 +212,23 @@ class MemberService:
         )
         return w, True
 
+    def withdraw_work(self, work_id: int, *, reason: str = "", actor: str = "steward") -> WorkView:
+        """Take a work out of the pool: it leaves future deals; agreements already signed keep
+        it in their frozen scope until they end. The content stays in the vault, so the log's
+        record of it can still be checked."""
+        with self.db.write() as s:
+            w = self._work(s, work_id)
+            if w.status == WorkStatus.WITHDRAWN:
+                raise Conflict(f"work {work_id} is already withdrawn")
+            w.status = WorkStatus.WITHDRAWN
+            self.events.record(
+                s,
+                kind="work.withdrawn",
+                actor=actor,
+                payload={"work": work_id, "digest": w.digest, "reason": reason.strip()},
+            )
+            return WorkView.of(w)
+
     def dispute_work(self, work_id: int, *, reason: str, actor: str = "steward") -> WorkView:
         """Someone contests who holds this work: it is held out of new deals until resolved."""
         if not reason.strip():

@@ -91,6 +91,17 @@ class ResolveIn(BaseModel):
     )
 
 
+class WithdrawIn(BaseModel):
+    reason: str = ""
+
+
+@router.post("/v1/works/{work_id}/withdraw")
+def withdraw_work(work_id: int, body: WithdrawIn, s: SyndicDep, caller: Caller) -> WorkView:
+    """The steward or a holder of the work takes it out of future deals."""
+    _readable_work(s, caller, work_id)
+    return s.members.withdraw_work(work_id, reason=body.reason, actor=caller.actor)
+
+
 @router.post("/v1/works/{work_id}/dispute")
 def dispute_work(work_id: int, body: DisputeIn, s: SyndicDep, caller: Caller) -> WorkView:
     """A disputed work is held out of new deals until the dispute is resolved."""
