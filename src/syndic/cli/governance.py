@@ -17,6 +17,7 @@ from syndic.cli.common import command, json_option, print_json, print_table, syn
 from syndic.deals.agreement import DOCUMENT_TYPE, verify_file
 from syndic.errors import InputFileError, InvalidInput
 from syndic.governance.voting import ballot_file
+from syndic.governance.voting.outcome import OPTIONS
 from syndic.keys import generate_key_file, load_key_file, public_b64
 from syndic.members.shares import parse_percent
 
@@ -119,7 +120,7 @@ def vote() -> None:
 @command(vote, "cast")
 @click.argument("deal_id", type=int)
 @click.option("--member", "member_id", type=int, required=True)
-@click.option("--choice", type=click.Choice(["yes", "no", "abstain"]))
+@click.option("--choice", type=click.Choice(OPTIONS))
 @click.option("--votes", "votes", multiple=True, help="OPTION=N for quadratic votes (n^2 credits).")
 def vote_cast(deal_id: int, member_id: int, choice: str | None, votes: tuple[str, ...]) -> None:
     """Cast a member's vote on a deal."""
@@ -131,7 +132,7 @@ def vote_cast(deal_id: int, member_id: int, choice: str | None, votes: tuple[str
 @command(vote, "ballot")
 @click.argument("proposal_id", type=int)
 @click.option("--member", "member_id", type=int, required=True)
-@click.option("--choice", type=click.Choice(["yes", "no", "abstain"]))
+@click.option("--choice", type=click.Choice(OPTIONS))
 @click.option("--votes", "votes", multiple=True, help="OPTION=N for quadratic votes (n^2 credits).")
 @json_option
 def vote_ballot(

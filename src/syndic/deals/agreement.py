@@ -16,12 +16,15 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from syndic.canonical import canonical_bytes, parse_canonical
+from syndic.clock import iso
 from syndic.errors import InvalidInput, VerificationError
+from syndic.governance.mandates import is_vlop
 from syndic.keys import load_public_b64, verify
 from syndic.vault import Digest
 
@@ -31,6 +34,68 @@ DOCUMENT_TYPE = "syndic.agreement/v2"
 def scope_root(digests: list[str]) -> str:
     """One digest naming an exact set of works: SHA-256 over the sorted digests, one per line."""
     return str(Digest.of_bytes("".join(f"{d}\n" for d in sorted(digests)).encode("ascii")))
+
+
+def build_document(
+    *,
+    agreement_id: int,
+    deal_id: int,
+    terms: dict[str, Any],
+    scope: list[str],
+    clauses: dict[str, Any],
+    coalition: dict[str, str],
+    licensee: dict[str, Any],
+    vlop_mau_threshold: int,
+    open_licence: str | None,
+    governance: dict[str, Any],
+    coverage: dict[str, Any],
+    digests: list[str],
+    start: datetime,
+    end: datetime,
+) -> dict[str, Any]:
+    """The agreement document both parties sign (before canonicalisation).
+
+    ``coalition`` is its name and public key; ``licensee`` its id, name, contact, public key
+    and monthly active users; ``governance`` the vote that approved the deal; ``coverage``
+    the coverage summary at signing (held-out works and excluded members)."""
+    mau = licensee["monthly_active_users"]
+    schedule = [
+        {**i, "due_on": (start + timedelta(days=i["due_days"])).date().isoformat()}
+        for i in clauses["payment_schedule"]
+    ]
+    return {
+        "type": DOCUMENT_TYPE,
+        "agreement": agreement_id,
+        "deal": deal_id,
+        "parties": {"coalition": dict(coalition), "licensee": dict(licensee)},
+        "terms": terms,
+        "price": {
+            "amount_minor": terms["amount_minor"],
+            "currency": terms["currency"],
+            "payment_type": terms["payment_type"],
+        },
+        "payment_schedule": schedule,
+        "reporting": clauses["reporting"],
+        "dates": {"starts_at": iso(start), "ends_at": iso(end)},
+        "scope": {
+            "collections": scope,
+            "works": len(digests),
+            "root": scope_root(digests),
+            "digests": digests,
+            **{k: v for k, v in coverage.items() if k != "works_covered"},
+        },
+        "market_leader_clause": {
+            "threshold_monthly_active_users": vlop_mau_threshold,
+            "licensee_monthly_active_users": mau,
+            "licensee_is_very_large_platform": is_vlop(mau, vlop_mau_threshold),
+            "open_licence_for_small_builders": open_licence,
+            "on_crossing_threshold": (
+                "the licensee reports it within 30 days; from then on only a licence "
+                "negotiated with the coalition covers it, and the open licence does not"
+            ),
+        },
+        "governance": governance,
+    }
 
 
 def file_bytes(document: dict[str, Any], coalition_sig: str, licensee_sig: str | None) -> bytes:

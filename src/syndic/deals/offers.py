@@ -11,6 +11,7 @@ from syndic.errors import InvalidInput
 from syndic.money import check_minor
 from syndic.terms.models import Terms
 from syndic.terms.registry import terms_document
+from syndic.validation import first_error
 
 
 class Installment(BaseModel):
@@ -64,10 +65,7 @@ class Offer(BaseModel):
         try:
             return cls(**fields)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            msg = str(first["msg"]).removeprefix("Value error, ")
-            raise InvalidInput(f"offer {where}: {msg}" if where else f"offer: {msg}") from exc
+            raise InvalidInput(first_error(exc, "offer")) from exc
 
     def schedule(self) -> list[dict[str, int]]:
         """The schedule, or one payment of the whole price at the start."""

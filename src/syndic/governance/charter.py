@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from syndic.errors import PolicyError
+from syndic.validation import first_error
 
 FULL_BP = 10_000
 # The EU Digital Services Act's very large online platform threshold (monthly active users).
@@ -95,10 +96,7 @@ class Charter(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "charter"
-            msg = str(first["msg"]).removeprefix("Value error, ")
-            raise PolicyError(f"charter {where}: {msg}") from exc
+            raise PolicyError(first_error(exc, "charter")) from exc
 
     def amended(self, changes: dict[str, Any]) -> Charter:
         """This charter with ``changes`` applied (nested rules merge), as the next version."""

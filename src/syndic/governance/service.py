@@ -43,13 +43,12 @@ from syndic.governance.views import (
 from syndic.governance.voting import ballot_file
 from syndic.governance.voting.credits import balance, period_of
 from syndic.governance.voting.majority import choice_of
+from syndic.governance.voting.outcome import OPTIONS, STATUS_QUO
 from syndic.governance.voting.quadratic import check_budget, cost
 from syndic.members.models import Member, MemberStatus
 from syndic.provenance.events import EventRecorder
 from syndic.storage.db import Database
 
-OPTIONS = ("yes", "no", "abstain")
-STATUS_QUO = "no"
 TOPICS = ("deals", "charter")
 
 

@@ -3,8 +3,6 @@ agreements (document, signatures, RSL), tokens and the licensed dataset."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -16,6 +14,7 @@ from syndic.deals.states import Party
 from syndic.deals.views import AgreementView, DealView, LicenseeView, OfferView
 from syndic.errors import AuthError, Forbidden
 from syndic.governance.views import BallotReceipt
+from syndic.governance.voting.outcome import Choice
 from syndic.terms.models import Terms
 from syndic.terms.rsl import MEDIA_TYPE as RSL_MEDIA_TYPE
 
@@ -53,7 +52,7 @@ class DraftIn(OfferIn):
 
 
 class VoteIn(BaseModel):
-    choice: Literal["yes", "no", "abstain"] | None = None
+    choice: Choice | None = None
     votes: dict[str, int] | None = Field(
         default=None, description="quadratic ballots: votes per option (n votes cost n^2)"
     )

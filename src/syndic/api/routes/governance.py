@@ -16,6 +16,7 @@ from syndic.governance.views import (
     DelegationView,
     ProposalView,
 )
+from syndic.governance.voting.outcome import Choice
 
 router = APIRouter(tags=["governance"])
 
@@ -25,7 +26,7 @@ class AmendmentIn(BaseModel):
 
 
 class BallotIn(BaseModel):
-    choice: Literal["yes", "no", "abstain"] | None = None
+    choice: Choice | None = None
     votes: dict[str, int] | None = None
 
 

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from syndic.errors import InputFileError, InvalidInput
 from syndic.governance.voting import delegation as deleg
 from syndic.governance.voting.majority import majority, supermajority
-from syndic.governance.voting.outcome import Outcome
+from syndic.governance.voting.outcome import OPTIONS, Outcome
 from syndic.governance.voting.quadratic import tally as quadratic_tally
+from syndic.validation import first_error
 
 FORMAT: Final = "syndic.ballots/v1"
 METHODS = ("majority", "supermajority", "quadratic", "delegated")
@@ -60,7 +61,7 @@ class BallotFile(_Strict):
     topic: str | None = None
     method: MethodName | None = None
     delegation: bool | None = None
-    options: list[str] = Field(default_factory=lambda: ["yes", "no", "abstain"], min_length=1)
+    options: list[str] = Field(default_factory=lambda: [str(o) for o in OPTIONS], min_length=1)
     status_quo: str | None = None
     quorum_bp: int = Field(default=5000, ge=0, le=10_000)
     threshold_bp: int | None = Field(default=None, ge=5000, le=10_000)
@@ -106,12 +107,7 @@ def parse(data: Any) -> BallotFile:
     try:
         return BallotFile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        msg = str(first["msg"]).removeprefix("Value error, ")
-        raise InvalidInput(
-            f"ballot file {where}: {msg}" if where else f"ballot file: {msg}"
-        ) from exc
+        raise InvalidInput(first_error(exc, "ballot file")) from exc
 
 
 def load(path: Path) -> BallotFile:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from syndic.errors import InvalidInput
-from syndic.governance.voting.outcome import Delegated, Outcome, decide
+from syndic.governance.voting.outcome import Delegated, Outcome
 
 Votes = Mapping[str, int]
 
@@ -59,28 +59,17 @@ def majority(
             counted[voter] = {choice: weight}
         else:
             counted[voter] = {}
-    d = decide(
+    return Outcome.decided(
+        method,
         totals,
+        options=options,
         turnout=turnout,
         electorate=electorate,
         quorum_bp=quorum_bp,
         threshold_bp=threshold_bp,
         status_quo=status_quo,
-    )
-    return Outcome(
-        method=method,
-        options=tuple(options),
-        totals=totals,
-        winner=d.winner,
-        passed=d.passed,
-        reason=d.reason,
-        electorate=electorate,
-        turnout=turnout,
-        quorum_bp=quorum_bp,
-        quorum_met=d.quorum_met,
-        threshold_bp=threshold_bp,
-        delegation=delegation,
         counted=counted,
+        delegation=delegation,
     )
 
 

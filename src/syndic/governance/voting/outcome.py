@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
-ABSTAIN = "abstain"
+# The options of every question Syndic puts to its members; ``no`` is the status quo.
+Choice = Literal["yes", "no", "abstain"]
+OPTIONS: tuple[Choice, ...] = get_args(Choice)
+STATUS_QUO: Choice = "no"
+ABSTAIN: Choice = "abstain"
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,48 @@ class Outcome:
     delegation: Delegated | None = None
     credits_spent: int | None = None
     counted: dict[str, dict[str, int]] = field(default_factory=dict)  # voter -> votes counted
+
+    @classmethod
+    def decided(
+        cls,
+        method: str,
+        totals: dict[str, int],
+        *,
+        options: Sequence[str],
+        turnout: int,
+        electorate: int,
+        quorum_bp: int,
+        threshold_bp: int,
+        status_quo: str | None,
+        counted: dict[str, dict[str, int]],
+        delegation: Delegated | None = None,
+        credits_spent: int | None = None,
+    ) -> Outcome:
+        """The outcome of ``totals`` under the one decision rule (``decide``)."""
+        d = decide(
+            totals,
+            turnout=turnout,
+            electorate=electorate,
+            quorum_bp=quorum_bp,
+            threshold_bp=threshold_bp,
+            status_quo=status_quo,
+        )
+        return cls(
+            method=method,
+            options=tuple(options),
+            totals=totals,
+            winner=d.winner,
+            passed=d.passed,
+            reason=d.reason,
+            electorate=electorate,
+            turnout=turnout,
+            quorum_bp=quorum_bp,
+            quorum_met=d.quorum_met,
+            threshold_bp=threshold_bp,
+            delegation=delegation,
+            credits_spent=credits_spent,
+            counted=counted,
+        )
 
     def to_dict(self, *, with_ballots: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {

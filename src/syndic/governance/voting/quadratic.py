@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from math import isqrt
 
 from syndic.errors import CreditsExceeded, InvalidInput
-from syndic.governance.voting.outcome import Delegated, Outcome, decide
+from syndic.governance.voting.outcome import Delegated, Outcome
 
 Votes = Mapping[str, int]
 
@@ -72,28 +72,16 @@ def tally(
             if option not in totals:
                 raise InvalidInput(f"{voter} votes for {option!r}, which is not an option")
             totals[option] += n
-    turnout = len(counted)
-    d = decide(
+    return Outcome.decided(
+        "quadratic",
         totals,
-        turnout=turnout,
+        options=options,
+        turnout=len(counted),
         electorate=electorate,
         quorum_bp=quorum_bp,
         threshold_bp=threshold_bp,
         status_quo=status_quo,
-    )
-    return Outcome(
-        method="quadratic",
-        options=tuple(options),
-        totals=totals,
-        winner=d.winner,
-        passed=d.passed,
-        reason=d.reason,
-        electorate=electorate,
-        turnout=turnout,
-        quorum_bp=quorum_bp,
-        quorum_met=d.quorum_met,
-        threshold_bp=threshold_bp,
+        counted=counted,
         delegation=delegation,
         credits_spent=spent_total,
-        counted=counted,
     )

@@ -1,0 +1,85 @@
+"""Licensees: the AI builders who license the pool, their signing keys and their size."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from syndic.deals.base import DealsBase
+from syndic.deals.models import Licensee
+from syndic.deals.views import LicenseeView
+from syndic.errors import Conflict, InvalidInput
+from syndic.governance.mandates import is_vlop
+from syndic.keys import load_public_b64
+
+
+class LicenseeOps(DealsBase):
+    def register_licensee(
+        self,
+        *,
+        name: str,
+        contact: str,
+        public_key: str | None = None,
+        monthly_active_users: int = 0,
+        actor: str = "steward",
+    ) -> LicenseeView:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise InvalidInput("a licensee name must be 1-200 characters")
+        if public_key is not None:
+            load_public_b64(public_key)
+        if monthly_active_users < 0:
+            raise InvalidInput("monthly active users cannot be negative")
+        with self.db.write() as s:
+            if s.scalar(select(Licensee.id).where(Licensee.name == name)) is not None:
+                raise Conflict(f"a licensee named {name!r} already exists")
+            lic = Licensee(
+                name=name,
+                contact=contact,
+                public_key=public_key,
+                monthly_active_users=monthly_active_users,
+                created_at=self._now(),
+            )
+            s.add(lic)
+            s.flush()
+            self.events.record(
+                s,
+                kind="licensee.registered",
+                actor=actor,
+                payload={
+                    "licensee": lic.id,
+                    "name": name,
+                    "monthly_active_users": monthly_active_users,
+                    "public_key": public_key,
+                },
+            )
+            return LicenseeView.of(lic)
+
+    def register_key(self, licensee_id: int, public_key: str, *, actor: str) -> LicenseeView:
+        """The licensee's Ed25519 public key, which must sign its agreements."""
+        load_public_b64(public_key)
+        with self.db.write() as s:
+            lic = self._licensee(s, licensee_id)
+            lic.public_key = public_key
+            self.events.record(
+                s,
+                kind="licensee.key_registered",
+                actor=actor,
+                payload={"licensee": licensee_id, "public_key": public_key},
+            )
+            return LicenseeView.of(lic)
+
+    def list_licensees(self) -> list[LicenseeView]:
+        with self.db.read() as s:
+            return [LicenseeView.of(x) for x in s.scalars(select(Licensee).order_by(Licensee.id))]
+
+    def get_licensee(self, licensee_id: int) -> LicenseeView:
+        with self.db.read() as s:
+            return LicenseeView.of(self._licensee(s, licensee_id))
+
+    def requires_negotiation(self, licensee_id: int) -> bool:
+        """Market-leader clause: a builder at or above the charter's monthly-active-users
+        threshold needs a negotiated licence; the open licence (if any) is for smaller ones."""
+        with self.db.read() as s:
+            lic = self._licensee(s, licensee_id)
+            threshold = self.governance.charter_in(s).vlop_mau_threshold
+            return is_vlop(lic.monthly_active_users, threshold)
