@@ -62,7 +62,11 @@ class Money:
         check_currency(self.currency)
         check_minor(self.minor, allow_negative=True)
 
-    def __str__(self) -> str:
+    @property
+    def major(self) -> str:
+        """The amount in major units with the currency's decimal places: ``12.50``."""
         exp = exponent(self.currency)
-        value = Decimal(self.minor).scaleb(-exp)
-        return f"{value:.{exp}f} {self.currency}"
+        return f"{Decimal(self.minor).scaleb(-exp):.{exp}f}"
+
+    def __str__(self) -> str:
+        return f"{self.major} {self.currency}"

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from syndic.errors import AmountError
-from syndic.money import exponent, parse_major
+from syndic.money import Money, parse_major
 
 EXACT = "crawler-exact-price"
 MAX = "crawler-max-price"
@@ -30,8 +29,8 @@ class Price:
     minor: int
 
     def __str__(self) -> str:
-        exp = exponent(self.currency)
-        return f"{self.currency} {Decimal(self.minor).scaleb(-exp):.{exp}f}"
+        """The protocol's spelling, currency first: ``EUR 0.01``."""
+        return f"{self.currency} {Money(self.minor, self.currency).major}"
 
 
 def parse_price(text: str) -> Price:

@@ -23,11 +23,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from enum import StrEnum
+from xml.parsers import expat
 
 from syndic.errors import InvalidInput
-from syndic.money import exponent, parse_major
+from syndic.money import Money, parse_major
 from syndic.terms.models import PaymentType, Terms, Usage, decide, expand, parse_usage_list
 
 NS = "https://rslstandard.org/rsl"
@@ -175,11 +175,6 @@ def render_terms(
 
 
 # --- writing ---------------------------------------------------------------------------------
-def _major(minor: int, currency: str) -> str:
-    exp = exponent(currency)
-    return f"{Decimal(minor).scaleb(-exp):.{exp}f}"
-
-
 def _rules(parent: ET.Element, tag: str, rules: Rules) -> None:
     for kind, values in (
         (RuleType.USAGE, sorted(v.value for v in rules.usage)),
@@ -212,7 +207,7 @@ def write_rsl(doc: RslDocument) -> str:
                     ET.SubElement(p, "custom").text = lic.payment.custom
                 if lic.payment.amount_minor is not None and lic.payment.currency:
                     amount = ET.SubElement(p, "amount", {"currency": lic.payment.currency})
-                    amount.text = _major(lic.payment.amount_minor, lic.payment.currency)
+                    amount.text = Money(lic.payment.amount_minor, lic.payment.currency).major
             for kind, text in lic.legal:
                 ET.SubElement(el, "legal", {"type": kind}).text = text
             if lic.reporting:
@@ -224,16 +219,24 @@ def write_rsl(doc: RslDocument) -> str:
 
 
 # --- reading ---------------------------------------------------------------------------------
+def _refuse_dtd(*_: object) -> None:
+    raise RslError("RSL documents must not contain a DTD")
+
+
 def _parse_xml(data: str | bytes) -> ET.Element:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > MAX_BYTES:
         raise RslError(f"RSL document is larger than {MAX_BYTES} bytes")
     # No DTD means no entity expansion: the XML-bomb and external-entity attacks need one.
-    if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
-        raise RslError("RSL documents must not contain a DTD")
+    # expat itself says when a DOCTYPE starts, in whatever encoding the document is written
+    # (a byte search would miss UTF-16), before anything in it is expanded.
+    check = expat.ParserCreate()
+    check.StartDoctypeDeclHandler = _refuse_dtd
+    check.EntityDeclHandler = _refuse_dtd
     try:
-        return ET.fromstring(raw)  # noqa: S314  (DTD refused above)
-    except ET.ParseError as exc:
+        check.Parse(raw, True)
+        return ET.fromstring(raw)  # noqa: S314  (a DTD was refused above)
+    except (expat.ExpatError, ET.ParseError) as exc:
         raise RslError(f"RSL document is not well-formed XML: {exc}") from exc
 
 

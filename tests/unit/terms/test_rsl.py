@@ -7,11 +7,16 @@ import pytest
 from syndic.terms.models import PaymentType, Terms, Usage
 from syndic.terms.rsl import (
     NS,
+    Content,
+    License,
+    Payment,
+    RslDocument,
     RslError,
     license_from_terms,
     parse_rsl,
     render_terms,
     terms_from_license,
+    write_rsl,
 )
 
 TERMS = Terms(
@@ -151,3 +156,52 @@ def test_user_and_geo_rules() -> None:
 def test_bad_documents_are_refused_with_a_reason(xml: str, match: str) -> None:
     with pytest.raises(RslError, match=match):
         parse_rsl(xml)
+
+
+_DTD_DOC = (
+    '<?xml version="1.0" encoding="{enc}"?><!DOCTYPE r [<!ENTITY a "ai-train">]>'
+    f'<rsl xmlns="{NS}"><content url="/"><license><permits type="usage">&a;</permits>'
+    "</license></content></rsl>"
+)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "codec"),
+    [
+        ("UTF-8", "utf-8"),
+        ("UTF-16", "utf-16"),
+        ("UTF-16LE", "utf-16-le"),
+        ("UTF-16BE", "utf-16-be"),
+    ],
+)
+def test_a_dtd_is_refused_in_any_encoding(encoding: str, codec: str) -> None:
+    data = _DTD_DOC.format(enc=encoding).encode(codec)
+    if codec == "utf-16-le":
+        data = b"\xff\xfe" + data  # expat needs the byte-order mark to see UTF-16
+    elif codec == "utf-16-be":
+        data = b"\xfe\xff" + data
+    with pytest.raises(RslError, match="must not contain a DTD"):
+        parse_rsl(data)
+
+
+def test_a_doctype_in_a_comment_is_not_a_dtd_and_utf16_documents_read() -> None:
+    doc = (
+        '<?xml version="1.0" encoding="UTF-16"?><!-- <!DOCTYPE is only words here -->'
+        f'<rsl xmlns="{NS}"><content url="/"><license><permits type="usage">ai-train'
+        "</permits></license></content></rsl>"
+    )
+    parsed = parse_rsl(doc.encode("utf-16"))
+    assert parsed.contents[0].licenses[0].permits.usage == {Usage.AI_TRAIN}
+
+
+def test_amounts_are_written_with_the_currencys_minor_unit() -> None:
+    from syndic.gate.paypercrawl import Price
+    from syndic.money import Money
+
+    assert Money(123_456, "EUR").major == "1234.56" and str(Money(5, "JPY")) == "5 JPY"
+    assert Money(1, "KWD").major == "0.001" and str(Price("KWD", 1)) == "KWD 0.001"
+    assert ">0.001<" in write_rsl(
+        RslDocument(
+            (Content("/", licenses=(License(payment=Payment(PaymentType.CRAWL, 1, "KWD")),)),)
+        )
+    )
