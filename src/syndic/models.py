@@ -9,7 +9,7 @@ from syndic.members import models as members_models
 from syndic.payouts import ledger
 from syndic.payouts import models as payouts_models
 from syndic.provenance import models as provenance_models
-from syndic.terms import registry as terms_registry
+from syndic.terms import models as terms_models
 from syndic.valuation import models as valuation_models
 
 __all__ = [
@@ -22,6 +22,6 @@ __all__ = [
     "members_models",
     "payouts_models",
     "provenance_models",
-    "terms_registry",
+    "terms_models",
     "valuation_models",
 ]

@@ -10,11 +10,15 @@ token names is refused.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy.orm import Mapped, mapped_column
 
 from syndic.money import check_currency, check_minor
+from syndic.storage.base import Base
 
 
 class Usage(StrEnum):
@@ -126,3 +130,15 @@ class Terms(BaseModel):
     def allows(self, usage: Usage) -> bool:
         """Every leaf usage ``usage`` covers is allowed (see ``decide``)."""
         return all(decide(self.permits, self.prohibits, u) for u in expand([usage]))
+
+
+class TermsVersion(Base):
+    """One published version of the terms (the newest is in force); ``document`` is the
+    ``Terms`` as JSON, ``log_index`` its ``terms.published`` event."""
+
+    __tablename__ = "terms_versions"
+
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    document: Mapped[dict[str, Any]]
+    published_at: Mapped[datetime]
+    log_index: Mapped[int]

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from syndic.errors import NotFound
 from syndic.provenance.events import EventRecorder
-from syndic.storage.base import Base
 from syndic.storage.db import Database
 from syndic.terms.crawlers import CrawlerList
 from syndic.terms.formats import Site, render_all
-from syndic.terms.models import Terms
+from syndic.terms.models import Terms, TermsVersion
 
 OLP_TOKEN_PATH = "/v1/olp/token"
-
-
-class TermsVersion(Base):
-    __tablename__ = "terms_versions"
-
-    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    document: Mapped[dict[str, Any]]
-    published_at: Mapped[datetime]
-    log_index: Mapped[int]
 
 
 def terms_document(terms: Terms) -> dict[str, Any]:
