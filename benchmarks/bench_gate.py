@@ -51,6 +51,8 @@ async def upstream_app(scope, receive, send):  # type: ignore[no-untyped-def]
 
 POLICY = """\
 site: bench-site
+hosts: [127.0.0.1]
+member: any
 usage: ai-train
 price: EUR 0.01
 rules:

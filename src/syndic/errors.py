@@ -11,6 +11,7 @@ dependency's exception as one of ours with ``raise X(...) from exc``.
     │   ├── SharesError              rights-holder shares do not sum to 100%
     │   ├── AmountError              negative, fractional or overflowing money
     │   ├── PolicyError              a policy or charter file with errors
+    │   ├── TooLarge                 a request body over its limit (413)
     │   └── CreditsExceeded          a quadratic ballot spends more voice credits than held
     ├── NotFound                     (404)
     ├── Conflict                     double vote, illegal state transition (409)
@@ -71,6 +72,11 @@ class AmountError(InvalidInput):
 
 class PolicyError(InvalidInput):
     code = "policy_invalid"
+
+
+class TooLarge(InvalidInput):
+    code = "body_too_large"
+    status = 413
 
 
 class CreditsExceeded(InvalidInput):

@@ -8,6 +8,9 @@ Structured fields are parsed and serialised by ``http_sf``; the signature base (
 section 2.5) and the checks are ours, because the Python RFC 9421 libraries we looked at
 build on ``requests`` objects and do not cover dictionary-member components
 (``"signature-agent";key="agent2"``), which the Web Bot Auth vectors use.
+
+This module is pure (no I/O): fetching a Signature-Agent's keys is ``syndic.gate.keydir``'s,
+and whether a signature's ``@authority`` is this site is the gate's.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +25,6 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import http_sf
-import httpx
 from cryptography.exceptions import InvalidSignature as _BadSig
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -34,7 +35,7 @@ from syndic.errors import AuthError
 
 TAG = "web-bot-auth"
 DIRECTORY_PATH = "/.well-known/http-message-signatures-directory"
-MAX_VALIDITY_S = 24 * 3600  # a signature valid for longer than a day is refused
+MAX_VALIDITY_S = 24 * 3600  # a signature valid (or used) for longer than this is refused
 CLOCK_SKEW_S = 60
 PublicKey = Ed25519PublicKey | rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
@@ -268,12 +269,19 @@ KeyResolver = Callable[[str, AgentRef | None], Awaitable[PublicKey]]
 
 
 async def verify_request(
-    msg: Message, *, resolve: KeyResolver, now: datetime, require: Sequence[str] = ()
+    msg: Message,
+    *,
+    resolve: KeyResolver,
+    now: datetime,
+    require: Sequence[str] = (),
+    max_validity_s: int = MAX_VALIDITY_S,
 ) -> Verified:
     """Verify the ``web-bot-auth`` signature on ``msg``; ``SignatureError`` says why not.
 
     ``require`` names components (besides ``@authority``) that must be covered, e.g. the
-    pay-per-crawl price header.
+    pay-per-crawl price header. A signature whose ``expires - created`` exceeds
+    ``max_validity_s``, or that is used more than ``max_validity_s`` after ``created``, is
+    refused whatever its ``expires`` says.
     """
     sig_input = msg.headers.get("signature-input")
     sig_header = msg.headers.get("signature")
@@ -308,9 +316,11 @@ async def verify_request(
     if expires is not None:
         if not isinstance(expires, int) or expires <= created:
             raise SignatureError("signature expires before it was created")
+        if expires - created > max_validity_s:
+            raise SignatureError(f"signature is valid for more than {max_validity_s} s")
         if ts >= expires:
             raise SignatureError("signature has expired")
-    elif ts - created > MAX_VALIDITY_S:
+    if ts - created > max_validity_s:
         raise SignatureError("signature is too old")
     agent = _agent_for(msg, components)
     key = await resolve(keyid, agent)
@@ -347,84 +357,14 @@ def _agent_for(
     return refs[0]
 
 
-# --- key directories -------------------------------------------------------------------------
-class KeyDirectory:
-    """Resolves a keyid: static keys first, then the agent's published JWKS (cached)."""
-
-    def __init__(
-        self,
-        *,
-        static: Sequence[Mapping[str, Any]] = (),
-        allow_http: bool = False,
-        ttl_s: float = 300.0,
-        timeout_s: float = 5.0,
-    ) -> None:
-        self.static = {jwk_thumbprint(k): public_key_from_jwk(k) for k in static}
-        self.allow_http = allow_http
-        self.ttl_s = ttl_s
-        self.timeout_s = timeout_s
-        self._cache: dict[str, tuple[float, dict[str, PublicKey]]] = {}
-        self._client: httpx.AsyncClient | None = None
-
-    async def resolve(self, keyid: str, agent: AgentRef | None) -> PublicKey:
-        if agent is None:
-            if keyid in self.static:
-                return self.static[keyid]
-            raise SignatureError("unknown keyid and no Signature-Agent to look it up")
-        keys = await self._keys(agent)
-        if keyid not in keys:
-            raise SignatureError(f"keyid is not in {agent.uri}'s key directory")
-        return keys[keyid]
-
-    async def _keys(self, agent: AgentRef) -> dict[str, PublicKey]:
-        hit = self._cache.get(agent.uri)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
-        jwks = await self._fetch_jwks(agent)
-        keys: dict[str, PublicKey] = {}
-        for jwk in jwks.get("keys", []) if isinstance(jwks, dict) else []:
-            try:
-                keys[jwk_thumbprint(jwk)] = public_key_from_jwk(jwk)
-            except SignatureError:
-                continue  # a key type we do not use does not spoil the others
-        self._cache[agent.uri] = (time.monotonic() + self.ttl_s, keys)
-        return keys
-
-    async def _get_json(self, url: str) -> Any:
-        u = urlsplit(url)
-        if u.scheme != "https" and not (self.allow_http and u.scheme == "http"):
-            raise SignatureError(f"key directories must be https: {url}")
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout_s)
-        try:
-            r = await self._client.get(url)
-            r.raise_for_status()
-            return r.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise SignatureError(f"cannot fetch key directory {url}: {exc}") from exc
-
-    async def _fetch_jwks(self, agent: AgentRef) -> Any:
-        if agent.type == "jwks_uri":
-            return await self._get_json(agent.uri)
-        if agent.type == "cimd":
-            card = validate_card(agent.uri, await self._get_json(agent.uri))
-            return card["jwks"] if "jwks" in card else await self._get_json(str(card["jwks_uri"]))
-        u = urlsplit(agent.uri)
-        return await self._get_json(f"{u.scheme}://{u.netloc}{DIRECTORY_PATH}")
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-
-
 # --- signing (crawlers we run: the demo, tests, the benchmark) -------------------------------
 def sign_request(
     msg: Message,
     key: Ed25519PrivateKey,
     *,
     created: int,
-    expires: int,
-    nonce: str,
+    expires: int | None,
+    nonce: str | None,
     agent: str | None = None,
     extra: Sequence[str] = (),
     label: str = "sig1",
@@ -436,14 +376,13 @@ def sign_request(
         headers["signature-agent"] = _ser({label: (agent, {})})
         comps.append(("signature-agent", {"key": label}))
     comps += [(h.lower(), {}) for h in extra]
-    params = {
-        "created": created,
-        "expires": expires,
-        "keyid": jwk_thumbprint(jwk_of(key)),
-        "alg": "ed25519",
-        "nonce": nonce,
-        "tag": TAG,
-    }
+    params: dict[str, Any] = {"created": created}
+    if expires is not None:
+        params["expires"] = expires
+    params |= {"keyid": jwk_thumbprint(jwk_of(key)), "alg": "ed25519"}
+    if nonce is not None:
+        params["nonce"] = nonce
+    params["tag"] = TAG
     inner = (comps, params)
     signed = Message(msg.method, msg.scheme, msg.authority, msg.path, msg.query, headers)
     base = signature_base(signed, comps, _inner_list_line(label, inner))

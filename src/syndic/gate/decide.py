@@ -7,26 +7,32 @@ computed only when a rule asks for them, so a pass-through costs a few dictionar
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from syndic.clock import Clock
 from syndic.deals.service import DealService
 from syndic.errors import AuthError, SyndicError
 from syndic.gate import paypercrawl as ppc
-from syndic.gate.botauth import KeyDirectory, Message, SignatureError, Verified, verify_request
+from syndic.gate.botauth import Message, SignatureError, Verified, verify_request
 from syndic.gate.journal import DecisionRecord, Journal
+from syndic.gate.keydir import KeyDirectory
 from syndic.gate.licensing import LicenceCheck, LicenceChecker, bearer_of
-from syndic.gate.policy import Cond, Policy, PolicyRule
+from syndic.gate.policy import Cond, Policy, PolicyRule, origin_of
 from syndic.gate.pow import COOKIE, PowIssuer, client_id
 from syndic.payouts.ledger import Ledger
 from syndic.provenance.log import TransparencyLog
 from syndic.storage.db import Database
 from syndic.terms.crawlers import CrawlerList
+from syndic.terms.robots import normalise_target
+
+log = logging.getLogger(__name__)
+MAX_NONCE = 128  # characters of a paid request's signature nonce
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,17 @@ class Request:
 
     @property
     def target(self) -> str:
+        """Path and query as sent (what a signature's ``@path``/``@query`` cover)."""
         return self.path + ("?" + self.query if self.query else "")
+
+    @cached_property
+    def normal_target(self) -> str:
+        """Path and query in the one form ``path:`` patterns match (``normalise_target``)."""
+        return normalise_target(self.target)
+
+    @property
+    def normal_path(self) -> str:
+        return self.normal_target.partition("?")[0]
 
 
 @dataclass
@@ -113,13 +129,23 @@ class Facts:
         r = self.req
         if "signature" not in r.headers and "signature-input" not in r.headers:
             return SignatureError("send both Signature-Input and Signature headers")
+        if not self.gate.policy.is_our_authority(r.authority):
+            # a signature covers @authority: one made for another site is not for us
+            return SignatureError("the signature's @authority is not this site")
         msg = Message(r.method, r.scheme, r.authority, r.path, r.query, r.headers)
         try:
             return await verify_request(
-                msg, resolve=self.gate.keys.resolve, now=self.gate.now(), require=require
+                msg,
+                resolve=self.gate.keys.resolve,
+                now=self.gate.now(),
+                require=require,
+                max_validity_s=self.gate.policy.max_signature_validity_s,
             )
         except SignatureError as exc:
             return exc
+        except Exception:  # request input must never crash the gate: log it, refuse it
+            log.exception("unexpected error verifying a signature")
+            return SignatureError("the signature cannot be verified")
 
     async def licence(self, token: str) -> LicenceCheck:
         if self._licence is None:
@@ -131,7 +157,11 @@ class Gate:
     def __init__(self, services: GateServices, policy: Policy) -> None:
         self.s = services
         self.policy = policy
-        self.keys = KeyDirectory(static=policy.keys, allow_http=policy.allow_http_directories)
+        self.keys = KeyDirectory(
+            static=policy.keys,
+            allow_http=policy.allow_http_directories,
+            allow_private=policy.allow_private_directories,
+        )
         self.licences = LicenceChecker(
             services.db,
             services.deals,
@@ -168,12 +198,18 @@ class Gate:
             return bool(offered == (c.value == "offered"))
         if k == "signed":
             return bool(isinstance(await f.signature(), Verified) == c.value)
+        if k == "agent":
+            sig = await f.signature()
+            return isinstance(sig, Verified) and origin_of(sig.agent or "") in c.value
+        if k == "keyid":
+            sig = await f.signature()
+            return isinstance(sig, Verified) and sig.keyid in c.value
         if k == "crawler":
             return bool((f.crawler() is not None) == (c.value == "known-ai"))
         if k == "user_agent":
             return bool(c.value.search(f.user_agent) is not None)
         if k == "path":
-            return bool(c.value.priority(f.req.target) >= 0)
+            return bool(c.value.priority(f.req.normal_target) >= 0)
         if k == "method":
             return bool(f.req.method in c.value)
         raise AssertionError(f"unknown condition {k}")  # the loader admits no other
@@ -201,7 +237,7 @@ class Gate:
         )
         return Decision(outcome, rule, status, False, code, message, **kw)
 
-    def _crawler_error(self, rule: str, err: ppc.CrawlerError) -> Decision:
+    def crawler_error(self, rule: str, err: ppc.CrawlerError) -> Decision:
         headers = {ppc.ERROR: err.code}
         if err.status == 402 and self.policy.price is not None:
             headers[ppc.PRICE] = str(self.policy.price)
@@ -281,24 +317,29 @@ class Gate:
                 headers={ppc.PRICE: str(price)},
             )
         if isinstance(offer, ppc.CrawlerError):
-            return self._crawler_error(rule.name, offer)
+            return self.crawler_error(rule.name, offer)
         h = f.req.headers
         if "signature" not in h and "signature-input" not in h:
-            return self._crawler_error(rule.name, ppc.STRONG_AUTH)
+            return self.crawler_error(rule.name, ppc.STRONG_AUTH)
         sig = await f.signature(require=(offer.header,))
         if isinstance(sig, SignatureError):
-            return self._crawler_error(rule.name, ppc.invalid_signature(sig.message))
+            return self.crawler_error(rule.name, ppc.invalid_signature(sig.message))
         refused = ppc.accept(offer, price)
         if refused is not None:
-            return self._crawler_error(rule.name, refused)
-        nonce = sig.nonce or hashlib.sha256(h["signature"].encode()).hexdigest()
+            return self.crawler_error(rule.name, refused)
+        if not sig.nonce or len(sig.nonce) > MAX_NONCE:
+            # the nonce is what makes a paid request single-use: without one, no charge
+            return self.crawler_error(
+                rule.name,
+                ppc.invalid_signature(f"a paid request's signature needs a nonce (1-{MAX_NONCE})"),
+            )
         return Decision(
             "charged",
             rule.name,
             forward=True,
             agent=(sig.agent or f"keyid:{sig.keyid}")[:80],
             charge=price,
-            charge_nonce=f"{sig.keyid[:40]}:{nonce[:150]}",
+            charge_nonce=f"{sig.keyid[:43]}:{sig.nonce}",
         )
 
     def _challenge(self, rule: PolicyRule, f: Facts) -> Decision:
@@ -334,7 +375,7 @@ class Gate:
             rule=d.rule,
             status=status,
             agent=d.agent,
-            path=req.path,
+            path=req.normal_path,
             at=self.now(),
             licensee_id=d.grant_licensee,
             agreement_id=d.grant_agreement,

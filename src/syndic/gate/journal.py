@@ -5,12 +5,18 @@ so decisions queue in memory and a background task flushes them with one
 ``append_many`` and one insert per batch. Charges and redeemed challenges are different:
 they are written at once, in their own transaction with their ledger posting or spent-id
 row, before the response goes out.
+
+A batch whose write fails goes back to the front of the queue and is retried on the next
+flush; the loop logs the failure and keeps running. The queue is bounded (``max_pending``):
+past it the oldest decisions are dropped, counted in ``dropped`` and logged, so a database
+that stays down costs memory up to that bound, never more.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -28,6 +34,7 @@ from syndic.provenance.log import TransparencyLog
 from syndic.storage.db import Database
 
 KIND = "gate.decision"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -71,20 +78,42 @@ class Journal:
         *,
         flush_every_s: float = 0.2,
         max_batch: int = 1000,
+        max_pending: int = 100_000,
     ) -> None:
         self.db = db
         self.log = log
         self.clock = clock
         self.flush_every_s = flush_every_s
         self.max_batch = max_batch
+        self.max_pending = max_pending
         self._pending: list[DecisionRecord] = []
         self._lock = threading.Lock()
         self._task: asyncio.Task[None] | None = None
         self.written = 0
+        self.dropped = 0
+        self.failures = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
 
     def add(self, record: DecisionRecord) -> None:
         with self._lock:
             self._pending.append(record)
+            self._bound()
+
+    def _bound(self) -> None:
+        """Drop the oldest decisions past ``max_pending`` (the caller holds the lock)."""
+        over = len(self._pending) - self.max_pending
+        if over > 0:
+            del self._pending[:over]
+            if self.dropped == 0 or (self.dropped + over) // 10_000 > self.dropped // 10_000:
+                log.error(
+                    "gate decisions dropped: the queue is full (%d); %d dropped so far",
+                    self.max_pending,
+                    self.dropped + over,
+                )
+            self.dropped += over
 
     def _write(self, s: Session, records: list[DecisionRecord]) -> None:
         idx = self.log.append_many(s, [(r.entry(), KIND, r.at) for r in records])
@@ -98,7 +127,10 @@ class Journal:
         s.execute(insert(GateDecision), rows)
 
     def flush(self) -> int:
-        """Write every pending decision (synchronously); returns how many."""
+        """Write every pending decision (synchronously); returns how many.
+
+        A batch whose write fails is put back at the front of the queue (within
+        ``max_pending``) and the error is raised; nothing is lost by the failure itself."""
         n = 0
         while True:
             with self._lock:
@@ -108,8 +140,15 @@ class Journal:
                 )
             if not batch:
                 return n
-            with self.db.write() as s:
-                self._write(s, batch)
+            try:
+                with self.db.write() as s:
+                    self._write(s, batch)
+            except BaseException:
+                with self._lock:
+                    self._pending[:0] = batch
+                    self._bound()
+                self.failures += 1
+                raise
             n += len(batch)
             self.written += len(batch)
 
@@ -130,10 +169,20 @@ class Journal:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
+        failing = 0
         while True:
-            await asyncio.sleep(self.flush_every_s)
-            if self._pending:
+            # back off while the database fails (up to 5 s), so retries do not hammer it
+            await asyncio.sleep(min(5.0, self.flush_every_s * (1 << min(failing, 5))))
+            if not self._pending:
+                continue
+            try:
                 await asyncio.to_thread(self.flush)
+                failing = 0
+            except Exception:
+                failing += 1
+                log.exception(
+                    "gate decisions not written (%d queued); retrying", len(self._pending)
+                )
 
     async def aclose(self) -> None:
         if self._task is not None:
@@ -141,4 +190,7 @@ class Journal:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await asyncio.to_thread(self.flush)
+        try:
+            await asyncio.to_thread(self.flush)
+        except Exception:
+            log.exception("gate decisions lost at shutdown: %d not written", len(self._pending))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -68,26 +69,28 @@ class LicenceChecker:
         usage: Usage,
         member: int | None,
         cache_s: float,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
         self.deals = deals
         self.usage = usage
         self.member = member
         self.cache_s = cache_s
+        self.monotonic = monotonic
         self._cache: dict[str, tuple[float, LicenceCheck]] = {}
 
     def check(self, token: str) -> LicenceCheck:
         """Runs in a worker thread (it reads the database)."""
         key = hashlib.sha256(token.encode()).hexdigest()
         hit = self._cache.get(key)
-        if hit is not None and hit[0] > time.monotonic():
+        if hit is not None and hit[0] > self.monotonic():
             return hit[1]
         result = self._check(token)
         if len(self._cache) > 10_000:
             self._cache.clear()
         # only successes are cached: a refused token is re-checked (and never fills the cache)
         if result.grant is not None and self.cache_s > 0:
-            self._cache[key] = (time.monotonic() + self.cache_s, result)
+            self._cache[key] = (self.monotonic() + self.cache_s, result)
         return result
 
     def _check(self, token: str) -> LicenceCheck:

@@ -12,18 +12,23 @@ a non-2xx response is not charged.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qs
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
-from syndic.errors import SyndicError
+from syndic.errors import InvalidInput, SyndicError, TooLarge
 from syndic.gate import paypercrawl as ppc
 from syndic.gate.decide import Decision, Gate, Request
+from syndic.gate.forms import parse_fields, read_body
 from syndic.gate.journal import DecisionRecord
+from syndic.gate.licensing import bearer_of
 from syndic.gate.models import SpentChallenge
 from syndic.gate.pow import COOKIE, REDEEM_PATH, ChallengeError, client_id
 
@@ -34,8 +39,51 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+log = logging.getLogger(__name__)
+MAX_SOLUTION = 4096  # bytes of a proof-of-work solution (challenge and nonce)
+_ENCODED_SLASH = re.compile(r"%2F|%5C")
+
+
 class BodyTooLarge(Exception):
-    pass
+    """Raised from ``receive`` once a forwarded body passes ``max_body``."""
+
+
+def _bad(status: int, code: str, message: str, **kw: Any) -> Decision:
+    """A refusal answered at the edge, before (or instead of) a rule's decision."""
+    outcome = "error" if status >= 500 else "bad-request"
+    return Decision(outcome, "limits", status, False, code, message, **kw)
+
+
+def _reservation_id(charge_nonce: str) -> str:
+    return hashlib.sha256(f"charge:{charge_nonce}".encode()).hexdigest()
+
+
+def _without_credentials(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The request headers minus what is the gate's, not the site's: an ``Authorization:
+    License`` token and the ``syndic_pass`` cookie (other cookies are kept)."""
+    out = []
+    for k, v in headers:
+        name = k.lower()
+        if name == b"authorization" and bearer_of(v.decode("latin-1")) is not None:
+            continue
+        if name == b"cookie":
+            kept = [c.strip() for c in v.split(b";") if c.strip()]
+            rest = b"; ".join(c for c in kept if c.partition(b"=")[0] != COOKIE.encode())
+            if rest:
+                out.append((k, rest))
+            continue
+        out.append((k, v))
+    return out
+
+
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        msg = await receive()
+        if msg["type"] != "http.request":
+            return
+        yield msg.get("body", b"")
+        if not msg.get("more_body"):
+            return
 
 
 def _request(scope: Scope) -> Request:
@@ -87,53 +135,86 @@ class GateMiddleware:
             return
         self.gate.journal.start()
         p = self.gate.policy
+        req = _request(scope)
         size = sum(len(k) + len(v) for k, v in scope["headers"])
         if size > p.max_header_bytes:
-            await send_error(
-                send, 431, "headers_too_large", f"request headers exceed {p.max_header_bytes} bytes"
-            )
+            msg = f"request headers exceed {p.max_header_bytes} bytes"
+            await self._answer(send, req, _bad(431, "headers_too_large", msg))
             return
-        req = _request(scope)
         length = req.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > p.max_body):
-            status, why = (
-                (400, "malformed Content-Length")
-                if not length.isdigit()
-                else (
-                    413,
-                    f"request body exceeds {p.max_body} bytes",
-                )
-            )
-            await send_error(
-                send, status, "body_too_large" if status == 413 else "bad_request", why
-            )
+        if length is not None and not length.isdigit():
+            await self._answer(send, req, _bad(400, "bad_request", "malformed Content-Length"))
             return
-        if req.path == REDEEM_PATH and req.method == "POST":
+        if length is not None and int(length) > p.max_body:
+            msg = f"request body exceeds {p.max_body} bytes"
+            await self._answer(send, req, _bad(413, "body_too_large", msg))
+            return
+        if _ENCODED_SLASH.search(req.normal_path):
+            # what an upstream makes of %2F or %5C varies: the path rules could not be trusted
+            msg = "an encoded slash or backslash in the path is refused"
+            await self._answer(send, req, _bad(400, "bad_request", msg))
+            return
+        if req.normal_path == REDEEM_PATH and req.method == "POST":
             await self._redeem(req, receive, send)
             return
         try:
             d = await self.gate.decide(req)
         except SyndicError as exc:
-            await send_error(send, exc.status, exc.code, exc.message)
+            await self._answer(send, req, _bad(exc.status, exc.code, exc.message))
+            return
+        except Exception:  # a bug, not the client's fault: log it, answer JSON, record it
+            log.exception("the gate could not decide %s %s", req.method, req.normal_path[:200])
+            d = _bad(500, "internal_error", "internal error; the operator's log has details")
+            d.outcome = "error"
+            await self._answer(send, req, d)
             return
         if not d.forward:
-            self.gate.journal.add(self.gate.record(req, d, d.status))
-            await _send_body(send, d.status, d.body(), d.headers)
+            await self._answer(send, req, d)
             return
         await self._forward(scope, receive, send, req, d)
+
+    async def _answer(self, send: Send, req: Request, d: Decision) -> None:
+        """Answer ``d`` here (nothing is forwarded) and record it."""
+        self.gate.journal.add(self.gate.record(req, d, d.status))
+        await _send_body(send, d.status, d.body(), d.headers)
 
     async def _forward(
         self, scope: Scope, receive: Receive, send: Send, req: Request, d: Decision
     ) -> None:
         gate = self.gate
-        state: dict[str, Any] = {"started": False, "swallow": False, "status": 0}
+        reservation = None
+        if d.charge is not None:
+            assert d.charge_nonce is not None
+            reservation = _reservation_id(d.charge_nonce)
+            try:
+                await asyncio.to_thread(self._reserve, reservation)
+            except DBIntegrityError:
+                # a replay: refused before the site behind the gate ever sees it
+                d = gate.crawler_error(
+                    d.rule, ppc.invalid_signature("this signed request was already used (replay)")
+                )
+                await self._answer(send, req, d)
+                return
+        state: dict[str, Any] = {"started": False, "swallow": False, "answered": False}
+        booked = [False]
         budget = [gate.policy.max_body]
+
+        async def refuse_now(status: int, code: str, message: str, **kw: Any) -> None:
+            """Answer the client ourselves; whatever the app sends after is dropped."""
+            state["swallow"] = True
+            if not state["started"]:
+                state["answered"] = True
+                await self._answer(send, req, _bad(status, code, message, **kw))
 
         async def limited_receive() -> Message:
             msg = await receive()
             if msg["type"] == "http.request":
                 budget[0] -= len(msg.get("body", b""))
                 if budget[0] < 0:
+                    # answered here, not by raising alone: an app with its own error handler
+                    # (Starlette's ServerErrorMiddleware) would turn the exception into a 500
+                    msg_ = f"request body exceeds {gate.policy.max_body} bytes"
+                    await refuse_now(413, "body_too_large", msg_)
                     raise BodyTooLarge
             return msg
 
@@ -142,7 +223,6 @@ class GateMiddleware:
                 return
             if msg["type"] == "http.response.start":
                 status = int(msg["status"])
-                state["status"] = status
                 headers = list(msg.get("headers", [])) + self._extra
                 rec = gate.record(req, d, status)
                 if d.charge is not None and 200 <= status < 300:
@@ -150,16 +230,14 @@ class GateMiddleware:
                     rec.charge_nonce = d.charge_nonce
                     try:
                         await asyncio.to_thread(gate.journal.record_now, rec, self._posting(rec))
-                    except DBIntegrityError:
-                        state["swallow"] = True
-                        await send_error(
-                            send,
-                            400,
-                            "bad_request",
-                            "this signed request was already charged (replay)",
-                            {ppc.ERROR: "InvalidSignature"},
+                    except Exception:
+                        # no booking, no content: the crawler is not charged and may retry
+                        log.exception("a pay-per-crawl charge could not be booked")
+                        await refuse_now(
+                            503, "charge_failed", "the charge could not be booked; retry later"
                         )
                         return
+                    booked[0] = True
                     headers.append((ppc.CHARGED.encode(), str(d.charge).encode()))
                 else:
                     if d.charge is not None:
@@ -169,19 +247,34 @@ class GateMiddleware:
                 msg = {**msg, "headers": headers}
             await send(msg)
 
+        forwarded = {**scope, "headers": _without_credentials(scope["headers"])}
         try:
-            await self.app(scope, limited_receive, wrapped_send)
-        except BodyTooLarge:
-            if not state["started"]:
-                rec = gate.record(req, d, 413)
-                rec.outcome = "bad-request"
-                gate.journal.add(rec)
-                await send_error(
-                    send,
-                    413,
-                    "body_too_large",
-                    f"request body exceeds {gate.policy.max_body} bytes",
-                )
+            await self.app(forwarded, limited_receive, wrapped_send)
+        except Exception as exc:
+            if state["answered"]:
+                return  # we answered (413); the app's own reaction to that is moot
+            if not state["started"] and isinstance(exc, BodyTooLarge):
+                msg_ = f"request body exceeds {gate.policy.max_body} bytes"
+                await self._answer(send, req, _bad(413, "body_too_large", msg_))
+                return
+            raise
+        finally:
+            if reservation is not None and not booked[0]:
+                # not charged (non-2xx, too large, an error): the nonce may be used again
+                await asyncio.to_thread(self._release, reservation)
+
+    def _reserve(self, reservation: str) -> None:
+        """Hold a paid request's nonce before forwarding it (a unique key: a replay fails)."""
+        with self.gate.s.db.write() as s:
+            s.add(SpentChallenge(challenge_id=reservation, spent_at=self.gate.now()))
+            s.flush()
+
+    def _release(self, reservation: str) -> None:
+        try:
+            with self.gate.s.db.write() as s:
+                s.execute(delete(SpentChallenge).where(SpentChallenge.challenge_id == reservation))
+        except Exception:  # the nonce stays held: the crawler signs a new request, never charged
+            log.exception("a pay-per-crawl nonce could not be released")
 
     def _posting(self, rec: DecisionRecord) -> Callable[[Session], None]:
         """The charge as owed by the crawler: ``receivable:crawler:<agent>`` against
@@ -206,26 +299,22 @@ class GateMiddleware:
 
     async def _redeem(self, req: Request, receive: Receive, send: Send) -> None:
         """POST challenge + nonce: a pass cookie for this client, once per challenge."""
-        body = b""
-        while True:
-            msg = await receive()
-            body += msg.get("body", b"")
-            if len(body) > 4096:
-                await send_error(send, 413, "body_too_large", "a solution is a few hundred bytes")
-                return
-            if not msg.get("more_body"):
-                break
         try:
-            if req.headers.get("content-type", "").startswith("application/json"):
-                doc = json.loads(body or b"{}")
-                challenge, nonce = str(doc.get("challenge", "")), str(doc.get("nonce", ""))
-            else:
-                form = parse_qs(body.decode("utf-8", "replace"))
-                challenge = form.get("challenge", [""])[0]
-                nonce = form.get("nonce", [""])[0]
-        except (ValueError, AttributeError):
-            await send_error(send, 400, "bad_request", "send challenge and nonce (form or JSON)")
+            body = await read_body(
+                _chunks(receive),
+                limit=MAX_SOLUTION,
+                content_length=req.headers.get("content-length"),
+            )
+            fields = parse_fields(body, req.headers.get("content-type", ""))
+        except TooLarge:
+            msg = f"a solution is a few hundred bytes (at most {MAX_SOLUTION})"
+            await self._answer(send, req, _bad(413, "body_too_large", msg))
             return
+        except InvalidInput as exc:
+            msg = f"send challenge and nonce (form or JSON): {exc.message}"
+            await self._answer(send, req, _bad(400, "bad_request", msg))
+            return
+        challenge, nonce = fields.get("challenge", ""), fields.get("nonce", "")
         gate = self.gate
         now = int(gate.now().timestamp())
         who = client_id(req.client, req.headers.get("user-agent", ""))

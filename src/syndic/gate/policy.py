@@ -3,17 +3,21 @@
 Each rule is ``{name, if, then}``; the first rule whose condition holds decides. No rule
 holding refuses (403): the policy fails closed. Conditions compose with ``all``, ``any`` and
 ``not``; an empty ``all``/``any`` holds for no request. Passing every request must be
-spelt ``if: {unsafe_allow_all: true}``. A file with an error is refused at start, and the
-message names the line. See docs/gate.md for every key.
+spelt ``if: {unsafe_allow_all: true}``; a `pass` rule whose condition holds for every
+request by its form (``always``, ``not: {all: []}``, a test beside its opposite in an
+``any``, a ``user_agent`` matching the empty string, ``path: /*``) is refused (see
+``always_holds``). A file with an error is refused at start, and the message names the line.
+See docs/gate.md for every key.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -21,7 +25,7 @@ from syndic.errors import PolicyError
 from syndic.gate.paypercrawl import Price, parse_price
 from syndic.terms.models import Usage
 from syndic.terms.robots import Rule as RobotsRule
-from syndic.terms.robots import escape_pattern
+from syndic.terms.robots import normalise_pattern
 
 ACTIONS = ("license", "charge", "pass", "challenge", "refuse")
 
@@ -36,12 +40,53 @@ class Cond:
     children: tuple[Cond, ...] = ()
 
 
-def cond_facts(c: Cond) -> set[str]:
-    """The facts a condition needs (so the gate computes only those)."""
-    out = {c.kind}
-    for ch in c.children:
-        out |= cond_facts(ch)
-    return out
+# tests with two values that are each other's opposite: one of them holds for any request
+_OPPOSITES = {
+    "licence": ("present", "absent"),
+    "payment": ("offered", "absent"),
+    "signed": (True, False),
+    "crawler": ("known-ai", "unknown"),
+}
+
+
+def always_holds(c: Cond) -> bool:
+    """Whether ``c`` holds for every request by its form alone (a lint, not a proof: it
+    catches ``always``, ``not`` of a condition that never holds, ``all`` of such, ``any``
+    with one such or with a test and its opposite, a ``user_agent`` regex matching the
+    empty string, and ``path: /`` or ``/*``)."""
+    k = c.kind
+    if k in ("always", "unsafe_allow_all"):
+        return True
+    if k == "not":
+        return never_holds(c.children[0])
+    if k == "all":
+        return bool(c.children) and all(always_holds(x) for x in c.children)
+    if k == "any":
+        if any(always_holds(x) for x in c.children):
+            return True
+        leaves = {(x.kind, x.value) for x in c.children if x.kind in _OPPOSITES}
+        return any(
+            (kind, a) in leaves and (kind, b) in leaves for kind, (a, b) in _OPPOSITES.items()
+        )
+    if k == "user_agent":
+        return bool(c.value.search("") is not None)
+    if k == "path":
+        return str(c.value.pattern).rstrip("*") == "/"
+    return False
+
+
+def never_holds(c: Cond) -> bool:
+    """Whether ``c`` holds for no request by its form alone (see ``always_holds``)."""
+    k = c.kind
+    if k in ("all", "any") and not c.children:
+        return True
+    if k == "not":
+        return always_holds(c.children[0])
+    if k == "all":
+        return any(never_holds(x) for x in c.children)
+    if k == "any":
+        return all(never_holds(x) for x in c.children)
+    return False
 
 
 @dataclass(frozen=True)
@@ -69,19 +114,35 @@ class PowSettings:
 class Policy:
     site: str
     rules: tuple[PolicyRule, ...]
-    member: int | None = None
+    # this site's host names (``host`` or ``host:port``): a signature for another is unsigned
+    hosts: tuple[str, ...] = ()
+    member: int | None = None  # None: `member: any` (any agreement's token is accepted)
     usage: Usage = Usage.AI_TRAIN
     price: Price | None = None
     pow: PowSettings = PowSettings()
     keys: tuple[dict[str, Any], ...] = ()
     allow_http_directories: bool = False
+    allow_private_directories: bool = False
+    max_signature_validity_s: int = 24 * 3600
     max_body: int = 1 << 20
     max_header_bytes: int = 16 << 10
     upstream_timeout_s: float = 30.0
+    upstream_deadline_s: float = 300.0
     licence_cache_s: float = 5.0
     terms_headers: bool = True
     source: str = "<policy>"
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    def is_our_authority(self, authority: str) -> bool:
+        """Whether a request's ``@authority`` (its Host) names this site: equal to a
+        ``hosts`` entry, or its host part equal to an entry without a port."""
+        a = authority.strip().lower()
+        if a in self.hosts:
+            return True
+        m = _AUTHORITY.fullmatch(a)
+        return m is not None and m.group(1) in self.hosts
+
+
+_AUTHORITY = re.compile(r"(\[[^\]]*\]|[^:\[\]]*)(?::[0-9]*)?")
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -155,6 +216,8 @@ class _Loader:
                 "crawler", self._choice(v, "crawler", ("known-ai", "unknown"))
             ),
             "user_agent": lambda v: Cond("user_agent", self._regex(v)),
+            "agent": lambda v: Cond("agent", self._origins(v)),
+            "keyid": lambda v: Cond("keyid", self._keyids(v)),
             "path": lambda v: Cond("path", self._path(v)),
             "method": lambda v: Cond("method", self._methods(v)),
         }
@@ -184,7 +247,42 @@ class _Loader:
         text = self.scalar(v, "path")
         if not text.startswith("/"):
             raise self.fail(v, "a path pattern starts with / (robots.txt syntax: * and $)")
-        return RobotsRule.of(False, escape_pattern(text.encode("utf-8")))
+        return RobotsRule.of(False, normalise_pattern(text))
+
+    def _scalars(self, v: yaml.Node, what: str) -> list[yaml.Node]:
+        nodes = self.seq(v, what) if isinstance(v, yaml.SequenceNode) else [v]
+        if not nodes:
+            raise self.fail(v, f"{what} needs at least one value")
+        return nodes
+
+    def _origins(self, v: yaml.Node) -> frozenset[str]:
+        out = set()
+        for n in self._scalars(v, "agent"):
+            origin = origin_of(self.scalar(n, "agent"))
+            if origin is None:
+                raise self.fail(n, "agent is a Signature-Agent origin, e.g. https://bot.example")
+            out.add(origin)
+        return frozenset(out)
+
+    def _keyids(self, v: yaml.Node) -> frozenset[str]:
+        out = set()
+        for n in self._scalars(v, "keyid"):
+            text = self.scalar(n, "keyid")
+            if not re.fullmatch(r"[A-Za-z0-9_-]{43}", text):
+                raise self.fail(n, "keyid is a JWK SHA-256 thumbprint (43 base64url characters)")
+            out.add(text)
+        return frozenset(out)
+
+    def hosts(self, v: yaml.Node) -> tuple[str, ...]:
+        out = []
+        for n in self.seq(v, "hosts"):
+            text = self.scalar(n, "a host").strip().lower()
+            if not _HOST.fullmatch(text):
+                raise self.fail(n, f"{text!r} is not a host name (host or host:port)")
+            out.append(text)
+        if not out:
+            raise self.fail(v, "hosts needs at least one host name")
+        return tuple(out)
 
     def _methods(self, v: yaml.Node) -> frozenset[str]:
         nodes = self.seq(v, "method") if isinstance(v, yaml.SequenceNode) else [v]
@@ -218,16 +316,37 @@ class _Loader:
             raise self.fail(node, f"rule name {name!r}: 1-64 letters, digits, . _ -")
         cond = self.cond(fields["if"][1])
         action = self.action(fields["then"][1])
-        if cond.kind == "always" and action.kind == "pass":
+        if action.kind == "pass" and cond.kind != "unsafe_allow_all" and always_holds(cond):
             raise self.fail(
                 fields["if"][1],
-                "passing every request is unsafe; spell it `if: {unsafe_allow_all: true}`",
+                "this condition holds for every request, and passing every request is unsafe; "
+                "spell it `if: {unsafe_allow_all: true}`",
             )
         return PolicyRule(name, cond, action, node.start_mark.line + 1)
 
 
+_HOST = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9-]{1,63})*|\[[0-9a-f:.]+\])"
+    r"(?::[0-9]{1,5})?"
+)
+
+
+def origin_of(uri: str) -> str | None:
+    """``scheme://host[:port]`` of a URI, lower-cased; None when it has no host."""
+    try:
+        u = urlsplit(uri.strip())
+        port = u.port
+    except ValueError:
+        return None
+    if u.scheme not in ("http", "https") or not u.hostname:
+        return None
+    host = f"[{u.hostname}]" if ":" in u.hostname else u.hostname
+    return f"{u.scheme}://{host}" + ("" if port is None else f":{port}")
+
+
 _TOP = (
     "site",
+    "hosts",
     "member",
     "usage",
     "price",
@@ -271,7 +390,15 @@ def parse_policy(text: str, *, source: str = "<policy>") -> Policy:
         seen.add(r.name)
     kw: dict[str, Any] = {}
     if "member" in top:
-        kw["member"] = ld.integer(top["member"][1], "member", 1, 2**31 - 1)
+        node = top["member"][1]
+        if ld.scalar(node, "member") != "any":
+            kw["member"] = ld.integer(node, "member", 1, 2**31 - 1)
+    elif any(r.action.kind == "license" for r in rules):
+        first = next(r for r in rules if r.action.kind == "license")
+        raise PolicyError(
+            f"{source}, line {first.line}: a `license` rule needs `member:` (the member whose "
+            "works this site serves, or `any` to accept any agreement's token)"
+        )
     if "usage" in top:
         u = ld.scalar(top["usage"][1], "usage")
         if u not in {x.value for x in Usage}:
@@ -306,8 +433,10 @@ def parse_policy(text: str, *, source: str = "<policy>") -> Policy:
                 if not isinstance(keys, list) or not all(isinstance(x, dict) for x in keys):
                     raise ld.fail(vn, "web_bot_auth.keys must be a list of JWKs")
                 kw["keys"] = tuple(keys)
-            elif k == "allow_http_directories":
-                kw["allow_http_directories"] = ld.boolean(vn, k)
+            elif k in ("allow_http_directories", "allow_private_directories"):
+                kw[k] = ld.boolean(vn, k)
+            elif k == "max_validity":
+                kw["max_signature_validity_s"] = ld.integer(vn, k, 10, 7 * 86400)
             else:
                 raise ld.fail(kn, f"unknown web_bot_auth setting {k!r}")
     if "limits" in top:
@@ -318,9 +447,13 @@ def parse_policy(text: str, *, source: str = "<policy>") -> Policy:
                 kw["max_header_bytes"] = ld.integer(vn, k, 1024, 1 << 20)
             elif k == "upstream_timeout":
                 kw["upstream_timeout_s"] = float(ld.integer(vn, k, 1, 600))
+            elif k == "upstream_deadline":
+                kw["upstream_deadline_s"] = float(ld.integer(vn, k, 1, 24 * 3600))
             else:
                 raise ld.fail(
-                    kn, f"unknown limit {k!r} (max_body, max_header_bytes, upstream_timeout)"
+                    kn,
+                    f"unknown limit {k!r} "
+                    "(max_body, max_header_bytes, upstream_timeout, upstream_deadline)",
                 )
     if "terms_headers" in top:
         kw["terms_headers"] = ld.boolean(top["terms_headers"][1], "terms_headers")
@@ -336,7 +469,14 @@ def parse_policy(text: str, *, source: str = "<policy>") -> Policy:
                 jwk_thumbprint(k)
             except SignatureError as exc:
                 raise ld.fail(top["web_bot_auth"][1], exc.message) from exc
-    return Policy(site=site, rules=rules, source=source, **kw)
+    if "hosts" not in top:
+        raise ld.fail(
+            root,
+            "the policy needs `hosts:` (this site's host names; a Web Bot Auth signature "
+            "made for any other host is not accepted)",
+        )
+    hosts = ld.hosts(top["hosts"][1])
+    return Policy(site=site, rules=rules, hosts=hosts, source=source, **kw)
 
 
 def load_policy(path: Path) -> Policy:

@@ -1,8 +1,11 @@
 """The reverse proxy a member puts in front of their site: forwards what the gate admits.
 
-Hop-by-hop headers are dropped; ``X-Forwarded-For/-Proto/-Host`` are added. An upstream
-that refuses connections answers 502 at once; one that hangs answers 504 after the
-policy's ``upstream_timeout``. Bodies stream both ways.
+Hop-by-hop headers are dropped; the client's address is appended to ``X-Forwarded-For``
+(one header, so a client cannot slip a second one in first) and ``X-Forwarded-Proto/-Host``
+are set. An upstream that refuses connections answers 502 at once; one that is silent for
+``upstream_timeout`` answers 504 (or, mid-body, is cut off); the whole exchange, body
+included, ends after ``upstream_deadline`` however slowly the upstream trickles.
+Bodies stream both ways.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ HOP_BY_HOP = frozenset(
         b"host",
     }
 )
+_FORWARDED = frozenset({b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host"})
 
 
 class Upstream:
@@ -37,12 +41,15 @@ class Upstream:
     in about a quarter of the time httpx takes, and that is most of the gate's overhead.
     """
 
-    def __init__(self, base_url: str, *, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, *, timeout_s: float = 30.0, deadline_s: float = 300.0
+    ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"the upstream must be an http(s) URL, not {base_url!r}")
         self.base_url = base_url.rstrip("/")
+        # sock_read: silence between bytes; total: the whole exchange, the body included
         self.timeout = aiohttp.ClientTimeout(
-            total=None, connect=min(5.0, timeout_s), sock_read=timeout_s
+            total=deadline_s, connect=min(5.0, timeout_s), sock_read=timeout_s
         )
         self._session: aiohttp.ClientSession | None = None
 
@@ -65,12 +72,15 @@ class Upstream:
         headers = [
             (k.decode("latin-1"), v.decode("latin-1"))
             for k, v in scope["headers"]
-            if k.lower() not in HOP_BY_HOP
+            if k.lower() not in HOP_BY_HOP and k.lower() not in _FORWARDED
         ]
         host = next((v for k, v in scope["headers"] if k == b"host"), b"").decode("latin-1")
-        client = (scope.get("client") or ("",))[0]
+        client = str((scope.get("client") or ("",))[0])
+        prior = [
+            v.decode("latin-1") for k, v in scope["headers"] if k.lower() == b"x-forwarded-for"
+        ]
         headers += [
-            ("X-Forwarded-For", str(client)),
+            ("X-Forwarded-For", ", ".join([*prior, client])),
             ("X-Forwarded-Proto", scope.get("scheme", "http")),
             ("X-Forwarded-Host", host),
         ]

@@ -31,12 +31,13 @@ from tests.integration.gate.helpers import active_agreement, jwks_app, serve, up
 
 POLICY = """
 site: alice-site
+hosts: [127.0.0.1]
 member: {member}
 usage: ai-train
 price: EUR 0.05
 licence_cache_seconds: {cache}
 pow: {{difficulty: 2, ttl: 60}}
-web_bot_auth: {{allow_http_directories: true}}
+web_bot_auth: {{allow_http_directories: true, allow_private_directories: true}}
 limits: {{max_body: 1000, max_header_bytes: 4096, upstream_timeout: {timeout}}}
 rules:
   - name: licensed

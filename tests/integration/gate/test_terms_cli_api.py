@@ -122,6 +122,7 @@ def test_gate_refuses_a_bad_policy_at_start_naming_the_line(
     good = tmp_path / "good.yaml"
     good.write_text(
         "site: a\nrules:\n  - name: all\n    if: {always: true}\n    then: {refuse: 403}\n"
+        "hosts: [a.example]\n"
     )
     code, out, _ = run("gate", "check", str(good))
     assert code == 0 and "line 3: all -> refuse 403" in out

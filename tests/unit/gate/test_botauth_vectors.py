@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from syndic.gate.botauth import (
+    MAX_VALIDITY_S,
     AgentRef,
-    KeyDirectory,
     Message,
     SignatureError,
     jwk_thumbprint,
@@ -23,6 +23,7 @@ from syndic.gate.botauth import (
     validate_card,
     verify_request,
 )
+from syndic.gate.keydir import KeyDirectory
 from tests.conftest import shared_dir
 
 VECTORS = shared_dir() / "vectors" / "web-bot-auth"
@@ -64,10 +65,21 @@ def _at(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000 + 10, UTC)
 
 
+def _validity(case: dict[str, Any]) -> int:
+    """The vectors' own validity (v2's signatures are valid for a century): they test the
+    signature base, so they are checked under a limit that admits them."""
+    return max(MAX_VALIDITY_S, (case["expires_ms"] - case["created_ms"]) // 1000)
+
+
 @pytest.mark.parametrize(("name", "case"), SIGNED, ids=[n for n, _ in SIGNED])
 def test_vector_signature_verifies(name: str, case: dict[str, Any]) -> None:
     v = asyncio.run(
-        verify_request(_message(case), resolve=_resolver(case["key"]), now=_at(case["created_ms"]))
+        verify_request(
+            _message(case),
+            resolve=_resolver(case["key"]),
+            now=_at(case["created_ms"]),
+            max_validity_s=_validity(case),
+        )
     )
     assert v.label == case["label"]
     assert v.nonce == case["nonce"]
@@ -81,14 +93,76 @@ def test_vector_tampered_or_expired_is_refused(name: str, case: dict[str, Any]) 
     other_host = Message.of_url(
         "GET", "https://evil.example/path/to/resource", dict(_message(case).headers)
     )
+    limit = _validity(case)
     with pytest.raises(SignatureError, match="does not verify"):
-        asyncio.run(verify_request(other_host, resolve=resolve, now=_at(case["created_ms"])))
+        asyncio.run(
+            verify_request(
+                other_host, resolve=resolve, now=_at(case["created_ms"]), max_validity_s=limit
+            )
+        )
     with pytest.raises(SignatureError, match="expired"):
-        asyncio.run(verify_request(_message(case), resolve=resolve, now=_at(case["expires_ms"])))
+        asyncio.run(
+            verify_request(
+                _message(case), resolve=resolve, now=_at(case["expires_ms"]), max_validity_s=limit
+            )
+        )
     with pytest.raises(SignatureError, match="future"):
         asyncio.run(
-            verify_request(_message(case), resolve=resolve, now=_at(case["created_ms"] - 3_600_000))
+            verify_request(
+                _message(case),
+                resolve=resolve,
+                now=_at(case["created_ms"] - 3_600_000),
+                max_validity_s=limit,
+            )
         )
+
+
+V2_LONG_LIVED = [(n, c) for n, c in SIGNED if n.startswith("web_bot_auth_architecture_v2")]
+
+
+@pytest.mark.parametrize(("name", "case"), V2_LONG_LIVED, ids=[n for n, _ in V2_LONG_LIVED])
+def test_a_signature_valid_for_a_century_is_refused_by_default(
+    name: str, case: dict[str, Any]
+) -> None:
+    with pytest.raises(SignatureError, match="valid for more than 86400 s"):
+        asyncio.run(
+            verify_request(
+                _message(case), resolve=_resolver(case["key"]), now=_at(case["created_ms"])
+            )
+        )
+
+
+def _signed_at(created: int, expires: int | None) -> Message:
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    msg = Message.of_url("GET", "https://a.example/x", {})
+    hdrs = sign_request(msg, key, created=created, expires=expires, nonce="n")
+    return Message.of_url("GET", "https://a.example/x", hdrs)
+
+
+def _verify_at(msg: Message, now: int, **kw: Any) -> Any:
+    from syndic.gate.botauth import jwk_of
+
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    keys = KeyDirectory(static=[jwk_of(key)])
+    return asyncio.run(
+        verify_request(msg, resolve=keys.resolve, now=datetime.fromtimestamp(now, UTC), **kw)
+    )
+
+
+def test_validity_is_bounded_by_expires_minus_created_and_by_age() -> None:
+    t = 1_700_000_000
+    # within the limit: verifies
+    assert _verify_at(_signed_at(t, t + 300), t + 10).nonce == "n"
+    # expires - created over the limit: refused even while "valid"
+    with pytest.raises(SignatureError, match="valid for more than 600 s"):
+        _verify_at(_signed_at(t, t + 601), t + 10, max_validity_s=600)
+    # a true expiry (not "expires before created"): refused once now reaches expires
+    with pytest.raises(SignatureError, match="has expired"):
+        _verify_at(_signed_at(t, t + 300), t + 300)
+    # without expires: refused once used longer after created than the limit
+    assert _verify_at(_signed_at(t, None), t + 390, max_validity_s=400).expires is None
+    with pytest.raises(SignatureError, match="too old"):
+        _verify_at(_signed_at(t, None), t + 401, max_validity_s=400)
 
 
 @pytest.mark.parametrize(

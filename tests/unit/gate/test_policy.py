@@ -28,6 +28,8 @@ rules:
   - name: rest
     if: {not: {crawler: known-ai}}
     then: challenge
+hosts: [alice.example]
+member: any
 """
 
 
@@ -89,7 +91,7 @@ def test_an_empty_all_holds_for_no_request() -> None:
 
     from syndic.gate.decide import Facts, Gate, Request
 
-    p = parse_policy("site: a\nrules:\n  - if: {all: []}\n    then: pass\n")
+    p = parse_policy("site: a\nhosts: [a.example]\nrules:\n  - if: {all: []}\n    then: pass\n")
     gate = Gate.__new__(Gate)  # holds() needs no services for this condition
     req = Request("GET", "http", "a", "/", "", {}, "127.0.0.1")
     assert asyncio.run(gate.holds(p.rules[0].cond, Facts(gate, req))) is False
@@ -124,3 +126,134 @@ def test_proof_of_work_unit() -> None:
     assert not pow_.pass_valid(cookie[:-1] + "0", client=who, now=1005)
     with pytest.raises(ValueError, match="32 bytes"):
         PowIssuer(b"short")
+
+
+def _policy(body: str, *, hosts: str = "hosts: [a.example]\n") -> str:
+    return "site: a\n" + hosts + body
+
+
+@pytest.mark.parametrize(
+    "cond",
+    [
+        "{not: {all: []}}",
+        "{not: {any: []}}",
+        "{not: {not: {always: true}}}",
+        "{any: [{licence: present}, {licence: absent}]}",
+        "{any: [{signed: true}, {signed: false}, {path: /x}]}",
+        "{all: [{always: true}, {not: {any: []}}]}",
+        "{user_agent: '.*'}",
+        "{user_agent: ''}",
+        "{path: '/*'}",
+        "{path: /}",
+    ],
+)
+def test_a_pass_rule_that_holds_for_every_request_is_refused(cond: str) -> None:
+    text = _policy(f"rules:\n  - if: {cond}\n    then: pass\n")
+    with pytest.raises(PolicyError, match="holds for every request") as err:
+        parse_policy(text, source="p.yaml")
+    assert "line 4" in err.value.message
+
+
+@pytest.mark.parametrize(
+    "cond",
+    [
+        "{unsafe_allow_all: true}",
+        "{not: {crawler: known-ai}}",
+        "{any: [{licence: present}, {payment: absent}]}",
+        "{path: /docs/*}",
+        "{user_agent: Mozilla}",
+    ],
+)
+def test_pass_rules_that_do_not_hold_for_every_request_by_form_load(cond: str) -> None:
+    assert parse_policy(_policy(f"rules:\n  - if: {cond}\n    then: pass\n")).rules
+
+
+def test_hosts_are_required_and_name_this_site() -> None:
+    with pytest.raises(PolicyError, match="needs `hosts:`"):
+        parse_policy("site: a\nrules: []\n")
+    with pytest.raises(PolicyError, match="not a host name"):
+        parse_policy(_policy("rules: []\n", hosts="hosts: ['https://a.example/']\n"))
+    with pytest.raises(PolicyError, match="at least one"):
+        parse_policy(_policy("rules: []\n", hosts="hosts: []\n"))
+    p = parse_policy(
+        _policy("rules: []\n", hosts="hosts: [A.example, 'b.example:8443', '[::1]']\n")
+    )
+    ours = p.is_our_authority
+    assert ours("a.example") and ours("A.EXAMPLE:8080") and ours("b.example:8443")
+    assert ours("[::1]:9000") and ours("[::1]")
+    assert not ours("b.example") and not ours("b.example:443")
+    assert not ours("evil.example") and not ours("a.example.evil.example") and not ours("")
+
+
+def test_a_license_rule_needs_member_or_an_explicit_any() -> None:
+    rules = "rules:\n  - if: {licence: present}\n    then: license\n"
+    with pytest.raises(PolicyError, match="needs `member:`") as err:
+        parse_policy(_policy(rules), source="p.yaml")
+    assert "line 4" in err.value.message
+    assert parse_policy(_policy("member: any\n" + rules)).member is None
+    assert parse_policy(_policy("member: 7\n" + rules)).member == 7
+    with pytest.raises(PolicyError, match="whole number"):
+        parse_policy(_policy("member: everyone\n" + rules))
+
+
+def test_agent_and_keyid_conditions() -> None:
+    kid = "poqkLGiymh_W0uP6PZFw-dvez3QJT5SolqXBCW38r0U"
+    p = parse_policy(
+        _policy(
+            "rules:\n"
+            "  - if: {agent: ['https://Bot.example/.well-known/x', 'http://127.0.0.1:9']}\n"
+            "    then: challenge\n"
+            f"  - if: {{keyid: {kid}}}\n"
+            "    then: challenge\n"
+        )
+    )
+    assert p.rules[0].cond.value == {"https://bot.example", "http://127.0.0.1:9"}
+    assert p.rules[1].cond.value == {kid}
+    for bad, match in [("{agent: bot.example}", "origin"), ("{keyid: short}", "thumbprint")]:
+        with pytest.raises(PolicyError, match=match):
+            parse_policy(_policy(f"rules:\n  - if: {bad}\n    then: challenge\n"))
+
+
+def test_web_bot_auth_and_limit_settings() -> None:
+    p = parse_policy(
+        _policy(
+            "web_bot_auth: {allow_private_directories: true, max_validity: 300}\n"
+            "limits: {upstream_timeout: 5, upstream_deadline: 60}\nrules: []\n"
+        )
+    )
+    assert p.allow_private_directories and p.max_signature_validity_s == 300
+    assert (p.upstream_timeout_s, p.upstream_deadline_s) == (5.0, 60.0)
+    defaults = parse_policy(_policy("rules: []\n"))
+    assert not defaults.allow_private_directories and not defaults.allow_http_directories
+
+
+@pytest.mark.parametrize(
+    ("target", "normal"),
+    [
+        ("/%70rivate/doc", "/private/doc"),
+        ("/PRIVATE", "/PRIVATE"),
+        ("/public/../private", "/private"),
+        ("/%2e%2e/private", "/private"),
+        ("/a/./b/../c", "/a/c"),
+        ("/%7euser?q=%2f%41", "/~user?q=%2FA"),
+        ("/a%2fb", "/a%2Fb"),
+        ("/caf\xc3\xa9", "/caf%C3%A9"),
+    ],
+)
+def test_paths_are_normalised_before_matching(target: str, normal: str) -> None:
+    from syndic.terms.robots import normalise_target
+
+    assert normalise_target(target) == normal
+
+
+def test_a_path_rule_matches_every_spelling_of_its_path() -> None:
+    import asyncio
+
+    from syndic.gate.decide import Facts, Gate, Request
+
+    p = parse_policy(_policy("rules:\n  - if: {path: '/%70rivate'}\n    then: challenge\n"))
+    gate = Gate.__new__(Gate)
+    for path in ("/private/x", "/%70rivate/x", "/%70RIVATE/x", "/pub/../private/x"):
+        req = Request("GET", "http", "a", path, "", {}, "127.0.0.1")
+        holds = asyncio.run(gate.holds(p.rules[0].cond, Facts(gate, req)))
+        assert holds is (path != "/%70RIVATE/x"), path

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
 
 from syndic.api.deps import SyndicDep
 from syndic.errors import AuthError, InvalidInput
+from syndic.gate.forms import parse_fields, read_body
 from syndic.gate.licensing import issue_licence_token
 from syndic.terms.crawlers import load_crawlers
 from syndic.terms.formats import FILES
@@ -56,18 +55,12 @@ def tdm_policy(s: SyndicDep) -> Response:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    body = await request.body()
-    if len(body) > MAX_FORM:
-        raise InvalidInput(f"the token request is larger than {MAX_FORM} bytes")
-    if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            doc = json.loads(body or b"{}")
-        except ValueError as exc:
-            raise InvalidInput("the token request is not JSON") from exc
-        if not isinstance(doc, dict):
-            raise InvalidInput("the token request must be a JSON object")
-        return {k: str(v) for k, v in doc.items() if v is not None}
-    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    """The request's fields (form or JSON); over ``MAX_FORM`` bytes is refused (413) before
+    more than that is read."""
+    body = await read_body(
+        request.stream(), limit=MAX_FORM, content_length=request.headers.get("content-length")
+    )
+    return parse_fields(body, request.headers.get("content-type", ""))
 
 
 def _client_secret(request: Request, form: dict[str, str]) -> str:
