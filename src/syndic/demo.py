@@ -10,9 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import random
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,12 +18,11 @@ from pathlib import Path
 
 import click
 import httpx
-import uvicorn
 
 from syndic.api.app import create_app
+from syndic.api.serving import serving_app
 from syndic.app import Syndic
 from syndic.auth.service import Role
-from syndic.cli.gate import demo_gate
 from syndic.cli.progress import stage_bars
 from syndic.cli.terms import publish_terms_files
 from syndic.clock import OffsetClock
@@ -35,6 +31,7 @@ from syndic.deals.agreement import verify_file
 from syndic.deals.offers import Installment, Offer
 from syndic.deals.states import Party
 from syndic.deals.views import AgreementView
+from syndic.demo_gate import demo_gate
 from syndic.errors import (
     ConfigError,
     InputFileError,
@@ -70,31 +67,11 @@ DEMO_GROUP_PERMUTATIONS = 100  # members as players: permutations of group Shapl
 DEMO_VALUE_CHARTS = 3  # members whose value chart is written beside their statement
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serving(s: Syndic) -> Iterator[str]:
     """Run the API on a loopback port in a background thread for the duration of the block."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(s), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise ConfigError("the demo API server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving_app(create_app(s), what="the demo API server") as url:
+        yield url
 
 
 def _api_error(r: httpx.Response) -> str:

@@ -50,7 +50,10 @@ def gate_services(s: Syndic) -> GateServices:
 
 def gate_app(s: Syndic, policy: Policy, upstream: str) -> tuple[ASGIApp, Gate]:
     gate = Gate(gate_services(s), policy)
-    return GateMiddleware(Upstream(upstream, timeout_s=policy.upstream_timeout_s), gate), gate
+    upstream_app = Upstream(
+        upstream, timeout_s=policy.upstream_timeout_s, deadline_s=policy.upstream_deadline_s
+    )
+    return GateMiddleware(upstream_app, gate), gate
 
 
 def _listen(text: str) -> tuple[str, int]:
@@ -147,109 +150,3 @@ def gate_report(site: str | None, chart: Path | None, as_json: bool) -> None:
         for e in rep["sites"]
     ]
     print_table(rows, ["site", "requests", "outcomes", "charged"], title="crawl report")
-
-
-DEMO_POLICY = """\
-site: demo-member-site
-usage: ai-train
-price: EUR 0.01
-web_bot_auth:
-  keys: [{jwk}]
-rules:
-  - name: licensed
-    if: {{licence: present}}
-    then: license
-  - name: pay-per-crawl
-    if: {{any: [{{signed: true}}, {{payment: offered}}]}}
-    then: charge
-  - name: ai-crawlers
-    if: {{crawler: known-ai}}
-    then: {{refuse: 402}}
-  - name: readers
-    if: {{unsafe_allow_all: true}}
-    then: pass
-"""
-
-
-def demo_gate(s: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
-    """The demo's gate step: a member's page behind the gate on loopback; an AI crawler
-    without a licence, the licensee with its token, and a signed crawler paying per crawl."""
-    import hashlib
-    import json
-    import socket
-    import threading
-    import time
-
-    import httpx
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from starlette.applications import Starlette
-    from starlette.responses import PlainTextResponse
-    from starlette.routing import Route
-
-    from syndic.gate.botauth import Message, jwk_of, sign_request
-    from syndic.gate.policy import parse_policy
-
-    def serve(app: ASGIApp) -> tuple[str, uvicorn.Server, threading.Thread]:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise ConfigError("a demo server did not start")
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{port}", server, thread
-
-    async def page(request: object) -> PlainTextResponse:
-        return PlainTextResponse("a member's paper, served by the member's own site")
-
-    key = Ed25519PrivateKey.from_private_bytes(
-        hashlib.sha256(f"demo-crawler-{seed}".encode()).digest()
-    )
-    policy = parse_policy(DEMO_POLICY.format(jwk=json.dumps(jwk_of(key))), source="demo policy")
-    servers = []
-    try:
-        up = serve(Starlette(routes=[Route("/{p:path}", page)]))
-        servers.append(up)
-        app, gate_ = gate_app(s, policy, up[0])
-        gw = serve(app)
-        servers.append(gw)
-        url = gw[0]
-        with httpx.Client(base_url=url, timeout=30) as http:
-            bot = http.get(
-                "/papers/1", headers={"User-Agent": "Mozilla/5.0 (compatible; GPTBot/1.2)"}
-            )
-            licensed = http.get("/papers/1", headers={"Authorization": f"License {licence_token}"})
-            now = int(s.clock.now().timestamp())
-
-            def signed(nonce: str, extra: dict[str, str]) -> dict[str, str]:
-                msg = Message.of_url("GET", url + "/papers/2", extra)
-                sig = sign_request(
-                    msg, key, created=now, expires=now + 300, nonce=nonce, extra=list(extra)
-                )
-                return {**extra, **sig, "User-Agent": "ExampleCrawler/1.0"}
-
-            asked = http.get("/papers/2", headers=signed("demo-1", {}))
-            paid = http.get(
-                "/papers/2",
-                headers=signed(
-                    "demo-2", {"crawler-exact-price": asked.headers.get("crawler-price", "")}
-                ),
-            )
-    finally:
-        for _, server, thread in reversed(servers):
-            server.should_exit = True
-            thread.join(timeout=10)
-    gate_.journal.flush()
-    return {
-        "ai_crawler": f"{bot.status_code} {bot.headers.get('crawler-price', '')}".strip(),
-        "licensed": licensed.status_code,
-        "price_asked": f"{asked.status_code} {asked.headers.get('crawler-price', '')}",
-        "paid": f"{paid.status_code} charged {paid.headers.get('crawler-charged', 'nothing')}",
-        "report": crawl_report(s.db, site=policy.site)["sites"][0],
-    }
