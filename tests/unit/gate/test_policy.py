@@ -257,3 +257,14 @@ def test_a_path_rule_matches_every_spelling_of_its_path() -> None:
         req = Request("GET", "http", "a", path, "", {}, "127.0.0.1")
         holds = asyncio.run(gate.holds(p.rules[0].cond, Facts(gate, req)))
         assert holds is (path != "/%70RIVATE/x"), path
+
+
+def test_the_example_in_the_docs_loads() -> None:
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "gate.md").read_text()
+    block = re.search(r"```yaml\n(.*?)```", doc, re.DOTALL)
+    assert block is not None
+    p = parse_policy(block.group(1), source="docs/gate.md")
+    assert p.hosts and p.member == 12 and p.rules[1].cond.kind == "agent"
