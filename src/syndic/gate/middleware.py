@@ -23,7 +23,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
-from syndic.errors import InvalidInput, SyndicError, TooLarge
+from syndic.errors import Conflict, InvalidInput, SyndicError, TooLarge
 from syndic.gate import paypercrawl as ppc
 from syndic.gate.decide import Decision, Gate, Request
 from syndic.gate.forms import parse_fields, read_body
@@ -40,6 +40,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 log = logging.getLogger(__name__)
+# a unique key refusing a row: the database's error, or ours once Database.write translates it
+DUPLICATE = (DBIntegrityError, Conflict)
 MAX_SOLUTION = 4096  # bytes of a proof-of-work solution (challenge and nonce)
 _ENCODED_SLASH = re.compile(r"%2F|%5C")
 
@@ -188,7 +190,7 @@ class GateMiddleware:
             reservation = _reservation_id(d.charge_nonce)
             try:
                 await asyncio.to_thread(self._reserve, reservation)
-            except DBIntegrityError:
+            except DUPLICATE:
                 # a replay: refused before the site behind the gate ever sees it
                 d = gate.crawler_error(
                     d.rule, ppc.invalid_signature("this signed request was already used (replay)")
@@ -332,7 +334,7 @@ class GateMiddleware:
             gate.journal.add(gate.record(req, d, exc.status))
             await send_error(send, exc.status, exc.code, exc.message)
             return
-        except DBIntegrityError:
+        except DUPLICATE:
             d.outcome, d.status = "challenge-failed", 401
             gate.journal.add(gate.record(req, d, 401))
             await send_error(send, 401, "challenge_invalid", "challenge has already been used")
