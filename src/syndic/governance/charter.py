@@ -37,11 +37,15 @@ class VoteRule(BaseModel):
 
     method: Method = Method.MAJORITY
     quorum_bp: int = Field(default=5000, ge=1, le=FULL_BP)
-    # the winner's share of the decisive (non-abstaining) votes must reach this, and exceed half
+    # the winner's share of the decisive (non-abstaining) votes, rounded to the nearest basis
+    # point, must reach this (6667: two-thirds, which 2 of 3 reach); and exceed half exactly
     threshold_bp: int = Field(default=5000, ge=5000, le=FULL_BP)
     delegation: bool = False
     secret: bool = False
     hours: int = Field(default=72, ge=1, le=24 * 90)
+    # the steward may close the vote before ``hours`` are up even though some members have
+    # not voted (without it, a vote closes early only once every member has voted)
+    early_close: bool = False
 
     @model_validator(mode="after")
     def _supermajority_means_more(self) -> VoteRule:

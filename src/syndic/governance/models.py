@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from syndic.storage.base import Base, BigInt
@@ -54,6 +54,9 @@ class Proposal(Base):
     status: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[dict[str, Any] | None]
     tally_input: Mapped[dict[str, Any] | None]  # the ballot file the outcome was computed from
+    # the ballot file as published to members and anyone: ``tally_input`` itself for an open
+    # vote; for a secret one, voters under pseudonyms and delegated votes resolved (no chains)
+    published_tally: Mapped[dict[str, Any] | None]
 
 
 class Vote(Base):
@@ -69,10 +72,28 @@ class Vote(Base):
     commitment: Mapped[str] = mapped_column(String(64))  # SHA-256 of the salted ballot
     salt: Mapped[str] = mapped_column(String(32))
     cast_at: Mapped[datetime]
+    # quadratic votes: the voice credits the voter held when casting (the ballot file's
+    # ``credits``), so a later charter change or spend can never unbalance a closed tally
+    credits_held: Mapped[int | None] = mapped_column(Integer)
+
+
+IN_FORCE = text("revoked_at IS NULL")
 
 
 class DelegationRow(Base):
+    """A delegation; at most one per member and topic is in force (not revoked)."""
+
     __tablename__ = "delegations"
+    __table_args__ = (
+        Index(
+            "uq_delegations_in_force",
+            "member_id",
+            "topic",
+            unique=True,
+            sqlite_where=IN_FORCE,
+            postgresql_where=IN_FORCE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
@@ -83,7 +104,8 @@ class DelegationRow(Base):
 
 
 class CreditSpend(Base):
-    """Voice credits a member spent on a proposal (directly, or through a delegate)."""
+    """Voice credits a member spent on a proposal (directly, or through a delegate), charged
+    to the period ``spent_at`` falls in."""
 
     __tablename__ = "voice_credit_spends"
     __table_args__ = (UniqueConstraint("member_id", "proposal_id"),)
@@ -91,5 +113,5 @@ class CreditSpend(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
-    period: Mapped[int] = mapped_column(Integer)
+    spent_at: Mapped[datetime]
     credits: Mapped[int] = mapped_column(Integer)

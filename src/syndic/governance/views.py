@@ -43,6 +43,14 @@ class ProposalView(BaseModel):
             outcome=p.outcome,
         )
 
+    def for_members(self) -> ProposalView:
+        """What members see: under a secret rule, the totals but not who voted how
+        (``consenting``) or whose vote whose delegate carried (``delegation``)."""
+        if not self.rule.get("secret") or self.outcome is None:
+            return self
+        hidden = {k: v for k, v in self.outcome.items() if k not in ("consenting", "delegation")}
+        return self.model_copy(update={"outcome": hidden})
+
 
 class BallotReceipt(BaseModel):
     """What a voter keeps: the commitment logged for their ballot and the salt that opens it."""
@@ -55,6 +63,9 @@ class BallotReceipt(BaseModel):
     credits_spent: int
     commitment: str
     salt: str
+    # how the ballot is named in the published ballot file: the member id, or for a secret
+    # vote a pseudonym only this receipt's holder can recognise (see ``ballot_pseudonym``)
+    published_as: str
     log_index: int
 
 

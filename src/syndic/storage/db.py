@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from syndic.errors import ConfigError
+from syndic.errors import ConfigError, Conflict
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -63,13 +63,25 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction: committed when the block exits, rolled back if it raises."""
-        with (
-            self._write_lock,
-            Session(self._write_engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            yield session
+        """One transaction: committed when the block exits, rolled back if it raises.
+
+        A unique constraint that refuses a row (another writer got there first, on
+        PostgreSQL) is a ``Conflict``, never a raw database error."""
+        try:
+            with (
+                self._write_lock,
+                Session(self._write_engine, expire_on_commit=False) as session,
+                session.begin(),
+            ):
+                yield session
+        except IntegrityError as exc:
+            table = _unique_violation(exc)
+            if table is None:
+                raise
+            raise Conflict(
+                f"a change to {table} made at the same time got there first; nothing was "
+                "written: reload and try again"
+            ) from exc
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
@@ -92,3 +104,14 @@ class Database:
         self.engine.dispose()
         if self._write_engine is not self.engine:
             self._write_engine.dispose()
+
+
+def _unique_violation(exc: IntegrityError) -> str | None:
+    """The table a unique-constraint violation is on (None for other integrity errors)."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return str(getattr(getattr(orig, "diag", None), "table_name", None) or "the database")
+    message = str(orig)
+    if message.startswith("UNIQUE constraint failed"):  # SQLite: "...: table.column, ..."
+        return message.partition(": ")[2].split(".", 1)[0] or "the database"
+    return None

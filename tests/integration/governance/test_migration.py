@@ -9,9 +9,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
+from syndic.deals.agreement import verify_file
 from syndic.storage.db import MIGRATIONS, Database
+from syndic.terms.registry import terms_document
 from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import world
+from tests.integration.governance.helpers import countersign, world
+from tests.integration.governance.helpers import terms as T
 
 AT = datetime(2026, 1, 1, 12, tzinfo=UTC).replace(tzinfo=None)
 
@@ -83,3 +86,60 @@ def test_old_ballots_become_proposals_and_go_back(make_syndic: MakeSyndic, backe
     assert [tuple(r) for r in rows] == list(zip(ms, ("yes", "yes", "no"), strict=True))
     assert quorum == 6000
     s.db.migrate()
+
+
+def test_a_deal_approved_before_0003_can_be_signed(make_syndic: MakeSyndic, backend: str) -> None:
+    w = world(make_syndic, n=3)
+    s, ms = w.s, w.members
+    _alembic(s.db, "0002_provenance", down=True)
+    terms = json.dumps(terms_document(T(500)))
+    outcome = {
+        "method": "simple-majority",
+        "eligible": 3,
+        "turnout": 3,
+        "quorum_bp": 5000,
+        "quorum_met": True,
+        "totals": {"yes": 2, "no": 1, "abstain": 0},
+        "approved": True,
+    }
+    with s.db._write_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO deals (id, licensee_id, terms, scope, status, created_at,"
+                " quorum_bp, vote_closes_at, outcome)"
+                " VALUES (1, :lic, :terms, '[]', 'approved', :at, 5000, :closes, :outcome)"
+            ),
+            {
+                "lic": w.lab,
+                "terms": terms,
+                "at": AT,
+                "closes": AT + timedelta(hours=24),
+                "outcome": json.dumps(outcome),
+            },
+        )
+        for member, choice in zip(ms, ("yes", "no", "yes"), strict=True):
+            conn.execute(
+                text(
+                    "INSERT INTO ballots (deal_id, member_id, choice, cast_at)"
+                    " VALUES (1, :m, :c, :at)"
+                ),
+                {"m": member, "c": choice, "at": AT},
+            )
+    s.db.migrate()
+
+    (p,) = s.governance.list_proposals()
+    assert p.outcome is not None
+    assert (p.outcome["method"], p.outcome["electorate"]) == ("majority", 3)
+    assert (p.outcome["winner"], p.outcome["passed"]) == ("yes", True)
+    assert p.outcome["consenting"] == [ms[0], ms[2]]
+    assert (p.rule["binding"], p.rule["vlop_mau_threshold"]) == ("collective", 45_000_000)
+    d = s.deals.get_deal(1)
+    assert d.outcome is not None and d.outcome["electorate"] == 3 and d.outcome["proposal"] == p.id
+    a = s.deals.sign(1)
+    assert a.works_count == 3
+    doc = json.loads(s.deals.agreement_document(a.id))
+    assert doc["governance"]["electorate"] == 3 and doc["governance"]["method"] == "majority"
+    countersign(w, a.id)
+    v = verify_file(s.deals.agreement_path(a.id).read_bytes())
+    assert (v.agreement, v.works) == (a.id, 3)
+    assert s.deals.get_deal(1).status == "active"

@@ -10,6 +10,7 @@ import pytest
 from syndic.canonical import canonical_bytes
 from syndic.errors import Conflict, CreditsExceeded, Forbidden, InvalidInput, NotFound
 from syndic.governance.voting.ballot_file import parse, tally
+from syndic.governance.voting.credits import EPOCH, period_of
 from tests.conftest import MakeSyndic
 from tests.integration.governance.helpers import licensee_offer, world
 
@@ -42,12 +43,42 @@ def test_quadratic_vote_with_delegation(make_syndic: MakeSyndic, backend: str) -
     assert out["consenting"] == [m1, m3, m4]
     # m3's vote was carried, and paid from m3's own credits
     assert s.governance.credits(m3) == 75 and s.governance.credits(m1) == 75
-    # anyone holding the ballot file recomputes the same result
+    # the ballot file is exactly what was cast, held and delegated (written out by hand here)
     f = s.governance.ballot_file(d.outcome["proposal"])  # type: ignore[index]
-    again = tally(parse(f)).to_dict()
-    assert {k: again[k] for k in ("totals", "winner", "delegation", "turnout")} == {
-        k: out[k] for k in ("totals", "winner", "delegation", "turnout")
+    expected = {
+        "format": "syndic.ballots/v1",
+        "topic": "deals",
+        "method": "quadratic",
+        "delegation": True,
+        "options": ["yes", "no", "abstain"],
+        "status_quo": "no",
+        "quorum_bp": 5000,
+        "threshold_bp": 5000,
+        "credits": 100,
+        "voters": [{"id": str(m), "credits": 100} for m in (m1, m2, m3, m4, m5, m6)],
+        "ballots": [
+            {"voter": str(m1), "votes": {"yes": 5}},
+            {"voter": str(m2), "votes": {"no": 3}},
+            {"voter": str(m4), "votes": {"yes": 2}},
+        ],
+        "delegations": [
+            {"from": str(m3), "to": str(m2)},
+            {"from": str(m3), "to": str(m1), "topic": "deals"},
+            {"from": str(m4), "to": str(m2)},
+            {"from": str(m5), "to": str(m6)},
+            {"from": str(m6), "to": str(m5)},
+        ],
     }
+    assert {k: v for k, v in f.items() if k != "question"} == expected
+    # by hand: m1 yes 5, m4 yes 2 (its own vote), m3 carried by m1 (its deals delegation wins
+    # over its global one) at yes 5 for 25 of its 100 credits; m2 no 3; m5 and m6 a cycle
+    again = tally(parse(expected))
+    assert (again.totals, again.winner, again.turnout) == (
+        {"yes": 12, "no": 3, "abstain": 0},
+        "yes",
+        4,
+    )
+    assert again.delegation is not None and again.delegation.carried == {str(m1): [str(m3)]}
     closed = w.payloads("vote.closed")[0]
     assert closed["ballot_file_sha256"] == hashlib.sha256(canonical_bytes(f)).hexdigest()
     assert w.payloads("vote.cast")[0]["votes"] == {"yes": 5}  # open ballots are logged
@@ -143,3 +174,100 @@ def test_carry_over_keeps_one_periods_credits(make_syndic: MakeSyndic, backend: 
     assert w.s.governance.credits(w.members[0]) == 191
     w.clock.advance(timedelta(days=90))
     assert w.s.governance.credits(w.members[0]) == 200
+
+
+def test_a_later_amendment_or_spend_never_blocks_closing(
+    make_syndic: MakeSyndic, backend: str
+) -> None:
+    charter = {
+        "deal_vote": {"method": "quadratic", "quorum_bp": 5000},
+        "amendment": {"method": "majority", "quorum_bp": 5000, "hours": 1},
+    }
+    w = world(make_syndic, n=2, charter=charter)
+    s, (m1, m2) = w.s, w.members
+    first = licensee_offer(w)
+    s.deals.open_vote(first)
+    s.deals.cast_vote(first, member_id=m1, votes={"yes": 10})  # all of its 100 credits
+    s.deals.cast_vote(first, member_id=m2, votes={"yes": 1})
+    p = s.governance.propose_amendment({"voice_credits": 400})
+    for m in (m1, m2):
+        s.governance.cast(p.id, member_id=m, choice="yes")
+    assert s.governance.close(p.id, force=True).outcome["adopted"] is True  # type: ignore[index]
+    second = licensee_offer(w)
+    s.deals.open_vote(second)
+    # 400 a period now, 100 of it spent: 300 held
+    assert s.deals.cast_vote(second, member_id=m1, votes={"yes": 15}).credits_spent == 225
+    assert s.governance.credits(m1) == 75
+    closed = s.deals.close_vote(first, force=True)
+    assert closed.status == "approved"
+    f = s.governance.ballot_file(closed.outcome["proposal"])  # type: ignore[index]
+    assert f["voters"] == [{"id": str(m1), "credits": 100}, {"id": str(m2), "credits": 100}]
+    assert tally(parse(f)).totals["yes"] == 11
+
+
+def test_spends_are_charged_to_the_period_they_are_cast_in(
+    make_syndic: MakeSyndic, backend: str
+) -> None:
+    charter = {
+        "deal_vote": {"method": "quadratic", "quorum_bp": 5000, "hours": 24 * 20},
+        "unspent_credits": "carry-over",
+        "credit_period_days": 30,
+    }
+    w = world(make_syndic, n=2, charter=charter)
+    s, (m1, m2) = w.s, w.members
+    # five days before a period ends, with one period's credits carried over
+    now = w.clock.now()
+    w.clock.advance(EPOCH + timedelta(days=30 * (period_of(now, 30) + 2) - 5) - now)
+    assert s.governance.credits(m1) == 200
+    early = licensee_offer(w)
+    s.deals.open_vote(early)  # opened in this period ...
+    w.clock.advance(timedelta(days=6))  # ... and still open in the next
+    late = licensee_offer(w)
+    s.deals.open_vote(late)
+    assert s.governance.credits(m1) == 200
+    assert s.deals.cast_vote(late, member_id=m1, votes={"yes": 14}).credits_spent == 196
+    before = w.events()
+    # a ballot on the older vote is paid in this period too: 4 credits are left, not 200
+    with pytest.raises(CreditsExceeded, match="spends 196 voice credits but has 4"):
+        s.deals.cast_vote(early, member_id=m1, votes={"yes": 14})
+    assert w.events() == before
+    s.deals.cast_vote(early, member_id=m1, votes={"yes": 2})
+    assert s.governance.credits(m1) == 0
+    for d in (early, late):
+        s.deals.cast_vote(d, member_id=m2, votes={"yes": 1})
+    assert [s.deals.close_vote(d, force=True).status for d in (early, late)] == [
+        "approved",
+        "approved",
+    ]
+
+
+def test_early_close_needs_every_vote_or_a_rule_that_allows_it(
+    make_syndic: MakeSyndic, backend: str
+) -> None:
+    w = world(make_syndic, n=3)
+    s, (m1, m2, m3) = w.s, w.members
+    deal = licensee_offer(w)
+    s.deals.open_vote(deal)
+    s.deals.cast_vote(deal, member_id=m1, choice="yes")
+    s.deals.cast_vote(deal, member_id=m2, choice="yes")
+    before = w.events()
+    with pytest.raises(Conflict, match=r"only once every member has voted \(2 of 3 have\)"):
+        s.deals.close_vote(deal, force=True)
+    assert w.events() == before and s.deals.get_deal(deal).status == "voting"
+    s.deals.cast_vote(deal, member_id=m3, choice="no")
+    assert s.deals.close_vote(deal, force=True).status == "approved"
+    assert w.payloads("vote.closed")[-1]["early"] is True
+
+
+def test_a_rule_may_allow_closing_early(make_syndic: MakeSyndic, backend: str) -> None:
+    allowed = world(make_syndic, n=3, charter={"deal_vote": {"early_close": True}})
+    other = licensee_offer(allowed)
+    allowed.s.deals.open_vote(other)
+    allowed.s.deals.cast_vote(other, member_id=allowed.members[0], choice="yes")
+    assert allowed.s.deals.close_vote(other, force=True).status == "rejected"  # no quorum
+    assert allowed.payloads("vote.closed")[-1]["early"] is True
+    late = licensee_offer(allowed)
+    allowed.s.deals.open_vote(late)
+    allowed.clock.advance(timedelta(hours=72))
+    allowed.s.deals.close_vote(late, force=True)
+    assert allowed.payloads("vote.closed")[-1]["early"] is False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,10 +46,20 @@ def test_ties_and_status_quo() -> None:
 
 
 def test_supermajority_needs_its_threshold() -> None:
-    # 2 of 3 = 66.66...% is short of 66.67%, 3 of 4 reaches it
-    short = heads({"a": "yes", "b": "yes", "c": "no"})
-    out = supermajority(short, options=OPTS, weights={}, electorate=3, quorum_bp=5000)
-    assert (out.winner, out.passed) == (None, False) and "66.67% threshold" in out.reason
+    # two-thirds (66.67%) is reached by exactly 2 of 3; 66.66% of the decisive votes is short
+    two_of_three = heads({"a": "yes", "b": "yes", "c": "no"})
+    out = supermajority(two_of_three, options=OPTS, weights={}, electorate=3, quorum_bp=5000)
+    assert (out.winner, out.passed) == ("yes", True)
+    assert out.reason == "yes carries with 66.67% of decisive votes"
+    short = heads({"a": "yes", "b": "no"})
+    out = supermajority(
+        short, options=OPTS, weights={"a": 6666, "b": 3334}, electorate=10_000, quorum_bp=5000
+    )
+    assert (out.winner, out.passed) == (None, False)
+    assert out.reason == "no winner: yes has 66.66% of decisive votes, below the 66.67% threshold"
+    three_of_five = heads({"a": "yes", "b": "yes", "c": "yes", "d": "no", "e": "no"})
+    out = supermajority(three_of_five, options=OPTS, weights={}, electorate=5, quorum_bp=5000)
+    assert not out.passed and "60.00%" in out.reason
     enough = heads({"a": "yes", "b": "yes", "c": "no", "d": "yes"})
     out = supermajority(enough, options=OPTS, weights={}, electorate=4, quorum_bp=5000)
     assert (out.winner, out.passed, out.method) == ("yes", True, "supermajority")
@@ -55,6 +67,25 @@ def test_supermajority_needs_its_threshold() -> None:
         supermajority(
             enough, options=OPTS, weights={}, electorate=4, quorum_bp=1, threshold_bp=5000
         )
+
+
+@given(st.integers(1, 10_000), st.integers(1, 10_000), st.integers(5001, 10_000))
+def test_the_threshold_is_the_share_rounded_to_a_basis_point(
+    top: int, rest: int, threshold_bp: int
+) -> None:
+    total = top + rest
+    d = decide(
+        {"yes": top, "no": rest},
+        turnout=total,
+        electorate=total,
+        quorum_bp=1,
+        threshold_bp=threshold_bp,
+        status_quo="no",
+    )
+    # exact arithmetic: the leader's share in basis points, rounded half up, reaches it
+    lead = max(top, rest)
+    share = Fraction(lead * 10_000, total)
+    assert d.passed == (2 * lead > total and share + Fraction(1, 2) >= threshold_bp)
 
 
 def test_choice_of_a_quadratic_ballot() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from syndic.api.deps import Caller, SyndicDep, require
+from syndic.api.deps import Caller, SyndicDep, principal, require
 from syndic.auth.service import Principal, Role
 from syndic.errors import Forbidden
 from syndic.governance.views import (
@@ -71,16 +71,21 @@ def propose(body: AmendmentIn, s: SyndicDep, caller: Caller) -> ProposalView:
     return s.governance.propose_amendment(body.changes, member_id=member, actor=caller.actor)
 
 
+def _seen_by(caller: Principal, p: ProposalView) -> ProposalView:
+    """The steward sees a secret vote's full outcome; a member its totals only."""
+    return p if caller.role is Role.STEWARD else p.for_members()
+
+
 @router.get("/v1/proposals")
 def proposals(s: SyndicDep, caller: Caller, status: str | None = None) -> list[ProposalView]:
     require(caller, Role.STEWARD, Role.MEMBER)
-    return s.governance.list_proposals(status=status)
+    return [_seen_by(caller, p) for p in s.governance.list_proposals(status=status)]
 
 
 @router.get("/v1/proposals/{proposal_id}")
 def proposal(proposal_id: int, s: SyndicDep, caller: Caller) -> ProposalView:
     require(caller, Role.STEWARD, Role.MEMBER)
-    return s.governance.get(proposal_id)
+    return _seen_by(caller, s.governance.get(proposal_id))
 
 
 @router.post("/v1/proposals/{proposal_id}/ballots", status_code=201)
@@ -102,10 +107,13 @@ def close(proposal_id: int, body: CloseIn, s: SyndicDep, caller: Caller) -> Prop
 
 
 @router.get("/v1/proposals/{proposal_id}/ballot-file")
-def ballot_file(proposal_id: int, s: SyndicDep, caller: Caller) -> dict[str, Any]:
-    """The ballot file a closed vote was tallied from (`syndic vote tally` recomputes it)."""
-    require(caller, Role.STEWARD)
-    return s.governance.ballot_file(proposal_id)
+def ballot_file(proposal_id: int, request: Request, s: SyndicDep) -> dict[str, Any]:
+    """The ballot file of a closed vote, for anyone (no key needed): `syndic vote tally`
+    recomputes the result, and its SHA-256 is in the log's `vote.closed`. For a secret vote
+    voters appear under pseudonyms (each finds theirs by the `published_as` of their receipt);
+    with the steward's key, the file exactly as tallied."""
+    steward = "authorization" in request.headers and principal(request, s).role is Role.STEWARD
+    return s.governance.ballot_file(proposal_id, published=not steward)
 
 
 @router.get("/v1/delegations")

@@ -31,8 +31,9 @@ def decide(
     status_quo: str | None,
 ) -> Decision:
     """An option carries when turnout meets the quorum and it has the most decisive votes,
-    more than half of them, and at least ``threshold_bp`` of them. Otherwise the status quo
-    (if the question has one) stands.
+    more than half of them, and a share of them that, rounded to the nearest basis point
+    (half up), reaches ``threshold_bp``: so 6667 is two-thirds, which 2 votes of 3 reach.
+    Otherwise the status quo (if the question has one) stands. Integer arithmetic only.
 
     Decisive votes are every vote except those for ``abstain``.
     """
@@ -55,10 +56,11 @@ def decide(
     if len(leaders) > 1:
         return stands(f"tie between {', '.join(leaders)}")
     leader = leaders[0]
-    share = f"{top * 10_000 // total / 100:.2f}%"
+    share_bp = (2 * top * 10_000 + total) // (2 * total)  # rounded half up
+    share = f"{share_bp / 100:.2f}%"
     if 2 * top <= total:
         return stands(f"{leader} has {share} of decisive votes, not more than half")
-    if top * 10_000 < threshold_bp * total:
+    if share_bp < threshold_bp:
         return stands(
             f"{leader} has {share} of decisive votes, below the {threshold_bp / 100:.2f}% threshold"
         )

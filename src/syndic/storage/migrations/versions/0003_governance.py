@@ -5,8 +5,11 @@ Revises: 0002_provenance
 
 Deal votes move from ``ballots`` (one choice per member per deal) to governance proposals;
 existing votes are carried over as majority-rule proposals with the quorum they were opened
-with. Deals gain their negotiation state (who offered last, the round, the offer's deadline,
-payment schedule and reporting duties); agreements gain the licensee's signature.
+with, under the defaults a charter starts with (collective binding, the EU threshold for very
+large platforms), and a closed vote's outcome is rewritten in the form signing reads
+(``electorate``, ``winner``, the members who voted yes). Deals gain their negotiation state
+(who offered last, the round, the offer's deadline, payment schedule and reporting duties);
+agreements gain the licensee's signature.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("outcome", sa.JSON(), nullable=True),
         sa.Column("tally_input", sa.JSON(), nullable=True),
+        sa.Column("published_tally", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("proposals", schema=None) as batch_op:
@@ -89,6 +93,7 @@ def upgrade() -> None:
         sa.Column("commitment", sa.String(length=64), nullable=False),
         sa.Column("salt", sa.String(length=32), nullable=False),
         sa.Column("cast_at", sa.DateTime(), nullable=False),
+        sa.Column("credits_held", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"]),
         sa.ForeignKeyConstraint(["proposal_id"], ["proposals.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -113,13 +118,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("delegations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_delegations_member_id"), ["member_id"], unique=False)
+    # at most one delegation in force per member and topic (two racing writers cannot both win)
+    op.create_index(
+        "uq_delegations_in_force",
+        "delegations",
+        ["member_id", "topic"],
+        unique=True,
+        sqlite_where=sa.text("revoked_at IS NULL"),
+        postgresql_where=sa.text("revoked_at IS NULL"),
+    )
 
     op.create_table(
         "voice_credit_spends",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("proposal_id", sa.Integer(), nullable=False),
-        sa.Column("period", sa.Integer(), nullable=False),
+        sa.Column("spent_at", sa.DateTime(), nullable=False),
         sa.Column("credits", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"]),
         sa.ForeignKeyConstraint(["proposal_id"], ["proposals.id"]),
@@ -224,6 +238,7 @@ def _tables() -> dict[str, sa.TableClause]:
 
 
 def _majority_rule(quorum_bp: int, hours: int) -> dict[str, Any]:
+    """The rule a carried-over vote was held under: the defaults, as a charter starts."""
     return {
         "method": "majority",
         "quorum_bp": quorum_bp,
@@ -237,6 +252,32 @@ def _majority_rule(quorum_bp: int, hours: int) -> dict[str, Any]:
         "credit_period_days": 90,
         "unspent_credits": "expire",
         "period": 0,
+        "early_close": False,
+        "binding": "collective",
+        "vlop_mau_threshold": 45_000_000,
+        "open_licence": None,
+        "charter_version": 0,
+    }
+
+
+def _outcome(old: dict[str, Any], quorum_bp: int, consenting: list[int]) -> dict[str, Any]:
+    """An outcome written before 0003 (``eligible``, ``approved``) in today's form."""
+    totals = {o: int((old.get("totals") or {}).get(o, 0)) for o in _OPTIONS}
+    approved = bool(old.get("approved"))
+    turnout = int(old.get("turnout", sum(totals.values())))
+    return {
+        "method": "majority",
+        "options": list(_OPTIONS),
+        "totals": totals,
+        "winner": "yes" if approved else "no",
+        "passed": approved,
+        "reason": "decided before migration 0003 (simple majority with quorum)",
+        "electorate": int(old.get("electorate", old.get("eligible", turnout))),
+        "turnout": turnout,
+        "quorum_bp": int(old.get("quorum_bp", quorum_bp)),
+        "quorum_met": bool(old.get("quorum_met", approved)),
+        "threshold_bp": 5000,
+        "consenting": consenting,
     }
 
 
@@ -277,6 +318,19 @@ def _carry_over_votes() -> None:
             continue
         opened = row["created_at"]
         hours = max(1, int((row["vote_closes_at"] - opened) / timedelta(hours=1)))
+        cast = (
+            conn.execute(
+                sa.select(ballots)
+                .where(ballots.c.deal_id == row["id"])
+                .order_by(ballots.c.member_id)
+            )
+            .mappings()
+            .all()
+        )
+        yes = [int(b["member_id"]) for b in cast if b["choice"] == "yes"]
+        outcome = None
+        if row["outcome"] is not None:
+            outcome = _outcome(row["outcome"], int(row["quorum_bp"]), yes)
         conn.execute(
             proposals.insert().values(
                 kind="deal",
@@ -289,7 +343,7 @@ def _carry_over_votes() -> None:
                 opened_at=opened,
                 closes_at=row["vote_closes_at"],
                 status="open" if row["status"] == "voting" else "closed",
-                outcome=row["outcome"],
+                outcome=outcome,
                 tally_input=None,
             )
         )
@@ -297,7 +351,21 @@ def _carry_over_votes() -> None:
         pid = conn.execute(
             sa.select(sa.func.max(proposals.c.id)).where(proposals.c.subject_id == row["id"])
         ).scalar_one()
-        for b in conn.execute(sa.select(ballots).where(ballots.c.deal_id == row["id"])).mappings():
+        if outcome is not None:
+            shown = {k: v for k, v in outcome.items() if k != "consenting"}
+            conn.execute(
+                deals.update()
+                .where(deals.c.id == row["id"])
+                .values(
+                    outcome={
+                        **shown,
+                        "proposal": pid,
+                        "approved": outcome["passed"],
+                        "charter_version": 0,
+                    }
+                )
+            )
+        for b in cast:
             salt = secrets.token_hex(16)
             ballot = {b["choice"]: 1}
             body = json.dumps(
@@ -341,6 +409,7 @@ def downgrade() -> None:
         _drop_column("deals", column)
     for column in ("licensee_signed_at", "licensee_signature"):
         _drop_column("agreements", column)
+    op.drop_index("uq_delegations_in_force", table_name="delegations")
     for table, index in (
         ("deal_offers", "ix_deal_offers_deal_id"),
         ("voice_credit_spends", "ix_voice_credit_spends_member_id"),
