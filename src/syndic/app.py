@@ -69,8 +69,10 @@ class Syndic:
             raise ConfigError("the key file does not match the coalition's registered public key")
         self.name = row.name
         self.members = MemberService(self.db, self.vault, self.events)
-        self.terms = TermsRegistry(self.db, self.events)
         self.governance = GovernanceService(self.db, self.events)
+        self.terms = TermsRegistry(
+            self.db, self.events, market_leader=self.governance.market_leader
+        )
         self.deals = DealService(
             self.db,
             self.vault,

@@ -46,6 +46,20 @@ def licensee_key(licensee_id: int, public_key: str) -> None:
     click.echo(f"licensee {licensee_id}: public key registered")
 
 
+@command(licensee, "users")
+@click.argument("licensee_id", type=int)
+@click.option("--mau", "monthly_active_users", type=click.IntRange(min=0), required=True)
+def licensee_users(licensee_id: int, monthly_active_users: int) -> None:
+    """Record the monthly active users a licensee reported (the market-leader clause)."""
+    s = syndic()
+    lic = s.deals.report_users(licensee_id, monthly_active_users, actor=f"licensee:{licensee_id}")
+    big = s.deals.requires_negotiation(lic.id)
+    click.echo(
+        f"licensee {lic.id}: {lic.monthly_active_users} monthly active users"
+        + ("; a very large platform: it needs a negotiated licence" if big else "")
+    )
+
+
 @command(licensee, "list")
 @json_option
 def licensee_list(as_json: bool) -> None:
@@ -268,10 +282,12 @@ def deal_terminate(agreement_id: int, reason: str) -> None:
 @command(deal, "expire")
 @json_option
 def deal_expire(as_json: bool) -> None:
-    """Lapse offers past their deadline and expire agreements past their end."""
+    """Lapse offers past their deadline, expire agreements past their end, and lapse
+    agreements never countersigned before their end."""
     out = syndic().deals.expire_due()
     print_json(out) if as_json else click.echo(
-        f"{out['offers_lapsed']} offers lapsed, {out['agreements_expired']} agreements expired"
+        f"{out['offers_lapsed']} offers lapsed, {out['agreements_expired']} agreements "
+        f"expired, {out['agreements_lapsed']} never countersigned"
     )
 
 

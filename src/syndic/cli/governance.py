@@ -12,10 +12,9 @@ from typing import Any
 
 import click
 
-from syndic.canonical import canonical_bytes, parse_canonical
 from syndic.cli.common import command, json_option, print_json, print_table, syndic
-from syndic.deals.agreement import DOCUMENT_TYPE, verify_file
-from syndic.errors import InputFileError, InvalidInput
+from syndic.deals.agreement import DOCUMENT_TYPE, signing_message, verify_file
+from syndic.errors import InputFileError, InvalidInput, VerificationError
 from syndic.governance.voting import ballot_file
 from syndic.governance.voting.outcome import OPTIONS
 from syndic.keys import generate_key_file, load_key_file, public_b64
@@ -200,9 +199,15 @@ def vote_show(proposal_id: int, as_json: bool) -> None:
 @command(vote, "export")
 @click.argument("proposal_id", type=int)
 @click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=None)
-def vote_export(proposal_id: int, out: Path | None) -> None:
+@click.option(
+    "--published",
+    is_flag=True,
+    help="The file as published to anyone (secret votes: voters under pseudonyms).",
+)
+def vote_export(proposal_id: int, out: Path | None, published: bool) -> None:
     """The ballot file a closed vote was tallied from; `vote tally` recomputes it."""
-    data = json.dumps(syndic().governance.ballot_file(proposal_id), indent=2) + "\n"
+    f = syndic().governance.ballot_file(proposal_id, published=published)
+    data = json.dumps(f, indent=2) + "\n"
     if out is None:
         click.echo(data, nl=False)
     else:
@@ -389,20 +394,28 @@ def agreement_keygen(out: Path) -> None:
 @command(agreement, "signature")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--key", "key_path", type=click.Path(path_type=Path), required=True)
-def agreement_signature(path: Path, key_path: Path) -> None:
-    """Sign an agreement document (or agreement file) with a licensee key; prints base64."""
+@click.option("--coalition-key", default=None, help="The coalition key you trust (base64).")
+def agreement_signature(path: Path, key_path: Path, coalition_key: str | None) -> None:
+    """Sign an agreement file with a licensee key, once the coalition's signature, the scope
+    and the schedule check out; prints the signature (base64)."""
     import base64
 
     raw = _read(path)
     try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"{path.name}: not valid JSON ({exc})") from exc
-    if isinstance(body, dict) and "document" in body and "signatures" in body:
-        message = canonical_bytes(body["document"])
-    else:
-        doc = parse_canonical(raw.rstrip(b"\n"))
-        if not isinstance(doc, dict) or doc.get("type") != DOCUMENT_TYPE:
-            raise InvalidInput(f"{path.name} is not a {DOCUMENT_TYPE} document")
-        message = raw.rstrip(b"\n")
+        message = signing_message(raw, coalition_key=coalition_key)
+    except VerificationError as exc:
+        if _is_bare_document(raw):
+            raise InvalidInput(
+                f"{path.name} is a bare agreement document: sign the agreement file, which "
+                "carries the coalition's signature to check first"
+            ) from exc
+        raise
     click.echo(base64.b64encode(load_key_file(key_path).sign(message)).decode())
+
+
+def _is_bare_document(raw: bytes) -> bool:
+    try:
+        doc = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(doc, dict) and doc.get("type") == DOCUMENT_TYPE

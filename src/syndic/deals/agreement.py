@@ -143,14 +143,9 @@ class Verified:
         return {"ok": True, **self.__dict__}
 
 
-def verify_file(
-    data: bytes, *, coalition_key: str | None = None, licensee_key: str | None = None
-) -> Verified:
-    """Check an agreement file: canonical form, both signatures, the scope and the schedule.
-
-    Without pinned keys the signatures are checked against the keys the document names, which
-    proves both holders signed these exact bytes; pin the keys to prove who they are.
-    """
+def _read_file(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An agreement file's document and signatures; it must be canonical JSON (so no key
+    appears twice) plus one newline, with exactly these two parts."""
     if not data.endswith(b"\n"):
         raise VerificationError("an agreement file ends with one newline")
     try:
@@ -164,6 +159,44 @@ def verify_file(
         raise VerificationError("signatures are the coalition's and the licensee's")
     if not isinstance(doc, dict) or doc.get("type") != DOCUMENT_TYPE:
         raise VerificationError(f"not a {DOCUMENT_TYPE} document")
+    return doc, sigs
+
+
+def _check_coalition(doc: dict[str, Any], sigs: dict[str, Any], pinned: str | None) -> None:
+    try:
+        key = doc["parties"]["coalition"].get("public_key")
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise VerificationError(f"the agreement document lacks {exc}") from exc
+    c_pub = _key(key, "coalition", pinned)
+    c_sig = _b64(sigs["coalition"], "the coalition's signature")
+    try:
+        verify(c_pub, c_sig, canonical_bytes(doc))
+    except VerificationError as exc:
+        raise VerificationError("the coalition's signature does not verify") from exc
+
+
+def signing_message(data: bytes, *, coalition_key: str | None = None) -> bytes:
+    """What a licensee signs, taken from the agreement file the coalition signed: the file
+    is read as strictly as ``verify_file`` reads it, and the coalition's signature, the scope
+    and the schedule must check out first (``coalition_key`` pins the key one trusts)."""
+    doc, sigs = _read_file(data)
+    _check_coalition(doc, sigs, coalition_key)
+    if not isinstance(doc.get("scope"), dict):
+        raise VerificationError("the agreement document lacks a scope")
+    _check_scope(doc["scope"])
+    _check_schedule(doc)
+    return canonical_bytes(doc)
+
+
+def verify_file(
+    data: bytes, *, coalition_key: str | None = None, licensee_key: str | None = None
+) -> Verified:
+    """Check an agreement file: canonical form, both signatures, the scope and the schedule.
+
+    Without pinned keys the signatures are checked against the keys the document names, which
+    proves both holders signed these exact bytes; pin the keys to prove who they are.
+    """
+    doc, sigs = _read_file(data)
     try:
         parties = doc["parties"]
         coalition, licensee = parties["coalition"], parties["licensee"]
@@ -171,12 +204,7 @@ def verify_file(
     except (KeyError, TypeError) as exc:
         raise VerificationError(f"the agreement document lacks {exc}") from exc
     message = canonical_bytes(doc)
-    c_pub = _key(coalition.get("public_key"), "coalition", coalition_key)
-    c_sig = _b64(sigs["coalition"], "the coalition's signature")
-    try:
-        verify(c_pub, c_sig, message)
-    except VerificationError as exc:
-        raise VerificationError("the coalition's signature does not verify") from exc
+    _check_coalition(doc, sigs, coalition_key)
     if sigs["licensee"] is None:
         raise VerificationError("the licensee has not signed this agreement yet")
     l_pub = _key(licensee.get("public_key"), "licensee", licensee_key)

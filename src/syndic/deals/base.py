@@ -1,10 +1,16 @@
-"""What every part of ``DealService`` shares: its collaborators, the clock, and loading
-the rows a move acts on (locked ``FOR UPDATE`` on PostgreSQL when the move writes)."""
+"""What every part of ``DealService`` shares: its collaborators, the clock, loading the rows a
+move acts on (``lock``: held ``FOR UPDATE`` until the transaction ends, on PostgreSQL; SQLite
+has one writer at a time), and the market-leader clause.
+
+Lock order, so two writers never wait on each other in a circle: deal, then its proposal,
+then agreement, then members."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
@@ -13,13 +19,13 @@ from syndic.clock import iso
 from syndic.deals.coverage import Coverage, coverage
 from syndic.deals.models import Agreement, Deal, Licensee
 from syndic.deals.states import NEGOTIATING, Party
-from syndic.errors import Conflict, Forbidden, NotFound
+from syndic.errors import AuthError, Conflict, Forbidden, NotFound
 from syndic.governance.mandates import is_vlop
 from syndic.governance.models import Proposal, ProposalKind
 from syndic.governance.service import GovernanceService
 from syndic.provenance.events import EventRecorder
 from syndic.storage.db import Database
-from syndic.terms.models import Terms
+from syndic.terms.models import PaymentType, Terms
 from syndic.vault import FileVault
 
 
@@ -73,33 +79,76 @@ class DealsBase:
                     f"the offer on deal {deal.id} expired at {iso(deal.offer_expires_at)}"
                 )
 
-    def _coverage(self, s: Session, deal: Deal, consenting: list[int] | None = None) -> Coverage:
+    def _coverage(
+        self,
+        s: Session,
+        deal: Deal,
+        consenting: list[int] | None = None,
+        *,
+        vlop_mau_threshold: int | None = None,
+    ) -> Coverage:
+        """The works ``deal`` covers; the threshold is the charter's in force unless given
+        (signing passes the one frozen when the vote opened)."""
         lic = self._licensee(s, deal.licensee_id)
-        charter = self.governance.charter_in(s)
+        if vlop_mau_threshold is None:
+            vlop_mau_threshold = self.governance.charter_in(s).vlop_mau_threshold
         return coverage(
             s,
             scope=deal.scope,
             terms=Terms.model_validate(deal.terms),
-            licensee_is_vlop=is_vlop(lic.monthly_active_users, charter.vlop_mau_threshold),
+            licensee_is_vlop=is_vlop(lic.monthly_active_users, vlop_mau_threshold),
             consenting=consenting,
         )
 
     @staticmethod
-    def _deal(s: Session, deal_id: int) -> Deal:
-        deal = s.get(Deal, deal_id)
+    def _deal(s: Session, deal_id: int, *, lock: bool = False) -> Deal:
+        deal = s.get(Deal, deal_id, with_for_update=lock or None, populate_existing=lock)
         if deal is None:
             raise NotFound(f"no deal with id {deal_id}")
         return deal
 
     @staticmethod
-    def _agreement(s: Session, agreement_id: int) -> Agreement:
-        a = s.get(Agreement, agreement_id)
+    def _agreement(s: Session, agreement_id: int, *, lock: bool = False) -> Agreement:
+        a = s.get(Agreement, agreement_id, with_for_update=lock or None, populate_existing=lock)
         if a is None:
             raise NotFound(f"no agreement with id {agreement_id}")
         return a
 
-    def _open_proposal(self, s: Session, deal_id: int) -> Proposal:
-        p = self.governance.proposal_for(s, ProposalKind.DEAL, deal_id)
+    def _open_proposal(self, s: Session, deal_id: int, *, lock: bool = False) -> Proposal:
+        p = self.governance.proposal_for(s, ProposalKind.DEAL, deal_id, lock=lock)
         if p is None:
             raise Conflict(f"deal {deal_id} has not been put to a vote")
         return p
+
+    # --- the market-leader clause ----------------------------------------------------------
+    @staticmethod
+    def _needs_negotiation(lic: Licensee, threshold: int) -> bool:
+        """A builder at or above the threshold of monthly active users is a very large
+        platform: only a licence negotiated with the coalition covers it."""
+        return is_vlop(lic.monthly_active_users, threshold)
+
+    def _refuse_open_terms(
+        self,
+        lic: Licensee,
+        terms: Mapping[str, Any],
+        *,
+        threshold: int,
+        open_licence: str | None,
+        error: type[Forbidden] | type[AuthError] = Forbidden,
+    ) -> None:
+        """The open terms (no price: free or attribution only) are for small builders; a very
+        large platform is refused them, whatever the deal or agreement says."""
+        if on_open_terms(terms) and self._needs_negotiation(lic, threshold):
+            named = f" ({open_licence})" if open_licence else ""
+            raise error(
+                f"licensee {lic.id} is a very large platform ({lic.monthly_active_users} "
+                f"monthly active users, the charter's threshold is {threshold}): it needs a "
+                f"negotiated licence with a price, not the open terms{named}"
+            )
+
+
+def on_open_terms(terms: Mapping[str, Any]) -> bool:
+    """Terms with no price (free, or attribution only): what the charter's open licence gives
+    small builders."""
+    free = (PaymentType.FREE.value, PaymentType.ATTRIBUTION.value)
+    return terms.get("payment_type") in free and not terms.get("amount_minor")

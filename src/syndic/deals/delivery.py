@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from syndic.clock import iso
-from syndic.deals.base import DealsBase
-from syndic.deals.models import AccessToken, AgreementStatus, AgreementWork, Delivery
+from syndic.deals.base import DealsBase, on_open_terms
+from syndic.deals.models import AccessToken, Agreement, AgreementStatus, AgreementWork, Delivery
 from syndic.deals.views import Grant
 from syndic.errors import AuthError, Conflict, Forbidden, NotFound
 from syndic.members.models import Share, Work
@@ -28,12 +28,15 @@ def hash_token(token: str) -> str:
 
 class DeliveryOps(DealsBase):
     def issue_token(self, agreement_id: int, *, actor: str = "steward") -> str:
-        """A new access token for an active agreement. The plaintext is returned once only."""
+        """A new access token for an active agreement. The plaintext is returned once only.
+        An agreement on the open terms gives none to a licensee that is now a very large
+        platform (the market-leader clause)."""
         with self.db.write() as s:
-            a = self._agreement(s, agreement_id)
+            a = self._agreement(s, agreement_id, lock=True)
             now = self._now()
             if a.status != AgreementStatus.ACTIVE or now >= a.ends_at:
                 raise Conflict(f"agreement {agreement_id} is not active")
+            self._market_leader(s, a, Forbidden)
             token = TOKEN_PREFIX + secrets.token_urlsafe(32)
             row = AccessToken(
                 agreement_id=agreement_id,
@@ -58,7 +61,7 @@ class DeliveryOps(DealsBase):
 
     def revoke_token(self, token_id: int, *, actor: str = "steward") -> None:
         with self.db.write() as s:
-            row = s.get(AccessToken, token_id)
+            row = s.get(AccessToken, token_id, with_for_update=True)
             if row is None:
                 raise NotFound(f"no token with id {token_id}")
             if row.revoked_at is None:
@@ -68,7 +71,9 @@ class DeliveryOps(DealsBase):
                 )
 
     def check_token(self, s: Session, token: str, *, now: datetime | None = None) -> Grant:
-        """The grant a presented token carries; AuthError when forged, expired or revoked."""
+        """The grant a presented token carries; AuthError when forged, expired or revoked, or
+        when its agreement no longer covers the licensee (ended, or on the open terms and the
+        licensee is now a very large platform)."""
         now = now or self._now()
         row = s.scalar(select(AccessToken).where(AccessToken.token_hash == hash_token(token)))
         if row is None:
@@ -80,8 +85,23 @@ class DeliveryOps(DealsBase):
         a = self._agreement(s, row.agreement_id)
         if a.status != AgreementStatus.ACTIVE or now >= a.ends_at:
             raise AuthError("the agreement behind this token is no longer active")
+        self._market_leader(s, a, AuthError)
         usages = tuple(sorted(json.loads(a.document)["terms"]["permits"]))
         return Grant(row.id, a.id, a.licensee_id, usages, row.expires_at)
+
+    def _market_leader(
+        self, s: Session, a: Agreement, error: type[Forbidden] | type[AuthError]
+    ) -> None:
+        terms = json.loads(a.document)["terms"]
+        if on_open_terms(terms):  # only then: a paid agreement costs no extra reads
+            charter = self.governance.charter_in(s)
+            self._refuse_open_terms(
+                self._licensee(s, a.licensee_id),
+                terms,
+                threshold=charter.vlop_mau_threshold,
+                open_licence=charter.open_licence,
+                error=error,
+            )
 
     def deny(self, *, who: str, what: str, why: str) -> None:
         """Record a refused access (the 403 is then raised by the caller)."""

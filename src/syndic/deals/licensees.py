@@ -7,7 +7,7 @@ from sqlalchemy import select
 from syndic.deals.base import DealsBase
 from syndic.deals.models import Licensee
 from syndic.deals.views import LicenseeView
-from syndic.errors import Conflict, InvalidInput
+from syndic.errors import Conflict, InvalidInput, NotFound
 from syndic.governance.mandates import is_vlop
 from syndic.keys import load_public_b64
 
@@ -81,5 +81,29 @@ class LicenseeOps(DealsBase):
         threshold needs a negotiated licence; the open licence (if any) is for smaller ones."""
         with self.db.read() as s:
             lic = self._licensee(s, licensee_id)
+            return self._needs_negotiation(lic, self.governance.charter_in(s).vlop_mau_threshold)
+
+    def report_users(
+        self, licensee_id: int, monthly_active_users: int, *, actor: str
+    ) -> LicenseeView:
+        """The licensee's monthly active users, as its agreements oblige it to report; at or
+        above the charter's threshold it is a very large platform from now on."""
+        if isinstance(monthly_active_users, bool) or monthly_active_users < 0:
+            raise InvalidInput("monthly active users is a whole number, 0 or more")
+        with self.db.write() as s:
+            lic = s.get(Licensee, licensee_id, with_for_update=True)
+            if lic is None:
+                raise NotFound(f"no licensee with id {licensee_id}")
+            lic.monthly_active_users = monthly_active_users
             threshold = self.governance.charter_in(s).vlop_mau_threshold
-            return is_vlop(lic.monthly_active_users, threshold)
+            self.events.record(
+                s,
+                kind="licensee.users_reported",
+                actor=actor,
+                payload={
+                    "licensee": licensee_id,
+                    "monthly_active_users": monthly_active_users,
+                    "very_large_platform": is_vlop(monthly_active_users, threshold),
+                },
+            )
+            return LicenseeView.of(lic)

@@ -22,6 +22,7 @@ class AgreementStatus(StrEnum):
     ACTIVE = "active"
     EXPIRED = "expired"
     TERMINATED = "terminated"
+    LAPSED = "lapsed"  # the licensee never signed, and the agreement's term is over
 
 
 class Licensee(Base):

@@ -132,7 +132,7 @@ class NegotiationOps(DealsBase):
 
     def send(self, deal_id: int, *, actor: str = "steward") -> DealView:
         with self.db.write() as s:
-            deal = self._deal(s, deal_id)
+            deal = self._deal(s, deal_id, lock=True)
             to = move(deal_id, deal.status, "send")
             offer = Offer.model_validate({"terms": deal.terms, "scope": deal.scope, **deal.clauses})
             charter = self.governance.charter_in(s)
@@ -152,7 +152,7 @@ class NegotiationOps(DealsBase):
         """A counter-offer by the party whose turn it is; it carries full terms."""
         self._check_offer(offer)
         with self.db.write() as s:
-            deal = self._deal(s, deal_id)
+            deal = self._deal(s, deal_id, lock=True)
             to = move(deal_id, deal.status, "counter")
             self._turn(s, deal, party=party, licensee_id=licensee_id)
             charter = self.governance.charter_in(s)
@@ -163,7 +163,7 @@ class NegotiationOps(DealsBase):
     def accept(self, deal_id: int, *, licensee_id: int, actor: str) -> DealView:
         """The licensee accepts the coalition's latest offer (before the members vote on it)."""
         with self.db.write() as s:
-            deal = self._deal(s, deal_id)
+            deal = self._deal(s, deal_id, lock=True)
             to = move(deal_id, deal.status, "accept")
             self._turn(s, deal, party=Party.LICENSEE, licensee_id=licensee_id)
             deal.status = to

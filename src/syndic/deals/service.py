@@ -26,28 +26,51 @@ __all__ = ["TOKEN_PREFIX", "DealService", "hash_token", "scope_root"]
 
 class DealService(LicenseeOps, NegotiationOps, VoteOps, AgreementOps, DeliveryOps):
     def expire_due(self, *, actor: str = "steward") -> dict[str, int]:
-        """Lapse offers past their deadline and expire agreements past their end."""
+        """Lapse offers past their deadline, expire active agreements past their end, and
+        lapse agreements the licensee never signed before their end (and their deals)."""
         now = self._now()
-        lapsed = expired = 0
+        lapsed = expired = unsigned = 0
         with self.db.write() as s:
             for deal in s.scalars(
                 select(Deal)
                 .where(Deal.status.in_(list(NEGOTIATING)), Deal.offer_expires_at <= now)
                 .order_by(Deal.id)
+                .with_for_update()
             ):
                 deal.status = move(deal.id, deal.status, "lapse")
                 self.events.record(s, kind="offer.lapsed", actor=actor, payload={"deal": deal.id})
                 lapsed += 1
-            for a in s.scalars(
-                select(Agreement)
-                .where(Agreement.status == AgreementStatus.ACTIVE, Agreement.ends_at <= now)
-                .order_by(Agreement.id)
-            ):
-                a.status = AgreementStatus.EXPIRED
-                deal = self._deal(s, a.deal_id)
-                deal.status = move(deal.id, deal.status, "expire")
-                self.events.record(
-                    s, kind="agreement.expired", actor=actor, payload={"agreement": a.id}
+            due = s.scalars(
+                select(Agreement.id)
+                .where(
+                    Agreement.status.in_([AgreementStatus.ACTIVE, AgreementStatus.PENDING]),
+                    Agreement.ends_at <= now,
                 )
-                expired += 1
-        return {"offers_lapsed": lapsed, "agreements_expired": expired}
+                .order_by(Agreement.id)
+            ).all()
+            for agreement_id in due:
+                a = self._agreement(s, agreement_id)
+                deal = self._deal(s, a.deal_id, lock=True)
+                a = self._agreement(s, agreement_id, lock=True)
+                if a.status == AgreementStatus.ACTIVE:
+                    a.status = AgreementStatus.EXPIRED
+                    deal.status = move(deal.id, deal.status, "expire")
+                    self.events.record(
+                        s, kind="agreement.expired", actor=actor, payload={"agreement": a.id}
+                    )
+                    expired += 1
+                elif a.status == AgreementStatus.PENDING:
+                    a.status = AgreementStatus.LAPSED
+                    deal.status = move(deal.id, deal.status, "lapse")
+                    self.events.record(
+                        s,
+                        kind="agreement.lapsed",
+                        actor=actor,
+                        payload={"agreement": a.id, "deal": deal.id},
+                    )
+                    unsigned += 1
+        return {
+            "offers_lapsed": lapsed,
+            "agreements_expired": expired,
+            "agreements_lapsed": unsigned,
+        }

@@ -1,11 +1,18 @@
 """Signed agreements: the coalition signs an approved deal, the licensee countersigns the
-exact same bytes; the agreement file, its RSL rendering, termination."""
+exact same bytes; the agreement file, its RSL rendering, termination.
+
+The file in ``agreements_dir`` follows the database: it is written beside its place inside
+the transaction and moved into place only once the transaction has committed, so a move
+that fails leaves the file as it was."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +25,7 @@ from syndic.deals.base import DealsBase
 from syndic.deals.models import Agreement, AgreementStatus, AgreementWork
 from syndic.deals.states import Party, move
 from syndic.deals.views import AgreementView
-from syndic.errors import Conflict, Forbidden, InvalidInput, VerificationError
+from syndic.errors import ConfigError, Conflict, Forbidden, InvalidInput, VerificationError
 from syndic.governance.charter import Binding
 from syndic.keys import load_public_b64, public_b64, verify
 from syndic.terms.models import Terms
@@ -27,18 +34,29 @@ from syndic.terms.rsl import render_terms
 
 class AgreementOps(DealsBase):
     def sign(self, deal_id: int, *, actor: str = "steward") -> AgreementView:
-        """The coalition signs the approved deal; it is active once the licensee signs too."""
-        with self.db.write() as s:
-            deal = self._deal(s, deal_id)
+        """The coalition signs the approved deal; it is active once the licensee signs too.
+
+        Signing applies the rules the members voted under (frozen into the proposal when
+        the vote opened: binding, the very-large-platform threshold, the open licence), to
+        the members and works as they are now."""
+        with self._file_after_commit() as stage, self.db.write() as s:
+            deal = self._deal(s, deal_id, lock=True)
             to = move(deal_id, deal.status, "sign")
             licensee = self._licensee(s, deal.licensee_id)
             if licensee.public_key is None:
                 raise Conflict(f"licensee {licensee.id} has registered no public key to sign with")
-            charter = self.governance.charter_in(s)
             p = self._open_proposal(s, deal_id)
             assert p.outcome is not None
-            consenting = p.outcome["consenting"] if charter.binding is Binding.OPT_IN else None
-            cover = self._coverage(s, deal, consenting)
+            # (a vote opened before these were frozen falls back on the charter in force)
+            current = self.governance.charter_in(s)
+            binding = Binding(p.rule.get("binding", current.binding.value))
+            threshold = int(p.rule.get("vlop_mau_threshold", current.vlop_mau_threshold))
+            open_licence = p.rule.get("open_licence", current.open_licence)
+            self._refuse_open_terms(
+                licensee, deal.terms, threshold=threshold, open_licence=open_licence
+            )
+            consenting = p.outcome["consenting"] if binding is Binding.OPT_IN else None
+            cover = self._coverage(s, deal, consenting, vlop_mau_threshold=threshold)
             if not cover.works:
                 raise Conflict(f"deal {deal_id} covers no works once members' mandates are applied")
             start = self._now()
@@ -76,11 +94,11 @@ class AgreementOps(DealsBase):
                     "public_key": licensee.public_key,
                     "monthly_active_users": licensee.monthly_active_users,
                 },
-                vlop_mau_threshold=charter.vlop_mau_threshold,
-                open_licence=charter.open_licence,
+                vlop_mau_threshold=threshold,
+                open_licence=open_licence,
                 governance={
-                    "charter_version": charter.version,
-                    "binding": charter.binding.value,
+                    "charter_version": p.charter_version,
+                    "binding": binding.value,
                     "proposal": p.id,
                     "method": p.outcome["method"],
                     "totals": p.outcome["totals"],
@@ -112,7 +130,7 @@ class AgreementOps(DealsBase):
                     "signature": agreement.coalition_signature,
                 },
             )
-            self._write_agreement_file(agreement)
+            stage(agreement)
             return AgreementView.of(agreement)
 
     def countersign(
@@ -120,11 +138,12 @@ class AgreementOps(DealsBase):
     ) -> AgreementView:
         """The licensee's Ed25519 signature over the exact document bytes; the agreement
         becomes active. ``licensee_id`` None: the steward records a signature sent to it."""
-        with self.db.write() as s:
+        with self._file_after_commit() as stage, self.db.write() as s:
             a = self._agreement(s, agreement_id)
             if licensee_id is not None and licensee_id != a.licensee_id:
                 raise Forbidden(f"agreement {agreement_id} is not this licensee's")
-            deal = self._deal(s, a.deal_id)
+            deal = self._deal(s, a.deal_id, lock=True)
+            a = self._agreement(s, agreement_id, lock=True)
             to = move(deal.id, deal.status, "countersign")
             key = json.loads(a.document)["parties"]["licensee"]["public_key"]
             try:
@@ -157,7 +176,7 @@ class AgreementOps(DealsBase):
                     "signature": a.licensee_signature,
                 },
             )
-            self._write_agreement_file(a)
+            stage(a)
             return AgreementView.of(a)
 
     def terminate(self, agreement_id: int, *, reason: str, actor: str = "steward") -> AgreementView:
@@ -165,7 +184,8 @@ class AgreementOps(DealsBase):
             raise InvalidInput("say why the agreement is terminated")
         with self.db.write() as s:
             a = self._agreement(s, agreement_id)
-            deal = self._deal(s, a.deal_id)
+            deal = self._deal(s, a.deal_id, lock=True)
+            a = self._agreement(s, agreement_id, lock=True)
             deal.status = move(deal.id, deal.status, "terminate")
             a.status = AgreementStatus.TERMINATED
             self.events.record(
@@ -179,12 +199,36 @@ class AgreementOps(DealsBase):
     def agreement_path(self, agreement_id: int) -> Path:
         return self.agreements_dir / f"agreement-{agreement_id}.json"
 
-    def _write_agreement_file(self, a: Agreement) -> None:
-        self.agreements_dir.mkdir(parents=True, exist_ok=True)
-        path = self.agreement_path(a.id)
-        tmp = path.with_suffix(".json.part")
-        tmp.write_bytes(self.agreement_file(a))
-        tmp.replace(path)
+    @contextmanager
+    def _file_after_commit(self) -> Iterator[Callable[[Agreement], None]]:
+        """``stage(agreement)`` (called last inside the transaction) writes the agreement file
+        beside its place; it is moved into place when the block, and so the commit, succeeds,
+        and removed otherwise. Enter it before ``db.write()`` so it exits after the commit."""
+        staged: list[tuple[Path, Path]] = []
+
+        def stage(a: Agreement) -> None:
+            path = self.agreement_path(a.id)
+            tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+            try:
+                self.agreements_dir.mkdir(parents=True, exist_ok=True)
+                tmp.write_bytes(self.agreement_file(a))
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
+            staged.append((tmp, path))
+
+        try:
+            yield stage
+            for tmp, path in staged:
+                try:
+                    tmp.replace(path)
+                except OSError as exc:  # committed; the file can be written again from the DB
+                    raise ConfigError(
+                        f"agreement saved, but {path} could not be replaced: {exc.strerror}"
+                    ) from exc
+        finally:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
 
     @staticmethod
     def agreement_file(a: Agreement) -> bytes:

@@ -2,7 +2,8 @@
 
     draft -> offered -> countered (any number of rounds) -> accepted -> voting
           -> approved | rejected;  approved -> signed (coalition) -> active (licensee too)
-          -> expired | terminated.   An offer left unanswered past its deadline lapses.
+          -> expired | terminated.   An offer left unanswered past its deadline lapses, and
+          so does a signed deal the licensee did not countersign before the agreement's end.
 
 A licensee's own offer needs no separate acceptance by the licensee: it can go to the vote
 as it stands. Every move not in ``MOVES`` is refused, naming the state the deal is in.
@@ -27,7 +28,7 @@ class DealStatus(StrEnum):
     ACTIVE = "active"
     EXPIRED = "expired"
     TERMINATED = "terminated"
-    LAPSED = "lapsed"  # the open offer passed its deadline unanswered
+    LAPSED = "lapsed"  # the open offer, or the licensee's signature, passed its deadline
 
 
 class Party(StrEnum):
@@ -53,7 +54,7 @@ MOVES: dict[str, dict[DealStatus, DealStatus]] = {
     "countersign": {S.SIGNED: S.ACTIVE},
     "expire": {S.ACTIVE: S.EXPIRED},
     "terminate": {S.SIGNED: S.TERMINATED, S.ACTIVE: S.TERMINATED},
-    "lapse": {S.OFFERED: S.LAPSED, S.COUNTERED: S.LAPSED},
+    "lapse": {S.OFFERED: S.LAPSED, S.COUNTERED: S.LAPSED, S.SIGNED: S.LAPSED},
 }
 
 _WHAT = {

@@ -25,7 +25,7 @@ class VoteOps(DealsBase):
         """Put the deal to the members under the charter's rule for deals; members are told
         first whose works the deal would leave out and why."""
         with self.db.write() as s:
-            deal = self._deal(s, deal_id)
+            deal = self._deal(s, deal_id, lock=True)
             to = move(deal_id, deal.status, "open_vote")
             if deal.status in NEGOTIATING:
                 if deal.offer_by != Party.LICENSEE:
@@ -34,6 +34,12 @@ class VoteOps(DealsBase):
                     )
                 self._turn(s, deal, party=Party.COALITION, licensee_id=None)
             charter = self.governance.charter_in(s)
+            self._refuse_open_terms(
+                self._licensee(s, deal.licensee_id),
+                deal.terms,
+                threshold=charter.vlop_mau_threshold,
+                open_licence=charter.open_licence,
+            )
             notice = self._coverage(s, deal).summary()
             if charter.binding is Binding.OPT_IN:
                 notice["binding"] = "opt-in: the deal covers only the works of members who vote yes"
@@ -68,12 +74,14 @@ class VoteOps(DealsBase):
         actor: str | None = None,
     ) -> BallotReceipt:
         with self.db.write() as s:
-            deal = self._deal(s, deal_id)
+            # the deal's row is held until commit: a closing waits for this ballot, or this
+            # ballot sees the vote closed
+            deal = self._deal(s, deal_id, lock=True)
             if deal.status != DealStatus.VOTING:
                 raise Conflict(f"deal {deal_id} is not open for voting (it is {deal.status})")
             return self.governance.cast_in(
                 s,
-                self._open_proposal(s, deal_id),
+                self._open_proposal(s, deal_id, lock=True),
                 member_id=member_id,
                 choice=choice,
                 votes=votes,
@@ -81,12 +89,13 @@ class VoteOps(DealsBase):
             )
 
     def close_vote(self, deal_id: int, *, actor: str = "steward", force: bool = False) -> DealView:
-        """Tally under the rule the vote was opened with; approved when ``yes`` carries."""
+        """Tally under the rule the vote was opened with; approved when ``yes`` carries.
+        ``force``: before the deadline (see ``GovernanceService.close_in`` for when)."""
         with self.db.write() as s:
-            deal = self._deal(s, deal_id)
+            deal = self._deal(s, deal_id, lock=True)
             if deal.status != DealStatus.VOTING:
                 raise Conflict(f"deal {deal_id} is not open for voting (it is {deal.status})")
-            p = self._open_proposal(s, deal_id)
+            p = self._open_proposal(s, deal_id, lock=True)
             outcome = self.governance.close_in(s, p, force=force, actor=actor)
             approved = outcome["passed"] and outcome["winner"] == "yes"
             deal.status = move(deal_id, deal.status, "approve" if approved else "reject")

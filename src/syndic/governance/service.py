@@ -312,7 +312,9 @@ class GovernanceService:
         if now >= p.closes_at:
             raise Conflict(f"the vote on {_label(p)} closed at {iso(p.closes_at)}")
         # the member's row is locked for a spend, so two ballots cannot spend one credit twice
-        member = s.get(Member, member_id, with_for_update=quadratic or None)
+        member = s.get(
+            Member, member_id, with_for_update=quadratic or None, populate_existing=quadratic
+        )
         if member is None or member.status != MemberStatus.ACTIVE:
             raise Forbidden(f"{member_id} is not an active member and cannot vote")
         if s.scalar(select(Vote.id).where(Vote.proposal_id == p.id, Vote.member_id == member_id)):
@@ -628,7 +630,8 @@ class GovernanceService:
         with self.db.write() as s:
             for who in (member_id, delegate_id):
                 # the delegator's row is locked: their delegations change one at a time
-                m = s.get(Member, who, with_for_update=who == member_id or None)
+                mine = who == member_id
+                m = s.get(Member, who, with_for_update=mine or None, populate_existing=mine)
                 if m is None:
                     raise NotFound(f"no member with id {who}")
                 if m.status != MemberStatus.ACTIVE:

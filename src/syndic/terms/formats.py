@@ -58,9 +58,23 @@ class Site:
     coalition: str
     version: int
     license_server: str | None = None  # the OLP token endpoint
+    # the market-leader clause (the charter's): what small builders may use without a deal
+    open_licence: str | None = None
+    vlop_mau_threshold: int | None = None
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def market_leader(self) -> list[str]:
+        """The comment lines that state the market-leader clause (none without an open
+        licence)."""
+        if not self.open_licence or self.vlop_mau_threshold is None:
+            return []
+        return [
+            f"Builders with fewer than {self.vlop_mau_threshold} monthly active users may use "
+            f"these works under {self.open_licence}; very large platforms need a licence "
+            f"negotiated with {self.coalition}: {self.url(RSL_PATH)}"
+        ]
 
 
 # --- AIPREF Content-Usage and Content-Signal --------------------------------------------------
@@ -132,6 +146,7 @@ def robots_txt(terms: Terms, site: Site, crawlers: CrawlerList) -> str:
         header=[
             f"{site.coalition}: licence terms version {site.version}.",
             f"AI use of these works needs a licence: {site.url(RSL_PATH)}",
+            *site.market_leader(),
             f"AI crawler list: ai.robots.txt ({crawlers.source}), MIT licence.",
         ],
         footer=[("License", site.url(RSL_PATH))],
@@ -148,7 +163,10 @@ def ai_txt(terms: Terms, site: Site) -> str:
     )
     return write_robots(
         [group],
-        header=[f"{site.coalition}: AI training needs a licence: {site.url(RSL_PATH)}"],
+        header=[
+            f"{site.coalition}: AI training needs a licence: {site.url(RSL_PATH)}",
+            *site.market_leader(),
+        ],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,17 @@ def terms_document(terms: Terms) -> dict[str, Any]:
 
 
 class TermsRegistry:
-    def __init__(self, db: Database, events: EventRecorder) -> None:
+    def __init__(
+        self,
+        db: Database,
+        events: EventRecorder,
+        *,
+        market_leader: Callable[[], tuple[str | None, int]] | None = None,
+    ) -> None:
         self.db = db
         self.events = events
+        # () -> (open licence, very-large-platform threshold): the charter's, published too
+        self.market_leader = market_leader
 
     def publish(self, terms: Terms, *, actor: str = "steward") -> int:
         with self.db.write() as s:
@@ -66,11 +75,14 @@ class TermsRegistry:
     ) -> dict[str, str]:
         """Every published format of the terms in force, by path relative to the site root."""
         version, terms = self.current()
+        open_licence, threshold = self.market_leader() if self.market_leader else (None, None)
         site = Site(
             base_url=base_url,
             coalition=coalition,
             version=version,
             license_server=base_url.rstrip("/") + OLP_TOKEN_PATH,
+            open_licence=open_licence,
+            vlop_mau_threshold=threshold,
         )
         return render_all(terms, site, crawlers)
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
 from syndic.deals.agreement import verify_file
 from syndic.errors import AuthError, Conflict, Forbidden, VerificationError
 from syndic.keys import public_b64
 from syndic.members.service import NewWork
+from syndic.terms.crawlers import load_crawlers
+from syndic.terms.models import PaymentType, Terms, Usage
 from syndic.testing import RecordingRail
 from tests.conftest import MakeSyndic
 from tests.integration.governance.helpers import (
@@ -68,7 +73,8 @@ def test_opt_in_covers_only_members_who_consented(make_syndic: MakeSyndic, backe
     assert "opt-in" in w.payloads("vote.opened")[0]["question"]["coverage"]["binding"]
     for m in ms[:4]:
         s.deals.cast_vote(deal, member_id=m, choice="yes")
-    s.deals.cast_vote(deal, member_id=ms[4], choice="no")
+    for m in ms[4:]:  # everyone votes, so the vote may close early
+        s.deals.cast_vote(deal, member_id=m, choice="no")
     s.deals.close_vote(deal, force=True)
     a = s.deals.sign(deal)
     assert a.works_count == 4
@@ -197,7 +203,181 @@ def test_rsl_termination_and_expiry(make_syndic: MakeSyndic, backend: str) -> No
     w.clock.advance(timedelta(days=364))
     assert s.deals.expire_due()["agreements_expired"] == 0
     w.clock.advance(timedelta(days=1))
-    assert s.deals.expire_due() == {"offers_lapsed": 0, "agreements_expired": 1}
+    assert s.deals.expire_due() == {
+        "offers_lapsed": 0,
+        "agreements_expired": 1,
+        "agreements_lapsed": 0,
+    }
     assert s.deals.get_agreement(b).status == "expired"
     with pytest.raises(Conflict, match="is expired; it can be terminated only when"):
         s.deals.terminate(b, reason="late")
+
+
+def test_signing_uses_the_rules_the_vote_was_held_under(
+    make_syndic: MakeSyndic, backend: str
+) -> None:
+    charter = {"binding": "opt-in", "vlop_mau_threshold": 1000}
+    w = world(make_syndic, n=5, charter=charter, mandates={3: {"allow_vlop": False}}, mau=5000)
+    s, ms = w.s, w.members
+    deal = licensee_offer(w)
+    s.deals.open_vote(deal)
+    for m in ms[:4]:
+        s.deals.cast_vote(deal, member_id=m, choice="yes")
+    s.deals.cast_vote(deal, member_id=ms[4], choice="no")
+    s.deals.close_vote(deal, force=True)
+    # after the vote the charter becomes collective and the licensee no longer counts as large
+    p = s.governance.propose_amendment({"binding": "collective", "vlop_mau_threshold": 10_000})
+    for m in ms:
+        s.governance.cast(p.id, member_id=m, choice="yes")
+    assert s.governance.close(p.id, force=True).outcome["adopted"] is True  # type: ignore[index]
+    a = s.deals.sign(deal)
+    assert a.works_count == 3  # m3 refuses very large platforms, m4 did not consent
+    doc = json.loads(s.deals.agreement_document(a.id))
+    assert doc["governance"]["binding"] == "opt-in" and doc["governance"]["charter_version"] == 1
+    assert doc["market_leader_clause"]["threshold_monthly_active_users"] == 1000
+    assert doc["market_leader_clause"]["licensee_is_very_large_platform"] is True
+    assert [x["member"] for x in doc["scope"]["excluded_members"]] == ms[3:]
+
+
+def test_refusals_at_signing_and_countersigning(make_syndic: MakeSyndic, backend: str) -> None:
+    w = world(make_syndic, n=2, mandates={i: {"prohibited_usages": ["ai-all"]} for i in range(2)})
+    s = w.s
+    deal = approved(w)
+    before = w.events()
+    with pytest.raises(Conflict, match=f"deal {deal} covers no works once members' mandates"):
+        s.deals.sign(deal)
+    assert w.events() == before and s.deals.list_agreements() == []
+    assert s.deals.get_deal(deal).status == "approved"
+    assert not s.deals.agreements_dir.exists() or not any(s.deals.agreements_dir.iterdir())
+
+    search = Terms(permits=frozenset({Usage.SEARCH}), amount_minor=FEE)  # not an AI usage
+    other = s.deals.offer(licensee_id=w.lab, terms=search, actor="l").id
+    s.deals.open_vote(other)
+    for m in w.members:
+        s.deals.cast_vote(other, member_id=m, choice="yes")
+    s.deals.close_vote(other, force=True)
+    a = s.deals.sign(other)
+    w.clock.advance(timedelta(days=365))
+    before = w.events()
+    with pytest.raises(Conflict, match=f"agreement {a.id} ended at"):
+        countersign(w, a.id)
+    assert w.events() == before and s.deals.get_agreement(a.id).status == "pending"
+
+
+def test_a_pending_agreement_lapses_at_its_deadline(make_syndic: MakeSyndic, backend: str) -> None:
+    w = world(make_syndic, n=2)
+    s = w.s
+    a = s.deals.sign(approved(w))
+    w.clock.advance(timedelta(days=364))
+    assert s.deals.expire_due()["agreements_lapsed"] == 0
+    w.clock.advance(timedelta(days=1))
+    assert s.deals.expire_due() == {
+        "offers_lapsed": 0,
+        "agreements_expired": 0,
+        "agreements_lapsed": 1,
+    }
+    assert s.deals.get_agreement(a.id).status == "lapsed"
+    assert s.deals.get_deal(a.deal_id).status == "lapsed"
+    assert w.payloads("agreement.lapsed") == [{"agreement": a.id, "deal": a.deal_id}]
+    with pytest.raises(Conflict, match="is lapsed"):
+        countersign(w, a.id)
+    assert s.deals.expire_due()["agreements_lapsed"] == 0
+
+
+def test_the_agreement_file_changes_only_when_the_database_does(
+    make_syndic: MakeSyndic, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = world(make_syndic, n=2)
+    s = w.s
+    real = s.db.write
+
+    @contextmanager
+    def commit_fails() -> Iterator[Session]:
+        with real() as sess:
+            yield sess
+            raise RuntimeError("the commit failed")
+
+    deal = approved(w)
+    monkeypatch.setattr(s.db, "write", commit_fails)
+    with pytest.raises(RuntimeError):
+        s.deals.sign(deal)
+    monkeypatch.undo()
+    assert not s.deals.agreements_dir.exists() or list(s.deals.agreements_dir.iterdir()) == []
+    a = s.deals.sign(deal)
+    pending = s.deals.agreement_path(a.id).read_bytes()
+    monkeypatch.setattr(s.db, "write", commit_fails)
+    with pytest.raises(RuntimeError):
+        countersign(w, a.id)
+    monkeypatch.undo()
+    assert s.deals.get_agreement(a.id).status == "pending"
+    assert (
+        s.deals.agreement_path(a.id).read_bytes() == pending == s.deals.agreement_file_bytes(a.id)
+    )
+    countersign(w, a.id)
+    assert s.deals.agreement_path(a.id).read_bytes() == s.deals.agreement_file_bytes(a.id)
+    assert [p.name for p in s.deals.agreements_dir.iterdir()] == [f"agreement-{a.id}.json"]
+
+
+def test_a_token_opens_only_its_own_agreement(make_syndic: MakeSyndic, backend: str) -> None:
+    w = world(make_syndic, n=2)
+    s = w.s
+    first, second = active_agreement(w), active_agreement(w)
+    token = s.deals.issue_token(first)
+    before = w.events()
+    with pytest.raises(Forbidden, match=f"this token does not cover agreement {second}"):
+        s.deals.authorize_delivery(token, second)
+    assert w.events() == before + 1
+    assert w.payloads("access.denied") == [
+        {"resource": f"agreement:{second}", "reason": f"token is scoped to agreement {first}"}
+    ]
+    assert s.deals.authorize_delivery(token, first).agreement_id == first
+
+
+def test_the_open_terms_are_for_small_builders_only(make_syndic: MakeSyndic, backend: str) -> None:
+    charter = {"vlop_mau_threshold": 1000, "open_licence": "CC-BY-4.0"}
+    w = world(make_syndic, n=2, charter=charter, mau=999)
+    s = w.s
+    open_terms = Terms(permits=frozenset({Usage.AI_TRAIN}), payment_type=PaymentType.ATTRIBUTION)
+    small = s.deals.offer(licensee_id=w.lab, terms=open_terms, actor="l").id
+    assert not s.deals.requires_negotiation(w.lab)
+    s.deals.open_vote(small)
+    for m in w.members:
+        s.deals.cast_vote(small, member_id=m, choice="yes")
+    s.deals.close_vote(small, force=True)
+    a = s.deals.sign(small)
+    countersign(w, a.id)
+    token = s.deals.issue_token(a.id)
+    # a very large platform needs a negotiated licence: not on the open terms
+    big = s.deals.register_licensee(
+        name="Big", contact="b@x", public_key=public_b64(OTHER_KEY), monthly_active_users=1000
+    )
+    assert s.deals.requires_negotiation(big.id)
+    deal = s.deals.offer(licensee_id=big.id, terms=open_terms, actor="b").id
+    before = w.events()
+    with pytest.raises(Forbidden, match=r"very large platform .* needs a negotiated licence"):
+        s.deals.open_vote(deal)
+    assert w.events() == before
+    # the small builder grows: once it reports crossing the threshold, its open-terms
+    # agreement no longer covers it (new tokens are refused and issued ones stop working)
+    s.deals.report_users(w.lab, 5000, actor=f"licensee:{w.lab}")
+    assert w.payloads("licensee.users_reported") == [
+        {"licensee": w.lab, "monthly_active_users": 5000, "very_large_platform": True}
+    ]
+    with pytest.raises(Forbidden, match="needs a negotiated licence"):
+        s.deals.issue_token(a.id)
+    with s.db.read() as sess, pytest.raises(AuthError, match="needs a negotiated licence"):
+        s.deals.check_token(sess, token)
+    # a paid, negotiated agreement keeps working for a very large platform
+    paid = active_agreement(w)
+    assert s.deals.issue_token(paid).startswith("syl_")
+    # the published terms say who may use the open licence
+    s.terms.publish(Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=FEE))
+    files = s.terms.published_files(
+        base_url="https://c.example", coalition="C", crawlers=load_crawlers(s.settings.data_dir)
+    )
+    line = (
+        "# Builders with fewer than 1000 monthly active users may use these works under "
+        "CC-BY-4.0; very large platforms need a licence negotiated with C: "
+        "https://c.example/license.xml"
+    )
+    assert line in files["robots.txt"].splitlines() and line in files["ai.txt"].splitlines()

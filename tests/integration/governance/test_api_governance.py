@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -11,10 +12,20 @@ from fastapi.testclient import TestClient
 
 from syndic.api.app import create_app
 from syndic.auth.service import Role
+from syndic.canonical import canonical_bytes
 from syndic.deals.agreement import verify_file
+from syndic.governance.voting.ballot_file import parse, tally
 from syndic.keys import public_b64
 from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import FEE, LAB_KEY, OTHER_KEY, World, world
+from tests.integration.governance.helpers import (
+    FEE,
+    LAB_KEY,
+    OTHER_KEY,
+    World,
+    approved,
+    licensee_offer,
+    world,
+)
 
 QV = {"deal_vote": {"method": "quadratic", "delegation": True}}
 
@@ -148,6 +159,7 @@ def test_a_round_over_http(api) -> None:  # type: ignore[no-untyped-def]
     assert c.post("/v1/deals/expire", headers=h["steward"]).json() == {
         "offers_lapsed": 0,
         "agreements_expired": 0,
+        "agreements_lapsed": 0,
     }
 
 
@@ -181,3 +193,138 @@ def test_charter_amendments_over_http(api) -> None:  # type: ignore[no-untyped-d
     assert c.get("/v1/charter").json()["payout_floor_bp"] == 1000
     assert c.get(f"/v1/proposals/{pid}", headers=h["m1"]).json()["status"] == "closed"
     err(c.delete("/v1/delegations?topic=deals", headers=h["m0"]), 404, "not_found")
+
+
+def _client(w: World) -> tuple[TestClient, dict[str, dict[str, str]]]:
+    keys = {"steward": w.s.keys.create(role=Role.STEWARD, subject_id=None)}
+    keys["lab"] = w.s.keys.create(role=Role.LICENSEE, subject_id=w.lab)
+    for i, m in enumerate(w.members):
+        keys[f"m{i}"] = w.s.keys.create(role=Role.MEMBER, subject_id=m)
+    return TestClient(create_app(w.s)), {
+        k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()
+    }
+
+
+def test_secret_ballots_stay_secret_and_the_tally_is_public(make_syndic: MakeSyndic) -> None:
+    secret = {"method": "quadratic", "delegation": True, "secret": True}
+    w = world(make_syndic, n=4, charter={"deal_vote": secret})
+    s, (m0, m1, m2, m3) = w.s, w.members
+    deal = licensee_offer(w)
+    s.deals.open_vote(deal)
+    s.governance.delegate(m3, m0, topic="deals")
+    receipts = [
+        s.deals.cast_vote(deal, member_id=m0, votes={"yes": 3}),
+        s.deals.cast_vote(deal, member_id=m1, votes={"no": 1}),
+        s.deals.cast_vote(deal, member_id=m2, votes={"yes": 1, "no": 1}),
+    ]
+    w.clock.advance(timedelta(hours=72))
+    pid = s.deals.close_vote(deal).outcome["proposal"]  # type: ignore[index]
+    c, h = _client(w)
+    with c:
+        full = c.get(f"/v1/proposals/{pid}", headers=h["steward"]).json()["outcome"]
+        assert full["consenting"] == [m0, m3] and full["delegation"]["carried"]
+        for who in ("m1", "lab"):
+            seen = c.get(f"/v1/proposals/{pid}", headers=h[who])
+            if who == "lab":
+                err(seen, 403, "forbidden")
+                continue
+            out = seen.json()["outcome"]
+            assert "consenting" not in out and "delegation" not in out
+            assert out["totals"] == {"yes": 7, "no": 2, "abstain": 0}
+        listed = c.get("/v1/proposals", headers=h["m1"]).json()
+        assert all("consenting" not in (p["outcome"] or {}) for p in listed)
+        # the published ballot file: no key needed, no member ids, and it recomputes the result
+        published = c.get(f"/v1/proposals/{pid}/ballot-file").json()
+        assert c.get(f"/v1/proposals/{pid}/ballot-file", headers=h["m1"]).json() == published
+        ids = {v["id"] for v in published["voters"]}
+        assert len(ids) == 4 and not ids & {str(m) for m in w.members}
+        assert published["delegations"] == [] and published["delegation"] is False
+        mine = {b["voter"]: b["votes"] for b in published["ballots"]}
+        for r in receipts:  # each voter finds their own ballot, and only they can
+            assert mine[r.published_as] == r.votes and r.published_as != r.commitment
+        assert mine[receipts[0].published_as] == {"yes": 3}
+        again = tally(parse(published))
+        assert (again.totals, again.turnout, again.winner) == (
+            {"yes": 7, "no": 2, "abstain": 0},
+            4,
+            "yes",
+        )
+        closed = w.payloads("vote.closed")[0]
+        assert (
+            closed["ballot_file_sha256"] == hashlib.sha256(canonical_bytes(published)).hexdigest()
+        )
+        assert "delegation" not in closed["outcome"] and "consenting" not in closed["outcome"]
+        steward_file = c.get(f"/v1/proposals/{pid}/ballot-file", headers=h["steward"]).json()
+        assert {v["id"] for v in steward_file["voters"]} == {str(m) for m in w.members}
+
+
+def test_an_open_vote_publishes_its_ballot_file_as_tallied(make_syndic: MakeSyndic) -> None:
+    w = world(make_syndic, n=2)
+    deal = licensee_offer(w)
+    w.s.deals.open_vote(deal)
+    r = w.s.deals.cast_vote(deal, member_id=w.members[0], choice="yes")
+    assert r.published_as == str(w.members[0])
+    w.clock.advance(timedelta(hours=72))
+    pid = w.s.deals.close_vote(deal).outcome["proposal"]  # type: ignore[index]
+    c, h = _client(w)
+    with c:
+        published = c.get(f"/v1/proposals/{pid}/ballot-file").json()
+        assert published == w.s.governance.ballot_file(pid)
+        assert c.get(f"/v1/proposals/{pid}", headers=h["m1"]).json()["outcome"]["consenting"] == [
+            w.members[0]
+        ]
+        err(c.get("/v1/proposals/99/ballot-file"), 404, "not_found")
+
+
+def test_a_licensee_reports_its_users(make_syndic: MakeSyndic) -> None:
+    w = world(make_syndic, n=1, charter={"vlop_mau_threshold": 1000})
+    c, h = _client(w)
+    with c:
+        r = c.put("/v1/licensees/me/users", headers=h["lab"], json={"monthly_active_users": 1000})
+        assert r.json()["monthly_active_users"] == 1000
+        assert w.s.deals.requires_negotiation(w.lab)
+        bad = c.put("/v1/licensees/me/users", headers=h["lab"], json={"monthly_active_users": -1})
+        err(bad, 422, "invalid_input")
+        r = c.put("/v1/licensees/me/users", headers=h["m0"], json={"monthly_active_users": 5})
+        err(r, 403, "forbidden")
+    assert len(w.payloads("licensee.users_reported")) == 1
+
+
+def test_agreements_are_the_parties_own(make_syndic: MakeSyndic) -> None:
+    w = world(make_syndic, n=2)
+    s = w.s
+    other = s.deals.register_licensee(name="Other", contact="o@x", public_key=public_b64(OTHER_KEY))
+    a = s.deals.sign(approved(w))
+    c, h = _client(w)
+    h["other"] = {
+        "Authorization": f"Bearer {s.keys.create(role=Role.LICENSEE, subject_id=other.id)}"
+    }
+    with c:
+        before = w.events()
+        for path in ("", "/document", "/file", "/rsl"):
+            msg = err(c.get(f"/v1/agreements/{a.id}{path}", headers=h["other"]), 403, "forbidden")
+            assert msg == f"agreement {a.id} is not yours"
+        err(c.post(f"/v1/agreements/{a.id}/tokens", headers=h["other"]), 403, "forbidden")
+        denied = w.payloads("access.denied")
+        assert len(denied) == 5 and w.events() == before + 5
+        assert denied[0] == {
+            "resource": f"agreement:{a.id}",
+            "reason": "not a party to this agreement",
+        }
+        assert w.kinds()[-1] == "access.denied"
+        doc = s.deals.agreement_document(a.id)
+        sig = base64.b64encode(OTHER_KEY.sign(doc)).decode()
+        r = c.post(f"/v1/agreements/{a.id}/signature", headers=h["other"], json={"signature": sig})
+        assert "not this licensee's" in err(r, 403, "forbidden")
+        for path in ("", "/document", "/file", "/rsl"):
+            msg = err(c.get(f"/v1/agreements/{a.id}{path}", headers=h["m0"]), 403, "forbidden")
+            assert msg == "members cannot act on agreements"
+        err(c.post(f"/v1/agreements/{a.id}/tokens", headers=h["m0"]), 403, "forbidden")
+        err(c.get("/v1/agreements", headers=h["m0"]), 403, "forbidden")
+        err(
+            c.post(f"/v1/agreements/{a.id}/signature", headers=h["m0"], json={"signature": sig}),
+            403,
+            "forbidden",
+        )
+        assert w.events() == before + 5  # members' refusals write nothing
+        assert s.deals.get_agreement(a.id).status == "pending"

@@ -3,12 +3,17 @@ disputes, agreements; errors are one line."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from syndic.cli.main import main
+from syndic.deals.agreement import file_bytes
+from tests.conftest import MakeSyndic
+from tests.integration.governance.helpers import LAB_KEY, approved, world
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "ballots.json"
 
@@ -79,7 +84,9 @@ def test_governance_through_the_cli(
     run(capsys, *d, "init", "--name", "C")
     run(capsys, *d, "import", "arxiv", str(fixture_jsonl))
     charter = tmp_path / "charter.json"
-    charter.write_text(json.dumps({"deal_vote": {"method": "quadratic", "delegation": True}}))
+    charter.write_text(
+        json.dumps({"deal_vote": {"method": "quadratic", "delegation": True, "early_close": True}})
+    )
     assert run(capsys, *d, "charter", "found", str(charter))[0] == 0
     code, _, err = run(capsys, *d, "charter", "found", str(charter))
     assert code == 2 and "already has a charter" in err
@@ -90,6 +97,8 @@ def test_governance_through_the_cli(
     pub = run(capsys, "agreement", "keygen", "--out", str(lab_key))[1].strip()
     run(capsys, *d, "licensee", "add", "--name", "Lab", "--contact", "x@y")
     assert run(capsys, *d, "licensee", "key", "1", "--public-key", pub)[0] == 0
+    code, out, _ = run(capsys, *d, "licensee", "users", "1", "--mau", "5000")
+    assert code == 0 and out.strip() == "licensee 1: 5000 monthly active users"
     assert (
         run(
             capsys, *d, "deal", "offer", "--licensee", "1", "--permit", "ai-train", "--price", "80"
@@ -188,7 +197,7 @@ def test_governance_through_the_cli(
     amendment.write_text(json.dumps({"payout_floor_bp": 1000}))
     code, out, _ = run(capsys, *d, "charter", "propose", str(amendment), "--json")
     pid = json.loads(out)["id"]
-    for m in range(1, 10):
+    for m in range(1, 13):  # every member votes, so the amendment may close early
         assert (
             run(capsys, *d, "vote", "ballot", str(pid), "--member", str(m), "--choice", "yes")[0]
             == 0
@@ -202,3 +211,55 @@ def test_governance_through_the_cli(
     assert code == 2 and "not disputed" in err
     code, out, _ = run(capsys, *d, "vote", "list", "--json")
     assert [p["kind"] for p in json.loads(out)] == ["deal", "charter"]
+
+
+def test_agreement_signature_checks_the_file_before_signing(
+    make_syndic: MakeSyndic, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = world(make_syndic, n=2)
+    a = w.s.deals.sign(approved(w))
+    path = w.s.deals.agreement_path(a.id)
+    key = tmp_path / "lab.key"
+    key.write_bytes(LAB_KEY.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    key.chmod(0o600)
+    code, out, err = run(capsys, "agreement", "signature", str(path), "--key", str(key))
+    assert code == 0, err
+    assert base64.b64decode(out.strip()) == LAB_KEY.sign(w.s.deals.agreement_document(a.id))
+    code, _, err = run(
+        capsys, "agreement", "signature", str(path), "--key", str(key), "--coalition-key", "AAAA"
+    )
+    assert code == 2 and "not the one you trust" in err
+
+    data = path.read_bytes()
+    body = json.loads(data)
+    cases = {
+        # the coalition's signature is over other bytes: nothing to countersign
+        "forged.json": file_bytes(
+            {**body["document"], "agreement": 99},
+            body["signatures"]["coalition"],
+            None,
+        ),
+        # a second "document" key: json.loads keeps the last one, the canonical parser refuses
+        "twice.json": data.replace(b'{"document":', b'{"document":{},"document":', 1),
+        "bare.json": w.s.deals.agreement_document(a.id) + b"\n",
+    }
+    for name, content in cases.items():
+        bad = tmp_path / name
+        bad.write_bytes(content)
+        code, out, err = run(capsys, "agreement", "signature", str(bad), "--key", str(key))
+        assert code == 2 and out == "" and err.startswith("error: "), (name, err)
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert (
+        "coalition's signature does not verify"
+        in run(capsys, "agreement", "signature", str(tmp_path / "forged.json"), "--key", str(key))[
+            2
+        ]
+    )
+    assert (
+        "canonical"
+        in run(capsys, "agreement", "signature", str(tmp_path / "twice.json"), "--key", str(key))[2]
+    )
+    assert (
+        "sign the agreement file"
+        in run(capsys, "agreement", "signature", str(tmp_path / "bare.json"), "--key", str(key))[2]
+    )

@@ -93,11 +93,19 @@ def test_deadlines_lapse_offers(make_syndic: MakeSyndic, backend: str) -> None:
     with pytest.raises(Conflict, match="expired at"):
         w.s.deals.open_vote(deal)
     assert w.events() == before and w.s.deals.get_deal(deal).status == "offered"
-    assert w.s.deals.expire_due() == {"offers_lapsed": 1, "agreements_expired": 0}
+    assert w.s.deals.expire_due() == {
+        "offers_lapsed": 1,
+        "agreements_expired": 0,
+        "agreements_lapsed": 0,
+    }
     assert w.s.deals.get_deal(deal).status == "lapsed"
     with pytest.raises(Conflict, match="deal 1 is lapsed"):
         w.s.deals.counter(deal, Offer(terms=terms(5)), party=Party.COALITION, actor="steward")
-    assert w.s.deals.expire_due() == {"offers_lapsed": 0, "agreements_expired": 0}
+    assert w.s.deals.expire_due() == {
+        "offers_lapsed": 0,
+        "agreements_expired": 0,
+        "agreements_lapsed": 0,
+    }
 
 
 def test_illegal_transitions(make_syndic: MakeSyndic, backend: str) -> None:

@@ -32,6 +32,10 @@ class KeyIn(BaseModel):
     public_key: str = Field(description="Ed25519 public key, base64 of the 32 raw bytes")
 
 
+class UsersIn(BaseModel):
+    monthly_active_users: int = Field(ge=0)
+
+
 class OfferIn(BaseModel):
     terms: Terms
     scope: list[str] = Field(default_factory=list)
@@ -106,6 +110,13 @@ def my_licensee(s: SyndicDep, caller: Caller) -> LicenseeView:
 def register_key(body: KeyIn, s: SyndicDep, caller: Caller) -> LicenseeView:
     """The licensee registers the Ed25519 public key it signs agreements with."""
     return s.deals.register_key(_licensee_id(caller), body.public_key, actor=caller.actor)
+
+
+@router.put("/v1/licensees/me/users")
+def report_users(body: UsersIn, s: SyndicDep, caller: Caller) -> LicenseeView:
+    """The licensee reports its monthly active users (the market-leader clause: at or above
+    the charter's threshold it needs a negotiated licence, not the open terms)."""
+    return s.deals.report_users(_licensee_id(caller), body.monthly_active_users, actor=caller.actor)
 
 
 @router.post("/v1/deals", status_code=201)
