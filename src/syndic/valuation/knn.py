@@ -8,23 +8,41 @@ recursion, s_N = m_N / N and s_i = s_{i+1} + (m_i - m_{i+1}) / max(K, i), unroll
 
 so one reverse cumulative sum per test point gives every value at once. A point's value is
 the mean of s over the test points. The recursion only uses that the utility (the mean score
-of the K nearest) is linear in per-neighbour scores, so the same code serves regression with
-m_i = -(y_i - y_test)^2 (the soft-label form of the utility).
+of the K nearest) is linear in per-neighbour scores, so the same code serves any utility of
+the form U(S) = (1/K) * sum over the K nearest in S of m_i.
+
+``KNNRegressionShapley`` uses that with m_i = -(y_i - y_test)^2: the utility is minus the mean
+of the K nearest neighbours' squared errors, each neighbour's target taken as a prediction on
+its own (the per-neighbour construction of the soft-label KNN utility, applied to squared
+error). This is our choice, not Jia et al.'s regression utility, which is minus the squared
+error of the neighbours' mean, -((1/K) * sum y_i - y_test)^2, and needs a different recursion
+(their Theorem 2). The two are equal only when the K nearest targets agree; ours rewards a
+neighbour for being close to the target by itself, theirs also for cancelling its neighbours'
+errors.
 
 Ordering is by (distance, index), so ties break the same way on every machine. Sorting
 dominates the cost; keys are packed as ``distance bits << b | index`` in one uint64 and sorted
 with ``np.sort`` (faster than ``argsort``). In float64 mode the distance loses its low b bits in
-the key, so adjacent keys that tie on the truncated distance are checked against the exact
-distance and the row is re-sorted exactly if they are out of order. Float32 mode keeps all 32
-bits of the distance, computes in float32 and is documented with its measured error.
+the key, so runs of adjacent keys that tie on the truncated distance are put in exact (distance,
+index) order afterwards (they are rare and short). Float32 mode computes distances in float64 (so
+there is no cancellation in |a|^2 - 2ab + |b|^2), rounds them to float32 for the key (all 32
+bits kept, the index in the other 32) and runs the recursion in float32; distances that round to
+the same float32 are ordered by index, which is where its (measured, documented) error comes
+from.
+
+Results are the same bits whatever the number of threads: test points are cut into batches
+whose size depends only on N and a fixed per-batch memory budget, each batch's sums are added
+in batch order, and BLAS runs single-threaded inside a fit. The threads share one memory
+budget: at most ``MEMORY_BUDGET // BATCH_BYTES`` batches are in flight at once.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Literal, Self
 
 import numpy as np
@@ -33,13 +51,17 @@ from threadpoolctl import threadpool_limits
 
 from syndic.errors import ValuationError
 from syndic.valuation import checks
+from syndic.valuation.base import Estimator
 from syndic.valuation.result import FloatArray, ValuationResult
 
 Precision = Literal["float64", "float32"]
 # Per-test-point scores of the sorted training labels: (labels in rank order, test labels).
 Score = Callable[[NDArray[Any], NDArray[Any]], NDArray[Any]]
 Floats = NDArray[np.floating[Any]]
-ROW_BYTES_BUDGET = 96 * 2**20  # per worker thread; bounds memory whatever N is
+ROW_BYTES = 80  # working memory per (test point, training point) cell, both precisions
+BATCH_BYTES = 32 * 2**20  # one batch of test points; fixes the batches from N alone
+MEMORY_BUDGET = 512 * 2**20  # all threads together: at most 16 batches in flight
+MAX_BATCH_ROWS = 512
 
 
 def _match(sorted_labels: NDArray[Any], test_labels: NDArray[Any]) -> NDArray[Any]:
@@ -51,6 +73,17 @@ def _neg_squared_error(sorted_targets: NDArray[Any], test_targets: NDArray[Any])
     diff: NDArray[Any] = sorted_targets - test_targets[:, None]
     out: NDArray[Any] = -(diff * diff)
     return out
+
+
+def batch_rows(n_train: int) -> int:
+    """Test points per batch: from N and the fixed per-batch budget only (never the threads)."""
+    return max(1, min(MAX_BATCH_ROWS, BATCH_BYTES // (ROW_BYTES * max(1, n_train))))
+
+
+def in_flight(n_train: int, threads: int) -> int:
+    """How many batches may be in flight at once so that all threads stay within the budget."""
+    per_batch = batch_rows(n_train) * ROW_BYTES * max(1, n_train)
+    return max(1, min(threads, MEMORY_BUDGET // per_batch))
 
 
 class _Kernel:
@@ -66,10 +99,11 @@ class _Kernel:
         precision: Precision,
         score: Score,
     ) -> None:
-        self.dtype = np.float64 if precision == "float64" else np.float32
-        self.x_train: Floats = np.ascontiguousarray(x_train, dtype=self.dtype)
-        self.x_test: Floats = np.ascontiguousarray(x_test, dtype=self.dtype)
+        # distances are always computed in float64; float32 mode only rounds them for the key
+        self.x_train: FloatArray = np.ascontiguousarray(x_train, dtype=np.float64)
+        self.x_test: FloatArray = np.ascontiguousarray(x_test, dtype=np.float64)
         self.train_sq = np.einsum("ij,ij->i", self.x_train, self.x_train)
+        self.dtype = np.float64 if precision == "float64" else np.float32
         self.y_train = y_train
         self.y_test = y_test
         self.k = k
@@ -82,7 +116,7 @@ class _Kernel:
         w[1:] = 1.0 / (rank[1:] * rank[:-1])
         self.w: Floats = w.astype(self.dtype)
 
-    def distances(self, rows: slice) -> Floats:
+    def distances(self, rows: slice) -> FloatArray:
         xt = self.x_test[rows]
         d = xt @ self.x_train.T
         d *= -2
@@ -92,15 +126,15 @@ class _Kernel:
         d += 0  # turns -0.0 into +0.0 so the bit patterns order like the numbers
         return d
 
-    def order(self, d: Floats) -> NDArray[np.integer[Any]]:
+    def order(self, d: FloatArray) -> NDArray[np.integer[Any]]:
         """Training indices by (distance, index) for each row of ``d``."""
         rows, n = d.shape
         if self.dtype == np.float32:
-            # two uint32 halves of one uint64 key: distance bits high, index low
+            # two uint32 halves of one uint64 key: float32 distance bits high, index low
             keys = np.empty((rows, n), dtype=np.uint64)
             halves = keys.view(np.uint32).reshape(rows, n, 2)
             hi, lo = (1, 0) if sys.byteorder == "little" else (0, 1)
-            halves[:, :, hi] = d.view(np.uint32)
+            halves[:, :, hi] = d.astype(np.float32).view(np.uint32)
             halves[:, :, lo] = np.arange(n, dtype=np.uint32)
             keys.sort(axis=1)
             return halves[:, :, lo]  # a strided view of the sorted indices: no copy
@@ -112,10 +146,7 @@ class _Kernel:
         order = keys & low
         ties = (keys[:, 1:] ^ keys[:, :-1]) <= low  # equal once the low bits are dropped
         for r in np.flatnonzero(ties.any(axis=1)):
-            j = np.flatnonzero(ties[r])
-            row = d[r]
-            if (row[order[r, j]] > row[order[r, j + 1]]).any():
-                order[r] = np.argsort(row, kind="stable")  # exact (distance, index) order
+            _exact_runs(order[r], d[r], np.flatnonzero(ties[r]))
         return order
 
     def sorted_values(self, rows: slice) -> tuple[NDArray[np.integer[Any]], Floats]:
@@ -131,11 +162,9 @@ class _Kernel:
             s[:, : k - 1] -= tail[:, k : k + 1]
         return order, s
 
-    def row_batches(self, n_threads: int) -> list[slice]:
-        per = max(1, min(512, ROW_BYTES_BUDGET // (80 * self.n)))
+    def row_batches(self) -> list[slice]:
+        per = batch_rows(self.n)
         n_test = self.x_test.shape[0]
-        # Enough batches to keep every thread busy, none larger than the memory budget.
-        per = max(1, min(per, -(-n_test // (4 * n_threads))))
         return [slice(i, min(i + per, n_test)) for i in range(0, n_test, per)]
 
     def batch_sum(self, rows: slice) -> FloatArray:
@@ -151,15 +180,29 @@ class _Kernel:
         return out
 
 
+def _exact_runs(order: NDArray[Any], d: FloatArray, ties: NDArray[np.intp]) -> None:
+    """Put each run of tied keys (``ties[j]``: positions j and j+1 tie) in exact (distance,
+    index) order, in place."""
+    start = prev = int(ties[0])
+    for j in (*ties[1:].tolist(), None):
+        if j is not None and j == prev + 1:
+            prev = j
+            continue
+        run = order[start : prev + 2]
+        order[start : prev + 2] = run[np.lexsort((run, d[run]))]
+        if j is not None:
+            start = prev = j
+
+
 def _threads(n_threads: int | None) -> int:
     if n_threads is None:
         return max(1, os.cpu_count() or 1)
-    if n_threads < 1:
-        raise ValuationError(f"n_threads must be at least 1, got {n_threads}")
+    if isinstance(n_threads, bool) or not isinstance(n_threads, int) or n_threads < 1:
+        raise ValuationError(f"n_threads must be a positive integer, got {n_threads!r}")
     return n_threads
 
 
-class _KNNBase:
+class _KNNBase(Estimator):
     method = "knn-shapley"
     score: Score = staticmethod(_match)
     classification = True
@@ -172,20 +215,14 @@ class _KNNBase:
         n_threads: int | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
+        super().__init__()
         if precision not in ("float64", "float32"):
             raise ValuationError(f"precision must be float64 or float32, got {precision!r}")
         self.k = k
         self.precision: Precision = precision
-        self.n_threads = n_threads
+        self.n_threads = _threads(n_threads)
         self.progress = progress
-        self._result: ValuationResult | None = None
         self._kernel: _Kernel | None = None
-
-    @property
-    def result(self) -> ValuationResult:
-        if self._result is None:
-            raise ValuationError("call fit() before reading the result")
-        return self._result
 
     def _prepare(self, x_train: Any, y_train: Any, x_test: Any, y_test: Any) -> _Kernel:
         xt, yt, xs, ys = checks.train_test(
@@ -198,10 +235,10 @@ class _KNNBase:
 
     def fit(self, x_train: Any, y_train: Any, x_test: Any, y_test: Any) -> Self:
         kernel = self._kernel = self._prepare(x_train, y_train, x_test, y_test)
-        threads = _threads(self.n_threads)
-        batches = kernel.row_batches(threads)
+        batches = kernel.row_batches()
         total = np.zeros(kernel.n, dtype=np.float64)
         done = 0
+        threads = in_flight(kernel.n, self.n_threads)
         for part, rows in zip(_run(kernel.batch_sum, batches, threads), batches, strict=True):
             total += part  # in batch order, so the sum is the same bits on every run
             done += rows.stop - rows.start
@@ -218,8 +255,8 @@ class _KNNBase:
         if self._kernel is None:
             raise ValuationError("call fit() before asking for per-test values")
         kernel = self._kernel
-        threads = _threads(self.n_threads)
-        batches = kernel.row_batches(threads)
+        batches = kernel.row_batches()
+        threads = in_flight(kernel.n, self.n_threads)
         yield from zip(batches, _run(kernel.batch_rows, batches, threads), strict=True)
 
 
@@ -230,13 +267,27 @@ def _dense(x: Any) -> Any:
 def _run(
     fn: Callable[[slice], NDArray[Any]], batches: list[slice], threads: int
 ) -> Iterator[NDArray[Any]]:
-    """Map ``fn`` over batches in order; numpy's sort and BLAS release the GIL, so threads
-    use every core. BLAS is held to one thread per worker so the two never oversubscribe."""
-    if threads == 1 or len(batches) == 1:
-        yield from map(fn, batches)
-        return
-    with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=threads) as ex:
-        yield from ex.map(fn, batches)
+    """Map ``fn`` over batches, yielding results in batch order with at most ``threads``
+    batches in flight. numpy's sort and BLAS release the GIL, so threads use every core; BLAS
+    is held to one thread, so the two never oversubscribe and a matrix product gives the same
+    bits whatever the machine's core count."""
+    with threadpool_limits(limits=1):
+        if threads == 1 or len(batches) == 1:
+            yield from map(fn, batches)
+            return
+        with ThreadPoolExecutor(max_workers=threads) as ex:
+            pending: deque[Future[NDArray[Any]]] = deque()
+            todo = iter(batches)
+            for rows in todo:
+                pending.append(ex.submit(fn, rows))
+                if len(pending) == threads:
+                    break
+            while pending:
+                result = pending.popleft().result()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.append(ex.submit(fn, nxt))
+                yield result
 
 
 class KNNShapley(_KNNBase):
@@ -248,8 +299,9 @@ class KNNShapley(_KNNBase):
 
 
 class KNNRegressionShapley(_KNNBase):
-    """Exact Shapley values for K-nearest-neighbour regression with the soft-label utility
-    U(S) = -(1/K) * sum over the K nearest in S of (y_i - y_test)^2."""
+    """Exact Shapley values for K-nearest-neighbour regression under the per-neighbour utility
+    U(S) = -(1/K) * sum over the K nearest in S of (y_i - y_test)^2 (see the module docstring:
+    not Jia et al.'s regression utility, which squares the error of the neighbours' mean)."""
 
     method = "knn-regression-shapley"
     score: Score = staticmethod(_neg_squared_error)
@@ -268,6 +320,7 @@ def rank_matrix(x_train: Any, x_test: Any) -> NDArray[np.int64]:
         "float64",
         _match,
     )
-    return np.concatenate(
-        [kernel.order(kernel.distances(rows)) for rows in kernel.row_batches(1)], axis=0
-    ).astype(np.int64)
+    with threadpool_limits(limits=1):
+        return np.concatenate(
+            [kernel.order(kernel.distances(rows)) for rows in kernel.row_batches()], axis=0
+        ).astype(np.int64)

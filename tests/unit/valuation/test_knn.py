@@ -47,6 +47,14 @@ def test_regression_variant_equals_shapley_by_definition() -> None:
     np.testing.assert_allclose(got, brute_shapley(7, u), atol=1e-12)
 
 
+def test_regression_targets_must_be_numbers() -> None:
+    x, _, xt, _ = blobs(10, 3)
+    with pytest.raises(ValuationError, match="regression targets must be numbers"):
+        KNNRegressionShapley(k=2).fit(x, np.array(["a"] * 10), xt, np.zeros(3))
+    with pytest.raises(ValuationError, match="regression targets must be numbers"):
+        KNNRegressionShapley(k=2).fit(x, np.zeros(10), xt, np.array(["a", "b", "c"]))
+
+
 def test_ties_break_by_index_the_same_way_every_time() -> None:
     # duplicates: five copies of each of two points, alternating labels
     x = np.repeat([[0.0, 0.0], [1.0, 1.0]], 5, axis=0)
@@ -78,11 +86,35 @@ def test_batches_bound_memory_and_do_not_change_values(monkeypatch: pytest.Monke
 
     x, y, xt, yt = blobs(300, 50, classes=3)
     whole = KNNShapley(k=5, n_threads=1).fit(x, y, xt, yt).result.values
-    monkeypatch.setattr(knn, "ROW_BYTES_BUDGET", 1)  # one test point per batch
+    monkeypatch.setattr(knn, "BATCH_BYTES", 1)  # one test point per batch
     est = KNNShapley(k=5, n_threads=1)
-    batches = est._prepare(x, y, xt, yt).row_batches(1)
+    batches = est._prepare(x, y, xt, yt).row_batches()
     assert all(b.stop - b.start == 1 for b in batches)
     np.testing.assert_allclose(est.fit(x, y, xt, yt).result.values, whole, atol=1e-15)
+
+
+def test_same_bits_for_any_number_of_threads() -> None:
+    # several batches, so the threads really split the work; the sum is added in batch order
+    x, y, xt, yt = blobs(5000, 400, d=8, classes=4, seed=1)
+    from syndic.valuation.knn import batch_rows
+
+    assert -(-400 // batch_rows(5000)) > 2
+    for precision in ("float64", "float32"):
+        one = KNNShapley(k=5, n_threads=1, precision=precision).fit(x, y, xt, yt).result
+        many = KNNShapley(k=5, n_threads=16, precision=precision).fit(x, y, xt, yt).result
+        np.testing.assert_array_equal(one.values, many.values)
+
+
+def test_memory_budget_is_shared_by_the_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from syndic.valuation import knn
+
+    # batch size comes from N alone; the number of batches in flight from the global budget
+    assert knn.batch_rows(200_000) == knn.batch_rows(200_000)
+    per_batch = knn.batch_rows(200_000) * knn.ROW_BYTES * 200_000
+    assert knn.in_flight(200_000, 64) * per_batch <= knn.MEMORY_BUDGET
+    assert knn.in_flight(200_000, 1) == 1
+    monkeypatch.setattr(knn, "MEMORY_BUDGET", 1)
+    assert knn.in_flight(10_000, 16) == 1  # even a tiny budget lets one batch run
 
 
 def test_per_test_rows_sum_to_the_values() -> None:
@@ -134,3 +166,25 @@ def test_reading_the_result_before_fit_is_refused() -> None:
         _ = KNNShapley().result
     with pytest.raises(ValuationError, match="precision"):
         KNNShapley(precision="float16")  # type: ignore[arg-type]
+    with pytest.raises(ValuationError, match="before asking for per-test"):
+        next(KNNShapley().per_test())
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "4"])
+def test_a_bad_thread_count_is_refused(bad: object) -> None:
+    with pytest.raises(ValuationError, match="n_threads must be a positive integer"):
+        KNNShapley(n_threads=bad)  # type: ignore[arg-type]
+
+
+def test_runs_of_near_ties_are_each_put_in_exact_order() -> None:
+    from syndic.valuation.knn import _Kernel, _match
+
+    # distances one or two ulps apart tie once the key drops its low (index) bits: two runs
+    one, four = np.nextafter(1.0, 2.0) - 1.0, np.nextafter(4.0, 5.0) - 4.0
+    d = np.array([[1 + 2 * one, 1.0, 1 + one, 4 + four, 4.0, 9.0]])
+    kernel = _Kernel(
+        np.zeros((6, 1)), np.zeros(6), np.zeros((1, 1)), np.zeros(1), 1, "float64", _match
+    )
+    keys = (d.view(np.uint64) >> np.uint64(kernel.index_bits)).ravel()
+    assert keys[0] == keys[1] == keys[2] and keys[3] == keys[4]  # the key alone cannot order them
+    assert list(kernel.order(d.copy())[0]) == [1, 2, 0, 4, 3, 5]
