@@ -1,11 +1,12 @@
 """Members as players.
 
 Two ways to value a member: the sum of their works' values (each weighted by the member's
-share), and true group Shapley, where the players are the members and a coalition's utility
-is the utility of the union of its members' works. ``GroupGame`` turns a game over points into
-a game over groups; ``KNNGame`` is the KNN-Shapley utility (Jia et al.'s soft KNN accuracy)
-with a fast path that scores every prefix of a permutation incrementally, so group
-permutation sampling costs about one pass over the distance matrix per permutation.
+share; for sampled methods with standard errors from per-sample group sums, see
+``montecarlo.py``), and true group Shapley, where the players are the members and a
+coalition's utility is the utility of the union of its members' works. ``GroupGame`` turns a
+game over points into a game over groups; ``KNNGame`` is the KNN-Shapley utility (Jia et al.'s
+soft KNN accuracy) with a fast path that scores every prefix of a permutation incrementally,
+so group permutation sampling costs about one pass over the distance matrix per permutation.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from scipy import sparse
 
 from syndic.errors import ValuationError
 from syndic.valuation import checks
-from syndic.valuation.montecarlo import Game, TMCShapley
+from syndic.valuation.base import Game
+from syndic.valuation.montecarlo import TMCShapley
 from syndic.valuation.result import FloatArray, ValuationResult
 
 Groups = Sequence[Sequence[int] | NDArray[np.integer[Any]]]
@@ -168,18 +170,26 @@ def membership(holders: Sequence[Sequence[tuple[int, float]]], n_groups: int) ->
 
 
 def sum_by_group(result: ValuationResult, shares: sparse.csr_matrix) -> ValuationResult:
-    """Per-group sum of the points' values weighted by shares; stderr assumes the points'
-    estimates are independent (exact methods give zero)."""
+    """Per-group sum of exact values weighted by shares (standard error 0).
+
+    Sampled estimates are correlated across points (one permutation's marginals add up to a
+    constant), so summing their variances would misstate a group's uncertainty: value groups
+    with a sampled method by passing ``group_weights`` to its ``fit`` and reading
+    ``group_result``, which keeps per-sample group sums."""
     if shares.shape[0] != len(result):
         raise ValuationError(
             f"the share matrix has {shares.shape[0]} rows for {len(result)} valued points"
         )
+    if result.stderr.any():
+        raise ValuationError(
+            "sum_by_group adds exact values only; for a sampled method pass group_weights to "
+            "fit() and read group_result (its standard errors account for correlation)"
+        )
     values = np.asarray(shares.T @ result.values, dtype=np.float64)
-    var = np.asarray(shares.multiply(shares).T @ (result.stderr**2), dtype=np.float64)
     return ValuationResult(
         method=f"{result.method}-sum",
         values=values,
-        stderr=np.sqrt(var),
+        stderr=np.zeros_like(values),
         counts=np.zeros(values.shape, dtype=np.int64),
         updates=result.updates,
         converged=result.converged,

@@ -3,17 +3,14 @@ spread over the executor in chunks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Self
+from typing import Self
 
 import numpy as np
 from numpy.typing import NDArray
 
 from syndic.errors import ValuationError
-from syndic.valuation.executors import Executor, make_executor
-from syndic.valuation.montecarlo import Game
+from syndic.valuation.base import Game, ModelEstimator
 from syndic.valuation.result import ValuationResult
-from syndic.valuation.utility import ModelUtility, Scorer
 
 
 def _without(game: Game, players: NDArray[np.int64]) -> list[float]:
@@ -21,36 +18,8 @@ def _without(game: Game, players: NDArray[np.int64]) -> list[float]:
     return [game(everyone[everyone != i]) for i in players]
 
 
-class LeaveOneOut:
+class LeaveOneOut(ModelEstimator):
     method = "loo"
-
-    def __init__(
-        self,
-        model: Any = None,
-        *,
-        scorer: str | Scorer | None = None,
-        executor: Executor | str = "process",
-        workers: int | None = None,
-        progress: Callable[[int, int | None], None] | None = None,
-    ) -> None:
-        self.model = model
-        self.scorer = scorer
-        self.executor = make_executor(executor, workers) if isinstance(executor, str) else executor
-        self.progress = progress
-        self._result: ValuationResult | None = None
-
-    @property
-    def result(self) -> ValuationResult:
-        if self._result is None:
-            raise ValuationError("call fit() before reading the result")
-        return self._result
-
-    def fit(self, x_train: Any, y_train: Any, x_test: Any, y_test: Any) -> Self:
-        if self.model is None:
-            raise ValuationError("LeaveOneOut needs a model to value data for")
-        return self.fit_game(
-            ModelUtility(self.model, x_train, y_train, x_test, y_test, scorer=self.scorer)
-        )
 
     def fit_game(self, game: Game) -> Self:
         n = int(game.n)

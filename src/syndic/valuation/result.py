@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,14 +46,3 @@ class ValuationResult:
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
-
-    def ranking(self) -> NDArray[np.int64]:
-        """Indices from most to least valuable (ties: lower index first)."""
-        return np.lexsort((np.arange(len(self)), -self.values)).astype(np.int64)
-
-    def digest(self) -> str:
-        """SHA-256 over the values and stderrs as little-endian float64: names a result exactly."""
-        h = hashlib.sha256()
-        h.update(self.values.astype("<f8").tobytes())
-        h.update(self.stderr.astype("<f8").tobytes())
-        return "sha256:" + h.hexdigest()

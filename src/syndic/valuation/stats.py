@@ -1,5 +1,5 @@
 """Running means and variances for every player at once, in three arrays (never one object
-per player): Welford's update for one sample each, Chan's merge for a batch of samples."""
+per player): Welford's update, one sample per player at a time."""
 
 from __future__ import annotations
 
@@ -32,26 +32,6 @@ class RunningStats:
         self.m2[where] += delta * (x - mean)
         self.mean[where] = mean
         self.count[where] = c
-
-    def merge(self, count: NDArray[np.int64], mean: FloatArray, m2: FloatArray) -> None:
-        """Merge another set of running statistics (per player) into these."""
-        total = self.count + count
-        has = total > 0
-        delta = mean - self.mean
-        frac = np.divide(count, total, out=np.zeros_like(self.mean), where=has)
-        self.mean += delta * frac
-        self.m2 += m2 + delta * delta * self.count * frac
-        self.count = total
-
-    def add_masked(self, masks: NDArray[np.bool_], samples: FloatArray) -> None:
-        """Each row of ``masks`` picks the players that observe the matching sample."""
-        m = masks.astype(np.float64)
-        count = masks.sum(axis=0).astype(np.int64)
-        total = samples @ m
-        mean = np.divide(total, count, out=np.zeros_like(total), where=count > 0)
-        # second moment about the batch mean, without the cancellation of E[x^2] - E[x]^2
-        m2 = ((samples[:, None] - mean[None, :]) ** 2 * m).sum(axis=0)
-        self.merge(count, mean, m2)
 
     @property
     def variance(self) -> FloatArray:

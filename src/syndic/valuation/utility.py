@@ -2,9 +2,11 @@
 
 Any scikit-learn-style model works (``fit``, ``predict`` / ``score``); the scorer is the model's
 own ``score`` by default, a scikit-learn scorer name (``"accuracy"``, ``"neg_mean_squared_error"``)
-or a callable ``scorer(model, X, y) -> float``. Subsets a model cannot be trained on score
-``empty_score``: the empty set, and for classifiers a subset with a single class (scored as
-the constant prediction of that class, which is what a classifier trained on it would do).
+or a callable ``scorer(model, X, y) -> float``. The empty set scores ``empty_score``. A
+classifier cannot be trained on a subset with a single class; such a subset is scored by the
+same scorer applied to the constant predictor of that class (scikit-learn's
+``DummyClassifier``, knowing every class of the training set), which is what a classifier
+trained on it would predict.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import clone, is_classifier
+from sklearn.dummy import DummyClassifier
 from sklearn.metrics import get_scorer
 
 from syndic.errors import ValuationError
@@ -65,13 +68,23 @@ class ModelUtility:
             return self.empty_score
         y = self.y_train[idx]
         if self.classification and np.unique(y).size < 2:
-            return float(np.mean(self.y_test == y[0]))
+            return self._score(self._constant(y[0]))
         model = clone(self.model)
         k = model.get_params().get("n_neighbors")
         if isinstance(k, int) and k > idx.size:
             model.set_params(n_neighbors=int(idx.size))  # KNN on fewer points than K
         model.fit(self.x_train[idx], y)
         self.fits += 1
+        return self._score(model)
+
+    def _constant(self, label: Any) -> DummyClassifier:
+        """The constant predictor of ``label``, fitted so that it knows every training class
+        (scorers that read probabilities see one column per class)."""
+        classes = np.unique(self.y_train)
+        x = np.zeros((classes.size, self.x_train.shape[1]))
+        return DummyClassifier(strategy="constant", constant=label).fit(x, classes)
+
+    def _score(self, model: Any) -> float:
         if self.scorer is None:
             return float(model.score(self.x_test, self.y_test))
         return float(self.scorer(model, self.x_test, self.y_test))

@@ -57,3 +57,22 @@ def knn_soft_utility(x, y, point, target, k: int, score: Callable[[float, float]
         return sum(score(y[i], target) for i in nearest) / k
 
     return u
+
+
+def brute_beta_shapley(
+    n: int, utility: Callable[[list[int]], float], alpha: float, beta: float
+) -> NDArray[np.float64]:
+    """Beta(alpha, beta) Shapley by the definition (Kwon & Zou 2022): every coalition S of the
+    others weighs B(|S| + beta, n - 1 - |S| + alpha) / B(alpha, beta)."""
+
+    def log_beta(a: float, b: float) -> float:
+        return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+    phi = np.zeros(n)
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        for size in range(n):
+            w = math.exp(log_beta(size + beta, n - 1 - size + alpha) - log_beta(alpha, beta))
+            for s in itertools.combinations(others, size):
+                phi[i] += w * (utility([*s, i]) - utility(list(s)))
+    return phi

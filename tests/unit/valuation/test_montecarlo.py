@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -19,10 +20,11 @@ from syndic.valuation import (
     StderrBelow,
     TMCShapley,
     exact_shapley,
+    sum_by_group,
 )
 from syndic.valuation.executors import ProcessExecutor, SerialExecutor, make_executor
 
-from .helpers import blobs
+from .helpers import blobs, brute_beta_shapley
 
 
 class Additive:
@@ -161,6 +163,131 @@ def test_loo_is_the_drop_in_utility() -> None:
     expect = [full - u(np.delete(np.arange(15), i)) for i in range(15)]
     np.testing.assert_allclose(r.values, expect)
     assert not r.stderr.any()
+
+
+class AnyGame:
+    """U(S) = 1 when S is not empty: on every permutation the first player gets 1, the rest 0,
+    so the marginals of one permutation are perfectly (negatively) correlated."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __call__(self, subset) -> float:
+        return float(len(subset) > 0)
+
+
+def test_beta_shapley_matches_enumeration_on_a_knn_game() -> None:
+    x, y, xt, yt = blobs(6, 25, seed=6)
+    game = KNNGame(x, y, xt, yt, k=2)
+    truth = brute_beta_shapley(6, game, 16.0, 1.0)
+    est = BetaShapley(stop=MaxUpdates(3000), executor="serial", seed=5, weight_tol=2e-3)
+    assert est._positions(6) == (0, 4)  # the last two positions carry < 1e-3 of the weight
+    r = est.fit_game(game).result
+    # unbiased up to the weight left out (at most weight_tol times the largest marginal, 1)
+    assert (np.abs(r.values - truth) <= 4.5 * r.stderr + 2e-3).all()
+    assert r.params["weight_tol"] == 2e-3
+    exact = BetaShapley(stop=MaxUpdates(3000), executor="serial", seed=5, weight_tol=0.0)
+    assert exact._positions(6) == (0, 6)
+    r0 = exact.fit_game(game).result
+    assert (np.abs(r0.values - truth) <= 4.5 * r0.stderr + 1e-12).all()
+
+
+def test_beta_shapley_trains_no_model_where_the_weight_is_negligible() -> None:
+    x, y, xt, yt = blobs(120, 30, seed=9)
+    u = ModelUtility(KNeighborsClassifier(n_neighbors=3), x, y, xt, yt)
+    est = BetaShapley(stop=MaxUpdates(2), executor="serial", alpha=16, beta=1)
+    start, stop = est._positions(120)
+    w = est._weights(120) / 120
+    assert start == 0 and w[stop:].sum() <= 0.5e-6 < w[stop - 1 :].sum()
+    est.fit_game(u)
+    assert u.fits <= 2 * stop + 1  # not 2 * 120
+    # alpha < beta favours large coalitions: the negligible weight is at the start instead
+    late = BetaShapley(alpha=1, beta=16)._positions(120)
+    assert late[0] > 0 and late[1] == 120
+
+
+def test_group_stderr_keeps_the_correlation_within_a_permutation() -> None:
+    weights = np.array([[1.0, 1.0, 0.0]] * 3 + [[1.0, 0.0, 1.0]] * 3)  # all; first; last half
+    r = TMCShapley(stop=MaxUpdates(200), executor="serial", truncation=0.0, seed=1).fit_game(
+        AnyGame(6), group_weights=weights
+    )
+    g = r.group_result
+    np.testing.assert_allclose(g.values, weights.T @ r.result.values)
+    assert g.values[0] == pytest.approx(1.0)
+    assert g.stderr[0] == 0.0  # the group of everyone gets exactly 1 on every permutation
+    # a half gets 1 when one of its players comes first: Bernoulli(1/2) per permutation
+    p = g.values[1]
+    assert g.stderr[1] == pytest.approx(np.sqrt(p * (1 - p) / 199), rel=1e-9)
+    independent = np.sqrt((weights**2).T @ r.result.stderr**2)
+    assert independent[0] > 0.05 and independent[1] > 1.2 * g.stderr[1]
+    with pytest.raises(ValuationError, match="sum_by_group adds exact values only"):
+        sum_by_group(r.result, sparse.csr_matrix(weights))
+
+
+def test_banzhaf_group_stderr_matches_the_spread_over_seeds() -> None:
+    weights = np.array([[1.0, 1.0, 0.0]] * 4 + [[1.0, 0.0, 1.0]] * 4)
+    values, reported = [], []
+    for seed in range(30):
+        est = Banzhaf(stop=MaxUpdates(300), executor="serial", seed=seed)
+        g = est.fit_game(AnyGame(8), group_weights=weights).group_result
+        values.append(g.values)
+        reported.append(g.stderr)
+        independent = np.sqrt((weights**2).T @ est.result.stderr**2)
+    spread = np.std(values, axis=0, ddof=1)
+    ratio = np.mean(reported, axis=0) / spread
+    assert ((ratio > 0.6) & (ratio < 1.5)).all(), ratio
+    assert (independent < 0.5 * spread).all()  # what summing variances would have claimed
+
+
+def test_group_weights_are_checked() -> None:
+    est = TMCShapley(stop=MaxUpdates(2), executor="serial")
+    with pytest.raises(ValuationError, match="one row per point"):
+        est.fit_game(Additive(W), group_weights=np.ones((3, 2)))
+    with pytest.raises(ValuationError, match="NaN or infinite"):
+        est.fit_game(Additive(W), group_weights=np.full((5, 1), np.nan))
+    with pytest.raises(ValuationError, match="before reading group_result"):
+        _ = est.fit_game(Additive(W)).group_result
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: TMCShapley(truncation=1.0), "truncation must be in"),
+        (lambda: TMCShapley(truncation=-0.1), "truncation must be in"),
+        (lambda: BetaShapley(alpha=0), "alpha must be a positive number"),
+        (lambda: BetaShapley(beta=-1), "beta must be a positive number"),
+        (lambda: BetaShapley(alpha="16"), "alpha must be a positive number"),
+        (lambda: BetaShapley(weight_tol=1.0), "weight_tol must be in"),
+        (lambda: Banzhaf(chunk=0), "chunk must be a positive integer"),
+        (lambda: Banzhaf(chunk=2.5), "chunk must be a positive integer"),
+        (lambda: ProcessExecutor(0), "workers must be at least 1"),
+        (lambda: make_executor("process", -1), "workers must be at least 1"),
+        (lambda: StderrBelow(0.01, fraction=0), "fraction must be in"),
+        (lambda: StderrBelow(0.01, fraction=1.5), "fraction must be in"),
+        (lambda: TMCShapley(stop=500), "stop must be a StoppingRule"),
+    ],
+)
+def test_bad_parameters_are_refused(make, message: str) -> None:
+    with pytest.raises(ValuationError, match=message):
+        make()
+
+
+def test_a_single_class_subset_is_scored_by_the_configured_scorer() -> None:
+    x, y, xt, yt = blobs(10, 8)
+    assert 0 < np.mean(yt == y[0]) < 1
+    one_class = np.flatnonzero(y == y[0])[:2]
+    u = ModelUtility(LogisticRegression(), x, y, xt, yt, scorer="balanced_accuracy")
+    # a constant predictor's balanced accuracy is 1 / classes, whatever the class balance
+    assert u(one_class) == pytest.approx(0.5)
+    assert u.fits == 0
+    calls: list[str] = []
+
+    def scorer(model, xs, ys) -> float:  # type: ignore[no-untyped-def]
+        calls.append(type(model).__name__)
+        return 0.25
+
+    assert ModelUtility(LogisticRegression(), x, y, xt, yt, scorer=scorer)(one_class) == 0.25
+    assert calls == ["DummyClassifier"]
 
 
 def test_utility_edge_cases() -> None:
