@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from syndic.errors import ValuationError
+from syndic.members.models import FULL_SHARE_BP
 from syndic.valuation import checks, explain
 from syndic.valuation.banzhaf import Banzhaf
 from syndic.valuation.corpus import Corpus
@@ -139,21 +140,27 @@ def compute(
     y = corpus.labels
     member_ids = sorted({m for hs in corpus.holders for m, _ in hs})
     col = {m: j for j, m in enumerate(member_ids)}
-    shares = membership([[(col[m], f) for m, f in corpus.holders[i]] for i in train], len(col))
+    shares = membership(
+        [[(col[m], bp / FULL_SHARE_BP) for m, bp in corpus.holders[i]] for i in train], len(col)
+    )
     works_valued = np.asarray((shares > 0).sum(axis=0)).ravel().astype(np.int64)
     xtr, ytr, xte, yte = x[train], y[train], x[test], y[test]
 
-    contrib: FloatArray | None = None
-    if params.method == "knn-shapley":
+    def knn_contributions(stage: str) -> tuple[ValuationResult, FloatArray]:
+        """Exact KNN-Shapley and its split over (test example, member)."""
         est = KNNShapley(
             k=params.k,
             precision=params.precision,  # type: ignore[arg-type]
-            progress=tick("knn-shapley"),
+            progress=tick(stage),
         ).fit(xtr, ytr, xte, yte)
-        works = est.result
-        contrib = np.zeros((test.size, len(col)))
+        per_member = np.zeros((test.size, len(col)))
         for rows, per_test in est.per_test():
-            contrib[rows] = np.asarray(shares.T @ per_test.T).T
+            per_member[rows] = np.asarray(shares.T @ per_test.T).T
+        return est.result, per_member
+
+    exact_knn = params.method == "knn-shapley"
+    if exact_knn:
+        works, contrib = knn_contributions("knn-shapley")
         member_sum = sum_by_group(works, shares)
         game: Any = KNNGame(xtr, ytr, xte, yte, k=params.k)
         group_executor = "serial"  # the KNN game is vectorised; shipping it costs more
@@ -162,18 +169,24 @@ def compute(
         model = _model(params)
         stop = MaxUpdates(params.max_updates)
         common: dict[str, Any] = {"executor": params.executor, "progress": tick(params.method)}
-        sampled: TMCShapley | Banzhaf | BetaShapley | LeaveOneOut
-        if params.method == "tmc-shapley":
-            sampled = TMCShapley(model, stop=stop, seed=params.seed, **common)
-        elif params.method == "banzhaf":
-            sampled = Banzhaf(model, stop=stop, seed=params.seed, **common)
-        elif params.method == "beta-shapley":
-            sampled = BetaShapley(model, stop=stop, seed=params.seed, **common)
+        if params.method == "loo":
+            works = LeaveOneOut(model, **common).fit(xtr, ytr, xte, yte).result
+            member_sum = sum_by_group(works, shares)
         else:
-            sampled = LeaveOneOut(model, **common)
-        works = sampled.fit(xtr, ytr, xte, yte).result
+            sampled: TMCShapley | Banzhaf | BetaShapley
+            if params.method == "tmc-shapley":
+                sampled = TMCShapley(model, stop=stop, seed=params.seed, **common)
+            elif params.method == "banzhaf":
+                sampled = Banzhaf(model, stop=stop, seed=params.seed, **common)
+            else:
+                sampled = BetaShapley(model, stop=stop, seed=params.seed, **common)
+            sampled.fit(xtr, ytr, xte, yte, group_weights=shares)
+            works, member_sum = sampled.result, sampled.group_result
         _enough_samples(works, "--max-updates", params.max_updates)
-        member_sum = sum_by_group(works, shares)
+        # Which test examples a member's works help or hurt: the sampled utilities are not
+        # split per test example, so exact KNN-Shapley on the same features (one sort per test
+        # example; seconds) stands in for it, and the explanation says so.
+        _, contrib = knn_contributions("examples (knn-shapley)")
         game = ModelUtility(model, xtr, ytr, xte, yte)
         group_executor = params.executor
         metric = f"accuracy ({params.model})"
@@ -195,7 +208,7 @@ def compute(
         }
 
     rank = explain.ranks(member_sum.values)
-    if contrib is not None:
+    if exact_knn:
         low, high = explain.bootstrap_rank_interval(contrib, seed=params.seed)
     else:
         low, high = explain.stderr_rank_interval(
@@ -206,11 +219,17 @@ def compute(
     test_titles = [corpus.titles[i] for i in test]
     test_labels = [str(v) for v in yte]
     explanations: dict[int, dict[str, Any]] = {}
+    examples_basis = (
+        "this run's per-test-example contributions"
+        if exact_knn
+        else f"exact KNN-Shapley (k={params.k}) on the same features, a proxy: "
+        f"{params.method} does not split its value per test example"
+    )
     for m, j in col.items():
         held = shares[:, j].nonzero()[0]
-        if contrib is not None:
+        ex = explain.examples(contrib[:, j], test_titles, test_labels, corpus.work_ids[test])
+        if exact_knn:
             labels = explain.per_label(contrib[:, j], np.asarray(test_labels, dtype=object))
-            ex = explain.examples(contrib[:, j], test_titles, test_labels, corpus.work_ids[test])
             basis = "test labels"
         else:
             labels = explain.own_labels(
@@ -218,7 +237,6 @@ def compute(
                 [float(shares[i, j]) for i in held],
                 [str(ytr[i]) for i in held],
             )
-            ex = {"helped": [], "hurt": []}
             basis = "labels of the member's own works"
         text = (
             explain.sentence(
@@ -241,6 +259,7 @@ def compute(
             "per_label": labels,
             "per_label_basis": basis,
             **ex,
+            "examples_basis": examples_basis,
         }
     summary = {
         "works": len(corpus),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from syndic.storage.base import Base, BigInt
@@ -22,6 +22,10 @@ class ValuationRun(Base):
     # the pool as of this signed checkpoint: works whose registration leaf is below its size
     snapshot_size: Mapped[int] = mapped_column(BigInt)
     snapshot_root: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of what defined the corpus: every work's id, content digest, label and holders'
+    # shares, as stored in this run's work rows (so later disputes, withdrawals or re-settled
+    # shares do not change what the run is recomputed from)
+    corpus_digest: Mapped[str] = mapped_column(String(71))
     versions: Mapped[dict[str, Any]]
     summary: Mapped[dict[str, Any]]
     result_digest: Mapped[str] = mapped_column(String(71))
@@ -38,6 +42,8 @@ class WorkValue(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("valuation_runs.id"), index=True)
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id"), index=True)
     role: Mapped[str] = mapped_column(String(8))  # "train" (valued) or "test" (the task)
+    label: Mapped[str] = mapped_column(Text)  # the work's label in this run
+    holders: Mapped[list[Any]] = mapped_column(JSON)  # [[member id, share bp], ...] at the run
     value: Mapped[float] = mapped_column(Float)
     stderr: Mapped[float] = mapped_column(Float)
 

@@ -1,9 +1,13 @@
 """``ValuationService``: value the pool, store the run with its log event, read it back.
 
 A run records everything needed to reproduce it: method, parameters, seed, the snapshot (the
-signed log checkpoint's size and root; the pool is the works registered below that size),
+signed log checkpoint's size and root; the pool is the active works registered below that
+size), the corpus itself (each work's role, label and holders' shares, and a digest over them),
 the library versions, and a digest of the stored values. ``reproduce`` recomputes a run from
-those records and compares digests.
+those records, not from today's pool, and compares digests.
+
+Nothing is written before the run is known to succeed: the pool is read and valued first (every
+refusal happens there), and only then is the checkpoint signed and the run stored.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from typing import Any
 from sqlalchemy import select
 
 from syndic.canonical import canonical_bytes
-from syndic.errors import NotFound, ValuationError
+from syndic.errors import Conflict, NotFound, ValuationError
 from syndic.members.models import Member
 from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import StoredCheckpoint
+from syndic.provenance.models import LogHead
 from syndic.storage.db import Database
 from syndic.valuation import explain
-from syndic.valuation.corpus import load_corpus, split
+from syndic.valuation.corpus import Corpus, load_corpus, split, stored_corpus
 from syndic.valuation.engine import Computed, Progress, RunParams, compute, featurize
 from syndic.valuation.models import MemberValue, ValuationRun, WorkValue
 from syndic.valuation.views import MemberValueView, RunView, WorkValueView
@@ -80,9 +85,8 @@ class ValuationService:
 
     # --- running ---------------------------------------------------------------------------
     def _compute(
-        self, params: RunParams, snapshot_size: int, progress: Progress | None
+        self, corpus: Corpus, params: RunParams, progress: Progress | None
     ) -> tuple[list[int], list[int], Computed]:
-        corpus = load_corpus(self.db, label=params.label, snapshot_size=snapshot_size)
         train, test = split(corpus.labels, test_fraction=params.test_fraction, seed=params.seed)
         if progress:
             progress("features", 0, None)
@@ -94,16 +98,67 @@ class ValuationService:
             computed,
         )
 
+    def _log_size(self) -> int:
+        with self.db.read() as s:
+            size = s.scalar(select(LogHead.size).where(LogHead.id == 1))
+            return 0 if size is None else int(size)
+
+    ATTEMPTS = 3
+
     def run(
         self, params: RunParams, *, actor: str = "steward", progress: Progress | None = None
     ) -> RunView:
-        """Value the pool as of a fresh signed checkpoint and store the run (one transaction)."""
+        """Value the pool and store the run, as of a signed checkpoint (one transaction).
+
+        The pool is read at the log's current size and valued before anything is written, so
+        a refused run signs and stores nothing. If the log grew meanwhile and the checkpoint
+        signed afterwards defines a different pool, the run is recomputed at its size."""
         params.check()
-        cp = self.checkpoint()
-        train_ids, test_ids, c = self._compute(params, cp.size, progress)
+        size = self._log_size()
+        for _ in range(self.ATTEMPTS):
+            corpus = load_corpus(self.db, label=params.label, snapshot_size=size)
+            train_ids, test_ids, c = self._compute(corpus, params, progress)
+            cp = self.checkpoint()
+            if cp.size == size or self._same_pool(corpus, params, cp.size):
+                return self._store(params, corpus, train_ids, test_ids, c, cp, actor)
+            size = cp.size
+        raise Conflict("the pool kept changing while it was being valued; run it again")
+
+    def _same_pool(self, corpus: Corpus, params: RunParams, size: int) -> bool:
+        try:
+            again = load_corpus(self.db, label=params.label, snapshot_size=size)
+        except ValuationError:
+            return False
+        return again.digest() == corpus.digest()
+
+    def _store(
+        self,
+        params: RunParams,
+        corpus: Corpus,
+        train_ids: list[int],
+        test_ids: list[int],
+        c: Computed,
+        cp: StoredCheckpoint,
+        actor: str,
+    ) -> RunView:
         digest = _result_digest(train_ids, c)
+        corpus_digest = corpus.digest()
         root = base64.b64encode(cp.root).decode("ascii")
         versions = library_versions(params.features)
+        row = {int(w): i for i, w in enumerate(corpus.work_ids)}
+
+        def stored(run_id: int, w: int, role: str, value: float, stderr: float) -> WorkValue:
+            i = row[w]
+            return WorkValue(
+                run_id=run_id,
+                work_id=w,
+                role=role,
+                value=value,
+                stderr=stderr,
+                label=str(corpus.labels[i]),
+                holders=[[m, bp] for m, bp in corpus.holders[i]],
+            )
+
         with self.db.write() as s:
             run = ValuationRun(
                 method=params.method,
@@ -112,6 +167,7 @@ class ValuationService:
                 params=params.as_dict(),
                 snapshot_size=cp.size,
                 snapshot_root=root,
+                corpus_digest=corpus_digest,
                 versions=versions,
                 summary=c.summary,
                 result_digest=digest,
@@ -122,13 +178,10 @@ class ValuationService:
             s.add(run)
             s.flush()
             s.add_all(
-                WorkValue(run_id=run.id, work_id=w, role="train", value=float(v), stderr=float(e))
+                stored(run.id, w, "train", float(v), float(e))
                 for w, v, e in zip(train_ids, c.works.values, c.works.stderr, strict=True)
             )
-            s.add_all(
-                WorkValue(run_id=run.id, work_id=w, role="test", value=0.0, stderr=0.0)
-                for w in test_ids
-            )
+            s.add_all(stored(run.id, w, "test", 0.0, 0.0) for w in test_ids)
             for j, m in enumerate(c.member_ids):
                 group = c.member_group.get(m)
                 s.add(
@@ -156,24 +209,30 @@ class ValuationService:
                     "params": params.as_dict(),
                     "seed": params.seed,
                     "snapshot": {"size": cp.size, "root": root},
+                    "corpus_digest": corpus_digest,
                     "versions": versions,
                     "result_digest": digest,
                 },
             )
             s.flush()
-            return RunView.of(run)
+            return RunView.model_validate(run)
 
     def reproduce(self, run_id: int, *, progress: Progress | None = None) -> dict[str, Any]:
-        """Recompute a stored run from its records; says whether the digest is the same."""
+        """Recompute a stored run from its records (its stored corpus, not today's pool); says
+        whether the digests are the same."""
         run = self.show(run_id)
         params = RunParams(**run.params).check()
-        train_ids, _, c = self._compute(params, run.snapshot_size, progress)
+        corpus = stored_corpus(self.db, run.id)
+        train_ids, _, c = self._compute(corpus, params, progress)
         digest = _result_digest(train_ids, c)
+        corpus_digest = corpus.digest()
         return {
             "run": run.id,
             "stored_digest": run.result_digest,
             "recomputed_digest": digest,
-            "same": digest == run.result_digest,
+            "same": digest == run.result_digest and corpus_digest == run.corpus_digest,
+            "stored_corpus_digest": run.corpus_digest,
+            "recomputed_corpus_digest": corpus_digest,
             "stored_versions": run.versions,
             "current_versions": library_versions(params.features),
         }
@@ -189,12 +248,13 @@ class ValuationService:
                 run = s.get(ValuationRun, run_id)
                 if run is None:
                     raise NotFound(f"no valuation run with id {run_id}")
-            return RunView.of(run)
+            return RunView.model_validate(run)
 
     def list_runs(self) -> list[RunView]:
         with self.db.read() as s:
             return [
-                RunView.of(r) for r in s.scalars(select(ValuationRun).order_by(ValuationRun.id))
+                RunView.model_validate(r)
+                for r in s.scalars(select(ValuationRun).order_by(ValuationRun.id))
             ]
 
     def member_values(self, run_id: int | None = None) -> list[MemberValueView]:
@@ -205,7 +265,7 @@ class ValuationService:
                 .where(MemberValue.run_id == run.id)
                 .order_by(MemberValue.rank, MemberValue.member_id)
             )
-            return [MemberValueView.of(m) for m in rows]
+            return [MemberValueView.model_validate(m) for m in rows]
 
     def member_value(self, member_id: int, run_id: int | None = None) -> MemberValueView:
         run = self.show(run_id)
@@ -222,7 +282,7 @@ class ValuationService:
                     f"member {member_id} has no works in valuation run {run.id}, so it has no "
                     "value there"
                 )
-            return MemberValueView.of(row)
+            return MemberValueView.model_validate(row)
 
     def work_values(
         self, run_id: int | None = None, *, member_id: int | None = None
@@ -236,7 +296,7 @@ class ValuationService:
                 q = q.join(Share, Share.work_id == WorkValue.work_id).where(
                     Share.member_id == member_id
                 )
-            return [WorkValueView.of(w) for w in s.scalars(q)]
+            return [WorkValueView.model_validate(w) for w in s.scalars(q)]
 
     def chart(self, member_id: int, run_id: int | None = None, *, fmt: str = "svg") -> bytes:
         if fmt not in ("svg", "png"):

@@ -1,4 +1,5 @@
-"""What the valuation service hands to the edges: runs, member values, work values."""
+"""What the valuation service hands to the edges: runs, member values, work values (read from
+the stored rows by attribute: ``RunView.model_validate(row)``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from syndic.valuation.models import MemberValue, ValuationRun, WorkValue
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
 
-class RunView(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class RunView(_View):
     id: int
     method: str
     label: str
@@ -20,6 +21,7 @@ class RunView(BaseModel):
     params: dict[str, Any]
     snapshot_size: int
     snapshot_root: str
+    corpus_digest: str
     versions: dict[str, Any]
     summary: dict[str, Any]
     result_digest: str
@@ -27,28 +29,8 @@ class RunView(BaseModel):
     created_at: datetime
     log_index: int
 
-    @classmethod
-    def of(cls, r: ValuationRun) -> RunView:
-        return cls(
-            id=r.id,
-            method=r.method,
-            label=r.label,
-            seed=r.seed,
-            params=r.params,
-            snapshot_size=r.snapshot_size,
-            snapshot_root=r.snapshot_root,
-            versions=r.versions,
-            summary=r.summary,
-            result_digest=r.result_digest,
-            actor=r.actor,
-            created_at=r.created_at,
-            log_index=r.log_index,
-        )
 
-
-class MemberValueView(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class MemberValueView(_View):
     run_id: int
     member_id: int
     works_valued: int
@@ -61,31 +43,11 @@ class MemberValueView(BaseModel):
     rank_high: int
     explanation: dict[str, Any]
 
-    @classmethod
-    def of(cls, m: MemberValue) -> MemberValueView:
-        return cls(
-            run_id=m.run_id,
-            member_id=m.member_id,
-            works_valued=m.works_valued,
-            value_sum=m.value_sum,
-            stderr_sum=m.stderr_sum,
-            value_group=m.value_group,
-            stderr_group=m.stderr_group,
-            rank=m.rank,
-            rank_low=m.rank_low,
-            rank_high=m.rank_high,
-            explanation=m.explanation,
-        )
 
-
-class WorkValueView(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class WorkValueView(_View):
     work_id: int
     role: str
     value: float
     stderr: float
-
-    @classmethod
-    def of(cls, w: WorkValue) -> WorkValueView:
-        return cls(work_id=w.work_id, role=w.role, value=w.value, stderr=w.stderr)
+    label: str
+    holders: list[list[int]]

@@ -13,7 +13,7 @@ from syndic.errors import NotFound, ValuationError
 from syndic.members.importer import import_arxiv
 from syndic.members.models import FULL_SHARE_BP
 from syndic.members.service import NewWork
-from syndic.provenance.models import LogEntry
+from syndic.provenance.models import LogCheckpoint, LogEntry, LogHead
 from syndic.valuation.engine import RunParams
 from syndic.valuation.models import MemberValue, ValuationRun, WorkValue
 from tests.conftest import MakeSyndic
@@ -100,6 +100,43 @@ def test_a_run_reproduces_from_what_is_stored_even_after_the_pool_grows(
     assert other_seed.result_digest != first.result_digest
 
 
+def test_a_run_reproduces_from_its_stored_corpus_whatever_happens_to_the_works(
+    backend: str, make_syndic: MakeSyndic, fixture_jsonl: Path
+) -> None:
+    s = make_syndic()
+    import_arxiv(s.members, fixture_jsonl)
+    run = s.valuation.run(FAST)
+    assert run.corpus_digest.startswith("sha256:")
+    (event,) = _events(s, "valuation.run")
+    assert event["payload"]["corpus_digest"] == run.corpus_digest
+    stored = {w.work_id: w for w in s.valuation.work_values(run.id)}
+    train = [w for w in stored.values() if w.role == "train"]
+    assert all(w.label and w.holders for w in stored.values())
+    disputed, withdrawn = train[0].work_id, train[1].work_id
+    holder = stored[disputed].holders[0][0]
+    other = next(m.id for m in s.members.list_members() if m.id != holder)
+
+    s.members.dispute_work(disputed, reason="who wrote it?")
+    assert s.valuation.reproduce(run.id)["same"]
+    s.members.withdraw_work(withdrawn, reason="leaving")
+    assert s.valuation.reproduce(run.id)["same"]
+    s.members.resolve_dispute(disputed, holders=[(other, FULL_SHARE_BP)])
+    again = s.valuation.reproduce(run.id)
+    assert again["same"], again
+    assert again["recomputed_corpus_digest"] == run.corpus_digest
+    # the run's rows still say who held the work when it was valued
+    assert s.valuation.work_values(run.id)[0] == min(stored.values(), key=lambda w: w.work_id)
+    after = {w.work_id: w for w in s.valuation.work_values(run.id)}
+    assert after[disputed].holders == stored[disputed].holders
+    # a new run values today's pool: one work fewer, the new holder
+    new = s.valuation.run(FAST)
+    assert new.corpus_digest != run.corpus_digest
+    assert new.summary["works"] == run.summary["works"] - 1
+    assert withdrawn not in {w.work_id for w in s.valuation.work_values(new.id)}
+    new_rows = {w.work_id: w for w in s.valuation.work_values(new.id)}
+    assert new_rows[disputed].holders == [[other, FULL_SHARE_BP]]
+
+
 BAD = [
     (RunParams(label="no-such-field"), "no 'no-such-field'"),
     (RunParams(label="source"), "single class"),
@@ -112,7 +149,19 @@ BAD = [
     (RunParams(group_permutations=-1), "negative"),
     (RunParams(executor="gpu"), "unknown executor"),
     (RunParams(features="word2vec"), "unknown features"),
+    (RunParams(model="svm"), "unknown model"),
+    (RunParams(precision="float16"), "precision must be float64 or float32"),
+    (RunParams(label="  "), "the label must name a metadata field"),
+    (RunParams(dims=0), "dims must be at least 1"),
+    (RunParams(max_updates=0), "max_updates must be at least 1"),
 ]
+
+
+def _log_state(s) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(log size, signed checkpoints stored)."""
+    with s.db.read() as sess:
+        size = int(sess.scalar(select(LogHead.size)) or 0)
+    return size, _count(s, LogCheckpoint)
 
 
 def test_bad_runs_are_refused_and_write_nothing(
@@ -120,9 +169,12 @@ def test_bad_runs_are_refused_and_write_nothing(
 ) -> None:
     s = make_syndic()
     import_arxiv(s.members, fixture_jsonl)
+    before = _log_state(s)
     for params, message in BAD:
         with pytest.raises(ValuationError, match=message):
             s.valuation.run(params)
+        # not even a checkpoint is signed for a refused run
+        assert _log_state(s) == before, params
     assert _count(s, ValuationRun) == 0
     assert _count(s, WorkValue) == 0 and _count(s, MemberValue) == 0
     assert _events(s, "valuation.run") == []
