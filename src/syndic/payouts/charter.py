@@ -4,20 +4,24 @@ The charter's ``payout_policy`` picks the policy and ``payout_floor_bp`` its flo
 
 - ``pro-rata-works``: by works covered, each weighted by the member's share of it;
 - ``valuation-weighted``: ``payout_floor_bp`` of the revenue pro rata by works, the rest in
-  proportion to each member's value in a valuation run (the newest, unless one is named).
-  Statements carry the run, the member's value, rank and interval, and the sentence that
-  explains it, so a member can see why they got what they got.
+  proportion to the value of the works the agreement covers, each times the member's share of
+  it, in a valuation run (the newest, unless one is named): a member is paid for what the
+  licensee gets, not for valuable works outside the agreement's scope. Statements carry that
+  covered value, the run, the member's overall value, rank and interval, and the sentence that
+  explains it, so a member can see why they got what they got. The floor and value parts are
+  computed inside the distribution's transaction from the amount it distributes.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Protocol
 
 from syndic.deals.service import DealService
 from syndic.errors import Conflict, NotFound
 from syndic.governance.service import GovernanceService
 from syndic.payouts.policies import ValuationWeighted
-from syndic.payouts.service import PayoutService, StatementView
+from syndic.payouts.service import Allocation, PayoutService, StatementView
 from syndic.valuation.service import ValuationService, payout_basis
 
 
@@ -48,27 +52,26 @@ def distribute_by_charter(
             "been run: run `syndic value run` first (or amend the charter's payout_policy)"
         ) from exc
     values = host.valuation.member_values(run.id)
-    policy = ValuationWeighted(
-        values={v.member_id: v.value_sum for v in values}, floor_bp=charter.payout_floor_bp
-    )
+    covered_value = host.payouts.covered_value(agreement_id, run.id)
+    policy = ValuationWeighted(values=covered_value, floor_bp=charter.payout_floor_bp)
     basis = payout_basis(values, run)
-    explain: dict[int, dict[str, Any]] = {
-        m: {
-            **basis.get(m, {"why": "not in the valuation run: floor part only"}),
-            "charter_version": charter.version,
-            "floor_bp": charter.payout_floor_bp,
-            "floor_minor": floor,
-            "value_minor": value,
+
+    def split(total_minor: int, covered: Mapping[int, int]) -> dict[int, Allocation]:
+        return {
+            m: Allocation(
+                floor + value,
+                {
+                    **basis.get(m, {"why": "not in the valuation run: floor part only"}),
+                    "covered_value": covered_value.get(m, 0.0),
+                    "charter_version": charter.version,
+                    "floor_bp": charter.payout_floor_bp,
+                    "floor_minor": floor,
+                    "value_minor": value,
+                },
+            )
+            for m, (floor, value) in policy.parts(total_minor, covered).items()
         }
-        for m, (floor, value) in policy.parts(
-            host.payouts.undistributed(agreement_id), covered
-        ).items()
-    }
+
     return host.payouts.distribute(
-        agreement_id,
-        covered,
-        policy=charter.payout_policy,
-        split=policy.split,
-        explain=explain,
-        actor=actor,
+        agreement_id, covered, policy=charter.payout_policy, split=split, actor=actor
     )

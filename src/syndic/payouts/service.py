@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from syndic.deals.models import Agreement
+from syndic.deals.models import Agreement, AgreementWork
 from syndic.errors import AmountError, Conflict, NotFound
-from syndic.members.models import Member
+from syndic.members.models import FULL_SHARE_BP, Member, Share
 from syndic.money import check_minor
 from syndic.payouts.ledger import Ledger, LedgerLine
 from syndic.payouts.models import Payout, Statement
@@ -18,12 +19,25 @@ from syndic.payouts.policies import split_exact
 from syndic.payouts.rails import PayoutRail
 from syndic.provenance.events import EventRecorder
 from syndic.storage.db import Database
+from syndic.valuation.models import WorkValue
 
 CASH = "cash"
 # A policy turns {member: covered share bp} into {member: weight}; see payouts/policies.py.
 Weights = Callable[[Mapping[int, int]], Mapping[int, int | float]]
-# Or it splits the amount itself, exactly: (total minor, covered) -> {member: minor units}.
-Split = Callable[[int, Mapping[int, int]], Mapping[int, int]]
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """A policy's part for one member, and what that member's statement says about it."""
+
+    amount_minor: int
+    basis: Mapping[str, Any] = field(default_factory=dict)
+
+
+# Or a policy splits the amount itself, exactly: (total minor, covered) -> {member: Allocation}.
+# It is called inside the distribution's write transaction with the amount being distributed,
+# so what a statement says (e.g. floor and value parts) is computed from that very amount.
+Split = Callable[[int, Mapping[int, int]], Mapping[int, Allocation]]
 
 
 def revenue_account(agreement_id: int) -> str:
@@ -71,6 +85,29 @@ class PayoutService:
         with self.db.read() as s:
             return -self.ledger.balance(s, revenue_account(agreement_id))
 
+    def covered_value(self, agreement_id: int, run_id: int) -> dict[int, float]:
+        """Per member: the value (in valuation run ``run_id``) of the works the agreement
+        covers, each times the member's share of it (the same shares that weigh the works
+        covered). Works the run did not value (its test works, or works registered after it)
+        count 0; a covered member with no valued work in scope is listed with 0."""
+        with self.db.read() as s:
+            rows = s.execute(
+                select(Share.member_id, Share.share_bp, WorkValue.value)
+                .join(AgreementWork, AgreementWork.work_id == Share.work_id)
+                .outerjoin(
+                    WorkValue,
+                    (WorkValue.work_id == Share.work_id) & (WorkValue.run_id == run_id),
+                )
+                .where(AgreementWork.agreement_id == agreement_id)
+                .order_by(Share.member_id, Share.work_id)
+            ).all()
+        out: dict[int, float] = {}
+        for member, share_bp, value in rows:
+            out[int(member)] = out.get(int(member), 0.0) + (
+                0.0 if value is None else float(value) * share_bp / FULL_SHARE_BP
+            )
+        return out
+
     def distribute(
         self,
         agreement_id: int,
@@ -89,10 +126,19 @@ class PayoutService:
             undistributed = -self.ledger.balance(s, revenue_account(agreement_id))
             if undistributed <= 0:
                 raise Conflict(f"agreement {agreement_id} has no undistributed revenue")
+            said: dict[int, Mapping[str, Any]] = {}
             if split is not None:
-                parts = dict(split(undistributed, covered))
+                allocations = dict(split(undistributed, covered))
+                strangers = sorted(set(allocations) - set(covered))
+                if strangers:
+                    raise AmountError(
+                        f"policy {policy!r} paid member(s) {strangers[:5]} the agreement does "
+                        "not cover"
+                    )
+                parts = {m: a.amount_minor for m, a in allocations.items()}
                 if sum(parts.values()) != undistributed or min(parts.values(), default=0) < 0:
                     raise AmountError(f"policy {policy!r} did not split the amount exactly")
+                said = {m: a.basis for m, a in allocations.items()}
                 w: Mapping[int, int | float] = parts
             else:
                 w = weights(covered) if weights else covered
@@ -116,6 +162,7 @@ class PayoutService:
                     "weight_fraction": w[m] / total_w,
                     "pool_minor": undistributed,
                     **(explain or {}).get(m, {}),
+                    **said.get(m, {}),
                 }
                 s.add(
                     Statement(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from syndic.errors import Conflict
+from syndic.errors import AmountError, Conflict
 from syndic.keys import public_b64
 from syndic.members.importer import import_arxiv
+from syndic.payouts.service import Allocation
 from syndic.testing import ManualClock
 from syndic.valuation.engine import RunParams
 from tests.conftest import MakeSyndic
@@ -76,3 +78,71 @@ def test_valuation_weighted_needs_a_run_then_pays_floor_plus_value(
             assert b["value_minor"] == 0
     with pytest.raises(Conflict, match="no undistributed revenue"):
         w.s.distribute(a)
+
+
+def test_value_part_follows_the_value_of_the_works_the_agreement_covers(
+    make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path
+) -> None:
+    charter = {"payout_policy": "valuation-weighted", "payout_floor_bp": 2000}
+    w = _world(make_syndic, fixture_jsonl, charter)
+    run = w.s.valuation.run(RunParams(group_permutations=0))
+    top = w.s.valuation.member_values(run.id)[0]
+    # the top member's valuable works leave the pool before the deal: outside its scope
+    mine = w.s.valuation.work_values(run.id, member_id=top.member_id)
+    valuable = [x.work_id for x in mine if x.role == "train" and x.value > 0]
+    assert valuable and len(valuable) < len(mine)
+    for work in valuable:
+        w.s.members.withdraw_work(work, reason="kept out of this deal")
+    a = active_agreement(w)
+    w.s.payouts.book_revenue(a, FEE)
+    rows = {r.member_id: r for r in w.s.distribute(a, run_id=run.id)}
+    assert sum(r.amount_minor for r in rows.values()) == FEE
+    b = rows[top.member_id].basis
+    # still covered (its other works are in scope), but what is covered is worth nothing here
+    assert b["covered_value"] <= 0
+    assert b["value_minor"] == 0 and b["floor_minor"] > 0
+    # the statement still shows the member's overall value and rank in the run
+    assert b["value"] == pytest.approx(top.value_sum) and b["rank"] == top.rank == 1
+    # everyone else is weighed by their covered works' values times their shares
+    for m, r in rows.items():
+        if m == top.member_id:
+            continue
+        expect = sum(x.value for x in w.s.valuation.work_values(run.id, member_id=m))
+        assert r.basis["covered_value"] == pytest.approx(expect, abs=1e-12)
+    positive = {
+        m: r.basis["covered_value"] for m, r in rows.items() if r.basis["covered_value"] > 0
+    }
+    best = max(positive, key=lambda m: positive[m])
+    assert rows[best].basis["value_minor"] == max(r.basis["value_minor"] for r in rows.values())
+
+
+def test_a_split_hook_is_checked_inside_the_transaction(
+    make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path
+) -> None:
+    w = _world(make_syndic, fixture_jsonl, None)
+    a = active_agreement(w)
+    w.s.payouts.book_revenue(a, FEE)
+    covered = w.s.deals.members_of(a)
+    seen: list[int] = []
+
+    def outsider(total: int, cov: Mapping[int, int]) -> dict[int, Allocation]:
+        seen.append(total)
+        return {max(cov) + 1: Allocation(total)}
+
+    def short(total: int, cov: Mapping[int, int]) -> dict[int, Allocation]:
+        return {min(cov): Allocation(total - 1)}
+
+    with pytest.raises(AmountError, match="does not cover"):
+        w.s.payouts.distribute(a, covered, policy="p", split=outsider)
+    with pytest.raises(AmountError, match="did not split the amount exactly"):
+        w.s.payouts.distribute(a, covered, policy="p", split=short)
+    assert seen == [FEE]  # the hook sees the amount being distributed
+    assert w.s.payouts.undistributed(a) == FEE and w.s.payouts.statements() == []
+
+    def explained(total: int, cov: Mapping[int, int]) -> dict[int, Allocation]:
+        m = min(cov)
+        return {m: Allocation(total, {"floor_minor": 0, "value_minor": total})}
+
+    (row,) = w.s.payouts.distribute(a, covered, policy="p", split=explained)
+    assert row.amount_minor == FEE and row.basis["value_minor"] == FEE
+    assert row.basis["pool_minor"] == FEE

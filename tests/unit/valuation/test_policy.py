@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syndic.errors import PolicyError
-from syndic.payouts.policies import ValuationWeighted
+from syndic.errors import InvalidInput, PolicyError
+from syndic.payouts.policies import ValuationWeighted, split_exact
 
 COVERED = {1: 20_000, 2: 10_000, 3: 10_000, 4: 5_000}
 
@@ -78,3 +78,16 @@ def test_the_split_is_exact_and_never_negative(total: int, floor_bp: int, member
     for m, (_, v) in parts.items():
         if members[m][1] <= 0 and any(x > 0 for _, x in members.values()):
             assert v == 0
+
+
+def test_split_exact_refuses_negative_weights_and_nobody_to_pay() -> None:
+    with pytest.raises(InvalidInput, match="weights cannot be negative"):
+        split_exact(100, {1: 3, 2: -1})
+    with pytest.raises(InvalidInput, match="every weight is zero"):
+        split_exact(100, {1: 0, 2: 0.0})
+    with pytest.raises(InvalidInput, match="every weight is zero"):
+        split_exact(100, {})
+    with pytest.raises(InvalidInput, match="negative amount"):
+        split_exact(-1, {1: 1})
+    # zero weights get nothing, and are left out
+    assert split_exact(10, {1: 0, 2: 1, 3: 1.0}) == {2: 5, 3: 5}
