@@ -32,7 +32,7 @@ class RayExecutor:
         self._stored: dict[int, tuple[Any, Any]] = {}
 
     def _ref(self, obj: Any, kept: dict[int, tuple[Any, Any]]) -> Any:
-        hit = self._stored.get(id(obj))
+        hit = kept.get(id(obj)) or self._stored.get(id(obj))
         if hit is None or hit[0] is not obj:
             hit = (obj, self._ray.put(obj))
         kept[id(obj)] = hit

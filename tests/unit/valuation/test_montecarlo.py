@@ -319,3 +319,45 @@ def test_ray_executor_says_how_to_install_it() -> None:
     else:  # pragma: no cover - only where the extra is installed
         ex = make_executor("ray", 1)
         assert list(ex.map(pow, [(2, 3), (3, 2)])) == [8, 9]
+
+
+def test_ray_executor_registers_once_and_puts_shared_arguments_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Against a stand-in with Ray's calls (put, get, remote), recording what is shipped."""
+    import sys
+    import types
+
+    log: dict[str, list[object]] = {"put": [], "remote": []}
+
+    class Ref:
+        def __init__(self, value: object) -> None:
+            self.value = value
+
+    def remote(fn):  # type: ignore[no-untyped-def]
+        log["remote"].append(fn)
+
+        def run(*args):  # type: ignore[no-untyped-def]
+            return Ref(fn(*(a.value if isinstance(a, Ref) else a for a in args)))
+
+        return types.SimpleNamespace(remote=run)
+
+    def put(obj):  # type: ignore[no-untyped-def]
+        log["put"].append(obj)
+        return Ref(obj)
+
+    fake = types.SimpleNamespace(
+        is_initialized=lambda: True,
+        available_resources=lambda: {"CPU": 2.0},
+        remote=remote,
+        put=put,
+        get=lambda ref: ref.value,
+    )
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    ex = make_executor("ray")
+    game = Additive(W)
+    est = TMCShapley(stop=MaxUpdates(6), executor=ex, truncation=0.0, units_per_round=2)
+    values = est.fit_game(game).result.values
+    np.testing.assert_allclose(values, W, atol=1e-12)
+    assert len(log["remote"]) == 1  # one registration for three rounds
+    assert sum(x is game for x in log["put"]) == 1  # the game crossed over once
