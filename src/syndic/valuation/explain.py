@@ -10,7 +10,6 @@ from the estimates' standard errors.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -136,21 +135,16 @@ def sentence(
 
 
 def chart(labels: dict[str, float], *, title: str, fmt: str = "svg") -> bytes:
-    """A horizontal bar chart of the contribution per label, as SVG or PNG bytes."""
-    import matplotlib
+    """A horizontal bar chart of the contribution per label (largest at the top), as SVG or
+    PNG bytes."""
+    from syndic.plotting import barh
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    items = sorted(labels.items(), key=lambda kv: kv[1])
-    fig, ax = plt.subplots(figsize=(6.5, max(1.8, 0.3 * len(items) + 1)))
-    colours = ["#3b6ea5" if v >= 0 else "#b5533c" for _, v in items]
-    ax.barh([k for k, _ in items], [v for _, v in items], color=colours)
-    ax.axvline(0, color="#444", linewidth=0.8)
-    ax.set_title(title)
-    ax.set_xlabel("contribution to the value (utility units)")
-    ax.grid(axis="x", alpha=0.3)
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    items = sorted(labels.items(), key=lambda kv: -kv[1])
+    return barh(
+        [k for k, _ in items],
+        [v for _, v in items],
+        title=title,
+        xlabel="contribution to the value (utility units)",
+        fmt=fmt,
+        signed=True,
+    )

@@ -1,37 +1,32 @@
-"""Charts as inline SVG (matplotlib, Agg backend): payouts, events, ledger."""
+"""Charts as inline SVG (matplotlib, Agg backend, drawn by ``syndic.plotting``): payouts,
+events, ledger."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
-import matplotlib
 from markupsafe import Markup
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+from syndic.plotting import barh, figure_bytes, pyplot
 
 
-def _svg(fig: object) -> Markup:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")  # type: ignore[attr-defined]
-    plt.close(fig)  # type: ignore[arg-type]
-    text = buf.getvalue()
+def svg_markup(svg: bytes) -> Markup:
+    """SVG bytes as markup to embed in a page (from the ``<svg`` element on)."""
+    text = svg.decode("utf-8")
     # matplotlib's SVG writer escapes label text, so the markup is safe to embed.
     return Markup(text[text.index("<svg") :])  # noqa: S704
 
 
+def _svg(fig: object) -> Markup:
+    return svg_markup(figure_bytes(fig, "svg"))
+
+
 def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, xlabel: str) -> Markup:
-    fig, ax = plt.subplots(figsize=(7, max(2.0, 0.28 * len(labels) + 1)))
-    ax.barh(list(labels)[::-1], list(values)[::-1], color="#3b6ea5")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.grid(axis="x", alpha=0.3)
-    return _svg(fig)
+    return svg_markup(barh(labels, values, title=title, xlabel=xlabel))
 
 
 def histogram(values: Sequence[float], *, title: str, xlabel: str, bins: int = 30) -> Markup:
-    fig, ax = plt.subplots(figsize=(7, 3))
+    fig, ax = pyplot().subplots(figsize=(7, 3))
     ax.hist(list(values), bins=bins, color="#5a9e6f")
     ax.set_title(title)
     ax.set_xlabel(xlabel)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from syndic.app import Syndic
 from syndic.money import Money
 from syndic.provenance.models import LogEntry
-from syndic.web.charts import bar_chart, histogram
+from syndic.web.charts import bar_chart, histogram, svg_markup
 
 _env = Environment(loader=PackageLoader("syndic.web", "templates"), autoescape=select_autoescape())
 
@@ -91,8 +91,6 @@ def write_report(s: Syndic, path: Path, *, extra: dict[str, Any] | None = None) 
 
 def _valuation(s: Syndic, members: dict[int, Any], paid: Counter[int]) -> dict[str, Any] | None:
     """The latest valuation run: who is worth what, why, and what they were paid."""
-    from markupsafe import Markup
-
     from syndic.errors import NotFound
     from syndic.valuation import explain
 
@@ -114,11 +112,11 @@ def _valuation(s: Syndic, members: dict[int, Any], paid: Counter[int]) -> dict[s
     svg = explain.chart(
         top.explanation.get("per_label", {}),
         title=f"Why member {top.member_id} ranks first: contribution per test label",
-    ).decode("utf-8")
+    )
     charts = {
         "members": histogram(
             [v.value_sum for v in values], title="Value per member", xlabel="value (utility)"
         ),
-        "top": Markup(svg[svg.index("<svg") :]),  # noqa: S704 (matplotlib escapes its text)
+        "top": svg_markup(svg),
     }
     return {"run": run, "rows": rows, "charts": charts, "top": top}
