@@ -193,6 +193,7 @@ def value_verify(run_id: int, as_json: bool) -> None:
     else:
         raise ValuationError(
             f"run {run_id} did not reproduce: stored {out['stored_digest']}, "
-            f"recomputed {out['recomputed_digest']} (library versions: stored "
-            f"{out['stored_versions']}, now {out['current_versions']})"
+            f"recomputed {out['recomputed_digest']} (corpus: stored "
+            f"{out['stored_corpus_digest']}, rebuilt {out['recomputed_corpus_digest']}; "
+            f"library versions: stored {out['stored_versions']}, now {out['current_versions']})"
         )

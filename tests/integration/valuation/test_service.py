@@ -217,7 +217,7 @@ def test_sampled_methods_run_in_the_product(make_syndic: MakeSyndic, fixture_jso
     with pytest.raises(ValuationError, match="raise --max-updates"):
         s.valuation.run(RunParams(method="banzhaf", max_updates=2, executor="serial", dims=16))
     assert _count(s, ValuationRun) == 0
-    for method in ("tmc-shapley", "banzhaf", "loo"):
+    for method in ("tmc-shapley", "banzhaf", "beta-shapley", "loo"):
         run = s.valuation.run(
             RunParams(
                 method=method,
@@ -230,5 +230,12 @@ def test_sampled_methods_run_in_the_product(make_syndic: MakeSyndic, fixture_jso
         members = s.valuation.member_values(run.id)
         assert len(members) == 12
         assert members[0].explanation["per_label_basis"] == "labels of the member's own works"
+        for m in members:  # every member is told which test examples their works help or hurt
+            ex = m.explanation
+            assert "proxy" in ex["examples_basis"]
+            if m.works_valued:
+                assert ex["helped"] or ex["hurt"], m
+        # members' sums carry standard errors from per-sample group sums
+        assert all(m.stderr_sum > 0 for m in members if m.works_valued) or method == "loo"
         if method == "tmc-shapley":
             assert run.summary["updates"] == 4
