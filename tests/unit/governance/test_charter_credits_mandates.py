@@ -15,7 +15,7 @@ from syndic.terms.models import Usage
 
 def test_defaults_carry_the_payout_policy_parameters() -> None:
     c = Charter()
-    assert (c.version, c.payout_policy, c.payout_floor_bp) == (0, "valuation-weighted", 2000)
+    assert (c.version, c.payout_policy, c.payout_floor_bp) == (0, "pro-rata-works", 2000)
     assert c.amendment.method is Method.SUPERMAJORITY and c.amendment.threshold_bp == 6667
     assert c.document()["proposers"] == ["steward"]
 
