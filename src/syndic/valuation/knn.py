@@ -59,8 +59,8 @@ Precision = Literal["float64", "float32"]
 Score = Callable[[NDArray[Any], NDArray[Any]], NDArray[Any]]
 Floats = NDArray[np.floating[Any]]
 ROW_BYTES = 80  # working memory per (test point, training point) cell, both precisions
-BATCH_BYTES = 32 * 2**20  # one batch of test points; fixes the batches from N alone
-MEMORY_BUDGET = 512 * 2**20  # all threads together: at most 16 batches in flight
+BATCH_BYTES = 64 * 2**20  # one batch of test points; fixes the batches from N alone
+MEMORY_BUDGET = 512 * 2**20  # all threads together: at most 8 full batches in flight
 MAX_BATCH_ROWS = 512
 
 
