@@ -8,7 +8,12 @@ the model, and measure test accuracy; removing valuable data first should hurt m
 
 Data: arXiv strat25k (TF-IDF + SVD, 64 dims; label = field) and scikit-learn's digits. Exact
 KNN-Shapley runs at full size on strat25k (20,000 train / 5,000 test) and digits (1,200 / 597);
-the sampled methods, with a KNN (K=5) utility, on 300 training and 300 test points of each.
+the sampled methods, with a KNN (K=5) utility, on 300 training and 300 test points of each,
+both libraries serially (ours executor="serial", pyDVL's default n_jobs=1), with the same
+sampling budgets: TMC and Beta the same number of permutations, MSR Banzhaf the same number of
+trained models (pyDVL's MSR trains two per update, so it gets half as many updates). The table
+counts the models each run really trained (ours: ModelUtility.fits; pyDVL: its scorer calls):
+our Beta(16, 1) skips positions whose weight is negligible, and TMC truncates.
 
     .venv/bin/python benchmarks/bench_valuation_quality.py
 """
@@ -31,6 +36,7 @@ from syndic.valuation import (
     KNNShapley,
     LeaveOneOut,
     MaxUpdates,
+    ModelUtility,
     TMCShapley,
 )
 
@@ -38,7 +44,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "bench"
 K = 5
 FLIP = 0.10
 SMALL = 300
-BUDGET = {"tmc": 100, "msr": 3000, "beta": 100}
+BUDGET = {"tmc": 100, "msr": 3000, "beta": 100}  # permutations; MSR: trained models
+PYDVL_UPDATES = {"tmc": 100, "msr": 1500, "beta": 100}  # pyDVL's MSR: two fits per update
 FRACTIONS = np.linspace(0, 0.5, 11)
 
 
@@ -106,41 +113,49 @@ def evaluate(name: str, x, y, xt, yt, small_x, small_y, small_xt, small_yt) -> N
     noisy, flipped = flip(y)
     t = time.perf_counter()
     v = KNNShapley(k=K).fit(x, noisy, xt, yt).result.values
-    rows.append(("knn-shapley (full)", "ours", *detection(v, flipped), time.perf_counter() - t))
+    rows.append(
+        ("knn-shapley (full)", "ours", *detection(v, flipped), "-", time.perf_counter() - t)
+    )
     curves["KNN-Shapley (full)"] = removal(v, x, noisy, xt, yt)
     rep = run_pydvl({"kind": "knn", "k": K}, {"x": x, "y": noisy, "xt": xt, "yt": yt})
-    rows.append(("knn-shapley (full)", "pyDVL", *detection(rep["values"], flipped), rep["seconds"]))
+    rows.append(
+        ("knn-shapley (full)", "pyDVL", *detection(rep["values"], flipped), "-", rep["seconds"])
+    )
 
     sn, sflip = flip(small_y, seed=1)
     model = KNeighborsClassifier(K)
     arrays = {"x": small_x, "y": sn, "xt": small_xt, "yt": small_yt}
+    serial = {"executor": "serial"}
     ours = {
-        "tmc": lambda: TMCShapley(model, stop=MaxUpdates(BUDGET["tmc"]), seed=0),
-        "msr": lambda: Banzhaf(model, stop=MaxUpdates(BUDGET["msr"]), seed=0, chunk=100),
-        "beta": lambda: BetaShapley(model, stop=MaxUpdates(BUDGET["beta"]), seed=0),
-        "loo": lambda: LeaveOneOut(model),
+        "tmc": lambda: TMCShapley(stop=MaxUpdates(BUDGET["tmc"]), seed=0, **serial),
+        "msr": lambda: Banzhaf(stop=MaxUpdates(BUDGET["msr"]), seed=0, chunk=100, **serial),
+        "beta": lambda: BetaShapley(stop=MaxUpdates(BUDGET["beta"]), seed=0, **serial),
+        "loo": lambda: LeaveOneOut(**serial),
     }
     labels = {"tmc": "tmc-shapley", "msr": "banzhaf-msr", "beta": "beta-shapley(16,1)"}
     for kind, make in ours.items():
         label = f"{labels.get(kind, kind)} ({SMALL})"
+        u = ModelUtility(model, small_x, sn, small_xt, small_yt)
         t = time.perf_counter()
-        v = make().fit(small_x, sn, small_xt, small_yt).result.values
-        rows.append((label, "ours", *detection(v, sflip), time.perf_counter() - t))
+        v = make().fit_game(u).result.values
+        rows.append((label, "ours", *detection(v, sflip), u.fits, time.perf_counter() - t))
         if kind in ("tmc", "msr"):
             curves[label] = removal(v, small_x, sn, small_xt, small_yt)
-        job = {"kind": kind, "model": "knn", "k": K, "updates": BUDGET.get(kind, 1)}
+        job = {"kind": kind, "model": "knn", "k": K, "updates": PYDVL_UPDATES.get(kind, 1)}
         if kind == "tmc":
             job["truncation"] = 0.01
         rep = run_pydvl(job, arrays)
-        rows.append((label, "pyDVL", *detection(rep["values"], sflip), rep["seconds"]))
+        rows.append(
+            (label, "pyDVL", *detection(rep["values"], sflip), rep["evaluations"], rep["seconds"])
+        )
     v = KNNShapley(k=K).fit(small_x, sn, small_xt, small_yt).result.values
-    rows.append((f"knn-shapley ({SMALL})", "ours", *detection(v, sflip), 0.0))
+    rows.append((f"knn-shapley ({SMALL})", "ours", *detection(v, sflip), "-", 0.0))
 
     print(f"\n### {name}\n")
-    print("| method | library | AUROC | F1 (low-value cluster) | seconds |")
-    print("|---|---|---|---|---|")
+    print("| method | library | AUROC | F1 (low-value cluster) | models trained | seconds |")
+    print("|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]:.3f} | {r[3]:.3f} | {r[4]:.1f} |", flush=True)
+        print(f"| {r[0]} | {r[1]} | {r[2]:.3f} | {r[3]:.3f} | {r[4]} | {r[5]:.1f} |", flush=True)
     print("\nremoval at 20% (accuracy; high first / low first / random):")
     i20 = int(np.argmin(np.abs(FRACTIONS - 0.2)))
     for method, c in curves.items():
