@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
 from syndic.deals.models import Agreement, AgreementWork
@@ -49,6 +49,8 @@ def payable_account(member_id: int) -> str:
 
 
 class StatementView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     member_id: int
     agreement_id: int
     amount_minor: int
@@ -164,27 +166,17 @@ class PayoutService:
                     **(explain or {}).get(m, {}),
                     **said.get(m, {}),
                 }
-                s.add(
-                    Statement(
-                        member_id=m,
-                        agreement_id=agreement_id,
-                        amount_minor=amt,
-                        currency=self.currency,
-                        policy=policy,
-                        basis=basis,
-                        created_at=now,
-                    )
+                row = Statement(
+                    member_id=m,
+                    agreement_id=agreement_id,
+                    amount_minor=amt,
+                    currency=self.currency,
+                    policy=policy,
+                    basis=basis,
+                    created_at=now,
                 )
-                out.append(
-                    StatementView(
-                        member_id=m,
-                        agreement_id=agreement_id,
-                        amount_minor=amt,
-                        currency=self.currency,
-                        policy=policy,
-                        basis=basis,
-                    )
-                )
+                s.add(row)
+                out.append(StatementView.model_validate(row))
             return out
 
     def pay_out(self, *, actor: str = "steward") -> int:
@@ -246,17 +238,7 @@ class PayoutService:
             q = select(Statement).order_by(Statement.id)
             if member_id is not None:
                 q = q.where(Statement.member_id == member_id)
-            return [
-                StatementView(
-                    member_id=x.member_id,
-                    agreement_id=x.agreement_id,
-                    amount_minor=x.amount_minor,
-                    currency=x.currency,
-                    policy=x.policy,
-                    basis=x.basis,
-                )
-                for x in s.scalars(q)
-            ]
+            return [StatementView.model_validate(x) for x in s.scalars(q)]
 
     def totals(self) -> dict[str, int]:
         with self.db.read() as s:

@@ -39,6 +39,24 @@ class Corpus:
     labels: NDArray[Any]
     holders: list[list[tuple[int, int]]]
 
+    @classmethod
+    def of(
+        cls,
+        ids: list[int],
+        digests: list[str],
+        titles: list[str],
+        labels: list[str],
+        holders: list[list[tuple[int, int]]],
+    ) -> Corpus:
+        """A corpus from per-work columns gathered in id order."""
+        return cls(
+            work_ids=np.asarray(ids, dtype=np.int64),
+            digests=digests,
+            titles=titles,
+            labels=np.asarray(labels, dtype=object),
+            holders=holders,
+        )
+
     def __len__(self) -> int:
         return len(self.digests)
 
@@ -118,13 +136,7 @@ def load_corpus(db: Database, *, label: str, snapshot_size: int) -> Corpus:
         )
     if len(ids) < 4:
         raise ValuationError(f"the pool holds {len(ids)} work(s); valuing it needs at least 4")
-    return Corpus(
-        work_ids=np.asarray(ids, dtype=np.int64),
-        digests=digests,
-        titles=titles,
-        labels=np.asarray(labels, dtype=object),
-        holders=holders,
-    )
+    return Corpus.of(ids, digests, titles, labels, holders)
 
 
 def stored_corpus(db: Database, run_id: int) -> Corpus:
@@ -158,13 +170,7 @@ def stored_corpus(db: Database, run_id: int) -> Corpus:
         last = ids[-1]
     if not ids:
         raise ValuationError(f"valuation run {run_id} stored no works to recompute from")
-    return Corpus(
-        work_ids=np.asarray(ids, dtype=np.int64),
-        digests=digests,
-        titles=titles,
-        labels=np.asarray(labels, dtype=object),
-        holders=holders,
-    )
+    return Corpus.of(ids, digests, titles, labels, holders)
 
 
 def split(

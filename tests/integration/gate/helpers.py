@@ -4,50 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from syndic.api.serving import serving_app
 from syndic.app import Syndic
 from syndic.keys import public_b64
 from syndic.members.service import NewWork
 from syndic.terms.models import PaymentType, Terms, Usage
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serve(app: Any, **config: Any) -> Iterator[str]:
-    """Run an ASGI app with uvicorn on a loopback port in a thread, for the block."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def serve(app: Any, **config: Any) -> AbstractContextManager[str]:
+    """Run an ASGI app with uvicorn on a loopback port in a thread, for the block (the
+    product's own way of serving, so the tests exercise it too)."""
+    return serving_app(app, what="a test server", **config)
 
 
 async def _page(request: Request) -> Response:

@@ -335,7 +335,7 @@ def test_malformed_headers_are_refused_not_crashed(env: Env) -> None:
 
 
 def test_an_upstream_that_is_down_is_a_502_not_a_hang(make_syndic: MakeSyndic) -> None:
-    from tests.integration.gate.helpers import free_port
+    from syndic.api.serving import free_port
 
     for e in _env(make_syndic, upstream=f"http://127.0.0.1:{free_port()}"):
         r = e.http.get("/public/x")
