@@ -29,7 +29,8 @@ from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import TransparencyLog
 from syndic.provenance.service import ProvenanceService
 from syndic.storage.db import Database
-from syndic.terms.registry import TermsRegistry
+from syndic.terms.crawlers import load_crawlers
+from syndic.terms.registry import TermsRegistry, write_published
 from syndic.valuation.service import ValuationService
 from syndic.vault import FileVault
 
@@ -157,6 +158,16 @@ class Syndic:
         self.db.dispose()
 
     # --- across parts --------------------------------------------------------------------
+    def publish_terms(self, out: Path, *, base_url: str | None = None) -> list[Path]:
+        """Write the terms in force as RSL, robots.txt, TDMRep, ai.txt and header files under
+        ``out``, naming ``base_url`` (default: the public URL); returns the paths written."""
+        files = self.terms.published_files(
+            base_url=base_url or self.settings.public_url,
+            coalition=self.name,
+            crawlers=load_crawlers(self.settings.data_dir),
+        )
+        return write_published(files, out)
+
     def distribute(
         self, agreement_id: int, *, run_id: int | None = None, actor: str = "steward"
     ) -> list[StatementView]:

@@ -24,7 +24,6 @@ from syndic.api.serving import serving_app
 from syndic.app import Syndic
 from syndic.auth.service import Role
 from syndic.cli.progress import stage_bars
-from syndic.cli.terms import publish_terms_files
 from syndic.clock import OffsetClock
 from syndic.config import Settings
 from syndic.deals.agreement import verify_file
@@ -158,7 +157,7 @@ def _publish_terms(r: Round) -> None:
     version = r.s.terms.publish(terms)
     fee = Money(LICENCE_FEE_MINOR, terms.currency)
     out = r.s.settings.data_dir / "terms"
-    files = publish_terms_files(r.s, out)  # the same code as `syndic terms publish`
+    files = r.s.publish_terms(out)  # the same code as `syndic terms publish`
     r.say(
         f"terms v{version} published: {', '.join(sorted(terms.permits))} at {fee}; "
         f"{len(files)} files in {out.name}/ (RSL license.xml, robots.txt with the AI crawler "

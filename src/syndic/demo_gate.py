@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from syndic.api.serving import serving_app
 from syndic.app import Syndic
-from syndic.cli.gate import gate_app
+from syndic.gate.assemble import gate_app
 from syndic.gate.botauth import Message, jwk_of, sign_request
 from syndic.gate.policy import parse_policy
 from syndic.gate.report import crawl_report

@@ -7,53 +7,12 @@ from pathlib import Path
 
 import click
 import uvicorn
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from syndic.app import Syndic
 from syndic.cli.common import Ctx, command, data_dir_option, json_option, print_json, print_table
-from syndic.errors import ConfigError, InvalidInput, NotFound
-from syndic.gate.decide import Gate, GateServices
-from syndic.gate.middleware import ASGIApp, GateMiddleware
-from syndic.gate.policy import Policy, load_policy
-from syndic.gate.proxy import Upstream
+from syndic.errors import ConfigError, InvalidInput
+from syndic.gate.assemble import gate_app
+from syndic.gate.policy import load_policy
 from syndic.gate.report import crawl_report
-from syndic.terms.crawlers import load_crawlers
-from syndic.terms.formats import RSL_PATH, Site, response_headers
-
-
-def gate_services(s: Syndic) -> GateServices:
-    """Build what the gate needs from a ``Syndic``: its secret comes from the coalition key."""
-    raw = s.signing_key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-    secret = HKDF(hashes.SHA256(), 32, salt=None, info=b"syndic gate v1").derive(raw)
-    base = s.settings.public_url.rstrip("/")
-    headers: dict[str, str] = {}
-    try:
-        version, terms = s.terms.current()
-        headers = response_headers(terms, Site(base_url=base, coalition=s.name, version=version))
-    except NotFound:
-        pass  # no terms yet: nothing to advertise, the policy still applies
-    return GateServices(
-        db=s.db,
-        deals=s.deals,
-        ledger=s.ledger,
-        log=s.log,
-        clock=s.clock,
-        secret=secret,
-        crawlers=load_crawlers(s.settings.data_dir),
-        licence_url=f"{base}/{RSL_PATH}",
-        terms_headers=headers,
-    )
-
-
-def gate_app(s: Syndic, policy: Policy, upstream: str) -> tuple[ASGIApp, Gate]:
-    gate = Gate(gate_services(s), policy)
-    upstream_app = Upstream(
-        upstream, timeout_s=policy.upstream_timeout_s, deadline_s=policy.upstream_deadline_s
-    )
-    return GateMiddleware(upstream_app, gate), gate
 
 
 def _listen(text: str) -> tuple[str, int]:

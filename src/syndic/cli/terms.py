@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from syndic.app import Syndic
 from syndic.cli.common import (
     Ctx,
     command,
@@ -20,7 +19,7 @@ from syndic.errors import InvalidInput
 from syndic.money import parse_major
 from syndic.terms.crawlers import load_crawlers, refresh_crawlers
 from syndic.terms.models import PaymentType, Terms, Usage
-from syndic.terms.registry import terms_document, write_published
+from syndic.terms.registry import terms_document
 
 USAGES = click.Choice([u.value for u in Usage])
 
@@ -117,22 +116,12 @@ def terms_show(as_json: bool) -> None:
 def terms_publish(out: Path, base_url: str | None, as_json: bool) -> None:
     """Write the terms in force as RSL, robots.txt, TDMRep, ai.txt and HTTP headers."""
     s = syndic()
-    written = publish_terms_files(s, out, base_url=base_url)
+    written = s.publish_terms(out, base_url=base_url)
     if as_json:
         print_json({"out": str(out), "files": [str(p.relative_to(out)) for p in written]})
     else:
         for p in written:
             click.echo(str(p))
-
-
-def publish_terms_files(s: Syndic, out: Path, *, base_url: str | None = None) -> list[Path]:
-    """The one path `syndic terms publish` and the demo share."""
-    files = s.terms.published_files(
-        base_url=base_url or s.settings.public_url,
-        coalition=s.name,
-        crawlers=load_crawlers(s.settings.data_dir),
-    )
-    return write_published(files, out)
 
 
 @click.group()

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from syndic.app import Syndic
-from syndic.cli.gate import gate_app
+from syndic.gate.assemble import gate_app
 from syndic.gate.botauth import Message, jwk_of, sign_request
 from syndic.gate.decide import Gate
 from syndic.gate.models import GateDecision
@@ -391,7 +391,7 @@ def test_every_decision_is_a_log_event_and_in_the_report(env: Env, tmp_path: Pat
 
 
 def test_the_gate_as_middleware_around_an_app(make_syndic: MakeSyndic) -> None:
-    from syndic.cli.gate import gate_services
+    from syndic.gate.assemble import gate_services
     from syndic.gate.middleware import GateMiddleware
 
     s = make_syndic(clock=ManualClock())

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from syndic.api.app import create_app
 from syndic.app import Syndic
 from syndic.auth.service import Role
-from syndic.cli.gate import gate_app, gate_services
+from syndic.gate.assemble import gate_app, gate_services
 from syndic.gate.botauth import Message, jwk_of, jwk_thumbprint, sign_request
 from syndic.gate.decide import Gate
 from syndic.gate.keydir import UNUSABLE
