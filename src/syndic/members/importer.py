@@ -2,7 +2,8 @@
 
 Two streaming passes keep memory flat: the first validates every line (so a malformed file
 writes nothing, and the error names the line), the second writes everything in ONE
-transaction, flushing in batches. Re-importing adds nothing: works dedupe by content digest,
+transaction, flushing in batches (log entries too: they take their indices at once and are
+written a batch at a time). Re-importing adds nothing: works dedupe by content digest,
 members by handle.
 """
 
@@ -120,7 +121,7 @@ def import_arxiv(
         start(total)
     created_members = created_works = existing_works = lines = 0
     handles: dict[str, int] = {}
-    with members.db.write() as s:
+    with members.db.write() as s, members.events.log.batched(s) as write_log:
         for n, row in _lines(path):
             handle = _producer(path, n, row)
             member_id = handles.get(handle)
@@ -147,6 +148,7 @@ def import_arxiv(
             existing_works += not created
             lines += 1
             if lines % BATCH == 0:
+                write_log()
                 s.flush()
                 s.expunge_all()
                 if advance:

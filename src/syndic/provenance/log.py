@@ -13,8 +13,9 @@ of ``checkpoint_every``; ``make_checkpoint`` signs one on demand.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -31,6 +32,32 @@ from syndic.provenance.tiles import MAX_ENTRY_BYTES
 T = TypeVar("T")
 _PLACEHOLDER = b"\x00" * HASH_SIZE
 _CHUNK = 500  # keys per IN (...) query, well under every backend's parameter limit
+_PENDING = "syndic.log.pending"  # session.info key of a batch of held appends
+
+
+@dataclass
+class _Pending:
+    """Appends not yet written: leaves get indices from the locked frontier as they come."""
+
+    frontier: Frontier
+    first: int = -1
+    entries: list[dict[str, object]] = field(default_factory=list)
+    nodes: list[dict[str, object]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.first = self.frontier.size
+
+    def add(self, entry: bytes, kind: str, at: datetime) -> int:
+        index = self.frontier.size
+        for level, idx, h in self.frontier.append(leaf_hash(entry)):
+            self.nodes.append({"level": level, "idx": idx, "hash": h})
+        self.entries.append({"idx": index, "entry": entry, "kind": kind, "created_at": at})
+        return index
+
+    def reset(self) -> None:
+        self.first = self.frontier.size
+        self.entries.clear()
+        self.nodes.clear()
 
 
 @dataclass(frozen=True)
@@ -64,20 +91,43 @@ class TransparencyLog:
                 raise InvalidInput(f"a log entry is at most {MAX_ENTRY_BYTES} bytes")
             if not kind or len(kind) > 64:
                 raise InvalidInput("an entry kind is 1 to 64 characters")
-        frontier = self._lock_head(session)
-        first = frontier.size
-        nodes: list[dict[str, object]] = []
-        for entry, _, _ in entries:
-            for level, idx, h in frontier.append(leaf_hash(entry)):
-                nodes.append({"level": level, "idx": idx, "hash": h})
-        session.execute(
-            insert(LogEntry),
-            [
-                {"idx": first + i, "entry": e, "kind": k, "created_at": at}
-                for i, (e, k, at) in enumerate(entries)
-            ],
-        )
-        session.execute(insert(LogNode), nodes)
+        held: _Pending | None = session.info.get(_PENDING)
+        pending = held if held is not None else _Pending(self._lock_head(session))
+        indices = [pending.add(entry, kind, at) for entry, kind, at in entries]
+        if held is None:
+            self._write(session, pending)
+        return indices
+
+    @contextmanager
+    def batched(self, session: Session) -> Iterator[Callable[[], None]]:
+        """Hold this session's appends in memory for the block: each gets its index at once
+        (the head stays locked until the transaction ends), and their rows are written together
+        by the yielded ``flush`` and at the end of the block. A bulk writer (the importer) saves
+        four statements per entry; a read of the log in the session writes what is held first.
+        """
+        if _PENDING in session.info:
+            raise RuntimeError("appends are already batched in this session")
+        pending = _Pending(self._lock_head(session))
+        session.info[_PENDING] = pending
+        try:
+            yield lambda: self._write(session, pending)
+            self._write(session, pending)
+        finally:
+            session.info.pop(_PENDING, None)
+
+    def _settle(self, session: Session) -> None:
+        pending: _Pending | None = session.info.get(_PENDING)
+        if pending is not None:
+            self._write(session, pending)
+
+    def _write(self, session: Session, pending: _Pending) -> None:
+        """Insert the held leaves and the subtree hashes they completed, move the head, and
+        sign a checkpoint if the size crossed a multiple of ``checkpoint_every``."""
+        if not pending.entries:
+            return
+        frontier, first = pending.frontier, pending.first
+        session.execute(insert(LogEntry), pending.entries)
+        session.execute(insert(LogNode), pending.nodes)
         session.execute(
             update(LogHead)
             .where(LogHead.id == 1)
@@ -85,8 +135,10 @@ class TransparencyLog:
         )
         every = self.checkpoint_every
         if self.signer is not None and frontier.size // every > first // every:
-            self._store_checkpoint(session, frontier.size, frontier.root(), entries[-1][2])
-        return list(range(first, frontier.size))
+            last_at = pending.entries[-1]["created_at"]
+            assert isinstance(last_at, datetime)
+            self._store_checkpoint(session, frontier.size, frontier.root(), last_at)
+        pending.reset()
 
     def _lock_head(self, session: Session) -> Frontier:
         row = session.execute(
@@ -102,16 +154,19 @@ class TransparencyLog:
 
     # --- reading -------------------------------------------------------------------------
     def size(self, session: Session) -> int:
+        self._settle(session)
         size = session.scalar(select(LogHead.size).where(LogHead.id == 1))
         return 0 if size is None else int(size)
 
     def entry(self, session: Session, index: int) -> bytes:
+        self._settle(session)
         data = session.scalar(select(LogEntry.entry).where(LogEntry.idx == index))
         if data is None:
             raise NotFound(f"no log entry {index} (log size {self.size(session)})")
         return bytes(data)
 
     def entries(self, session: Session, begin: int, end: int) -> list[bytes]:
+        self._settle(session)
         rows = session.execute(
             select(LogEntry.idx, LogEntry.entry)
             .where(LogEntry.idx >= begin, LogEntry.idx < end)
@@ -123,6 +178,7 @@ class TransparencyLog:
 
     def hashes(self, session: Session, level: int, begin: int, end: int) -> list[bytes]:
         """Consecutive complete-subtree hashes at one level (a tile row)."""
+        self._settle(session)
         rows = session.execute(
             select(LogNode.idx, LogNode.hash)
             .where(LogNode.level == level, LogNode.idx >= begin, LogNode.idx < end)
@@ -172,6 +228,8 @@ class TransparencyLog:
         return size
 
     def _reader(self, session: Session) -> SubtreeHash:
+        self._settle(session)
+
         def read(level: int, index: int) -> bytes:
             h = session.scalar(
                 select(LogNode.hash).where(LogNode.level == level, LogNode.idx == index)
@@ -210,6 +268,7 @@ class TransparencyLog:
         """Sign and store a checkpoint of the current tree (or return the one of that size)."""
         if self.signer is None:
             raise InvalidInput("this log has no signing key configured")
+        self._settle(session)
         # lock the head as appends do, so two signers never race to store the same size
         locked = session.scalar(select(LogHead.size).where(LogHead.id == 1).with_for_update())
         size = 0 if locked is None else int(locked)

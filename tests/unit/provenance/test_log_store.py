@@ -67,6 +67,55 @@ def test_batched_and_single_appends_build_the_same_tree(
         assert s.log.hashes(ses, 8, 0, 1) == [ref.subtree(8, 0)]
 
 
+def test_held_appends_take_their_indices_at_once_and_build_the_same_tree(
+    make_syndic: MakeSyndic, backend: str
+) -> None:
+    s = make_syndic()
+    service(s, every=16)
+    with s.db.write() as ses, s.log.batched(ses) as flush:
+        first = [s.events.record(ses, kind="bulk", actor="t", payload={"i": i}) for i in range(10)]
+        assert first == list(range(1, 11))  # indices known before any row is written
+        assert ses.scalar(select(func.count()).select_from(LogEntry)) == 1
+        flush()
+        assert ses.scalar(select(func.count()).select_from(LogEntry)) == 11
+        more = [s.events.record(ses, kind="bulk", actor="t", payload={"i": i}) for i in range(25)]
+        assert more == list(range(11, 36))
+        assert s.log.size(ses) == 36  # a read writes what is held first
+        assert s.log.entry(ses, 35) == ses.scalar(select(LogEntry.entry).where(LogEntry.idx == 35))
+        s.events.record(ses, kind="bulk", actor="t", payload={"i": "last"})
+        with pytest.raises(RuntimeError, match="already batched"), s.log.batched(ses):
+            pass
+    ref = _mirror(s)
+    with s.db.read() as ses:
+        assert s.log.size(ses) == ref.size == 37
+        assert s.log.root(ses) == ref.root()
+        for i in (0, 1, 10, 11, 35, 36):
+            assert s.log.inclusion_proof(ses, i) == ref.inclusion_proof(i)
+        nodes = ses.scalar(select(func.count()).select_from(LogNode))
+        assert nodes == 2 * 37 - (37).bit_count()
+        assert [cp.size for cp in s.log.checkpoints(ses)] == [
+            36
+        ]  # crossed 16 and 32 once each write
+
+
+def test_held_appends_of_a_failed_change_are_never_written(
+    make_syndic: MakeSyndic, backend: str
+) -> None:
+    s = make_syndic()
+
+    def bulk_change() -> None:
+        with s.db.write() as ses, s.log.batched(ses):
+            s.events.record(ses, kind="bulk", actor="t", payload={})
+            raise RuntimeError("the bulk change failed")
+
+    with pytest.raises(RuntimeError, match="failed"):
+        bulk_change()
+    with s.db.read() as ses:
+        assert s.log.size(ses) == 1
+    with s.db.write() as ses:
+        assert s.events.record(ses, kind="after", actor="t", payload={}) == 1
+
+
 def _failing_change(s: Syndic) -> None:
     with s.db.write() as ses:
         s.events.record(ses, kind="test.aborted", actor="t", payload={"x": 1})
