@@ -33,9 +33,22 @@ def _listen(text: str) -> tuple[str, int]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="The gate's policy file (YAML, see docs/gate.md).",
 )
+@click.option(
+    "--trust-proxy",
+    default="127.0.0.1",
+    show_default=True,
+    help="Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client "
+    "(the address proof-of-work passes are bound to); '' believes no proxy.",
+)
 @data_dir_option
 @click.pass_context
-def gate(ctx: click.Context, upstream: str | None, listen: str, policy_path: Path | None) -> None:
+def gate(
+    ctx: click.Context,
+    upstream: str | None,
+    listen: str,
+    policy_path: Path | None,
+    trust_proxy: str,
+) -> None:
     """Run the crawler gate: a reverse proxy that licenses, charges, challenges or refuses."""
     if ctx.invoked_subcommand is not None:
         return
@@ -55,6 +68,8 @@ def gate(ctx: click.Context, upstream: str | None, listen: str, policy_path: Pat
             host=host,
             port=port,
             log_level="warning",
+            proxy_headers=bool(trust_proxy.strip()),
+            forwarded_allow_ips=trust_proxy.strip() or None,
             # the gate answers oversized headers itself (431, JSON); let them reach it
             h11_max_incomplete_event_size=4 * policy.max_header_bytes,
         )
