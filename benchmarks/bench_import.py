@@ -98,8 +98,11 @@ def main() -> None:
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         )
         print(f"# import of {source.name} on {machine}")
-        head = ("backend", "works", "members", "seconds", "works/s", "peak RSS MiB")
-        print(f"{head[0]:<10} {head[1]:>7} {head[2]:>8} {head[3]:>8} {head[4]:>8} {head[5]:>13}")
+        head = ("backend", "works", "members", "seconds", "works/s", "peak RSS MiB", "before MiB")
+        print(
+            f"{head[0]:<10} {head[1]:>7} {head[2]:>8} {head[3]:>8} {head[4]:>8} {head[5]:>13}"
+            f" {head[6]:>11}"
+        )
         for backend in args.backends.split(","):
             out = subprocess.run(
                 [sys.executable, __file__, "--child", backend, "--source", str(source)],
@@ -111,6 +114,7 @@ def main() -> None:
             print(
                 f"{r['backend']:<10} {r['works']:>7} {r['members']:>8} {r['seconds']:>8.1f} "
                 f"{r['works_per_s']:>8.0f} {r['peak_rss_mib']:>13.0f}"
+                f" {r['rss_before_import_mib']:>11.0f}"
             )
 
 
