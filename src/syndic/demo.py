@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,7 +51,7 @@ from syndic.valuation.engine import RunParams
 from syndic.web.charts import bar_chart
 from syndic.web.report import write_report
 
-DEFAULT_SOURCE = Path("..") / "shared" / "data" / "arxiv" / "producers300.jsonl"
+CORPUS = Path("data") / "arxiv" / "producers300.jsonl"  # under the project's shared/ folder
 LICENCE_FEE_MINOR = 250_000_00
 OPENING_OFFER_MINOR = 180_000_00
 LICENSEE_KEY_FILE = "licensee-signing.key"  # the demo licensee's own key, kept beside the data
@@ -103,8 +104,20 @@ class Round:
         return self.http
 
 
+def default_source() -> Path:
+    """The demo corpus: under $SYNDIC_SHARED_DIR, else ../shared from here, else the shared/
+    folder beside this checkout (so ``syndic demo`` also works from another directory)."""
+    env = os.environ.get("SYNDIC_SHARED_DIR")
+    roots = [Path(env)] if env else []
+    roots += [Path("..") / "shared", Path(__file__).resolve().parents[3] / "shared"]
+    for root in roots:
+        if (root / CORPUS).is_file():
+            return root / CORPUS
+    return roots[0] / CORPUS  # not found: the refusal names the first place looked
+
+
 def run_demo(settings: Settings, *, source: Path | None = None, seed: int = 0) -> dict[str, object]:
-    src = source or DEFAULT_SOURCE
+    src = source or default_source()
     if not src.is_file():
         raise InputFileError(f"demo corpus not found: {src} (pass --source)")
     clock = OffsetClock()

@@ -27,6 +27,31 @@ def test_demo_round(demo_dir: Path) -> None:
     )
 
 
-def test_demo_refuses_a_used_data_dir(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--data-dir", str(demo_dir)]) != 0
+def test_demo_refuses_a_used_data_dir(
+    demo_dir: Path, shared: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = shared / "data" / "arxiv" / "producers300.jsonl"
+    assert main(["demo", "--data-dir", str(demo_dir), "--source", str(corpus)]) != 0
     assert "already holds a coalition" in capsys.readouterr().err
+
+
+def test_demo_refuses_a_missing_corpus_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = tmp_path / "syndic-data"
+    assert main(["demo", "--data-dir", str(d), "--source", str(tmp_path / "nope.jsonl")]) != 0
+    assert "demo corpus not found" in capsys.readouterr().err
+    assert not d.exists()
+
+
+def test_demo_finds_its_corpus_under_syndic_shared_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syndic.demo import CORPUS, default_source
+
+    (tmp_path / CORPUS).parent.mkdir(parents=True)
+    (tmp_path / CORPUS).write_text("{}\n")
+    monkeypatch.setenv("SYNDIC_SHARED_DIR", str(tmp_path))
+    assert default_source() == tmp_path / CORPUS
+    monkeypatch.setenv("SYNDIC_SHARED_DIR", str(tmp_path / "elsewhere"))
+    assert default_source() != tmp_path / CORPUS

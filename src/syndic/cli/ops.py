@@ -164,7 +164,8 @@ def serve(host: str | None, port: int | None) -> None:
     "--source",
     type=click.Path(path_type=Path),
     default=None,
-    help="Corpus JSONL (default: ../shared/data/arxiv/producers300.jsonl).",
+    help="Corpus JSONL (default: data/arxiv/producers300.jsonl under $SYNDIC_SHARED_DIR, "
+    "../shared, or the shared/ folder beside the checkout).",
 )
 @click.option("--seed", default=0, show_default=True)
 def demo(source: Path | None, seed: int) -> None:
