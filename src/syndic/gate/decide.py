@@ -90,6 +90,7 @@ class Decision:
     charge: ppc.Price | None = None
     charge_nonce: str | None = None
     challenge: str | None = None
+    difficulty: int = 0  # of ``challenge``
 
     def body(self) -> bytes:
         doc: dict[str, Any] = {"error": {"code": self.code, "message": self.message}}
@@ -365,6 +366,7 @@ class Gate:
             challenge=ch.text,
         )
         d.outcome = "challenged"
+        d.difficulty = ch.difficulty
         return d
 
     # --- recording -------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from syndic.errors import Conflict, InvalidInput, SyndicError, TooLarge
 from syndic.gate import paypercrawl as ppc
+from syndic.gate.challenge_page import challenge_page, wants_html
 from syndic.gate.decide import Decision, Gate, Request
 from syndic.gate.forms import parse_fields, read_body
 from syndic.gate.journal import DecisionRecord
@@ -114,8 +115,14 @@ async def send_error(
     await _send_body(send, status, body, headers or {})
 
 
-async def _send_body(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
-    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+async def _send_body(
+    send: Send,
+    status: int,
+    body: bytes,
+    headers: dict[str, str],
+    content_type: str = "application/json",
+) -> None:
+    raw = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
     raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
@@ -176,8 +183,15 @@ class GateMiddleware:
         await self._forward(scope, receive, send, req, d)
 
     async def _answer(self, send: Send, req: Request, d: Decision) -> None:
-        """Answer ``d`` here (nothing is forwarded) and record it."""
+        """Answer ``d`` here (nothing is forwarded) and record it. A browser that is asked
+        for a proof of work gets a page that solves it (the same status and headers)."""
         self.gate.journal.add(self.gate.record(req, d, d.status))
+        if d.challenge is not None and wants_html(req.headers.get("accept", "")):
+            page = challenge_page(
+                site=self.gate.policy.site, challenge=d.challenge, difficulty=d.difficulty
+            )
+            await _send_body(send, d.status, page, d.headers, "text/html; charset=utf-8")
+            return
         await _send_body(send, d.status, d.body(), d.headers)
 
     async def _forward(
