@@ -68,6 +68,39 @@ def payout_run() -> None:
     click.echo(f"paid out {total} minor units ({s.settings.currency})")
 
 
+@command(payout, "crawl-owed")
+@click.option("--agent", default=None, help="Only this crawler (as the crawl report names it).")
+@json_option
+def payout_crawl_owed(agent: str | None, as_json: bool) -> None:
+    """Pay-per-crawl charges per crawler and site: charged, settled, still owed."""
+    s = syndic()
+    rows = [r.view() for r in s.payouts.crawl_owed(agent=agent)]
+    if as_json:
+        print_json(rows)
+    else:
+        cols = ["agent", "site", "member", "currency", "charged_minor", "owed_minor"]
+        print_table(rows, cols, title=f"{len(rows)} crawler/site pairs charged")
+
+
+@command(payout, "crawl-collect")
+@click.option("--agent", required=True, help="The crawler whose operator paid.")
+@click.option("--amount", required=True, help="Amount received, in major units.")
+@json_option
+def payout_crawl_collect(agent: str, amount: str, as_json: bool) -> None:
+    """Book money received for pay-per-crawl charges; credit the crawled sites' members."""
+    from syndic.money import Money, parse_major
+
+    s = syndic()
+    cur = s.settings.currency
+    parts = s.payouts.collect_crawl(agent, parse_major(amount, cur))
+    if as_json:
+        print_json({"agent": agent, "currency": cur, "credited": [p.view() for p in parts]})
+    else:
+        for p in parts:
+            click.echo(f"{p.site}: member {p.member_id} credited {Money(p.amount_minor, cur)}")
+        click.echo("paid to members by the next `syndic payout run`")
+
+
 @command(payout, "statements")
 @click.option("--member", "member_id", type=int)
 @json_option

@@ -381,6 +381,7 @@ class Gate:
             at=self.now(),
             licensee_id=d.grant_licensee,
             agreement_id=d.grant_agreement,
+            member_id=self.policy.member,
         )
 
 

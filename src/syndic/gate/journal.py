@@ -48,6 +48,7 @@ class DecisionRecord:
     at: datetime
     licensee_id: int | None = None
     agreement_id: int | None = None
+    member_id: int | None = None  # the member whose site this is, from the policy
     charged_minor: int = 0
     currency: str | None = None
     charge_nonce: str | None = None

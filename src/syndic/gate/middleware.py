@@ -294,8 +294,8 @@ class GateMiddleware:
 
     def _posting(self, rec: DecisionRecord) -> Callable[[Session], None]:
         """The charge as owed by the crawler: ``receivable:crawler:<agent>`` against
-        ``crawl:charged:<site>``. It is not ``revenue:`` until collected (collecting from
-        crawlers and paying the site's member are not built yet)."""
+        ``crawl:charged:<site>``. Money collected from the crawler's operator later goes to
+        the site's member (``syndic payout crawl-collect``, payouts/crawl.py)."""
         gate = self.gate
 
         def post(s: Session) -> None:

@@ -17,6 +17,13 @@ from syndic.money import check_currency, check_minor
 from syndic.provenance.events import EventRecorder
 from syndic.storage.base import Base, BigInt
 
+CASH = "cash"
+
+
+def payable_account(member_id: int) -> str:
+    """What the coalition owes a member; every payout run pays these balances."""
+    return f"payable:member:{member_id}"
+
 
 class LedgerTxn(Base):
     __tablename__ = "ledger_txns"

@@ -34,3 +34,19 @@ class Payout(Base):
     currency: Mapped[str] = mapped_column(String(3))
     rail_reference: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class CrawlSettlement(Base):
+    """Part of a collection from a crawler operator, credited to the member whose site the
+    crawler was charged on: what has been settled of the (agent, site) charges."""
+
+    __tablename__ = "crawl_settlements"
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    agent: Mapped[str] = mapped_column(String(200), index=True)
+    site: Mapped[str] = mapped_column(String(100))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    amount_minor: Mapped[int] = mapped_column(BigInt)
+    currency: Mapped[str] = mapped_column(String(3))
+    ledger_txn_id: Mapped[int] = mapped_column(ForeignKey("ledger_txns.id"))
+    created_at: Mapped[datetime]

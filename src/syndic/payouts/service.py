@@ -13,7 +13,9 @@ from syndic.deals.models import Agreement, AgreementWork
 from syndic.errors import AmountError, Conflict, NotFound
 from syndic.members.models import FULL_SHARE_BP, Member, Share
 from syndic.money import check_minor
-from syndic.payouts.ledger import Ledger, LedgerLine
+from syndic.payouts import crawl
+from syndic.payouts.crawl import CrawlAllocation, CrawlOwed
+from syndic.payouts.ledger import CASH, Ledger, LedgerLine, payable_account
 from syndic.payouts.models import Payout, Statement
 from syndic.payouts.policies import split_exact
 from syndic.payouts.rails import PayoutRail
@@ -21,7 +23,6 @@ from syndic.provenance.events import EventRecorder
 from syndic.storage.db import Database
 from syndic.valuation.models import WorkValue
 
-CASH = "cash"
 # A policy turns {member: covered share bp} into {member: weight}; see payouts/policies.py.
 Weights = Callable[[Mapping[int, int]], Mapping[int, int | float]]
 
@@ -42,10 +43,6 @@ Split = Callable[[int, Mapping[int, int]], Mapping[int, Allocation]]
 
 def revenue_account(agreement_id: int) -> str:
     return f"revenue:agreement:{agreement_id}"
-
-
-def payable_account(member_id: int) -> str:
-    return f"payable:member:{member_id}"
 
 
 class StatementView(BaseModel):
@@ -178,6 +175,28 @@ class PayoutService:
                 s.add(row)
                 out.append(StatementView.model_validate(row))
             return out
+
+    # --- pay-per-crawl money (payouts/crawl.py) ---------------------------------------------
+    def crawl_owed(self, *, agent: str | None = None) -> list[CrawlOwed]:
+        """Pay-per-crawl charges per crawler and site, and how much of each is settled."""
+        with self.db.read() as s:
+            return crawl.owed(s, agent=agent)
+
+    def collect_crawl(
+        self, agent: str, amount_minor: int, *, actor: str = "steward"
+    ) -> list[CrawlAllocation]:
+        """Book money received from a crawler's operator; credit the members whose sites it was
+        charged on (paid by the next payout run)."""
+        with self.db.write() as s:
+            _, parts = crawl.collect(
+                s,
+                self.ledger,
+                agent=agent,
+                amount_minor=amount_minor,
+                currency=self.currency,
+                actor=actor,
+            )
+            return parts
 
     def pay_out(self, *, actor: str = "steward") -> int:
         """Pay every member's payable balance through the rail; returns the total paid."""

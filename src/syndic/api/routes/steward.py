@@ -68,6 +68,32 @@ def distribute(
     return s.distribute(agreement_id, run_id=run_id, actor=caller.actor)
 
 
+class CrawlCollectionIn(BaseModel):
+    agent: str
+    amount_minor: int
+
+
+@router.get("/v1/crawl-charges")
+def crawl_charges(
+    s: SyndicDep, caller: Caller, agent: str | None = None
+) -> list[dict[str, object]]:
+    """Pay-per-crawl charges per crawler and site: charged, settled, still owed."""
+    require(caller, Role.STEWARD)
+    return [r.view() for r in s.payouts.crawl_owed(agent=agent)]
+
+
+@router.post("/v1/crawl-charges/collections", status_code=201)
+def collect_crawl(body: CrawlCollectionIn, s: SyndicDep, caller: Caller) -> dict[str, Any]:
+    """Money received from a crawler's operator, credited to the crawled sites' members."""
+    require(caller, Role.STEWARD)
+    parts = s.payouts.collect_crawl(body.agent, body.amount_minor, actor=caller.actor)
+    return {
+        "agent": body.agent,
+        "currency": s.settings.currency,
+        "credited": [p.view() for p in parts],
+    }
+
+
 @router.post("/v1/payouts")
 def pay_out(s: SyndicDep, caller: Caller) -> dict[str, Any]:
     require(caller, Role.STEWARD)
