@@ -39,29 +39,39 @@ TOLERANCE = 1e-9
 # 6 minutes and 3 GB here.
 PYDVL_TESTS = {10_000: 1000, 50_000: 250, 200_000: 50}
 REPEATS = 3  # interleaved; the best of each is reported (other jobs share this machine)
-OURS = {  # key: (precision, threads)
-    "f64_1": ("float64", 1),
-    "f32_1": ("float32", 1),
-    "f64_2": ("float64", 2),
-    "f32_2": ("float32", 2),
+OURS = {  # key: (precision, threads, compiled radix sort (the `fast` extra) or numpy's sort)
+    "f64_1": ("float64", 1, True),
+    "f32_1": ("float32", 1, True),
+    "f64_2": ("float64", 2, True),
+    "f32_2": ("float32", 2, True),
+    "f64_1_np": ("float64", 1, False),
 }
 
 
-def child(n: int, precision: str, threads: int, n_test: int) -> None:
-    from syndic.valuation import KNNShapley
+def child(n: int, precision: str, threads: int, n_test: int, radix: bool) -> None:
+    from syndic.valuation import KNNShapley, fastsort
+
+    if not radix:
+        fastsort.AVAILABLE = False
+    elif not fastsort.AVAILABLE:
+        raise SystemExit("the radix sort needs numba: pip install -e '.[fast]'")
 
     x, y, xt, yt = synthetic(n, N_TEST)
     xt, yt = xt[:n_test], yt[:n_test]
     t = time.perf_counter()
     est = KNNShapley(k=K, precision=precision, n_threads=threads).fit(x, y, xt, yt)  # type: ignore[arg-type]
     seconds = time.perf_counter() - t
-    np.save(OUT / f"ours-{n}-{precision}-{threads}-{n_test}.npy", est.result.values)
+    tag = "" if radix else "-np"
+    np.save(OUT / f"ours-{n}-{precision}-{threads}-{n_test}{tag}.npy", est.result.values)
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
 
 
-def ours(n: int, precision: str, threads: int, n_test: int = N_TEST) -> dict[str, float]:
+def ours(
+    n: int, precision: str, threads: int, radix: bool, n_test: int = N_TEST
+) -> dict[str, float]:
+    args = [str(n), precision, str(threads), str(n_test), str(int(radix))]
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(n), precision, str(threads), str(n_test)],
+        [sys.executable, __file__, "--child", *args],
         capture_output=True,
         text=True,
         check=True,
@@ -93,11 +103,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,50000,200000")
     ap.add_argument("--repeats", type=int, default=REPEATS)
-    ap.add_argument("--child", nargs=4)
+    ap.add_argument("--child", nargs=5)
     a = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     if a.child:
-        child(int(a.child[0]), a.child[1], int(a.child[2]), int(a.child[3]))
+        child(int(a.child[0]), a.child[1], int(a.child[2]), int(a.child[3]), a.child[4] == "1")
         return
     from syndic.valuation import KNNShapley
 
@@ -110,9 +120,9 @@ def main() -> None:
         "| N_train | pyDVL 1 job | ours f64, 1 thread | ours f32, 1 thread | speed-up f64 / f32 "
         "(1 vs 1) | pyDVL 2 jobs | ours f64, 2 threads | ours f32, 2 threads "
         "| speed-up f64 / f32 (2 vs 2) | max abs diff vs pyDVL | f32 max abs error "
-        "| peak RSS ours f64 2 threads / pyDVL 1 job |"
+        "| peak RSS ours f64 2 threads / pyDVL 1 job | ours f64, 1 thread, numpy sort |"
     )
-    print("|" + "---|" * 12)
+    print("|" + "---|" * 13)
     failures = []
     for n in [int(s) for s in a.sizes.split(",")]:
         x, y, xt, yt = synthetic(n, N_TEST)
@@ -129,8 +139,8 @@ def main() -> None:
             pydvl_values = runs["pydvl1"]["values"]
             for r in runs.values():
                 r["seconds"] *= N_TEST / sub
-            for key, (precision, threads) in OURS.items():
-                runs[key] = ours(n, precision, threads)
+            for key, (precision, threads, radix) in OURS.items():
+                runs[key] = ours(n, precision, threads, radix)
             for key, r in runs.items():
                 best[key] = min(best.get(key, float("inf")), r["seconds"])
                 rss[key] = max(rss.get(key, 0.0), r["peak_rss_mb"])
@@ -139,10 +149,14 @@ def main() -> None:
         diff = float(np.abs(mine - pydvl_values).max())
         full64 = np.load(OUT / f"ours-{n}-float64-1-{N_TEST}.npy")
         full32 = np.load(OUT / f"ours-{n}-float32-1-{N_TEST}.npy")
-        for precision, threads in OURS.values():
-            same = np.load(OUT / f"ours-{n}-{precision}-{threads}-{N_TEST}.npy")
+        for precision, threads, radix in OURS.values():
+            tag = "" if radix else "-np"
+            same = np.load(OUT / f"ours-{n}-{precision}-{threads}-{N_TEST}{tag}.npy")
             if not np.array_equal(same, full64 if precision == "float64" else full32):
-                failures.append(f"{n}: {precision} values differ between 1 and {threads} threads")
+                failures.append(
+                    f"{n}: {precision} values differ between 1 and {threads} threads "
+                    f"({'radix' if radix else 'numpy'} sort)"
+                )
         err32 = float(np.abs(full32 - full64).max())
         scaled = f" ({sub} test points, x{N_TEST // sub})" if sub != N_TEST else ""
         print(
@@ -151,7 +165,8 @@ def main() -> None:
             f"| {best['pydvl2']:.1f} | {best['f64_2']:.2f} | {best['f32_2']:.2f} "
             f"| {best['pydvl2'] / best['f64_2']:.0f}x / {best['pydvl2'] / best['f32_2']:.0f}x "
             f"| {diff:.1e} | {err32:.1e} "
-            f"| {rss['f64_2']:.0f} MB / {rss['pydvl1']:.0f} MB{' (subset)' if scaled else ''} |",
+            f"| {rss['f64_2']:.0f} MB / {rss['pydvl1']:.0f} MB{' (subset)' if scaled else ''} "
+            f"| {best['f64_1_np']:.2f} |",
             flush=True,
         )
         print(
@@ -166,7 +181,10 @@ def main() -> None:
     real_features()
     if failures:
         raise SystemExit("FAILED: " + "; ".join(failures))
-    print(f"\nall sizes agree with pyDVL within {TOLERANCE:.0e}; same bits for 1 and 2 threads")
+    print(
+        f"\nall sizes agree with pyDVL within {TOLERANCE:.0e}; same bits for 1 and 2 threads "
+        "and for either sort"
+    )
 
 
 if __name__ == "__main__":
