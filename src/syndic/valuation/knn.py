@@ -27,7 +27,7 @@ by ``np.sort``: the same bits either way (fastsort.py). In float64 mode the dist
 low b bits in the key, so runs of adjacent keys that tie on the truncated distance are put in
 exact (distance, index) order afterwards (they are rare and short). Float32 mode computes
 distances in float64 (so there is no cancellation in |a|^2 - 2ab + |b|^2), rounds them to
-float32 for the key (all 32 bits kept, the index in the other 32) and runs the recursion in
+float32 for the key (all 32 bits kept, above the index bits) and runs the recursion in
 float32; distances that round to the same float32 are ordered by index, which is where its
 (measured, documented) error comes from.
 
@@ -40,7 +40,6 @@ budget: at most ``MEMORY_BUDGET // BATCH_BYTES`` batches are in flight at once.
 from __future__ import annotations
 
 import os
-import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -130,18 +129,18 @@ class _Kernel:
 
     def order(self, d: FloatArray) -> NDArray[np.integer[Any]]:
         """Training indices by (distance, index) for each row of ``d``."""
-        rows, n = d.shape
-        if self.dtype == np.float32:
-            # two uint32 halves of one uint64 key: float32 distance bits high, index low
-            keys = np.empty((rows, n), dtype=np.uint64)
-            halves = keys.view(np.uint32).reshape(rows, n, 2)
-            hi, lo = (1, 0) if sys.byteorder == "little" else (0, 1)
-            halves[:, :, hi] = d.astype(np.float32).view(np.uint32)
-            halves[:, :, lo] = np.arange(n, dtype=np.uint32)
-            sort_rows(keys)
-            return halves[:, :, lo]  # a strided view of the sorted indices: no copy
+        n = d.shape[1]
         b = np.uint64(self.index_bits)
         low = (np.uint64(1) << b) - np.uint64(1)
+        if self.dtype == np.float32:
+            # all 32 bits of the float32 distance above the index: exact (distance, index) order,
+            # and the key's unused high bits cost the radix sort no pass
+            keys = d.astype(np.float32).view(np.uint32).astype(np.uint64)
+            keys <<= b
+            keys |= np.arange(n, dtype=np.uint64)
+            sort_rows(keys)
+            keys &= low
+            return keys
         keys = d.view(np.uint64) & ~low
         keys |= np.arange(n, dtype=np.uint64)
         sort_rows(keys)
