@@ -52,13 +52,22 @@ def test_knn_values_do_not_depend_on_the_sort(
     assert np.array_equal(fast, slow)
 
 
+def test_importing_syndic_does_not_import_numba() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, syndic.app, syndic.cli.main; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_refusals(monkeypatch: pytest.MonkeyPatch) -> None:
     if fastsort.AVAILABLE:
         with pytest.raises(ValueError, match="C-contiguous"):
             sort_rows(np.zeros((4, 6), dtype=np.uint64)[:, ::2], radix=True)
         with pytest.raises(ValueError, match="uint64"):
             sort_rows(np.zeros((2, 3), dtype=np.int64), radix=True)  # type: ignore[arg-type]
-    monkeypatch.setattr(fastsort, "_KERNEL", None)
+    monkeypatch.setattr(fastsort, "_kernel", lambda: None)  # numba not installed
     with pytest.raises(RuntimeError, match=r"syndic\[fast\]"):
         sort_rows(np.zeros((2, 3), dtype=np.uint64), radix=True)
     keys = np.array([[3, 1, 2]], dtype=np.uint64)
