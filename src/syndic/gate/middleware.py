@@ -32,6 +32,7 @@ from syndic.gate.journal import DecisionRecord
 from syndic.gate.licensing import bearer_of
 from syndic.gate.models import SpentChallenge
 from syndic.gate.pow import COOKIE, REDEEM_PATH, ChallengeError, client_id
+from syndic.payouts.crawl import charged_account, receivable_account
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -293,9 +294,9 @@ class GateMiddleware:
             log.exception("a pay-per-crawl nonce could not be released")
 
     def _posting(self, rec: DecisionRecord) -> Callable[[Session], None]:
-        """The charge as owed by the crawler: ``receivable:crawler:<agent>`` against
-        ``crawl:charged:<site>``. Money collected from the crawler's operator later goes to
-        the site's member (``syndic payout crawl-collect``, payouts/crawl.py)."""
+        """The charge as owed by the crawler: its receivable account against the site's
+        charged account. Money collected from the crawler's operator later goes to the site's
+        member (``syndic payout crawl-collect``; payouts/crawl.py names both accounts)."""
         gate = self.gate
 
         def post(s: Session) -> None:
@@ -304,8 +305,8 @@ class GateMiddleware:
                 s,
                 memo=f"pay per crawl: {rec.site} {rec.path[:200]}",
                 lines=[
-                    (f"receivable:crawler:{rec.agent}"[:120], rec.charged_minor),
-                    (f"crawl:charged:{rec.site}", -rec.charged_minor),
+                    (receivable_account(rec.agent), rec.charged_minor),
+                    (charged_account(rec.site), -rec.charged_minor),
                 ],
                 currency=rec.currency,
                 actor=rec.agent,

@@ -26,8 +26,13 @@ from syndic.payouts.policies import split_exact
 
 
 def receivable_account(agent: str) -> str:
-    """The gate's account for what ``agent`` owes (the gate truncates it the same way)."""
+    """What crawler ``agent`` owes for pay-per-crawl charges (the gate books charges here)."""
     return f"receivable:crawler:{agent}"[:120]
+
+
+def charged_account(site: str) -> str:
+    """Charges made on ``site`` and not yet collected and credited to its member."""
+    return f"crawl:charged:{site}"
 
 
 @dataclass(frozen=True)
@@ -100,10 +105,10 @@ def collect(
     amount_minor: int,
     currency: str,
     actor: str,
-) -> tuple[int, list[CrawlAllocation]]:
+) -> list[CrawlAllocation]:
     """Book ``amount_minor`` received from ``agent``'s operator and credit the members whose
-    sites it was charged on; returns (ledger transaction id, allocations). Runs in the
-    caller's write transaction."""
+    sites it was charged on; returns the allocations. Runs in the caller's write
+    transaction."""
     check_minor(amount_minor, allow_zero=False)
     # lock the crawler's charges: two collections for one crawler are counted one after the other
     session.execute(
@@ -139,7 +144,7 @@ def collect(
     ]
     lines = [(CASH, amount_minor), (receivable_account(agent), -amount_minor)]
     for a in allocations:
-        lines += [(f"crawl:charged:{a.site}", a.amount_minor)]
+        lines += [(charged_account(a.site), a.amount_minor)]
         lines += [(payable_account(a.member_id), -a.amount_minor)]
     txn = ledger.post(
         session,
@@ -161,4 +166,4 @@ def collect(
         )
         for a in allocations
     )
-    return txn, allocations
+    return allocations

@@ -188,7 +188,7 @@ class PayoutService:
         """Book money received from a crawler's operator; credit the members whose sites it was
         charged on (paid by the next payout run)."""
         with self.db.write() as s:
-            _, parts = crawl.collect(
+            return crawl.collect(
                 s,
                 self.ledger,
                 agent=agent,
@@ -196,7 +196,6 @@ class PayoutService:
                 currency=self.currency,
                 actor=actor,
             )
-            return parts
 
     def pay_out(self, *, actor: str = "steward") -> int:
         """Pay every member's payable balance through the rail; returns the total paid."""

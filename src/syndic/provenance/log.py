@@ -40,7 +40,7 @@ class _Pending:
     """Appends not yet written: leaves get indices from the locked frontier as they come."""
 
     frontier: Frontier
-    first: int = -1
+    first: int = field(init=False)  # the size when the rows held now began
     entries: list[dict[str, object]] = field(default_factory=list)
     nodes: list[dict[str, object]] = field(default_factory=list)
 
