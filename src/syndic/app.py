@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from syndic.auth.service import KeyService
@@ -18,7 +17,7 @@ from syndic.deals.models import Agreement, AgreementStatus, Licensee
 from syndic.deals.service import DealService
 from syndic.errors import ConfigError
 from syndic.governance.service import GovernanceService
-from syndic.keys import generate_key_file, load_key_file, public_b64
+from syndic.keys import Signer
 from syndic.members.models import Member, Work
 from syndic.members.service import MemberService
 from syndic.payouts.charter import distribute_by_charter
@@ -51,13 +50,13 @@ class Syndic:
         self,
         settings: Settings,
         *,
-        signing_key: Ed25519PrivateKey,
+        signer: Signer,
         clock: Clock | None = None,
         rail: PayoutRail | None = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.signing_key = signing_key
+        self.signer = signer
         self.db = Database(settings.effective_database_url)
         self.vault = FileVault(settings.vault_dir)
         self.log = TransparencyLog()
@@ -66,7 +65,7 @@ class Syndic:
             row = s.scalar(select(Coalition).limit(1))
         if row is None:
             raise ConfigError(f"no coalition in {settings.data_dir}; run `syndic init` first")
-        if row.public_key != public_b64(signing_key):
+        if row.public_key != signer.public_b64:
             raise ConfigError("the key file does not match the coalition's registered public key")
         self.name = row.name
         self.members = MemberService(self.db, self.vault, self.events)
@@ -80,7 +79,7 @@ class Syndic:
             self.events,
             governance=self.governance,
             coalition=row.name,
-            signing_key=signing_key,
+            signer=signer,
             agreements_dir=settings.data_dir / "agreements",
             token_ttl=timedelta(days=settings.token_ttl_days),
             currency=settings.currency,
@@ -118,23 +117,25 @@ class Syndic:
             with db.read() as s:
                 if s.scalar(select(Coalition.id).limit(1)) is not None:
                     raise ConfigError(f"{settings.data_dir} already holds a coalition")
-            key = generate_key_file(settings.key_path)
+            signer = Signer.create(settings.key_path)
             events = EventRecorder(TransparencyLog(), clock or SystemClock())
             with db.write() as s:
                 s.add(
                     Coalition(
-                        name=name.strip(), public_key=public_b64(key), created_at=events.clock.now()
+                        name=name.strip(),
+                        public_key=signer.public_b64,
+                        created_at=events.clock.now(),
                     )
                 )
                 events.record(
                     s,
                     kind="coalition.created",
                     actor="steward",
-                    payload={"name": name.strip(), "public_key": public_b64(key)},
+                    payload={"name": name.strip(), "public_key": signer.public_b64},
                 )
         finally:
             db.dispose()
-        return cls(settings, signing_key=key, clock=clock)
+        return cls(settings, signer=signer, clock=clock)
 
     @classmethod
     def from_settings(
@@ -148,7 +149,7 @@ class Syndic:
             db.migrate()
         finally:
             db.dispose()
-        return cls(settings, signing_key=load_key_file(settings.key_path), clock=clock, rail=rail)
+        return cls(settings, signer=Signer.load(settings.key_path), clock=clock, rail=rail)
 
     @classmethod
     def open(cls, data_dir: Path | str, **overrides: Any) -> Syndic:

@@ -322,7 +322,7 @@ def _sign(r: Round, deal_id: int) -> AgreementView:
     agreement = s.deals.get_agreement(pending.id)
     path = s.deals.agreement_path(agreement.id)
     data = path.read_bytes()
-    verify_file(data, coalition_key=public_b64(s.signing_key), licensee_key=public_b64(signer))
+    verify_file(data, coalition_key=s.signer.public_b64, licensee_key=public_b64(signer))
     tampered = bytearray(data)
     tampered[len(data) // 2] ^= 0x01
     try:

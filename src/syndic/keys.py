@@ -1,14 +1,17 @@
-"""Ed25519 signing keys: the coalition's key file (mode 0600) and public-key encodings."""
+"""Ed25519 keys: the coalition's ``Signer`` (the one holder of its private key), its key file
+(mode 0600), and public-key encodings."""
 
 from __future__ import annotations
 
 import base64
 import os
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from syndic.errors import ConfigError, VerificationError
 
@@ -69,3 +72,50 @@ def verify(pub: Ed25519PublicKey, signature: bytes, message: bytes) -> None:
         pub.verify(signature, message)
     except InvalidSignature as exc:
         raise VerificationError("signature does not verify") from exc
+
+
+class SigningKey(Protocol):
+    """What signing code needs of a key: an Ed25519 private key or a ``Signer`` both fit."""
+
+    def sign(self, data: bytes) -> bytes: ...
+
+    def public_key(self) -> Ed25519PublicKey: ...
+
+
+class Signer:
+    """The coalition's signing key. Nothing else holds the private key: agreements and
+    checkpoints are signed through ``sign``, and secrets the gate needs are derived here."""
+
+    def __init__(self, key: Ed25519PrivateKey) -> None:
+        self._key = key
+
+    @classmethod
+    def create(cls, path: Path) -> Signer:
+        """A new key written to ``path`` (refuses to overwrite), readable by the owner only."""
+        return cls(generate_key_file(path))
+
+    @classmethod
+    def load(cls, path: Path) -> Signer:
+        return cls(load_key_file(path))
+
+    def sign(self, data: bytes) -> bytes:
+        return self._key.sign(data)
+
+    def public_key(self) -> Ed25519PublicKey:
+        return self._key.public_key()
+
+    @property
+    def public_b64(self) -> str:
+        return public_b64(self._key)
+
+    def derive_secret(self, purpose: bytes) -> bytes:
+        """A 32-byte secret for ``purpose`` (HKDF-SHA256 over the key), stable per key."""
+        raw = self._key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        return HKDF(hashes.SHA256(), 32, salt=None, info=purpose).derive(raw)
+
+    def __repr__(self) -> str:  # never the key itself
+        return f"Signer(public_key={self.public_b64!r})"

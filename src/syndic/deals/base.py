@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
 from syndic.clock import iso
@@ -23,6 +22,7 @@ from syndic.errors import AuthError, Conflict, Forbidden, NotFound
 from syndic.governance.mandates import is_vlop
 from syndic.governance.models import Proposal, ProposalKind
 from syndic.governance.service import GovernanceService
+from syndic.keys import Signer
 from syndic.provenance.events import EventRecorder
 from syndic.storage.db import Database
 from syndic.terms.models import PaymentType, Terms
@@ -38,7 +38,7 @@ class DealsBase:
         *,
         governance: GovernanceService,
         coalition: str,
-        signing_key: Ed25519PrivateKey,
+        signer: Signer,
         agreements_dir: Path,
         token_ttl: timedelta,
         currency: str = "EUR",
@@ -48,7 +48,7 @@ class DealsBase:
         self.events = events
         self.governance = governance
         self.coalition = coalition
-        self.signing_key = signing_key
+        self.signer = signer
         self.agreements_dir = agreements_dir
         self.token_ttl = token_ttl
         self.currency = currency

@@ -27,7 +27,7 @@ from syndic.deals.states import Party, move
 from syndic.deals.views import AgreementView
 from syndic.errors import ConfigError, Conflict, Forbidden, InvalidInput, VerificationError
 from syndic.governance.charter import Binding
-from syndic.keys import load_public_b64, public_b64, verify
+from syndic.keys import load_public_b64, verify
 from syndic.terms.models import Terms
 from syndic.terms.rsl import render_terms
 
@@ -86,7 +86,7 @@ class AgreementOps(DealsBase):
                 terms=deal.terms,
                 scope=deal.scope,
                 clauses=deal.clauses,
-                coalition={"name": self.coalition, "public_key": public_b64(self.signing_key)},
+                coalition={"name": self.coalition, "public_key": self.signer.public_b64},
                 licensee={
                     "id": licensee.id,
                     "name": licensee.name,
@@ -112,7 +112,7 @@ class AgreementOps(DealsBase):
             )
             agreement.document = canonical_bytes(document)
             agreement.coalition_signature = base64.b64encode(
-                self.signing_key.sign(agreement.document)
+                self.signer.sign(agreement.document)
             ).decode()
             s.add_all(AgreementWork(agreement_id=agreement.id, work_id=w.id) for w in cover.works)
             deal.status = to

@@ -4,9 +4,6 @@ The CLI's ``syndic gate``, the demo and an embedding application all build it he
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from syndic.app import Syndic
 from syndic.errors import NotFound
 from syndic.gate.decide import Gate, GateServices
@@ -19,10 +16,7 @@ from syndic.terms.formats import RSL_PATH, Site, response_headers
 
 def gate_services(s: Syndic) -> GateServices:
     """Build what the gate needs from a ``Syndic``: its secret comes from the coalition key."""
-    raw = s.signing_key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-    secret = HKDF(hashes.SHA256(), 32, salt=None, info=b"syndic gate v1").derive(raw)
+    secret = s.signer.derive_secret(b"syndic gate v1")
     base = s.settings.public_url.rstrip("/")
     headers: dict[str, str] = {}
     try:

@@ -12,9 +12,8 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from syndic.errors import InvalidInput, VerificationError
+from syndic.keys import SigningKey
 from syndic.provenance.merkle import HASH_SIZE
 from syndic.provenance.note import (
     NoteSigner,
@@ -78,7 +77,7 @@ class Checkpoint:
         return cls(origin, int(size), raw, tuple(ext))
 
 
-def sign_checkpoint(cp: Checkpoint, key: Ed25519PrivateKey) -> str:
+def sign_checkpoint(cp: Checkpoint, key: SigningKey) -> str:
     """The signed note text, signed by ``key`` under the checkpoint's origin."""
     return str(sign_note(cp.body(), [NoteSigner(cp.origin, key)]))
 
@@ -99,7 +98,7 @@ def open_checkpoint(
 class LogSigner:
     """The log's identity: its origin and the coalition key that signs its checkpoints."""
 
-    def __init__(self, origin: str, key: Ed25519PrivateKey) -> None:
+    def __init__(self, origin: str, key: SigningKey) -> None:
         check_key_name(origin)
         self.origin = origin
         self._key = key

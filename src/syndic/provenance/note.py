@@ -19,10 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from syndic.errors import InvalidInput, VerificationError
-from syndic.keys import public_raw
+from syndic.keys import SigningKey, public_raw
 
 ED25519 = 0x01
 SIG_PREFIX = "— "  # U+2014 EM DASH, then a space
@@ -73,11 +73,11 @@ class Note:
 class NoteSigner:
     """Signs note text under a key name with an Ed25519 private key."""
 
-    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+    def __init__(self, name: str, private_key: SigningKey) -> None:
         check_key_name(name)
         self.name = name
         self._key = private_key
-        self.key_id = key_id(name, public_raw(private_key))
+        self.key_id = key_id(name, public_raw(private_key.public_key()))
 
     def verifier(self) -> NoteVerifier:
         return NoteVerifier(self.name, self._key.public_key())

@@ -13,12 +13,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from syndic.clock import Clock
 from syndic.config import Settings
 from syndic.errors import InvalidInput, NotFound
-from syndic.keys import public_b64
+from syndic.keys import Signer
 from syndic.provenance.audit import AuditReport, audit_log
 from syndic.provenance.checkpoint import LogSigner, log_origin
 from syndic.provenance.log import StoredCheckpoint, TransparencyLog
@@ -41,7 +39,7 @@ class Host(Protocol):
     db: Database
     vault: FileVault
     log: TransparencyLog
-    signing_key: Ed25519PrivateKey
+    signer: Signer
     clock: Clock
     name: str
 
@@ -57,7 +55,7 @@ class ProvenanceService:
             db=host.db,
             log=host.log,
             vault=host.vault,
-            signing_key=host.signing_key,
+            signer=host.signer,
             origin=log_origin(host.name),
             clock=host.clock,
         )
@@ -68,15 +66,15 @@ class ProvenanceService:
         db: Database,
         log: TransparencyLog,
         vault: FileVault,
-        signing_key: Ed25519PrivateKey,
+        signer: Signer,
         origin: str,
         clock: Clock,
     ) -> None:
         self.db = db
         self.log = log
         self.vault = vault
-        self.signer = LogSigner(origin, signing_key)
-        self.public_key = public_b64(signing_key)
+        self.signer = LogSigner(origin, signer)
+        self.public_key = signer.public_b64
         self.clock = clock
         if log.signer is None:
             log.signer = self.signer

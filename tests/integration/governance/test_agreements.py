@@ -181,7 +181,7 @@ def test_both_signatures_are_required_and_checked(make_syndic: MakeSyndic, backe
         countersign(w, a.id)
     data = s.deals.agreement_path(a.id).read_bytes()
     assert data == s.deals.agreement_file_bytes(a.id)
-    v = verify_file(data, coalition_key=public_b64(s.signing_key), licensee_key=public_b64(LAB_KEY))
+    v = verify_file(data, coalition_key=s.signer.public_b64, licensee_key=public_b64(LAB_KEY))
     assert (v.agreement, v.works) == (a.id, 2)
     assert [p["party"] for p in w.payloads("agreement.signed")] == ["coalition", "licensee"]
 

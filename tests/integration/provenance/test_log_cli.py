@@ -11,7 +11,6 @@ from sqlalchemy import delete
 
 from syndic.app import Syndic
 from syndic.cli.main import main
-from syndic.keys import public_b64
 from syndic.provenance.checkpoint import open_checkpoint
 from syndic.provenance.merkle import leaf_hash, root_at, verify_consistency, verify_inclusion
 from syndic.provenance.models import LogEntry
@@ -153,7 +152,7 @@ def test_receipt_issue_and_offline_verify(
     code, _, _ = run(capfd, "receipt", "issue", "3", "-o", str(path), "--data-dir", str(data_dir))
     assert code == 0
     s = Syndic.open(data_dir)
-    key = public_b64(s.signing_key)
+    key = s.signer.public_b64
     work = s.members.get_work(3)
     s.close()
     # offline: no data dir, nothing but the key
@@ -180,7 +179,7 @@ def test_receipt_export_every_work_verifies_offline(
     assert code == 0
     assert f"wrote {WORKS} receipts" in text
     s = Syndic.open(data_dir)
-    key = public_b64(s.signing_key)
+    key = s.signer.public_b64
     s.close()
     files = sorted(out.glob("*.json"))
     assert len(files) == WORKS
@@ -203,7 +202,7 @@ def test_work_add_writes_a_receipt_that_verifies_offline(
     assert code == 0, err
     assert "receipt (log entry" in out
     s = Syndic.open(data_dir)
-    key = public_b64(s.signing_key)
+    key = s.signer.public_b64
     s.close()
     code, out, err = run(capfd, "receipt", "verify", str(receipt), "--key", key, "--json")
     assert code == 0, err

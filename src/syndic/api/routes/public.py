@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter
 
 from syndic.api.deps import SyndicDep
-from syndic.keys import public_b64
 from syndic.terms.registry import terms_document
 
 router = APIRouter(tags=["public"])
@@ -17,7 +16,7 @@ router = APIRouter(tags=["public"])
 def coalition(s: SyndicDep) -> dict[str, Any]:
     return {
         "name": s.name,
-        "public_key": public_b64(s.signing_key),
+        "public_key": s.signer.public_b64,
         "currency": s.settings.currency,
     }
 
