@@ -15,7 +15,8 @@ from syndic.coalition import Coalition
 from syndic.config import Settings
 from syndic.deals.models import Agreement, AgreementStatus, Licensee
 from syndic.deals.service import DealService
-from syndic.errors import ConfigError
+from syndic.deals.views import Grant
+from syndic.errors import AuthError, ConfigError
 from syndic.governance.service import GovernanceService
 from syndic.keys import Signer
 from syndic.members.models import Member, Work
@@ -31,7 +32,7 @@ from syndic.storage.db import Database
 from syndic.terms.crawlers import load_crawlers
 from syndic.terms.registry import TermsRegistry, write_published
 from syndic.valuation.service import ValuationService
-from syndic.vault import FileVault
+from syndic.vault import FileVault, VaultReport
 
 
 def _ensure_writable(data_dir: Path) -> None:
@@ -61,8 +62,8 @@ class Syndic:
         self.vault = FileVault(settings.vault_dir)
         self.log = TransparencyLog()
         self.events = EventRecorder(self.log, self.clock)
-        with self.db.read() as s:
-            row = s.scalar(select(Coalition).limit(1))
+        with self.db.read() as session:
+            row = session.scalar(select(Coalition).limit(1))
         if row is None:
             raise ConfigError(f"no coalition in {settings.data_dir}; run `syndic init` first")
         if row.public_key != signer.public_b64:
@@ -114,13 +115,13 @@ class Syndic:
         db = Database(settings.effective_database_url)
         try:
             db.migrate()
-            with db.read() as s:
-                if s.scalar(select(Coalition.id).limit(1)) is not None:
+            with db.read() as session:
+                if session.scalar(select(Coalition.id).limit(1)) is not None:
                     raise ConfigError(f"{settings.data_dir} already holds a coalition")
             signer = Signer.create(settings.key_path)
             events = EventRecorder(TransparencyLog(), clock or SystemClock())
-            with db.write() as s:
-                s.add(
+            with db.write() as session:
+                session.add(
                     Coalition(
                         name=name.strip(),
                         public_key=signer.public_b64,
@@ -128,7 +129,7 @@ class Syndic:
                     )
                 )
                 events.record(
-                    s,
+                    session,
                     kind="coalition.created",
                     actor="steward",
                     payload={"name": name.strip(), "public_key": signer.public_b64},
@@ -175,18 +176,40 @@ class Syndic:
         """Distribute an agreement's revenue under the charter's payout policy."""
         return distribute_by_charter(self, agreement_id, run_id=run_id, actor=actor)
 
+    # --- for the edges: what the CLI, the API and the pages ask, so they hold no session ---
+    @property
+    def public_key(self) -> str:
+        """The coalition's Ed25519 public key, base64 (what verifiers need)."""
+        return self.signer.public_b64
+
+    def verify_vault(self) -> VaultReport:
+        """Rehash every blob a work names; the report lists missing and corrupted ones."""
+        return self.vault.verify(self.members.digests())
+
+    def event_counts(self) -> dict[str, int]:
+        """Log entries per event kind, most frequent first."""
+        return self.provenance.kind_counts()
+
+    def introspect_token(self, token: str) -> Grant | None:
+        """What a licence token grants, or None when it is forged, expired or revoked."""
+        with self.db.read() as session:
+            try:
+                return self.deals.check_token(session, token)
+            except AuthError:
+                return None
+
     def report(self) -> dict[str, Any]:
-        with self.db.read() as s:
+        with self.db.read() as session:
             counts = {
-                "members": s.scalar(select(func.count(Member.id))),
-                "works": s.scalar(select(func.count(Work.id))),
-                "licensees": s.scalar(select(func.count(Licensee.id))),
-                "agreements_active": s.scalar(
+                "members": session.scalar(select(func.count(Member.id))),
+                "works": session.scalar(select(func.count(Work.id))),
+                "licensees": session.scalar(select(func.count(Licensee.id))),
+                "agreements_active": session.scalar(
                     select(func.count(Agreement.id)).where(
                         Agreement.status == AgreementStatus.ACTIVE
                     )
                 ),
-                "events": self.log.size(s),
+                "events": self.log.size(session),
             }
         out: dict[str, Any] = {
             "coalition": self.name,

@@ -12,18 +12,18 @@ from syndic.errors import AuthError, Forbidden
 
 
 def get_syndic(request: Request) -> Syndic:
-    s: Syndic = request.app.state.syndic
-    return s
+    syndic: Syndic = request.app.state.syndic
+    return syndic
 
 
 SyndicDep = Annotated[Syndic, Depends(get_syndic)]
 
 
-def principal(request: Request, s: SyndicDep) -> Principal:
+def principal(request: Request, syndic: SyndicDep) -> Principal:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise AuthError("send an API key as `Authorization: Bearer <key>`")
-    return s.keys.authenticate(value.strip())
+    return syndic.keys.authenticate(value.strip())
 
 
 Caller = Annotated[Principal, Depends(principal)]

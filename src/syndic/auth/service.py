@@ -70,10 +70,10 @@ class KeyService:
         from syndic.members.models import Member
 
         key = KEY_PREFIX + secrets.token_urlsafe(32)
-        with self.db.write() as s:
-            if role is Role.MEMBER and s.get(Member, subject_id) is None:
+        with self.db.write() as session:
+            if role is Role.MEMBER and session.get(Member, subject_id) is None:
                 raise NotFound(f"no member with id {subject_id}")
-            if role is Role.LICENSEE and s.get(Licensee, subject_id) is None:
+            if role is Role.LICENSEE and session.get(Licensee, subject_id) is None:
                 raise NotFound(f"no licensee with id {subject_id}")
             row = ApiKey(
                 key_hash=_hash(key),
@@ -83,10 +83,10 @@ class KeyService:
                 created_at=self.events.clock.now(),
                 revoked_at=None,
             )
-            s.add(row)
-            s.flush()
+            session.add(row)
+            session.flush()
             self.events.record(
-                s,
+                session,
                 kind="apikey.created",
                 actor=actor,
                 payload={"key": row.id, "role": role.value, "subject": subject_id},
@@ -94,8 +94,8 @@ class KeyService:
         return key
 
     def authenticate(self, key: str) -> Principal:
-        with self.db.read() as s:
-            row = s.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(key)))
+        with self.db.read() as session:
+            row = session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(key)))
         if row is None or row.revoked_at is not None:
             raise AuthError("API key is not valid")
         return Principal(Role(row.role), row.subject_id, row.id)

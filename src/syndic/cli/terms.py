@@ -84,9 +84,9 @@ def terms_set(
     days: int,
 ) -> None:
     """Publish a new version of the coalition's terms."""
-    s = syndic()
-    version = s.terms.publish(
-        build_terms(permit, prohibit, price, currency or s.settings.currency, payment, days)
+    app = syndic()
+    version = app.terms.publish(
+        build_terms(permit, prohibit, price, currency or app.settings.currency, payment, days)
     )
     click.echo(f"terms version {version} published")
 
@@ -115,8 +115,8 @@ def terms_show(as_json: bool) -> None:
 @json_option
 def terms_publish(out: Path, base_url: str | None, as_json: bool) -> None:
     """Write the terms in force as RSL, robots.txt, TDMRep, ai.txt and HTTP headers."""
-    s = syndic()
-    written = s.publish_terms(out, base_url=base_url)
+    app = syndic()
+    written = app.publish_terms(out, base_url=base_url)
     if as_json:
         print_json({"out": str(out), "files": [str(p.relative_to(out)) for p in written]})
     else:

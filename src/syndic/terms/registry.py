@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from syndic.errors import NotFound
 from syndic.provenance.events import EventRecorder
 from syndic.storage.db import Database
+from syndic.storage.files import write_output
 from syndic.terms.crawlers import CrawlerList
 from syndic.terms.formats import Site, render_all
 from syndic.terms.models import Terms, TermsVersion
@@ -40,16 +41,19 @@ class TermsRegistry:
         self.market_leader = market_leader
 
     def publish(self, terms: Terms, *, actor: str = "steward") -> int:
-        with self.db.write() as s:
-            latest = s.scalar(
+        with self.db.write() as session:
+            latest = session.scalar(
                 select(TermsVersion.version).order_by(TermsVersion.version.desc()).limit(1)
             )
             version = (latest or 0) + 1
             doc = terms_document(terms)
             idx = self.events.record(
-                s, kind="terms.published", actor=actor, payload={"version": version, "terms": doc}
+                session,
+                kind="terms.published",
+                actor=actor,
+                payload={"version": version, "terms": doc},
             )
-            s.add(
+            session.add(
                 TermsVersion(
                     version=version,
                     document=doc,
@@ -60,12 +64,12 @@ class TermsRegistry:
             return version
 
     def current(self) -> tuple[int, Terms]:
-        with self.db.read() as s:
-            return self._current(s)
+        with self.db.read() as session:
+            return self._current(session)
 
     @staticmethod
-    def _current(s: Session) -> tuple[int, Terms]:
-        row = s.scalar(select(TermsVersion).order_by(TermsVersion.version.desc()).limit(1))
+    def _current(session: Session) -> tuple[int, Terms]:
+        row = session.scalar(select(TermsVersion).order_by(TermsVersion.version.desc()).limit(1))
         if row is None:
             raise NotFound("the coalition has not published terms yet (syndic terms set)")
         return row.version, Terms.model_validate(row.document)
@@ -91,10 +95,5 @@ def write_published(files: dict[str, str], out: Path) -> list[Path]:
     """Write the files under ``out`` (each atomically); returns the paths written."""
     written = []
     for rel, text in sorted(files.items()):
-        dest = out / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(dest)
-        written.append(dest)
+        written.append(write_output(out / rel, text, atomic=True))
     return written

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from xml.parsers import expat
 
-from syndic.errors import InvalidInput
+from syndic.errors import InvalidInput, RslError
 from syndic.money import Money, parse_major
 from syndic.terms.models import PaymentType, Terms, Usage, decide, expand, parse_usage_list
 
@@ -35,10 +35,6 @@ MEDIA_TYPE = "application/rsl+xml"
 MAX_BYTES = 1 << 20
 _Q = f"{{{NS}}}"
 _FREE = (PaymentType.FREE, PaymentType.ATTRIBUTION)
-
-
-class RslError(InvalidInput):
-    code = "rsl_invalid"
 
 
 class RuleType(StrEnum):

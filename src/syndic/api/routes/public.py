@@ -13,15 +13,15 @@ router = APIRouter(tags=["public"])
 
 
 @router.get("/v1/coalition")
-def coalition(s: SyndicDep) -> dict[str, Any]:
+def coalition(syndic: SyndicDep) -> dict[str, Any]:
     return {
-        "name": s.name,
-        "public_key": s.signer.public_b64,
-        "currency": s.settings.currency,
+        "name": syndic.name,
+        "public_key": syndic.public_key,
+        "currency": syndic.settings.currency,
     }
 
 
 @router.get("/v1/terms")
-def terms(s: SyndicDep) -> dict[str, Any]:
-    version, t = s.terms.current()
+def terms(syndic: SyndicDep) -> dict[str, Any]:
+    version, t = syndic.terms.current()
     return {"version": version, **terms_document(t)}
