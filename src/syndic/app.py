@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from syndic.auth.models import Role
+from syndic.auth.policy import Authorizer
 from syndic.auth.service import KeyService
 from syndic.clock import Clock, SystemClock
-from syndic.coalition import Coalition
+from syndic.coalition import Coalition, CoalitionCreated
 from syndic.config import Settings
 from syndic.deals.models import Agreement, AgreementStatus, Licensee
 from syndic.deals.service import DealService
@@ -28,6 +30,7 @@ from syndic.payouts.service import PayoutService, StatementView
 from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import TransparencyLog
 from syndic.provenance.service import ProvenanceService
+from syndic.provenance.unit import Transactions
 from syndic.storage.db import Database
 from syndic.terms.crawlers import load_crawlers
 from syndic.terms.registry import TermsRegistry, write_published
@@ -94,7 +97,7 @@ class Syndic:
             or InstructionFileRail(settings.data_dir / "payouts" / "payout-instructions.jsonl"),
             settings.currency,
         )
-        self.keys = KeyService(self.db, self.events)
+        self._wire_auth()
         # hands the log its signer: from here on a checkpoint is signed every N appends
         self.provenance = ProvenanceService.of(self)
         self.valuation = ValuationService(
@@ -103,6 +106,22 @@ class Syndic:
             self.events,
             checkpoint=self.provenance.checkpoint,
             cache_dir=settings.data_dir / "cache",
+        )
+
+    def _wire_auth(self) -> None:
+        """API keys and the one authorization policy, told how to find who owns what."""
+        txs = Transactions(self.db, self.events)
+        self.keys = KeyService(
+            txs, subjects={Role.MEMBER: self.members.get, Role.LICENSEE: self.deals.get_licensee}
+        )
+        self.authorizer = Authorizer(
+            txs,
+            owners={
+                "member": lambda i: {self.members.get(i).id},
+                "work": lambda i: {h.member_id for h in self.members.get_work(i).holders},
+                "deal": lambda i: {self.deals.get_deal(i).licensee_id},
+                "agreement": lambda i: {self.deals.get_agreement(i).licensee_id},
+            },
         )
 
     # --- named constructors ---------------------------------------------------------------
@@ -130,9 +149,8 @@ class Syndic:
                 )
                 events.record(
                     session,
-                    kind="coalition.created",
+                    CoalitionCreated(name=name.strip(), public_key=signer.public_b64),
                     actor="steward",
-                    payload={"name": name.strip(), "public_key": signer.public_b64},
                 )
         finally:
             db.dispose()

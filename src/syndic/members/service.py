@@ -10,6 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from syndic.errors import Conflict, InvalidInput, NotFound
+from syndic.members.events import (
+    DisputeResolved,
+    MemberJoined,
+    MemberLeft,
+    WorkDisputed,
+    WorkRegistered,
+    WorkWithdrawn,
+)
 from syndic.members.models import Member, MemberStatus, Share, Work, WorkStatus
 from syndic.members.shares import check_shares
 from syndic.members.views import MemberView, WorkView
@@ -110,10 +118,7 @@ class MemberService:
         session.add(m)
         session.flush()
         self.events.record(
-            session,
-            kind="member.joined",
-            actor=actor,
-            payload={"member": m.id, "handle": handle, "mandate": m.mandate()},
+            session, MemberJoined(member=m.id, handle=handle, mandate=m.mandate()), actor=actor
         )
         return m
 
@@ -124,7 +129,7 @@ class MemberService:
                 raise Conflict(f"member {member_id} has already left")
             m.status = MemberStatus.LEFT
             m.left_at = self.events.clock.now()
-            self.events.record(session, kind="member.left", actor=actor, payload={"member": m.id})
+            self.events.record(session, MemberLeft(member=m.id), actor=actor)
             return MemberView.of(m)
 
     def get(self, member_id: int) -> MemberView:
@@ -191,18 +196,14 @@ class MemberService:
         session.flush()
         for member_id, bp in holders:
             session.add(Share(work_id=w.id, member_id=member_id, share_bp=bp))
-        w.log_index = self.events.record(
-            session,
-            kind="work.registered",
-            actor=actor,
-            payload={
-                "work": w.id,
-                "digest": str(digest),
-                "title": w.title,
-                "collection": w.collection,
-                "holders": [{"member": m, "share_bp": bp} for m, bp in holders],
-            },
+        registered = WorkRegistered(
+            work=w.id,
+            digest=str(digest),
+            title=w.title,
+            collection=w.collection,
+            holders=[{"member": m, "share_bp": bp} for m, bp in holders],
         )
+        w.log_index = self.events.record(session, registered, actor=actor)
         return w, True
 
     def withdraw_work(self, work_id: int, *, reason: str = "", actor: str = "steward") -> WorkView:
@@ -216,9 +217,8 @@ class MemberService:
             w.status = WorkStatus.WITHDRAWN
             self.events.record(
                 session,
-                kind="work.withdrawn",
+                WorkWithdrawn(work=work_id, digest=w.digest, reason=reason.strip()),
                 actor=actor,
-                payload={"work": work_id, "digest": w.digest, "reason": reason.strip()},
             )
             return WorkView.of(w)
 
@@ -233,9 +233,8 @@ class MemberService:
             w.status = WorkStatus.DISPUTED
             self.events.record(
                 session,
-                kind="work.disputed",
+                WorkDisputed(work=work_id, digest=w.digest, reason=reason.strip()),
                 actor=actor,
-                payload={"work": work_id, "digest": w.digest, "reason": reason.strip()},
             )
             return WorkView.of(w)
 
@@ -263,17 +262,12 @@ class MemberService:
                 session.flush()
                 session.refresh(w)
             w.status = WorkStatus.ACTIVE
+            settled_holders = [
+                {"member": sh.member_id, "share_bp": sh.share_bp}
+                for sh in sorted(w.shares, key=lambda x: x.member_id)
+            ]
             self.events.record(
-                session,
-                kind="work.dispute_resolved",
-                actor=actor,
-                payload={
-                    "work": work_id,
-                    "holders": [
-                        {"member": sh.member_id, "share_bp": sh.share_bp}
-                        for sh in sorted(w.shares, key=lambda x: x.member_id)
-                    ],
-                },
+                session, DisputeResolved(work=work_id, holders=settled_holders), actor=actor
             )
             return WorkView.of(w)
 

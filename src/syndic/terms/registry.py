@@ -14,6 +14,7 @@ from syndic.provenance.events import EventRecorder
 from syndic.storage.db import Database
 from syndic.storage.files import write_output
 from syndic.terms.crawlers import CrawlerList
+from syndic.terms.events import TermsPublished
 from syndic.terms.formats import Site, render_all
 from syndic.terms.models import Terms, TermsVersion
 
@@ -48,10 +49,7 @@ class TermsRegistry:
             version = (latest or 0) + 1
             doc = terms_document(terms)
             idx = self.events.record(
-                session,
-                kind="terms.published",
-                actor=actor,
-                payload={"version": version, "terms": doc},
+                session, TermsPublished(version=version, terms=doc), actor=actor
             )
             session.add(
                 TermsVersion(

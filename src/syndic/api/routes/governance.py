@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from syndic.api.deps import Caller, SyndicDep, principal, require
-from syndic.auth.service import Principal, Role
-from syndic.errors import Forbidden
+from syndic.api.deps import Steward, SyndicDep, allow, principal
+from syndic.auth.models import Principal, Role
 from syndic.governance.views import (
     BallotReceipt,
     CharterVersionView,
@@ -39,9 +38,13 @@ class DelegationIn(BaseModel):
     topic: Literal["deals", "charter"] | None = None
 
 
+_ONLY_MEMBERS = "only members vote and delegate"
+Voter = Annotated[Principal, allow(Role.MEMBER, message=_ONLY_MEMBERS)]
+Reader = Annotated[Principal, allow(Role.STEWARD, Role.MEMBER)]
+
+
 def _member(caller: Principal) -> int:
-    if caller.role is not Role.MEMBER or caller.subject_id is None:
-        raise Forbidden("only members vote and delegate")
+    assert caller.subject_id is not None
     return caller.subject_id
 
 
@@ -57,16 +60,14 @@ def charter_versions(syndic: SyndicDep) -> list[CharterVersionView]:
 
 
 @router.post("/v1/charter", status_code=201)
-def found_charter(body: dict[str, Any], syndic: SyndicDep, caller: Caller) -> dict[str, Any]:
+def found_charter(body: dict[str, Any], syndic: SyndicDep, caller: Steward) -> dict[str, Any]:
     """Adopt the founding charter; every later change is an amendment put to a vote."""
-    require(caller, Role.STEWARD)
     return syndic.governance.found(body, actor=caller.actor).document()
 
 
 @router.post("/v1/proposals", status_code=201)
-def propose(body: AmendmentIn, syndic: SyndicDep, caller: Caller) -> ProposalView:
+def propose(body: AmendmentIn, syndic: SyndicDep, caller: Reader) -> ProposalView:
     """Propose a charter amendment (who may is the charter's to say)."""
-    require(caller, Role.STEWARD, Role.MEMBER)
     member = caller.subject_id if caller.role is Role.MEMBER else None
     return syndic.governance.propose_amendment(body.changes, member_id=member, actor=caller.actor)
 
@@ -77,19 +78,17 @@ def _seen_by(caller: Principal, p: ProposalView) -> ProposalView:
 
 
 @router.get("/v1/proposals")
-def proposals(syndic: SyndicDep, caller: Caller, status: str | None = None) -> list[ProposalView]:
-    require(caller, Role.STEWARD, Role.MEMBER)
+def proposals(syndic: SyndicDep, caller: Reader, status: str | None = None) -> list[ProposalView]:
     return [_seen_by(caller, p) for p in syndic.governance.list_proposals(status=status)]
 
 
 @router.get("/v1/proposals/{proposal_id}")
-def proposal(proposal_id: int, syndic: SyndicDep, caller: Caller) -> ProposalView:
-    require(caller, Role.STEWARD, Role.MEMBER)
+def proposal(proposal_id: int, syndic: SyndicDep, caller: Reader) -> ProposalView:
     return _seen_by(caller, syndic.governance.get(proposal_id))
 
 
 @router.post("/v1/proposals/{proposal_id}/ballots", status_code=201)
-def ballot(proposal_id: int, body: BallotIn, syndic: SyndicDep, caller: Caller) -> BallotReceipt:
+def ballot(proposal_id: int, body: BallotIn, syndic: SyndicDep, caller: Voter) -> BallotReceipt:
     """A member's own ballot; the receipt's salt opens the commitment in the log."""
     return syndic.governance.cast(
         proposal_id,
@@ -101,8 +100,7 @@ def ballot(proposal_id: int, body: BallotIn, syndic: SyndicDep, caller: Caller) 
 
 
 @router.post("/v1/proposals/{proposal_id}/close")
-def close(proposal_id: int, body: CloseIn, syndic: SyndicDep, caller: Caller) -> ProposalView:
-    require(caller, Role.STEWARD)
+def close(proposal_id: int, body: CloseIn, syndic: SyndicDep, caller: Steward) -> ProposalView:
     return syndic.governance.close(proposal_id, force=body.early, actor=caller.actor)
 
 
@@ -117,7 +115,10 @@ def ballot_file(proposal_id: int, request: Request, syndic: SyndicDep) -> dict[s
 
 
 @router.get("/v1/delegations")
-def delegations(syndic: SyndicDep, caller: Caller) -> list[DelegationView]:
+def delegations(
+    syndic: SyndicDep,
+    caller: Annotated[Principal, allow(Role.STEWARD, Role.MEMBER, message=_ONLY_MEMBERS)],
+) -> list[DelegationView]:
     """A member's own delegations; the steward sees all."""
     if caller.role is Role.STEWARD:
         return syndic.governance.delegations()
@@ -125,7 +126,7 @@ def delegations(syndic: SyndicDep, caller: Caller) -> list[DelegationView]:
 
 
 @router.put("/v1/delegations")
-def delegate(body: DelegationIn, syndic: SyndicDep, caller: Caller) -> DelegationView:
+def delegate(body: DelegationIn, syndic: SyndicDep, caller: Voter) -> DelegationView:
     """Let another member carry one's vote (on a topic, or on every topic)."""
     return syndic.governance.delegate(
         _member(caller), body.delegate_id, topic=body.topic, actor=caller.actor
@@ -134,12 +135,12 @@ def delegate(body: DelegationIn, syndic: SyndicDep, caller: Caller) -> Delegatio
 
 @router.delete("/v1/delegations")
 def revoke(
-    syndic: SyndicDep, caller: Caller, topic: Literal["deals", "charter"] | None = None
+    syndic: SyndicDep, caller: Voter, topic: Literal["deals", "charter"] | None = None
 ) -> DelegationView:
     return syndic.governance.revoke_delegation(_member(caller), topic=topic, actor=caller.actor)
 
 
 @router.get("/v1/voice-credits")
-def voice_credits(syndic: SyndicDep, caller: Caller) -> dict[str, int]:
+def voice_credits(syndic: SyndicDep, caller: Voter) -> dict[str, int]:
     member = _member(caller)
     return {"member": member, "credits": syndic.governance.credits(member)}
