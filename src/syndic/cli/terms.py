@@ -19,7 +19,6 @@ from syndic.errors import InvalidInput
 from syndic.money import parse_major
 from syndic.terms.crawlers import load_crawlers, refresh_crawlers
 from syndic.terms.models import PaymentType, Terms, Usage
-from syndic.terms.registry import terms_document
 
 USAGES = click.Choice([u.value for u in Usage])
 
@@ -96,7 +95,7 @@ def terms_set(
 def terms_show(as_json: bool) -> None:
     """Show the terms in force."""
     version, t = syndic().terms.current()
-    doc = {"version": version, **terms_document(t)}
+    doc = {"version": version, **t.document()}
     if as_json:
         print_json(doc)
     else:

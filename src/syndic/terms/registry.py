@@ -22,10 +22,8 @@ OLP_TOKEN_PATH = "/v1/olp/token"
 
 
 def terms_document(terms: Terms) -> dict[str, Any]:
-    doc = terms.model_dump(mode="json")
-    doc["permits"] = sorted(doc["permits"])
-    doc["prohibits"] = sorted(doc["prohibits"])
-    return doc
+    """The terms as their JSON document (``Terms.document``)."""
+    return terms.document()
 
 
 class TermsRegistry:
@@ -47,14 +45,13 @@ class TermsRegistry:
                 select(TermsVersion.version).order_by(TermsVersion.version.desc()).limit(1)
             )
             version = (latest or 0) + 1
-            doc = terms_document(terms)
             idx = self.events.record(
-                session, TermsPublished(version=version, terms=doc), actor=actor
+                session, TermsPublished(version=version, terms=terms.document()), actor=actor
             )
             session.add(
                 TermsVersion(
                     version=version,
-                    document=doc,
+                    document=terms,
                     published_at=self.events.clock.now(),
                     log_index=idx,
                 )
@@ -70,7 +67,7 @@ class TermsRegistry:
         row = session.scalar(select(TermsVersion).order_by(TermsVersion.version.desc()).limit(1))
         if row is None:
             raise NotFound("the coalition has not published terms yet (syndic terms set)")
-        return row.version, Terms.model_validate(row.document)
+        return row.version, row.document
 
     def published_files(
         self, *, base_url: str, coalition: str, crawlers: CrawlerList

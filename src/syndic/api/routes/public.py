@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter
 
 from syndic.api.deps import SyndicDep
-from syndic.terms.registry import terms_document
 
 router = APIRouter(tags=["public"])
 
@@ -24,4 +23,4 @@ def coalition(syndic: SyndicDep) -> dict[str, Any]:
 @router.get("/v1/terms")
 def terms(syndic: SyndicDep) -> dict[str, Any]:
     version, t = syndic.terms.current()
-    return {"version": version, **terms_document(t)}
+    return {"version": version, **t.document()}
