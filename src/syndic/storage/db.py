@@ -101,9 +101,9 @@ class Database:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
-            raise ConfigError(f"cannot open database: {exc.orig}") from exc
+            raise ConfigError(f"cannot open database: {_first_line(exc)}") from exc
         except SQLAlchemyError as exc:
-            raise ConfigError(f"database migration failed: {exc}") from exc
+            raise ConfigError(f"database migration failed: {_first_line(exc)}") from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -111,11 +111,16 @@ class Database:
             self._write_engine.dispose()
 
 
-def _database_error(exc: SQLAlchemyError) -> DatabaseError:
-    """Our error for a database failure: the driver's first line, without the SQL."""
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The driver's own message, first line only (no SQL, no links)."""
     orig = getattr(exc, "orig", None)
     lines = str(orig if orig is not None else exc).splitlines()
-    return DatabaseError(f"database: {lines[0] if lines else type(exc).__name__}")
+    return lines[0] if lines else type(exc).__name__
+
+
+def _database_error(exc: SQLAlchemyError) -> DatabaseError:
+    """Our error for a database failure that is nobody's input."""
+    return DatabaseError(f"database: {_first_line(exc)}")
 
 
 def _unique_violation(exc: IntegrityError) -> str | None:

@@ -221,3 +221,27 @@ def test_steward_runs_the_round_over_the_api(world) -> None:  # type: ignore[no-
     assert len(mine) == 1 and mine[0]["member_id"] == 1
     rep = c.get("/v1/report", headers=st).json()
     assert rep["revenue_minor"] == rep["paid_out_minor"] == FEE
+
+
+def test_refusals_over_someones_records_are_logged_alike(world) -> None:  # type: ignore[no-untyped-def]
+    syndic, c, _, keys = world
+    before = syndic.event_counts().get("access.denied", 0)
+    other_work = c.get("/v1/members/2/works", headers=h(keys["m2"])).json()[0]["id"]
+    for path in ("/v1/members/2", "/v1/members/2/works", f"/v1/works/{other_work}"):
+        r = c.get(path, headers=h(keys["m1"]))
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", path
+    # a key of the wrong role reaches for nothing of anyone's: refused, not logged
+    assert c.get("/v1/members", headers=h(keys["m1"])).status_code == 403
+    assert c.get("/v1/members/2", headers=h(keys["lab"])).status_code == 403
+    assert syndic.event_counts()["access.denied"] == before + 3
+    # the resource is checked first: a missing one is a 404, not a refusal
+    assert c.get("/v1/works/99999", headers=h(keys["m1"])).status_code == 404
+    assert c.get("/v1/works/not-a-number", headers=h(keys["m1"])).status_code == 422
+
+
+def test_introspection_and_public_key_go_through_syndic(world) -> None:  # type: ignore[no-untyped-def]
+    syndic, c, _, _ = world
+    assert c.get("/v1/coalition").json()["public_key"] == syndic.public_key
+    assert syndic.introspect_token("syl_forged") is None
+    r = c.post("/v1/olp/introspect", data={"token": "syl_forged"})
+    assert r.status_code == 200 and r.json() == {"active": False}
