@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from syndic.errors import Conflict, InvalidInput, NotFound
@@ -140,10 +140,6 @@ class MemberService:
         with self.db.read() as session:
             rows = session.scalars(select(Member).order_by(Member.id).limit(limit).offset(offset))
             return [MemberView.of(m) for m in rows]
-
-    def count(self) -> int:
-        with self.db.read() as session:
-            return int(session.scalar(select(func.count(Member.id))) or 0)
 
     @staticmethod
     def _member(session: Session, member_id: int) -> Member:
