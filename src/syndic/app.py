@@ -181,12 +181,15 @@ class Syndic:
     def publish_terms(self, out: Path, *, base_url: str | None = None) -> list[Path]:
         """Write the terms in force as RSL, robots.txt, TDMRep, ai.txt and header files under
         ``out``, naming ``base_url`` (default: the public URL); returns the paths written."""
-        files = self.terms.published_files(
+        return write_published(self.published_files(base_url=base_url), out)
+
+    def published_files(self, *, base_url: str | None = None) -> dict[str, str]:
+        """The terms in force in each published format, by file path (``robots.txt``, ...)."""
+        return self.terms.published_files(
             base_url=base_url or self.settings.public_url,
             coalition=self.name,
             crawlers=load_crawlers(self.settings.data_dir),
         )
-        return write_published(files, out)
 
     def distribute(
         self, agreement_id: int, *, run_id: int | None = None, actor: str = "steward"

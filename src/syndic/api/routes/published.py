@@ -11,7 +11,6 @@ from syndic.api.deps import SyndicDep
 from syndic.errors import AuthError, InvalidInput
 from syndic.gate.forms import parse_fields, read_body
 from syndic.gate.licensing import issue_licence_token
-from syndic.terms.crawlers import load_crawlers
 from syndic.terms.formats import FILES
 
 router = APIRouter(tags=["terms files"])
@@ -19,12 +18,7 @@ MAX_FORM = 64 * 1024
 
 
 def _file(syndic: SyndicDep, path: str) -> Response:
-    files = syndic.terms.published_files(
-        base_url=syndic.settings.public_url,
-        coalition=syndic.name,
-        crawlers=load_crawlers(syndic.settings.data_dir),
-    )
-    return Response(files[path], media_type=FILES[path])
+    return Response(syndic.published_files()[path], media_type=FILES[path])
 
 
 @router.get("/robots.txt", response_class=Response)
