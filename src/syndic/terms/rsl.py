@@ -192,26 +192,32 @@ def write_rsl(doc: RslDocument) -> str:
             attrs["server"] = c.server
         content = ET.SubElement(root, "content", attrs)
         for lic in c.licenses:
-            el = ET.SubElement(content, "license")
-            _rules(el, "permits", lic.permits)
-            _rules(el, "prohibits", lic.prohibits)
-            if lic.payment is not None:
-                p = ET.SubElement(el, "payment", {"type": lic.payment.type.value})
-                if lic.payment.standard:
-                    ET.SubElement(p, "standard").text = lic.payment.standard
-                if lic.payment.custom:
-                    ET.SubElement(p, "custom").text = lic.payment.custom
-                if lic.payment.amount_minor is not None and lic.payment.currency:
-                    amount = ET.SubElement(p, "amount", {"currency": lic.payment.currency})
-                    amount.text = Money(lic.payment.amount_minor, lic.payment.currency).major
-            for kind, text in lic.legal:
-                ET.SubElement(el, "legal", {"type": kind}).text = text
-            if lic.reporting:
-                ET.SubElement(el, "reporting").text = lic.reporting
+            _write_license(ET.SubElement(content, "license"), lic)
         if c.terms:
             ET.SubElement(content, "terms").text = c.terms
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _write_license(el: ET.Element, lic: License) -> None:
+    _rules(el, "permits", lic.permits)
+    _rules(el, "prohibits", lic.prohibits)
+    if lic.payment is not None:
+        _write_payment(ET.SubElement(el, "payment", {"type": lic.payment.type.value}), lic.payment)
+    for kind, text in lic.legal:
+        ET.SubElement(el, "legal", {"type": kind}).text = text
+    if lic.reporting:
+        ET.SubElement(el, "reporting").text = lic.reporting
+
+
+def _write_payment(el: ET.Element, payment: Payment) -> None:
+    if payment.standard:
+        ET.SubElement(el, "standard").text = payment.standard
+    if payment.custom:
+        ET.SubElement(el, "custom").text = payment.custom
+    if payment.amount_minor is not None and payment.currency:
+        amount = ET.SubElement(el, "amount", {"currency": payment.currency})
+        amount.text = Money(payment.amount_minor, payment.currency).major
 
 
 # --- reading ---------------------------------------------------------------------------------
