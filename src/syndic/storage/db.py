@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from syndic.errors import ConfigError, Conflict, DatabaseError
+from syndic.errors import ConfigError, Conflict, DatabaseError, SyndicError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -118,8 +118,12 @@ def _first_line(exc: SQLAlchemyError) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def _database_error(exc: SQLAlchemyError) -> DatabaseError:
-    """Our error for a database failure that is nobody's input."""
+def _database_error(exc: SQLAlchemyError) -> SyndicError:
+    """Our error for a database failure. One of ours raised while binding a value (a column
+    type refusing it) is given back as it was; anything else is nobody's input."""
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, SyndicError):
+        return orig
     return DatabaseError(f"database: {_first_line(exc)}")
 
 
