@@ -73,6 +73,7 @@ class Syndic:
             raise ConfigError("the key file does not match the coalition's registered public key")
         self.name = row.name
         self.members = MemberService(self.db, self.vault, self.events)
+        self._wire_auth()  # before the parts that take the authorizer
         self.governance = GovernanceService(self.db, self.events)
         self.terms = TermsRegistry(
             self.db, self.events, market_leader=self.governance.market_leader
@@ -97,7 +98,6 @@ class Syndic:
             or InstructionFileRail(settings.data_dir / "payouts" / "payout-instructions.jsonl"),
             settings.currency,
         )
-        self._wire_auth()
         # hands the log its signer: from here on a checkpoint is signed every N appends
         self.provenance = ProvenanceService.of(self)
         self.valuation = ValuationService(
@@ -109,10 +109,15 @@ class Syndic:
         )
 
     def _wire_auth(self) -> None:
-        """API keys and the one authorization policy, told how to find who owns what."""
+        """API keys and the one authorization policy, told how to find who owns what (looked
+        up when asked, so the parts named here may be built after)."""
         txs = Transactions(self.db, self.events)
+
+        def licensee(licensee_id: int) -> object:
+            return self.deals.get_licensee(licensee_id)
+
         self.keys = KeyService(
-            txs, subjects={Role.MEMBER: self.members.get, Role.LICENSEE: self.deals.get_licensee}
+            txs, subjects={Role.MEMBER: self.members.get, Role.LICENSEE: licensee}
         )
         self.authorizer = Authorizer(
             txs,
