@@ -27,6 +27,7 @@ from syndic.payouts.charter import distribute_by_charter
 from syndic.payouts.ledger import Ledger
 from syndic.payouts.rails import InstructionFileRail, PayoutRail
 from syndic.payouts.service import PayoutService, StatementView
+from syndic.provenance.checkpoint import log_origin
 from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import TransparencyLog
 from syndic.provenance.service import ProvenanceService
@@ -99,7 +100,15 @@ class Syndic:
             settings.currency,
         )
         # hands the log its signer: from here on a checkpoint is signed every N appends
-        self.provenance = ProvenanceService.of(self)
+        self.provenance = ProvenanceService(
+            db=self.db,
+            log=self.log,
+            vault=self.vault,
+            signer=signer,
+            origin=log_origin(self.name),
+            clock=self.clock,
+            checkpoint_every=settings.checkpoint_every,
+        )
         self.valuation = ValuationService(
             self.db,
             self.vault,

@@ -11,14 +11,13 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from syndic.clock import Clock
-from syndic.config import Settings
 from syndic.errors import InvalidInput, NotFound
 from syndic.keys import Signer
 from syndic.provenance.audit import AuditReport, audit_log
-from syndic.provenance.checkpoint import LogSigner, log_origin
+from syndic.provenance.checkpoint import LogSigner
 from syndic.provenance.log import StoredCheckpoint, TransparencyLog
 from syndic.provenance.receipt import WORK_EVENT, Receipt
 from syndic.provenance.tiles import export_tiles, parse_tile_path, read_tile
@@ -32,33 +31,9 @@ def b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-class Host(Protocol):
-    """What the service needs from the application object (``syndic.app.Syndic`` has it)."""
-
-    settings: Settings
-    db: Database
-    vault: FileVault
-    log: TransparencyLog
-    signer: Signer
-    clock: Clock
-    name: str
-
-
 class ProvenanceService:
     """Built once per application. It hands the log its signer, so that from then on the log
     signs a checkpoint every ``checkpoint_every`` appends in the appending transaction."""
-
-    @classmethod
-    def of(cls, host: Host) -> ProvenanceService:
-        host.log.checkpoint_every = host.settings.checkpoint_every
-        return cls(
-            db=host.db,
-            log=host.log,
-            vault=host.vault,
-            signer=host.signer,
-            origin=log_origin(host.name),
-            clock=host.clock,
-        )
 
     def __init__(
         self,
@@ -69,7 +44,10 @@ class ProvenanceService:
         signer: Signer,
         origin: str,
         clock: Clock,
+        checkpoint_every: int | None = None,
     ) -> None:
+        if checkpoint_every is not None:
+            log.checkpoint_every = checkpoint_every
         self.db = db
         self.log = log
         self.vault = vault
