@@ -9,13 +9,16 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from syndic.auth.models import Role
+from syndic.auth.policy import Authorizer
 from syndic.auth.service import KeyService
 from syndic.clock import Clock, SystemClock
-from syndic.coalition import Coalition
+from syndic.coalition import Coalition, CoalitionCreated
 from syndic.config import Settings
 from syndic.deals.models import Agreement, AgreementStatus, Licensee
 from syndic.deals.service import DealService
-from syndic.errors import ConfigError
+from syndic.deals.views import Grant
+from syndic.errors import AuthError, ConfigError
 from syndic.governance.service import GovernanceService
 from syndic.keys import Signer
 from syndic.members.models import Member, Work
@@ -24,14 +27,16 @@ from syndic.payouts.charter import distribute_by_charter
 from syndic.payouts.ledger import Ledger
 from syndic.payouts.rails import InstructionFileRail, PayoutRail
 from syndic.payouts.service import PayoutService, StatementView
+from syndic.provenance.checkpoint import log_origin
 from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import TransparencyLog
 from syndic.provenance.service import ProvenanceService
+from syndic.provenance.unit import Transactions
 from syndic.storage.db import Database
 from syndic.terms.crawlers import load_crawlers
 from syndic.terms.registry import TermsRegistry, write_published
 from syndic.valuation.service import ValuationService
-from syndic.vault import FileVault
+from syndic.vault import FileVault, VaultReport
 
 
 def _ensure_writable(data_dir: Path) -> None:
@@ -61,14 +66,15 @@ class Syndic:
         self.vault = FileVault(settings.vault_dir)
         self.log = TransparencyLog()
         self.events = EventRecorder(self.log, self.clock)
-        with self.db.read() as s:
-            row = s.scalar(select(Coalition).limit(1))
+        with self.db.read() as session:
+            row = session.scalar(select(Coalition).limit(1))
         if row is None:
             raise ConfigError(f"no coalition in {settings.data_dir}; run `syndic init` first")
         if row.public_key != signer.public_b64:
             raise ConfigError("the key file does not match the coalition's registered public key")
         self.name = row.name
         self.members = MemberService(self.db, self.vault, self.events)
+        self._wire_auth()  # before the parts that take the authorizer
         self.governance = GovernanceService(self.db, self.events)
         self.terms = TermsRegistry(
             self.db, self.events, market_leader=self.governance.market_leader
@@ -93,15 +99,43 @@ class Syndic:
             or InstructionFileRail(settings.data_dir / "payouts" / "payout-instructions.jsonl"),
             settings.currency,
         )
-        self.keys = KeyService(self.db, self.events)
         # hands the log its signer: from here on a checkpoint is signed every N appends
-        self.provenance = ProvenanceService.of(self)
+        self.provenance = ProvenanceService(
+            db=self.db,
+            log=self.log,
+            vault=self.vault,
+            signer=signer,
+            origin=log_origin(self.name),
+            clock=self.clock,
+            checkpoint_every=settings.checkpoint_every,
+        )
         self.valuation = ValuationService(
             self.db,
             self.vault,
             self.events,
             checkpoint=self.provenance.checkpoint,
             cache_dir=settings.data_dir / "cache",
+        )
+
+    def _wire_auth(self) -> None:
+        """API keys and the one authorization policy, told how to find who owns what (looked
+        up when asked, so the parts named here may be built after)."""
+        txs = Transactions(self.db, self.events)
+
+        def licensee(licensee_id: int) -> object:
+            return self.deals.get_licensee(licensee_id)
+
+        self.keys = KeyService(
+            txs, subjects={Role.MEMBER: self.members.get, Role.LICENSEE: licensee}
+        )
+        self.authorizer = Authorizer(
+            txs,
+            owners={
+                "member": lambda i: {self.members.get(i).id},
+                "work": lambda i: {h.member_id for h in self.members.get_work(i).holders},
+                "deal": lambda i: {self.deals.get_deal(i).licensee_id},
+                "agreement": lambda i: {self.deals.get_agreement(i).licensee_id},
+            },
         )
 
     # --- named constructors ---------------------------------------------------------------
@@ -114,13 +148,13 @@ class Syndic:
         db = Database(settings.effective_database_url)
         try:
             db.migrate()
-            with db.read() as s:
-                if s.scalar(select(Coalition.id).limit(1)) is not None:
+            with db.read() as session:
+                if session.scalar(select(Coalition.id).limit(1)) is not None:
                     raise ConfigError(f"{settings.data_dir} already holds a coalition")
             signer = Signer.create(settings.key_path)
             events = EventRecorder(TransparencyLog(), clock or SystemClock())
-            with db.write() as s:
-                s.add(
+            with db.write() as session:
+                session.add(
                     Coalition(
                         name=name.strip(),
                         public_key=signer.public_b64,
@@ -128,10 +162,9 @@ class Syndic:
                     )
                 )
                 events.record(
-                    s,
-                    kind="coalition.created",
+                    session,
+                    CoalitionCreated(name=name.strip(), public_key=signer.public_b64),
                     actor="steward",
-                    payload={"name": name.strip(), "public_key": signer.public_b64},
                 )
         finally:
             db.dispose()
@@ -162,12 +195,15 @@ class Syndic:
     def publish_terms(self, out: Path, *, base_url: str | None = None) -> list[Path]:
         """Write the terms in force as RSL, robots.txt, TDMRep, ai.txt and header files under
         ``out``, naming ``base_url`` (default: the public URL); returns the paths written."""
-        files = self.terms.published_files(
+        return write_published(self.published_files(base_url=base_url), out)
+
+    def published_files(self, *, base_url: str | None = None) -> dict[str, str]:
+        """The terms in force in each published format, by file path (``robots.txt``, ...)."""
+        return self.terms.published_files(
             base_url=base_url or self.settings.public_url,
             coalition=self.name,
             crawlers=load_crawlers(self.settings.data_dir),
         )
-        return write_published(files, out)
 
     def distribute(
         self, agreement_id: int, *, run_id: int | None = None, actor: str = "steward"
@@ -175,18 +211,40 @@ class Syndic:
         """Distribute an agreement's revenue under the charter's payout policy."""
         return distribute_by_charter(self, agreement_id, run_id=run_id, actor=actor)
 
+    # --- for the edges: what the CLI, the API and the pages ask, so they hold no session ---
+    @property
+    def public_key(self) -> str:
+        """The coalition's Ed25519 public key, base64 (what verifiers need)."""
+        return self.signer.public_b64
+
+    def verify_vault(self) -> VaultReport:
+        """Rehash every blob a work names; the report lists missing and corrupted ones."""
+        return self.vault.verify(self.members.digests())
+
+    def event_counts(self) -> dict[str, int]:
+        """Log entries per event kind, most frequent first."""
+        return self.provenance.kind_counts()
+
+    def introspect_token(self, token: str) -> Grant | None:
+        """What a licence token grants, or None when it is forged, expired or revoked."""
+        with self.db.read() as session:
+            try:
+                return self.deals.check_token(session, token)
+            except AuthError:
+                return None
+
     def report(self) -> dict[str, Any]:
-        with self.db.read() as s:
+        with self.db.read() as session:
             counts = {
-                "members": s.scalar(select(func.count(Member.id))),
-                "works": s.scalar(select(func.count(Work.id))),
-                "licensees": s.scalar(select(func.count(Licensee.id))),
-                "agreements_active": s.scalar(
+                "members": session.scalar(select(func.count(Member.id))),
+                "works": session.scalar(select(func.count(Work.id))),
+                "licensees": session.scalar(select(func.count(Licensee.id))),
+                "agreements_active": session.scalar(
                     select(func.count(Agreement.id)).where(
                         Agreement.status == AgreementStatus.ACTIVE
                     )
                 ),
-                "events": self.log.size(s),
+                "events": self.log.size(session),
             }
         out: dict[str, Any] = {
             "coalition": self.name,

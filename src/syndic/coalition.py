@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from syndic.provenance.events import Event
 from syndic.storage.base import Base
 
 
@@ -17,3 +20,12 @@ class Coalition(Base):
     name: Mapped[str] = mapped_column(String(200))
     public_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+@dataclass(frozen=True)
+class CoalitionCreated(Event):
+    """The founding entry of the log: the coalition's name and public key."""
+
+    kind: ClassVar[str] = "coalition.created"
+    name: str
+    public_key: str

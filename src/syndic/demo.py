@@ -68,9 +68,9 @@ DEMO_VALUE_CHARTS = 3  # members whose value chart is written beside their state
 
 
 @contextmanager
-def serving(s: Syndic) -> Iterator[str]:
+def serving(syndic: Syndic) -> Iterator[str]:
     """Run the API on a loopback port in a background thread for the duration of the block."""
-    with serving_app(create_app(s), what="the demo API server") as url:
+    with serving_app(create_app(syndic), what="the demo API server") as url:
         yield url
 
 
@@ -85,7 +85,7 @@ def _api_error(r: httpx.Response) -> str:
 class Round:
     """What the steps of one demo round share. Each step prints one numbered line."""
 
-    s: Syndic
+    syndic: Syndic
     clock: OffsetClock
     seed: int
     http: httpx.Client | None = None
@@ -121,17 +121,19 @@ def run_demo(settings: Settings, *, source: Path | None = None, seed: int = 0) -
     if not src.is_file():
         raise InputFileError(f"demo corpus not found: {src} (pass --source)")
     clock = OffsetClock()
-    s = Syndic.init(settings, name="Open Science Coalition (demo)", clock=clock)
+    syndic = Syndic.init(settings, name="Open Science Coalition (demo)", clock=clock)
     try:
-        r = Round(s=s, clock=clock, seed=seed)
-        r.say(f"coalition created in {s.settings.data_dir}")
+        r = Round(syndic=syndic, clock=clock, seed=seed)
+        r.say(f"coalition created in {syndic.settings.data_dir}")
         _pool(r, src)
         _publish_terms(r)
-        lic = s.deals.register_licensee(
+        lic = syndic.deals.register_licensee(
             name="Example AI Lab", contact="licensing@example.org", monthly_active_users=2_000_000
         )
-        r.licensee_key = s.keys.create(role=Role.LICENSEE, subject_id=lic.id, label="demo licensee")
-        with serving(s) as base, httpx.Client(base_url=base, timeout=60) as http:
+        r.licensee_key = syndic.keys.create(
+            role=Role.LICENSEE, subject_id=lic.id, label="demo licensee"
+        )
+        with serving(syndic) as base, httpx.Client(base_url=base, timeout=60) as http:
             r.http = http
             deal_id = _request_licence(r, lic.name)
             _negotiate(r, deal_id)
@@ -145,13 +147,13 @@ def run_demo(settings: Settings, *, source: Path | None = None, seed: int = 0) -
         _prove(r)
         return _report(r, delivered)
     finally:
-        s.close()
+        syndic.close()
 
 
 def _pool(r: Round, src: Path) -> None:
     with stage_bars(indent="   ") as bars:
         res = import_arxiv(
-            r.s.members,
+            r.syndic.members,
             src,
             start=lambda n: bars.start("importing works", n),
             advance=lambda n: bars.advance("importing works", n),
@@ -164,13 +166,13 @@ def _publish_terms(r: Round) -> None:
         permits=frozenset({Usage.AI_TRAIN, Usage.AI_INPUT, Usage.SEARCH}),
         payment_type=PaymentType.TRAINING,
         amount_minor=LICENCE_FEE_MINOR,
-        currency=r.s.settings.currency,
+        currency=r.syndic.settings.currency,
         duration_days=365,
     )
-    version = r.s.terms.publish(terms)
+    version = r.syndic.terms.publish(terms)
     fee = Money(LICENCE_FEE_MINOR, terms.currency)
-    out = r.s.settings.data_dir / "terms"
-    files = r.s.publish_terms(out)  # the same code as `syndic terms publish`
+    out = r.syndic.settings.data_dir / "terms"
+    files = r.syndic.publish_terms(out)  # the same code as `syndic terms publish`
     r.say(
         f"terms v{version} published: {', '.join(sorted(terms.permits))} at {fee}; "
         f"{len(files)} files in {out.name}/ (RSL license.xml, robots.txt with the AI crawler "
@@ -181,7 +183,7 @@ def _publish_terms(r: Round) -> None:
 def _request_licence(r: Round, licensee_name: str) -> int:
     """The coalition's founding charter; then the licensee registers its signing key and asks
     for a licence, both over HTTP."""
-    charter = r.s.governance.found(DEMO_CHARTER)
+    charter = r.syndic.governance.found(DEMO_CHARTER)
     rule = charter.deal_vote
     r.say(
         f"charter v{charter.version} founded: deals decided by {rule.method} voting "
@@ -190,7 +192,7 @@ def _request_licence(r: Round, licensee_name: str) -> int:
         f"{charter.binding} binding"
     )
     headers = {"Authorization": f"Bearer {r.licensee_key}"}
-    signer = generate_key_file(r.s.settings.data_dir / LICENSEE_KEY_FILE)
+    signer = generate_key_file(r.syndic.settings.data_dir / LICENSEE_KEY_FILE)
     r.client.put(
         "/v1/licensees/me/key", json={"public_key": public_b64(signer)}, headers=headers
     ).raise_for_status()
@@ -199,7 +201,7 @@ def _request_licence(r: Round, licensee_name: str) -> int:
             "permits": ["ai-train"],
             "payment_type": "training",
             "amount_minor": OPENING_OFFER_MINOR,
-            "currency": r.s.settings.currency,
+            "currency": r.syndic.settings.currency,
             "duration_days": 365,
         }
     }
@@ -208,7 +210,7 @@ def _request_licence(r: Round, licensee_name: str) -> int:
     deal_id = int(resp.json()["id"])
     r.say(
         f"{licensee_name} registered its Ed25519 key and offered "
-        f"{Money(OPENING_OFFER_MINOR, r.s.settings.currency)} for an ai-train licence "
+        f"{Money(OPENING_OFFER_MINOR, r.syndic.settings.currency)} for an ai-train licence "
         f"over HTTP: deal {deal_id}"
     )
     return deal_id
@@ -217,8 +219,8 @@ def _request_licence(r: Round, licensee_name: str) -> int:
 def _negotiate(r: Round, deal_id: int) -> None:
     """The coalition counters at its published price, paid in two installments; the licensee
     reads the difference and accepts, over HTTP."""
-    s = r.s
-    cur = s.settings.currency
+    syndic = r.syndic
+    cur = syndic.settings.currency
     half = LICENCE_FEE_MINOR // 2
     counter = Offer(
         terms=Terms(
@@ -233,7 +235,7 @@ def _negotiate(r: Round, deal_id: int) -> None:
             Installment(due_days=180, amount_minor=LICENCE_FEE_MINOR - half),
         ],
     )
-    s.deals.counter(deal_id, counter, party=Party.COALITION, actor="steward")
+    syndic.deals.counter(deal_id, counter, party=Party.COALITION, actor="steward")
     headers = {"Authorization": f"Bearer {r.licensee_key}"}
     offers = r.client.get(f"/v1/deals/{deal_id}/offers", headers=headers)
     offers.raise_for_status()
@@ -248,34 +250,34 @@ def _negotiate(r: Round, deal_id: int) -> None:
 def _vote(r: Round, deal_id: int) -> None:
     """Members vote under the charter: quadratic ballots, some delegate (a few also vote
     directly, which overrides their delegation); the ballot file is exported and re-tallied."""
-    s = r.s
-    deal = s.deals.open_vote(deal_id)
-    cov = s.deals.coverage(deal_id)
+    syndic = r.syndic
+    deal = syndic.deals.open_vote(deal_id)
+    cov = syndic.deals.coverage(deal_id)
     rng = random.Random(r.seed)  # noqa: S311  (simulated voters, not crypto)
-    members = [m.id for m in s.members.list_members(limit=1_000_000)]
-    credits = s.governance.charter().voice_credits
+    members = [m.id for m in syndic.members.list_members(limit=1_000_000)]
+    credits = syndic.governance.charter().voice_credits
     direct = 0
     for m in members:
         roll = rng.random()
         if roll < 0.15:
-            s.governance.delegate(m, rng.choice([x for x in members if x != m]), topic="deals")
+            syndic.governance.delegate(m, rng.choice([x for x in members if x != m]), topic="deals")
             if rng.random() > 0.2:
                 continue  # most delegators leave it to their delegate
         elif roll > 0.93:
             continue  # does not vote at all
         n = rng.randint(1, isqrt(credits))
         choice = "yes" if rng.random() < 0.75 else "no"
-        s.deals.cast_vote(deal_id, member_id=m, votes={choice: n})
+        syndic.deals.cast_vote(deal_id, member_id=m, votes={choice: n})
         direct += 1
     assert deal.vote_closes_at is not None
     r.clock.advance(deal.vote_closes_at - r.clock.now())
-    deal = s.deals.close_vote(deal_id)
+    deal = syndic.deals.close_vote(deal_id)
     out = deal.outcome or {}
-    proposal = s.governance.get(int(out["proposal"]))
+    proposal = syndic.governance.get(int(out["proposal"]))
     assert proposal.outcome is not None
-    votes_dir = s.settings.data_dir / "votes"
+    votes_dir = syndic.settings.data_dir / "votes"
     votes_dir.mkdir(exist_ok=True)
-    ballots = s.governance.ballot_file(proposal.id)
+    ballots = syndic.governance.ballot_file(proposal.id)
     (votes_dir / f"deal-{deal_id}-ballots.json").write_text(json.dumps(ballots, indent=2) + "\n")
     again = ballot_tally(ballot_parse(ballots))
     if again.totals != out["totals"] or again.winner != out["winner"]:
@@ -308,21 +310,21 @@ def _vote(r: Round, deal_id: int) -> None:
 def _sign(r: Round, deal_id: int) -> AgreementView:
     """The coalition signs; the licensee fetches the exact document bytes over HTTP, signs them
     with its own key and posts the signature; the file then verifies offline."""
-    s = r.s
-    pending = s.deals.sign(deal_id)
+    syndic = r.syndic
+    pending = syndic.deals.sign(deal_id)
     headers = {"Authorization": f"Bearer {r.licensee_key}"}
     doc = r.client.get(f"/v1/agreements/{pending.id}/document", headers=headers)
     doc.raise_for_status()
-    signer = load_key_file(s.settings.data_dir / LICENSEE_KEY_FILE)
+    signer = load_key_file(syndic.settings.data_dir / LICENSEE_KEY_FILE)
     signature = base64.b64encode(signer.sign(doc.content)).decode()
     resp = r.client.post(
         f"/v1/agreements/{pending.id}/signature", json={"signature": signature}, headers=headers
     )
     resp.raise_for_status()
-    agreement = s.deals.get_agreement(pending.id)
-    path = s.deals.agreement_path(agreement.id)
+    agreement = syndic.deals.get_agreement(pending.id)
+    path = syndic.deals.agreement_path(agreement.id)
     data = path.read_bytes()
-    verify_file(data, coalition_key=s.signer.public_b64, licensee_key=public_b64(signer))
+    verify_file(data, coalition_key=syndic.public_key, licensee_key=public_b64(signer))
     tampered = bytearray(data)
     tampered[len(data) // 2] ^= 0x01
     try:
@@ -332,7 +334,7 @@ def _sign(r: Round, deal_id: int) -> AgreementView:
     else:
         raise IntegrityError("a tampered agreement file verified")
     rsl = path.with_suffix(".rsl.xml")
-    rsl.write_text(s.deals.rsl(agreement.id, base_url=s.settings.public_url))
+    rsl.write_text(syndic.deals.rsl(agreement.id, base_url=syndic.settings.public_url))
     r.say(
         f"agreement {agreement.id} signed by the coalition and by the licensee (over HTTP): "
         f"{agreement.works_count} works, scope {agreement.scope_root[:23]}…; "
@@ -349,7 +351,7 @@ def _deliver(r: Round, agreement: AgreementView) -> int:
     )
     resp.raise_for_status()
     token = resp.json()["token"]
-    out = r.s.settings.data_dir / "licensee-dataset.jsonl"
+    out = r.syndic.settings.data_dir / "licensee-dataset.jsonl"
     n = 0
     with http.stream(
         "GET",
@@ -379,9 +381,9 @@ def _deliver(r: Round, agreement: AgreementView) -> int:
 
 def _value(r: Round) -> None:
     """Value every work (exact KNN-Shapley) and every member (sum of works, group Shapley)."""
-    s = r.s
+    syndic = r.syndic
     with stage_bars(indent="   valuing: ") as progress:
-        run = s.valuation.run(
+        run = syndic.valuation.run(
             RunParams(
                 method="knn-shapley",
                 label="field",
@@ -392,7 +394,7 @@ def _value(r: Round) -> None:
             progress=progress,
         )
     r.results["valuation_run"] = run.id
-    top = s.valuation.member_values(run.id)[0]
+    top = syndic.valuation.member_values(run.id)[0]
     r.say(
         f"valuation run {run.id}: {run.summary['train']} works valued by exact KNN-Shapley "
         f"(K=5, task: predict 'field', {run.summary['test']} test works, seed {run.seed}) on "
@@ -411,7 +413,7 @@ def _gate(r: Round) -> None:
         headers={"Authorization": f"Bearer {r.licensee_key}"},
     )
     resp.raise_for_status()
-    g = demo_gate(r.s, licence_token=resp.json()["access_token"], seed=r.seed)
+    g = demo_gate(r.syndic, licence_token=resp.json()["access_token"], seed=r.seed)
     rep = g["report"]
     assert isinstance(rep, dict)
     r.say(
@@ -423,47 +425,47 @@ def _gate(r: Round) -> None:
 
 def _pay(r: Round, agreement: AgreementView) -> None:
     """Book the fee and distribute it under the charter (valuation-weighted with a floor)."""
-    s = r.s
-    s.payouts.book_revenue(agreement.id, LICENCE_FEE_MINOR)
+    syndic = r.syndic
+    syndic.payouts.book_revenue(agreement.id, LICENCE_FEE_MINOR)
     run_id = int(str(r.results["valuation_run"]))
-    statements = s.distribute(agreement.id, run_id=run_id)
-    paid = s.payouts.pay_out()
-    stmt_dir = s.settings.data_dir / "statements"
+    statements = syndic.distribute(agreement.id, run_id=run_id)
+    paid = syndic.payouts.pay_out()
+    stmt_dir = syndic.settings.data_dir / "statements"
     stmt_dir.mkdir(exist_ok=True)
     for st in statements:
         (stmt_dir / f"member-{st.member_id}.json").write_text(
             json.dumps(st.model_dump(), indent=2) + "\n"
         )
-    for v in s.valuation.member_values(run_id)[:DEMO_VALUE_CHARTS]:
+    for v in syndic.valuation.member_values(run_id)[:DEMO_VALUE_CHARTS]:
         (stmt_dir / f"member-{v.member_id}-value.svg").write_bytes(
-            s.valuation.chart(v.member_id, run_id)
+            syndic.valuation.chart(v.member_id, run_id)
         )
-    charter = s.governance.charter()
+    charter = syndic.governance.charter()
     r.say(
-        f"revenue {Money(LICENCE_FEE_MINOR, s.settings.currency)} booked; distributed to "
+        f"revenue {Money(LICENCE_FEE_MINOR, syndic.settings.currency)} booked; distributed to "
         f"{len(statements)} members under charter v{charter.version} ({charter.payout_policy}, "
         f"floor {charter.payout_floor_bp / 100:g}% pro rata by works); "
-        f"paid out {Money(paid, s.settings.currency)}"
+        f"paid out {Money(paid, syndic.settings.currency)}"
     )
 
 
 def _prove(r: Round) -> None:
     """Every member gets a receipt per work, and each verifies offline with the public key."""
-    s = r.s
-    out = s.settings.data_dir / "receipts"
+    syndic = r.syndic
+    out = syndic.settings.data_dir / "receipts"
     out.mkdir(exist_ok=True)
-    works = list(s.members.iter_works())
-    public_key = s.provenance.public_key
+    works = list(syndic.members.iter_works())
+    public_key = syndic.provenance.public_key
     holders: set[int] = set()
-    for w, rec in zip(works, s.provenance.receipts(w.log_index for w in works), strict=True):
+    for w, rec in zip(works, syndic.provenance.receipts(w.log_index for w in works), strict=True):
         data = rec.to_json()
         (out / f"{w.id}.json").write_bytes(data)
-        verify_receipt(data, public_key=public_key, origin=s.provenance.origin)
+        verify_receipt(data, public_key=public_key, origin=syndic.provenance.origin)
         holders.update(h.member_id for h in w.holders)
-    audit = s.provenance.verify()
+    audit = syndic.provenance.verify()
     if not audit.ok:
         raise LogTampered(f"the demo's own log does not verify: {audit.problems[0]}")
-    cp = s.provenance.checkpoint()
+    cp = syndic.provenance.checkpoint()
     r.say(
         f"{len(works)} receipts for {len(holders)} members written to {out.name}/ and verified "
         f"offline with the coalition's public key; log audit OK ({audit.entries_checked} "
@@ -473,14 +475,14 @@ def _prove(r: Round) -> None:
 
 
 def _report(r: Round, delivered: int) -> dict[str, object]:
-    s = r.s
-    rep = s.report()
+    syndic = r.syndic
+    rep = syndic.report()
     path = write_report(
-        s,
-        s.settings.data_dir / "demo-report.html",
+        syndic,
+        syndic.settings.data_dir / "demo-report.html",
         extra={"Works delivered to the licensee": delivered},
     )
-    (s.settings.data_dir / "demo-summary.json").write_text(json.dumps(rep, indent=2) + "\n")
+    (syndic.settings.data_dir / "demo-summary.json").write_text(json.dumps(rep, indent=2) + "\n")
     r.say(f"report: {path}")
     click.echo(json.dumps(rep, indent=2))
     return rep

@@ -8,6 +8,8 @@ dependency's exception as one of ours with ``raise X(...) from exc``.
     ├── ConfigError                  bad settings, data dir not writable
     ├── InvalidInput                 refused before anything is written (400/422)
     │   ├── InputFileError           missing/unreadable/malformed input file
+    │   ├── OutputFileError          an output path that cannot be written
+    │   ├── RslError                 an RSL document that does not parse or validate
     │   ├── SharesError              rights-holder shares do not sum to 100%
     │   ├── AmountError              negative, fractional or overflowing money
     │   ├── PolicyError              a policy or charter file with errors
@@ -17,10 +19,9 @@ dependency's exception as one of ours with ``raise X(...) from exc``.
     ├── Conflict                     double vote, illegal state transition (409)
     ├── AuthError                    missing, forged or expired credential (401)
     ├── Forbidden                    valid credential, outside its scope (403)
-    ├── PaymentRequired              the gate asks for payment (402)
     ├── IntegrityError               tampering or corruption detected
-    │   ├── VaultCorruption
     │   └── LogTampered
+    ├── DatabaseError                the database refused or failed (wrapped SQLAlchemy error)
     ├── VerificationError            a proof, signature or receipt does not verify
     └── ValuationError               a valuation cannot be run on this input
 """
@@ -60,6 +61,14 @@ class InvalidInput(SyndicError):
 
 class InputFileError(InvalidInput):
     code = "input_file_error"
+
+
+class OutputFileError(InvalidInput):
+    code = "output_file_error"
+
+
+class RslError(InvalidInput):
+    code = "rsl_invalid"
 
 
 class SharesError(InvalidInput):
@@ -103,22 +112,18 @@ class Forbidden(SyndicError):
     status = 403
 
 
-class PaymentRequired(SyndicError):
-    code = "payment_required"
-    status = 402
-
-
 class IntegrityError(SyndicError):
     code = "integrity_error"
     status = 500
 
 
-class VaultCorruption(IntegrityError):
-    code = "vault_corruption"
-
-
 class LogTampered(IntegrityError):
     code = "log_tampered"
+
+
+class DatabaseError(SyndicError):
+    code = "database_error"
+    status = 500
 
 
 class VerificationError(SyndicError):

@@ -23,184 +23,186 @@ from tests.conftest import MakeSyndic
 FEE = 1_000_00
 
 
-def _count(s, model) -> int:  # type: ignore[no-untyped-def]
-    with s.db.read() as sess:
+def _count(syndic, model) -> int:  # type: ignore[no-untyped-def]
+    with syndic.db.read() as sess:
         return int(sess.scalar(select(func.count()).select_from(model)))
 
 
 def test_register_work_dedupes_and_logs(make_syndic: MakeSyndic, backend: str) -> None:
-    s = make_syndic()
-    a = s.members.join(handle="alice", name="Alice", payout_account="iban:A")
-    b = s.members.join(handle="bob", name="Bob", payout_account="iban:B")
+    syndic = make_syndic()
+    a = syndic.members.join(handle="alice", name="Alice", payout_account="iban:A")
+    b = syndic.members.join(handle="bob", name="Bob", payout_account="iban:B")
     work = NewWork(b"a poem", "Poem", "text", "poems", [(a.id, 6000), (b.id, 4000)], {})
-    w1, created1 = s.members.register_work(work, registered_by=a.id)
-    w2, created2 = s.members.register_work(work, registered_by=a.id)
+    w1, created1 = syndic.members.register_work(work, registered_by=a.id)
+    w2, created2 = syndic.members.register_work(work, registered_by=a.id)
     assert (created1, created2) == (True, False)
     assert w1.id == w2.id
     assert sorted((h.member_id, h.share_bp) for h in w1.holders) == [(a.id, 6000), (b.id, 4000)]
-    with s.db.read() as sess:
+    with syndic.db.read() as sess:
         entry = sess.get(LogEntry, w1.log_index)
         assert entry is not None
         assert json.loads(entry.entry)["payload"]["digest"] == w1.digest
-    assert s.report()["events"] == 4  # coalition, 2 joins, 1 registration
+    assert syndic.report()["events"] == 4  # coalition, 2 joins, 1 registration
 
 
 def test_bad_shares_write_nothing(make_syndic: MakeSyndic, backend: str) -> None:
-    s = make_syndic()
-    a = s.members.join(handle="alice", name="", payout_account="iban:A")
-    before = s.report()
+    syndic = make_syndic()
+    a = syndic.members.join(handle="alice", name="", payout_account="iban:A")
+    before = syndic.report()
     with pytest.raises(SharesError):
-        s.members.register_work(
+        syndic.members.register_work(
             NewWork(b"x", "X", "text", "c", [(a.id, 9000)], {}), registered_by=a.id
         )
     with pytest.raises(NotFound):
-        s.members.register_work(
+        syndic.members.register_work(
             NewWork(b"x", "X", "text", "c", [(999, 10000)], {}), registered_by=999
         )
-    assert s.report() == before
-    assert list(s.vault) == []
+    assert syndic.report() == before
+    assert list(syndic.vault) == []
 
 
 def test_import_is_idempotent(make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path) -> None:
-    s = make_syndic()
-    first = import_arxiv(s.members, fixture_jsonl)
+    syndic = make_syndic()
+    first = import_arxiv(syndic.members, fixture_jsonl)
     assert (first.members_created, first.works_created) == (12, 240)
-    events = s.report()["events"]
-    second = import_arxiv(s.members, fixture_jsonl)
+    events = syndic.report()["events"]
+    second = import_arxiv(syndic.members, fixture_jsonl)
     assert (second.members_created, second.works_created, second.works_existing) == (0, 0, 240)
-    assert s.report()["events"] == events
+    assert syndic.report()["events"] == events
 
 
 def test_malformed_jsonl_names_the_line_and_writes_nothing(
     make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path, tmp_path: Path
 ) -> None:
-    s = make_syndic()
+    syndic = make_syndic()
     lines = fixture_jsonl.read_text().splitlines()
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join([*lines[:5], '{"id": "x", "title": ', *lines[5:10]]) + "\n")
     with pytest.raises(InputFileError, match="line 6"):
-        import_arxiv(s.members, bad)
+        import_arxiv(syndic.members, bad)
     missing_field = tmp_path / "nofield.jsonl"
     row = json.loads(lines[0])
     del row["abstract"]
     missing_field.write_text(lines[1] + "\n" + json.dumps(row) + "\n")
     with pytest.raises(InputFileError, match="line 2: field 'abstract'"):
-        import_arxiv(s.members, missing_field)
+        import_arxiv(syndic.members, missing_field)
     with pytest.raises(InputFileError, match="no such file"):
-        import_arxiv(s.members, tmp_path / "nope.jsonl")
-    assert s.report()["works"] == 0
-    assert s.report()["members"] == 0
-    assert list(s.vault) == []
+        import_arxiv(syndic.members, tmp_path / "nope.jsonl")
+    assert syndic.report()["works"] == 0
+    assert syndic.report()["members"] == 0
+    assert list(syndic.vault) == []
 
 
 LAB_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # the licensee's own key
 
 
-def _approved_deal(s, clock: ManualClock, *, voters: int = 3) -> int:  # type: ignore[no-untyped-def]
-    s.terms.publish(Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=FEE))
-    lic = s.deals.register_licensee(
+def _approved_deal(syndic, clock: ManualClock, *, voters: int = 3) -> int:  # type: ignore[no-untyped-def]
+    syndic.terms.publish(Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=FEE))
+    lic = syndic.deals.register_licensee(
         name="Lab", contact="lab@example.org", public_key=public_b64(LAB_KEY)
     )
-    deal = s.deals.offer(
+    deal = syndic.deals.offer(
         licensee_id=lic.id,
         terms=Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=FEE),
         actor="licensee",
     )
-    s.deals.open_vote(deal.id)  # under the default charter: majority, quorum 50%, 72 hours
-    for m in s.members.list_members()[:voters]:
-        s.deals.cast_vote(deal.id, member_id=m.id, choice="yes")
+    syndic.deals.open_vote(deal.id)  # under the default charter: majority, quorum 50%, 72 hours
+    for m in syndic.members.list_members()[:voters]:
+        syndic.deals.cast_vote(deal.id, member_id=m.id, choice="yes")
     clock.advance(timedelta(hours=72))
-    assert s.deals.close_vote(deal.id).status == "approved"
+    assert syndic.deals.close_vote(deal.id).status == "approved"
     return deal.id
 
 
-def _countersign(s, agreement_id: int) -> None:  # type: ignore[no-untyped-def]
-    doc = s.deals.agreement_document(agreement_id)
+def _countersign(syndic, agreement_id: int) -> None:  # type: ignore[no-untyped-def]
+    doc = syndic.deals.agreement_document(agreement_id)
     sig = base64.b64encode(LAB_KEY.sign(doc)).decode()
-    assert s.deals.countersign(agreement_id, sig, licensee_id=1, actor="licensee:1").status == (
-        "active"
-    )
+    assert syndic.deals.countersign(
+        agreement_id, sig, licensee_id=1, actor="licensee:1"
+    ).status == ("active")
 
 
 def test_full_round_votes_agreement_tokens_and_payouts(
     make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path
 ) -> None:
     clock = ManualClock()
-    s = make_syndic(clock=clock)
-    s.payouts.rail = rail = RecordingRail()
-    import_arxiv(s.members, fixture_jsonl)
+    syndic = make_syndic(clock=clock)
+    syndic.payouts.rail = rail = RecordingRail()
+    import_arxiv(syndic.members, fixture_jsonl)
     # Member 1 never allows training: their works must be left out of the agreement.
-    with s.db.write() as sess:
+    with syndic.db.write() as sess:
         from syndic.members.models import Member
 
         m1 = sess.get(Member, 1)
         assert m1 is not None
         m1.prohibited_usages = ["ai-train"]
-    deal_id = _approved_deal(s, clock, voters=7)
+    deal_id = _approved_deal(syndic, clock, voters=7)
     with pytest.raises(Conflict, match="not open for voting"):
-        s.deals.cast_vote(deal_id, member_id=2, choice="no")
-    agreement = s.deals.sign(deal_id)
+        syndic.deals.cast_vote(deal_id, member_id=2, choice="no")
+    agreement = syndic.deals.sign(deal_id)
     assert agreement.works_count == 220
     with pytest.raises(Conflict, match="is signed; it can be signed only when approved"):
-        s.deals.sign(deal_id)
+        syndic.deals.sign(deal_id)
     with pytest.raises(Conflict, match="not active"):
-        s.deals.issue_token(agreement.id)  # not until the licensee has signed too
-    _countersign(s, agreement.id)
+        syndic.deals.issue_token(agreement.id)  # not until the licensee has signed too
+    _countersign(syndic, agreement.id)
 
-    token = s.deals.issue_token(agreement.id)
-    grant = s.deals.authorize_delivery(token, agreement.id)
-    lines = list(s.deals.dataset_lines(grant))
+    token = syndic.deals.issue_token(agreement.id)
+    grant = syndic.deals.authorize_delivery(token, agreement.id)
+    lines = list(syndic.deals.dataset_lines(grant))
     assert len(lines) == 220
     assert all(json.loads(x)["licence"] == f"agreement:{agreement.id}" for x in lines)
     with pytest.raises(AuthError, match="not valid"):
-        s.deals.authorize_delivery("syl_forged", agreement.id)
+        syndic.deals.authorize_delivery("syl_forged", agreement.id)
     with pytest.raises(Forbidden):
-        s.deals.authorize_delivery(token, agreement.id + 1)
+        syndic.deals.authorize_delivery(token, agreement.id + 1)
     clock.advance(timedelta(days=31))
     with pytest.raises(AuthError, match="expired"):
-        s.deals.authorize_delivery(token, agreement.id)
+        syndic.deals.authorize_delivery(token, agreement.id)
 
-    s.payouts.book_revenue(agreement.id, FEE)
-    covered = s.deals.members_of(agreement.id)
+    syndic.payouts.book_revenue(agreement.id, FEE)
+    covered = syndic.deals.members_of(agreement.id)
     assert 1 not in covered
-    statements = s.payouts.distribute(agreement.id, covered)
+    statements = syndic.payouts.distribute(agreement.id, covered)
     assert sum(x.amount_minor for x in statements) == FEE
     with pytest.raises(Conflict, match="no undistributed"):
-        s.payouts.distribute(agreement.id, covered)
-    assert s.payouts.pay_out() == FEE
+        syndic.payouts.distribute(agreement.id, covered)
+    assert syndic.payouts.pay_out() == FEE
     assert sum(a for _, a, _ in rail.sent) == FEE
-    rep = s.report()
+    rep = syndic.report()
     assert rep["revenue_minor"] == rep["paid_out_minor"] == FEE
     assert rep["agreements_active"] == 1
-    assert (Path(s.settings.data_dir) / "agreements" / f"agreement-{agreement.id}.json").is_file()
+    assert (
+        Path(syndic.settings.data_dir) / "agreements" / f"agreement-{agreement.id}.json"
+    ).is_file()
 
 
 def test_vote_refusals(make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path) -> None:
     clock = ManualClock()
-    s = make_syndic(clock=clock)
-    import_arxiv(s.members, fixture_jsonl)
-    lic = s.deals.register_licensee(name="Lab", contact="x")
-    deal = s.deals.offer(
+    syndic = make_syndic(clock=clock)
+    import_arxiv(syndic.members, fixture_jsonl)
+    lic = syndic.deals.register_licensee(name="Lab", contact="x")
+    deal = syndic.deals.offer(
         licensee_id=lic.id,
         terms=Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=5),
         actor="licensee",
     )
     with pytest.raises(Conflict, match="not open"):
-        s.deals.cast_vote(deal.id, member_id=1, choice="yes")
-    s.deals.open_vote(deal.id)
-    s.deals.cast_vote(deal.id, member_id=1, choice="yes")
-    events = s.report()["events"]
+        syndic.deals.cast_vote(deal.id, member_id=1, choice="yes")
+    syndic.deals.open_vote(deal.id)
+    syndic.deals.cast_vote(deal.id, member_id=1, choice="yes")
+    events = syndic.report()["events"]
     with pytest.raises(Conflict, match="already voted"):
-        s.deals.cast_vote(deal.id, member_id=1, choice="no")
+        syndic.deals.cast_vote(deal.id, member_id=1, choice="no")
     with pytest.raises(Forbidden, match="not an active member"):
-        s.deals.cast_vote(deal.id, member_id=9999, choice="yes")
+        syndic.deals.cast_vote(deal.id, member_id=9999, choice="yes")
     with pytest.raises(Conflict, match="open until"):
-        s.deals.close_vote(deal.id)
+        syndic.deals.close_vote(deal.id)
     clock.advance(timedelta(hours=72))
     with pytest.raises(Conflict, match="closed at"):
-        s.deals.cast_vote(deal.id, member_id=2, choice="yes")
-    assert s.report()["events"] == events
-    out = s.deals.close_vote(deal.id)
+        syndic.deals.cast_vote(deal.id, member_id=2, choice="yes")
+    assert syndic.report()["events"] == events
+    out = syndic.deals.close_vote(deal.id)
     assert out.status == "rejected"  # 1 of 12 voted: quorum not met
     assert out.outcome is not None and out.outcome["quorum_met"] is False
 
@@ -208,15 +210,15 @@ def test_vote_refusals(make_syndic: MakeSyndic, backend: str, fixture_jsonl: Pat
 def test_ledger_refuses_unbalanced_and_bad_amounts(make_syndic: MakeSyndic, backend: str) -> None:
     from syndic.errors import AmountError
 
-    s = make_syndic()
-    with s.db.write() as sess:
-        s.ledger.post(sess, memo="ok", lines=[("cash", 5), ("revenue:x", -5)], currency="EUR")
+    syndic = make_syndic()
+    with syndic.db.write() as sess:
+        syndic.ledger.post(sess, memo="ok", lines=[("cash", 5), ("revenue:x", -5)], currency="EUR")
     for lines in ([("cash", 5), ("revenue:x", -4)], [("cash", 10**16), ("revenue:x", -(10**16))]):
-        with pytest.raises(AmountError), s.db.write() as sess:
-            s.ledger.post(sess, memo="bad", lines=lines, currency="EUR")
+        with pytest.raises(AmountError), syndic.db.write() as sess:
+            syndic.ledger.post(sess, memo="bad", lines=lines, currency="EUR")
     with pytest.raises(NotFound):
-        s.payouts.book_revenue(42, 100)
+        syndic.payouts.book_revenue(42, 100)
     with pytest.raises(AmountError):
-        s.payouts.book_revenue(42, -100)
-    with s.db.read() as sess:
-        assert s.ledger.balance(sess, "cash") == 5
+        syndic.payouts.book_revenue(42, -100)
+    with syndic.db.read() as sess:
+        assert syndic.ledger.balance(sess, "cash") == 5

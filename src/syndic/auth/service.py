@@ -5,50 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
+from collections.abc import Callable, Mapping
 
-from sqlalchemy import String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
-from syndic.errors import AuthError, InvalidInput, NotFound
-from syndic.provenance.events import EventRecorder
-from syndic.storage.base import Base
-from syndic.storage.db import Database
+from syndic.auth.events import ApiKeyCreated
+from syndic.auth.models import ApiKey, Principal, Role
+from syndic.errors import AuthError, InvalidInput
+from syndic.provenance.unit import Transactions
 
 KEY_PREFIX = "syk_"
 
-
-class Role(StrEnum):
-    STEWARD = "steward"
-    MEMBER = "member"
-    LICENSEE = "licensee"
-
-
-class ApiKey(Base):
-    __tablename__ = "api_keys"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16))
-    subject_id: Mapped[int | None]
-    label: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime]
-    revoked_at: Mapped[datetime | None]
-
-
-@dataclass(frozen=True)
-class Principal:
-    role: Role
-    subject_id: int | None
-    key_id: int
-
-    @property
-    def actor(self) -> str:
-        return (
-            self.role.value if self.subject_id is None else f"{self.role.value}:{self.subject_id}"
-        )
+SubjectCheck = Callable[[int], object]
+"""Raises ``NotFound`` when there is no member (or licensee) with this id."""
 
 
 def _hash(key: str) -> str:
@@ -56,9 +25,12 @@ def _hash(key: str) -> str:
 
 
 class KeyService:
-    def __init__(self, db: Database, events: EventRecorder) -> None:
-        self.db = db
-        self.events = events
+    """Makes and checks API keys. ``subjects`` says, per role, how to check that the member
+    or licensee a key speaks for exists (the parts that own them pass it in)."""
+
+    def __init__(self, txs: Transactions, *, subjects: Mapping[Role, SubjectCheck]) -> None:
+        self.txs = txs
+        self.subjects = subjects
 
     def create(
         self, *, role: Role, subject_id: int | None, label: str = "", actor: str = "steward"
@@ -66,36 +38,29 @@ class KeyService:
         """Make a key; returns its plaintext, which is never stored or shown again."""
         if (role is Role.STEWARD) != (subject_id is None):
             raise InvalidInput("member and licensee keys need a subject id; steward keys take none")
-        from syndic.deals.models import Licensee
-        from syndic.members.models import Member
-
+        if subject_id is not None:
+            self.subjects[role](subject_id)
         key = KEY_PREFIX + secrets.token_urlsafe(32)
-        with self.db.write() as s:
-            if role is Role.MEMBER and s.get(Member, subject_id) is None:
-                raise NotFound(f"no member with id {subject_id}")
-            if role is Role.LICENSEE and s.get(Licensee, subject_id) is None:
-                raise NotFound(f"no licensee with id {subject_id}")
+        with self.txs.write() as tx:
             row = ApiKey(
                 key_hash=_hash(key),
                 role=role.value,
                 subject_id=subject_id,
                 label=label,
-                created_at=self.events.clock.now(),
+                created_at=tx.now(),
                 revoked_at=None,
             )
-            s.add(row)
-            s.flush()
-            self.events.record(
-                s,
-                kind="apikey.created",
-                actor=actor,
-                payload={"key": row.id, "role": role.value, "subject": subject_id},
-            )
+            tx.session.add(row)
+            tx.session.flush()
+            tx.record(ApiKeyCreated(key=row.id, role=role.value, subject=subject_id), actor=actor)
         return key
 
     def authenticate(self, key: str) -> Principal:
-        with self.db.read() as s:
-            row = s.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(key)))
+        with self.txs.read() as session:
+            row = session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(key)))
         if row is None or row.revoked_at is not None:
             raise AuthError("API key is not valid")
         return Principal(Role(row.role), row.subject_id, row.id)
+
+
+__all__ = ["KEY_PREFIX", "ApiKey", "KeyService", "Principal", "Role"]

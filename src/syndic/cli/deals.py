@@ -12,8 +12,9 @@ from syndic.cli.common import command, data_dir_option, json_option, print_json,
 from syndic.cli.terms import build_terms, terms_options
 from syndic.deals.offers import Offer
 from syndic.deals.states import Party
-from syndic.errors import ConfigError, InvalidInput
+from syndic.errors import InvalidInput
 from syndic.money import parse_major
+from syndic.storage.files import write_lines
 
 
 @click.group()
@@ -51,9 +52,9 @@ def licensee_key(licensee_id: int, public_key: str) -> None:
 @click.option("--mau", "monthly_active_users", type=click.IntRange(min=0), required=True)
 def licensee_users(licensee_id: int, monthly_active_users: int) -> None:
     """Record the monthly active users a licensee reported (the market-leader clause)."""
-    s = syndic()
-    lic = s.deals.report_users(licensee_id, monthly_active_users, actor=f"licensee:{licensee_id}")
-    big = s.deals.requires_negotiation(lic.id)
+    app = syndic()
+    lic = app.deals.report_users(licensee_id, monthly_active_users, actor=f"licensee:{licensee_id}")
+    big = app.deals.requires_negotiation(lic.id)
     click.echo(
         f"licensee {lic.id}: {lic.monthly_active_users} monthly active users"
         + ("; a very large platform: it needs a negotiated licence" if big else "")
@@ -122,10 +123,10 @@ def _offer(kw: dict[str, Any], currency: str) -> Offer:
 @json_option
 def deal_offer(licensee_id: int, as_json: bool, **kw: Any) -> None:
     """Record a licensee's opening offer."""
-    s = syndic()
-    d = s.deals.offer(
+    app = syndic()
+    d = app.deals.offer(
         licensee_id=licensee_id,
-        offer=_offer(kw, s.settings.currency),
+        offer=_offer(kw, app.settings.currency),
         actor=f"licensee:{licensee_id}",
     )
     print_json(d) if as_json else click.echo(f"deal {d.id} offered")
@@ -137,8 +138,8 @@ def deal_offer(licensee_id: int, as_json: bool, **kw: Any) -> None:
 @json_option
 def deal_draft(licensee_id: int, as_json: bool, **kw: Any) -> None:
     """Prepare the coalition's offer to a licensee (send it with `deal send`)."""
-    s = syndic()
-    d = s.deals.draft(licensee_id=licensee_id, offer=_offer(kw, s.settings.currency))
+    app = syndic()
+    d = app.deals.draft(licensee_id=licensee_id, offer=_offer(kw, app.settings.currency))
     print_json(d) if as_json else click.echo(f"deal {d.id} drafted")
 
 
@@ -164,12 +165,12 @@ def deal_send(deal_id: int) -> None:
 @json_option
 def deal_counter(deal_id: int, party: str, as_json: bool, **kw: Any) -> None:
     """Answer the other side's offer with a counter-offer (full terms)."""
-    s = syndic()
+    app = syndic()
     who = Party(party)
-    lic = s.deals.get_deal(deal_id).licensee_id if who is Party.LICENSEE else None
-    d = s.deals.counter(
+    lic = app.deals.get_deal(deal_id).licensee_id if who is Party.LICENSEE else None
+    d = app.deals.counter(
         deal_id,
-        _offer(kw, s.settings.currency),
+        _offer(kw, app.settings.currency),
         party=who,
         licensee_id=lic,
         actor="steward" if lic is None else f"licensee:{lic}",
@@ -181,9 +182,9 @@ def deal_counter(deal_id: int, party: str, as_json: bool, **kw: Any) -> None:
 @click.argument("deal_id", type=int)
 def deal_accept(deal_id: int) -> None:
     """Record the licensee's acceptance of the coalition's latest offer."""
-    s = syndic()
-    lic = s.deals.get_deal(deal_id).licensee_id
-    d = s.deals.accept(deal_id, licensee_id=lic, actor=f"licensee:{lic}")
+    app = syndic()
+    lic = app.deals.get_deal(deal_id).licensee_id
+    d = app.deals.accept(deal_id, licensee_id=lic, actor=f"licensee:{lic}")
     click.echo(f"deal {d.id}: accepted by licensee {lic}")
 
 
@@ -247,15 +248,15 @@ def deal_close_vote(deal_id: int, force: bool, as_json: bool) -> None:
 @json_option
 def deal_sign(deal_id: int, as_json: bool) -> None:
     """Sign an approved deal for the coalition (the licensee signs next)."""
-    s = syndic()
-    a = s.deals.sign(deal_id)
+    app = syndic()
+    a = app.deals.sign(deal_id)
     if as_json:
         print_json(a)
     else:
         click.echo(
             f"agreement {a.id} signed by the coalition: {a.works_count} works, scope "
             f"{a.scope_root}; waiting for the licensee's signature "
-            f"({s.deals.agreement_path(a.id)})"
+            f"({app.deals.agreement_path(a.id)})"
         )
 
 
@@ -264,9 +265,9 @@ def deal_sign(deal_id: int, as_json: bool) -> None:
 @click.option("--signature", required=True, help="The licensee's signature (base64).")
 def deal_countersign(agreement_id: int, signature: str) -> None:
     """Record the licensee's signature over the agreement document (checked first)."""
-    s = syndic()
-    lic = s.deals.get_agreement(agreement_id).licensee_id
-    a = s.deals.countersign(agreement_id, signature, licensee_id=None, actor="steward")
+    app = syndic()
+    lic = app.deals.get_agreement(agreement_id).licensee_id
+    a = app.deals.countersign(agreement_id, signature, licensee_id=None, actor="steward")
     click.echo(f"agreement {a.id}: signed by licensee {lic}; {a.status}")
 
 
@@ -335,14 +336,7 @@ def deal_agreements(as_json: bool) -> None:
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
 def export(agreement_id: int, token: str, out: Path) -> None:
     """Write the dataset an agreement licenses as JSONL (metered and logged)."""
-    s = syndic()
-    grant = s.deals.authorize_delivery(token, agreement_id)
-    tmp = out.with_suffix(out.suffix + ".part")
-    try:
-        with tmp.open("wb") as fh:
-            n = sum(fh.write(line) > 0 for line in s.deals.dataset_lines(grant))
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ConfigError(f"cannot write {out}: {exc.strerror}") from exc
+    app = syndic()
+    grant = app.deals.authorize_delivery(token, agreement_id)
+    n = write_lines(out, app.deals.dataset_lines(grant))
     click.echo(f"{n} works written to {out}")

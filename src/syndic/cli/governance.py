@@ -19,22 +19,12 @@ from syndic.governance.voting import ballot_file
 from syndic.governance.voting.outcome import OPTIONS
 from syndic.keys import generate_key_file, load_key_file, public_b64
 from syndic.members.shares import parse_percent
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputFileError(f"no such file: {path}") from exc
-    except IsADirectoryError as exc:
-        raise InputFileError(f"{path} is a directory") from exc
-    except OSError as exc:
-        raise InputFileError(f"cannot read {path}: {exc.strerror}") from exc
+from syndic.storage.files import read_input, write_output
 
 
 def _json_file(path: Path) -> Any:
     try:
-        return json.loads(_read(path))
+        return json.loads(read_input(path))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputFileError(f"{path.name}: not valid JSON ({exc})") from exc
 
@@ -211,7 +201,7 @@ def vote_export(proposal_id: int, out: Path | None, published: bool) -> None:
     if out is None:
         click.echo(data, nl=False)
     else:
-        out.write_text(data)
+        write_output(out, data)
         click.echo(f"ballot file written to {out}")
 
 
@@ -262,7 +252,8 @@ def vote_tally(
     if chart is not None:
         from syndic.web.charts import bar_chart
 
-        chart.write_text(
+        write_output(
+            chart,
             str(
                 bar_chart(
                     list(outcome.totals),
@@ -270,7 +261,7 @@ def vote_tally(
                     title=f"{outcome.method}: winner {outcome.winner or 'none'}",
                     xlabel="votes",
                 )
-            )
+            ),
         )
     if as_json:
         print_json(outcome.to_dict())
@@ -342,7 +333,7 @@ def agreement_verify(
     path: Path, coalition_key: str | None, licensee_key: str | None, as_json: bool
 ) -> None:
     """Check an agreement file offline: both signatures, the scope, the schedule."""
-    v = verify_file(_read(path), coalition_key=coalition_key, licensee_key=licensee_key)
+    v = verify_file(read_input(path), coalition_key=coalition_key, licensee_key=licensee_key)
     if as_json:
         print_json(v.to_dict())
         return
@@ -362,16 +353,16 @@ def agreement_verify(
 @json_option
 def agreement_show(agreement_id: int, as_json: bool) -> None:
     """One agreement and its signed document."""
-    s = syndic()
-    a = s.deals.get_agreement(agreement_id)
-    doc = json.loads(s.deals.agreement_document(agreement_id))
+    app = syndic()
+    a = app.deals.get_agreement(agreement_id)
+    doc = json.loads(app.deals.agreement_document(agreement_id))
     doc["scope"]["digests"] = f"<{len(doc['scope']['digests'])} digests>"
     if as_json:
         print_json({"agreement": a, "document": doc})
     else:
         click.echo(
             f"agreement {a.id} ({a.status}) with licensee {a.licensee_id}: {a.works_count} works, "
-            f"{a.starts_at:%Y-%m-%d} to {a.ends_at:%Y-%m-%d}; file {s.deals.agreement_path(a.id)}"
+            f"{a.starts_at:%Y-%m-%d} to {a.ends_at:%Y-%m-%d}; file {app.deals.agreement_path(a.id)}"
         )
 
 
@@ -380,8 +371,8 @@ def agreement_show(agreement_id: int, as_json: bool) -> None:
 @click.option("--base-url", default=None, help="Where the API is served (default: public_url).")
 def agreement_rsl(agreement_id: int, base_url: str | None) -> None:
     """The agreement as an RSL 1.0 licence over its licensed dataset."""
-    s = syndic()
-    click.echo(s.deals.rsl(agreement_id, base_url=base_url or s.settings.public_url), nl=False)
+    app = syndic()
+    click.echo(app.deals.rsl(agreement_id, base_url=base_url or app.settings.public_url), nl=False)
 
 
 @command(agreement, "keygen")
@@ -400,7 +391,7 @@ def agreement_signature(path: Path, key_path: Path, coalition_key: str | None) -
     and the schedule check out; prints the signature (base64)."""
     import base64
 
-    raw = _read(path)
+    raw = read_input(path)
     try:
         message = signing_message(raw, coalition_key=coalition_key)
     except VerificationError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from syndic import __version__
 from syndic.cli import deals, gate, governance, log, members, ops, receipt, terms, value
@@ -51,7 +50,9 @@ for group in (
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI. A ``SyndicError`` becomes one line on stderr and a non-zero exit."""
+    """Run the CLI. A ``SyndicError`` becomes one line on stderr and a non-zero exit; the
+    layers below wrap their dependencies' errors (database, files) as ``SyndicError``s, so
+    anything else is a bug, reported in one line too."""
     try:
         cli.main(args=argv, prog_name="syndic", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -65,14 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     except SyndicError as exc:
         click.echo(f"error: {exc.message}", err=True)
         return 2 if exc.status < 500 else 1
-    except SQLAlchemyError as exc:
-        click.echo(
-            f"error: database: {str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}",
-            err=True,
-        )
-        return 1
-    except OSError as exc:
-        click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+    except Exception as exc:  # a bug: still one line for the user, never a traceback
+        first = (str(exc).splitlines() or [""])[0]
+        click.echo(f"error: unexpected {type(exc).__name__}: {first}".rstrip(": "), err=True)
         return 1
     return 0
 

@@ -8,11 +8,12 @@ import click
 
 from syndic.cli.common import command, json_option, print_json, print_table, syndic
 from syndic.cli.progress import stage_bars
-from syndic.errors import InputFileError, InvalidInput
+from syndic.errors import InvalidInput
 from syndic.members.importer import import_arxiv
 from syndic.members.service import NewWork
 from syndic.members.shares import parse_percent
 from syndic.money import parse_major
+from syndic.storage.files import read_input, write_output
 
 
 @click.group()
@@ -38,13 +39,13 @@ def member_join(
     as_json: bool,
 ) -> None:
     """Add a member under a mandate."""
-    s = syndic()
-    m = s.members.join(
+    app = syndic()
+    m = app.members.join(
         handle=handle,
         name=name,
         payout_account=payout_account,
         prohibited_usages=prohibit,
-        floor_price_minor=parse_major(floor_price, s.settings.currency),
+        floor_price_minor=parse_major(floor_price, app.settings.currency),
         allow_vlop=not no_vlop,
     )
     print_json(m) if as_json else click.echo(f"member {m.id} joined: {m.handle}")
@@ -127,13 +128,10 @@ def work_add(
     as_json: bool,
 ) -> None:
     """Register a work (its content is stored once, by SHA-256) and get its receipt."""
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"cannot read {path}: {exc.strerror}") from exc
+    content = read_input(path)
     parsed = _holders(holders)
-    s = syndic()
-    w, created = s.members.register_work(
+    app = syndic()
+    w, created = app.members.register_work(
         NewWork(
             content=content,
             title=title,
@@ -145,7 +143,7 @@ def work_add(
         registered_by=parsed[0][0],
     )
     if receipt_path is not None:
-        receipt_path.write_bytes(s.provenance.receipt(w.log_index).to_json() + b"\n")
+        write_output(receipt_path, app.provenance.receipt(w.log_index).to_json() + b"\n")
     if as_json:
         print_json({"created": created, "work": w})
     else:
@@ -220,10 +218,10 @@ def import_() -> None:
 @json_option
 def import_arxiv_cmd(path: Path, as_json: bool) -> None:
     """Import arXiv JSONL: one member per producer (or first author), one work per paper."""
-    s = syndic()
+    app = syndic()
     with stage_bars(disable=as_json) as bars:
         result = import_arxiv(
-            s.members,
+            app.members,
             path,
             start=lambda n: bars.start("importing", n),
             advance=lambda n: bars.advance("importing", n),

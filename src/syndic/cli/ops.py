@@ -18,7 +18,6 @@ from syndic.cli.common import (
     syndic,
 )
 from syndic.errors import IntegrityError
-from syndic.vault import Digest
 
 
 @click.command()
@@ -26,9 +25,9 @@ from syndic.vault import Digest
 @click.option("--name", required=True, help="The coalition's name.")
 def init(name: str) -> None:
     """Create a coalition: data dir, database, signing key."""
-    s = Syndic.init(click.get_current_context().ensure_object(Ctx).settings(), name=name)
-    click.echo(f"coalition {s.name!r} created in {s.settings.data_dir}")
-    s.close()
+    app = Syndic.init(click.get_current_context().ensure_object(Ctx).settings(), name=name)
+    click.echo(f"coalition {app.name!r} created in {app.settings.data_dir}")
+    app.close()
 
 
 @click.group()
@@ -43,9 +42,9 @@ def payout_book(agreement_id: int, amount: str) -> None:
     """Book revenue received under an agreement."""
     from syndic.money import parse_major
 
-    s = syndic()
-    s.payouts.book_revenue(agreement_id, parse_major(amount, s.settings.currency))
-    click.echo(f"booked {amount} {s.settings.currency} for agreement {agreement_id}")
+    app = syndic()
+    app.payouts.book_revenue(agreement_id, parse_major(amount, app.settings.currency))
+    click.echo(f"booked {amount} {app.settings.currency} for agreement {agreement_id}")
 
 
 @command(payout, "distribute")
@@ -63,9 +62,9 @@ def payout_distribute(agreement_id: int, run_id: int | None) -> None:
 @command(payout, "run")
 def payout_run() -> None:
     """Pay members what they are owed."""
-    s = syndic()
-    total = s.payouts.pay_out()
-    click.echo(f"paid out {total} minor units ({s.settings.currency})")
+    app = syndic()
+    total = app.payouts.pay_out()
+    click.echo(f"paid out {total} minor units ({app.settings.currency})")
 
 
 @command(payout, "crawl-owed")
@@ -73,8 +72,8 @@ def payout_run() -> None:
 @json_option
 def payout_crawl_owed(agent: str | None, as_json: bool) -> None:
     """Pay-per-crawl charges per crawler and site: charged, settled, still owed."""
-    s = syndic()
-    rows = [r.view() for r in s.payouts.crawl_owed(agent=agent)]
+    app = syndic()
+    rows = [r.view() for r in app.payouts.crawl_owed(agent=agent)]
     if as_json:
         print_json(rows)
     else:
@@ -90,9 +89,9 @@ def payout_crawl_collect(agent: str, amount: str, as_json: bool) -> None:
     """Book money received for pay-per-crawl charges; credit the crawled sites' members."""
     from syndic.money import Money, parse_major
 
-    s = syndic()
-    cur = s.settings.currency
-    parts = s.payouts.collect_crawl(agent, parse_major(amount, cur))
+    app = syndic()
+    cur = app.settings.currency
+    parts = app.payouts.collect_crawl(agent, parse_major(amount, cur))
     if as_json:
         print_json({"agent": agent, "currency": cur, "credited": [p.view() for p in parts]})
     else:
@@ -138,14 +137,7 @@ def vault() -> None:
 @json_option
 def vault_verify(as_json: bool) -> None:
     """Rehash every blob the database names; name missing or corrupted ones."""
-    from sqlalchemy import select
-
-    from syndic.members.models import Work
-
-    s = syndic()
-    with s.db.read() as sess:
-        digests = [Digest.parse(d) for d in sess.scalars(select(Work.digest).order_by(Work.id))]
-    rep = s.vault.verify(digests)
+    rep = syndic().verify_vault()
     out = {
         "checked": rep.checked,
         "missing": [str(d) for d in rep.missing],
@@ -185,9 +177,12 @@ def serve(host: str | None, port: int | None) -> None:
 
     from syndic.api.app import create_app
 
-    s = syndic()
+    app = syndic()
     uvicorn.run(
-        create_app(s), host=host or s.settings.host, port=port or s.settings.port, log_level="info"
+        create_app(app),
+        host=host or app.settings.host,
+        port=port or app.settings.port,
+        log_level="info",
     )
 
 

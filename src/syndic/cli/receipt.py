@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from syndic.cli.common import command, json_option, print_json, syndic
-from syndic.errors import InputFileError
 from syndic.provenance.receipt import verify_receipt
+from syndic.storage.files import make_dir, read_input, write_output
 
 
 @click.group("receipt")
@@ -21,13 +21,13 @@ def receipt() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None)
 def receipt_issue(work_id: int, output: Path | None) -> None:
     """Write the receipt for work WORK_ID (to --output, or stdout)."""
-    s = syndic()
-    work = s.members.get_work(work_id)
-    data = s.provenance.receipt(work.log_index).to_json()
+    app = syndic()
+    work = app.members.get_work(work_id)
+    data = app.provenance.receipt(work.log_index).to_json()
     if output is None:
         click.echo(data.decode())
     else:
-        output.write_bytes(data + b"\n")
+        write_output(output, data + b"\n")
         click.echo(f"receipt for work {work_id} written to {output}")
 
 
@@ -36,11 +36,11 @@ def receipt_issue(work_id: int, output: Path | None) -> None:
 @click.option("--member", "member_id", type=int, default=None, help="Only this member's works.")
 def receipt_export(directory: Path, member_id: int | None) -> None:
     """Write one receipt per registered work to DIRECTORY/<work id>.json."""
-    s = syndic()
-    directory.mkdir(parents=True, exist_ok=True)
-    works = list(s.members.iter_works(member_id=member_id))
-    for w, rec in zip(works, s.provenance.receipts(w.log_index for w in works), strict=True):
-        (directory / f"{w.id}.json").write_bytes(rec.to_json())
+    app = syndic()
+    make_dir(directory)
+    works = list(app.members.iter_works(member_id=member_id))
+    for w, rec in zip(works, app.provenance.receipts(w.log_index for w in works), strict=True):
+        write_output(directory / f"{w.id}.json", rec.to_json())
     click.echo(f"wrote {len(works)} receipts to {directory}")
 
 
@@ -55,10 +55,7 @@ def receipt_export(directory: Path, member_id: int | None) -> None:
 @json_option
 def receipt_verify(file: Path, key: str, origin: str | None, as_json: bool) -> None:
     """Check receipt FILE offline, with nothing but the coalition's public key."""
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"cannot read receipt {file}: {exc.strerror}") from exc
+    data = read_input(file, what="receipt")
     ok = verify_receipt(data.strip(), public_key=key, origin=origin)
     if as_json:
         print_json(ok.to_dict())

@@ -19,7 +19,6 @@ from syndic.errors import InvalidInput
 from syndic.money import parse_major
 from syndic.terms.crawlers import load_crawlers, refresh_crawlers
 from syndic.terms.models import PaymentType, Terms, Usage
-from syndic.terms.registry import terms_document
 
 USAGES = click.Choice([u.value for u in Usage])
 
@@ -84,9 +83,9 @@ def terms_set(
     days: int,
 ) -> None:
     """Publish a new version of the coalition's terms."""
-    s = syndic()
-    version = s.terms.publish(
-        build_terms(permit, prohibit, price, currency or s.settings.currency, payment, days)
+    app = syndic()
+    version = app.terms.publish(
+        build_terms(permit, prohibit, price, currency or app.settings.currency, payment, days)
     )
     click.echo(f"terms version {version} published")
 
@@ -96,7 +95,7 @@ def terms_set(
 def terms_show(as_json: bool) -> None:
     """Show the terms in force."""
     version, t = syndic().terms.current()
-    doc = {"version": version, **terms_document(t)}
+    doc = {"version": version, **t.document()}
     if as_json:
         print_json(doc)
     else:
@@ -115,8 +114,8 @@ def terms_show(as_json: bool) -> None:
 @json_option
 def terms_publish(out: Path, base_url: str | None, as_json: bool) -> None:
     """Write the terms in force as RSL, robots.txt, TDMRep, ai.txt and HTTP headers."""
-    s = syndic()
-    written = s.publish_terms(out, base_url=base_url)
+    app = syndic()
+    written = app.publish_terms(out, base_url=base_url)
     if as_json:
         print_json({"out": str(out), "files": [str(p.relative_to(out)) for p in written]})
     else:

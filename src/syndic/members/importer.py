@@ -121,15 +121,15 @@ def import_arxiv(
         start(total)
     created_members = created_works = existing_works = lines = 0
     handles: dict[str, int] = {}
-    with members.db.write() as s, members.events.log.batched(s) as write_log:
+    with members.db.write() as session, members.events.log.batched(session) as write_log:
         for n, row in _lines(path):
             handle = _producer(path, n, row)
             member_id = handles.get(handle)
             if member_id is None:
-                member_id = s.scalar(select(Member.id).where(Member.handle == handle))
+                member_id = session.scalar(select(Member.id).where(Member.handle == handle))
                 if member_id is None:
                     m = members._join(
-                        s,
+                        session,
                         handle=handle,
                         name=handle,
                         payout_account=f"arxiv-producer:{handle}",
@@ -142,15 +142,15 @@ def import_arxiv(
                     created_members += 1
                 handles[handle] = member_id
             _, created = members._register(
-                s, _work(row, member_id), registered_by=member_id, actor=actor
+                session, _work(row, member_id), registered_by=member_id, actor=actor
             )
             created_works += created
             existing_works += not created
             lines += 1
             if lines % BATCH == 0:
                 write_log()
-                s.flush()
-                s.expunge_all()
+                session.flush()
+                session.expunge_all()
                 if advance:
                     advance(BATCH)
         if advance:

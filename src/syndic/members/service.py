@@ -6,10 +6,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from syndic.errors import Conflict, InvalidInput, NotFound
+from syndic.members.events import (
+    DisputeResolved,
+    MemberJoined,
+    MemberLeft,
+    WorkDisputed,
+    WorkRegistered,
+    WorkWithdrawn,
+)
 from syndic.members.models import Member, MemberStatus, Share, Work, WorkStatus
 from syndic.members.shares import check_shares
 from syndic.members.views import MemberView, WorkView
@@ -61,10 +69,10 @@ class MemberService:
         allow_vlop: bool = True,
         actor: str = "steward",
     ) -> MemberView:
-        with self.db.write() as s:
+        with self.db.write() as session:
             return MemberView.of(
                 self._join(
-                    s,
+                    session,
                     handle=handle,
                     name=name,
                     payout_account=payout_account,
@@ -77,7 +85,7 @@ class MemberService:
 
     def _join(
         self,
-        s: Session,
+        session: Session,
         *,
         handle: str,
         name: str,
@@ -94,7 +102,7 @@ class MemberService:
             raise InvalidInput("a member needs a payout account")
         usages = _check_usages(prohibited_usages)
         check_minor(floor_price_minor)
-        if s.scalar(select(Member.id).where(Member.handle == handle)) is not None:
+        if session.scalar(select(Member.id).where(Member.handle == handle)) is not None:
             raise Conflict(f"a member with handle {handle!r} already exists")
         m = Member(
             handle=handle,
@@ -107,49 +115,35 @@ class MemberService:
             allow_vlop=allow_vlop,
             payout_account=payout_account.strip(),
         )
-        s.add(m)
-        s.flush()
+        session.add(m)
+        session.flush()
         self.events.record(
-            s,
-            kind="member.joined",
-            actor=actor,
-            payload={"member": m.id, "handle": handle, "mandate": m.mandate()},
+            session, MemberJoined(member=m.id, handle=handle, mandate=m.mandate()), actor=actor
         )
         return m
 
     def leave(self, member_id: int, *, actor: str = "steward") -> MemberView:
-        with self.db.write() as s:
-            m = self._member(s, member_id)
+        with self.db.write() as session:
+            m = self._member(session, member_id)
             if m.status == MemberStatus.LEFT:
                 raise Conflict(f"member {member_id} has already left")
             m.status = MemberStatus.LEFT
             m.left_at = self.events.clock.now()
-            self.events.record(s, kind="member.left", actor=actor, payload={"member": m.id})
+            self.events.record(session, MemberLeft(member=m.id), actor=actor)
             return MemberView.of(m)
 
     def get(self, member_id: int) -> MemberView:
-        with self.db.read() as s:
-            return MemberView.of(self._member(s, member_id))
-
-    def by_handle(self, handle: str) -> MemberView:
-        with self.db.read() as s:
-            m = s.scalar(select(Member).where(Member.handle == handle))
-            if m is None:
-                raise NotFound(f"no member with handle {handle!r}")
-            return MemberView.of(m)
+        with self.db.read() as session:
+            return MemberView.of(self._member(session, member_id))
 
     def list_members(self, *, limit: int = 1000, offset: int = 0) -> list[MemberView]:
-        with self.db.read() as s:
-            rows = s.scalars(select(Member).order_by(Member.id).limit(limit).offset(offset))
+        with self.db.read() as session:
+            rows = session.scalars(select(Member).order_by(Member.id).limit(limit).offset(offset))
             return [MemberView.of(m) for m in rows]
 
-    def count(self) -> int:
-        with self.db.read() as s:
-            return int(s.scalar(select(func.count(Member.id))) or 0)
-
     @staticmethod
-    def _member(s: Session, member_id: int) -> Member:
-        m = s.get(Member, member_id)
+    def _member(session: Session, member_id: int) -> Member:
+        m = session.get(Member, member_id)
         if m is None:
             raise NotFound(f"no member with id {member_id}")
         return m
@@ -159,12 +153,12 @@ class MemberService:
         self, work: NewWork, *, registered_by: int, actor: str = "steward"
     ) -> tuple[WorkView, bool]:
         """Register a work; the same content twice returns the existing work (created=False)."""
-        with self.db.write() as s:
-            w, created = self._register(s, work, registered_by=registered_by, actor=actor)
+        with self.db.write() as session:
+            w, created = self._register(session, work, registered_by=registered_by, actor=actor)
             return WorkView.of(w), created
 
     def _register(
-        self, s: Session, work: NewWork, *, registered_by: int, actor: str
+        self, session: Session, work: NewWork, *, registered_by: int, actor: str
     ) -> tuple[Work, bool]:
         if not work.title.strip():
             raise InvalidInput("a work needs a title")
@@ -172,14 +166,14 @@ class MemberService:
             raise InvalidInput("a work needs content")
         holders = check_shares(work.holders)
         digest = Digest.of_bytes(work.content)
-        existing = s.scalar(select(Work).where(Work.digest == str(digest)))
+        existing = session.scalar(select(Work).where(Work.digest == str(digest)))
         if existing is not None:
             return existing, False
         for member_id, _ in holders:
-            if self._member(s, member_id).status != MemberStatus.ACTIVE:
+            if self._member(session, member_id).status != MemberStatus.ACTIVE:
                 raise Conflict(f"member {member_id} has left and cannot hold new works")
         if registered_by not in {m for m, _ in holders}:
-            self._member(s, registered_by)
+            self._member(session, registered_by)
         stored = self.vault.put_bytes(work.content)
         assert stored == digest
         w = Work(
@@ -194,38 +188,33 @@ class MemberService:
             status=WorkStatus.ACTIVE,
             log_index=-1,
         )
-        s.add(w)
-        s.flush()
+        session.add(w)
+        session.flush()
         for member_id, bp in holders:
-            s.add(Share(work_id=w.id, member_id=member_id, share_bp=bp))
-        w.log_index = self.events.record(
-            s,
-            kind="work.registered",
-            actor=actor,
-            payload={
-                "work": w.id,
-                "digest": str(digest),
-                "title": w.title,
-                "collection": w.collection,
-                "holders": [{"member": m, "share_bp": bp} for m, bp in holders],
-            },
+            session.add(Share(work_id=w.id, member_id=member_id, share_bp=bp))
+        registered = WorkRegistered(
+            work=w.id,
+            digest=str(digest),
+            title=w.title,
+            collection=w.collection,
+            holders=[{"member": m, "share_bp": bp} for m, bp in holders],
         )
+        w.log_index = self.events.record(session, registered, actor=actor)
         return w, True
 
     def withdraw_work(self, work_id: int, *, reason: str = "", actor: str = "steward") -> WorkView:
         """Take a work out of the pool: it leaves future deals; agreements already signed keep
         it in their frozen scope until they end. The content stays in the vault, so the log's
         record of it can still be checked."""
-        with self.db.write() as s:
-            w = self._work(s, work_id)
+        with self.db.write() as session:
+            w = self._work(session, work_id)
             if w.status == WorkStatus.WITHDRAWN:
                 raise Conflict(f"work {work_id} is already withdrawn")
             w.status = WorkStatus.WITHDRAWN
             self.events.record(
-                s,
-                kind="work.withdrawn",
+                session,
+                WorkWithdrawn(work=work_id, digest=w.digest, reason=reason.strip()),
                 actor=actor,
-                payload={"work": work_id, "digest": w.digest, "reason": reason.strip()},
             )
             return WorkView.of(w)
 
@@ -233,16 +222,15 @@ class MemberService:
         """Someone contests who holds this work: it is held out of new deals until resolved."""
         if not reason.strip():
             raise InvalidInput("say what is disputed")
-        with self.db.write() as s:
-            w = self._work(s, work_id)
+        with self.db.write() as session:
+            w = self._work(session, work_id)
             if w.status != WorkStatus.ACTIVE:
                 raise Conflict(f"work {work_id} is {w.status}, not active")
             w.status = WorkStatus.DISPUTED
             self.events.record(
-                s,
-                kind="work.disputed",
+                session,
+                WorkDisputed(work=work_id, digest=w.digest, reason=reason.strip()),
                 actor=actor,
-                payload={"work": work_id, "digest": w.digest, "reason": reason.strip()},
             )
             return WorkView.of(w)
 
@@ -254,46 +242,41 @@ class MemberService:
         actor: str = "steward",
     ) -> WorkView:
         """End a dispute, with the rights holders' shares as settled (unchanged if None)."""
-        with self.db.write() as s:
-            w = self._work(s, work_id)
+        with self.db.write() as session:
+            w = self._work(session, work_id)
             if w.status != WorkStatus.DISPUTED:
                 raise Conflict(f"work {work_id} is not disputed")
             if holders is not None:
                 settled = check_shares(holders)
                 for member_id, _ in settled:
-                    if self._member(s, member_id).status != MemberStatus.ACTIVE:
+                    if self._member(session, member_id).status != MemberStatus.ACTIVE:
                         raise Conflict(f"member {member_id} has left and cannot hold works")
                 for sh in list(w.shares):
-                    s.delete(sh)
-                s.flush()
-                s.add_all(Share(work_id=w.id, member_id=m, share_bp=bp) for m, bp in settled)
-                s.flush()
-                s.refresh(w)
+                    session.delete(sh)
+                session.flush()
+                session.add_all(Share(work_id=w.id, member_id=m, share_bp=bp) for m, bp in settled)
+                session.flush()
+                session.refresh(w)
             w.status = WorkStatus.ACTIVE
+            settled_holders = [
+                {"member": sh.member_id, "share_bp": sh.share_bp}
+                for sh in sorted(w.shares, key=lambda x: x.member_id)
+            ]
             self.events.record(
-                s,
-                kind="work.dispute_resolved",
-                actor=actor,
-                payload={
-                    "work": work_id,
-                    "holders": [
-                        {"member": sh.member_id, "share_bp": sh.share_bp}
-                        for sh in sorted(w.shares, key=lambda x: x.member_id)
-                    ],
-                },
+                session, DisputeResolved(work=work_id, holders=settled_holders), actor=actor
             )
             return WorkView.of(w)
 
     @staticmethod
-    def _work(s: Session, work_id: int) -> Work:
-        w = s.get(Work, work_id)
+    def _work(session: Session, work_id: int) -> Work:
+        w = session.get(Work, work_id)
         if w is None:
             raise NotFound(f"no work with id {work_id}")
         return w
 
     def get_work(self, work_id: int) -> WorkView:
-        with self.db.read() as s:
-            w = s.get(Work, work_id)
+        with self.db.read() as session:
+            w = session.get(Work, work_id)
             if w is None:
                 raise NotFound(f"no work with id {work_id}")
             return WorkView.of(w)
@@ -301,12 +284,12 @@ class MemberService:
     def list_works(
         self, *, member_id: int | None = None, limit: int = 100, offset: int = 0
     ) -> list[WorkView]:
-        with self.db.read() as s:
+        with self.db.read() as session:
             q = select(Work).order_by(Work.id)
             if member_id is not None:
-                self._member(s, member_id)
+                self._member(session, member_id)
                 q = q.join(Share).where(Share.member_id == member_id)
-            return [WorkView.of(w) for w in s.scalars(q.limit(limit).offset(offset))]
+            return [WorkView.of(w) for w in session.scalars(q.limit(limit).offset(offset))]
 
     def iter_works(self, *, member_id: int | None = None, page: int = 1000) -> Iterator[WorkView]:
         """Every work (or one member's), in id order, read a page at a time."""
@@ -315,6 +298,7 @@ class MemberService:
             yield from batch
             offset += len(batch)
 
-    def count_works(self) -> int:
-        with self.db.read() as s:
-            return int(s.scalar(select(func.count(Work.id))) or 0)
+    def digests(self) -> list[Digest]:
+        """The content address of every work, in id order (what the vault must hold)."""
+        with self.db.read() as session:
+            return [Digest.parse(d) for d in session.scalars(select(Work.digest).order_by(Work.id))]

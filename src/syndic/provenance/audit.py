@@ -18,10 +18,11 @@ covers beyond the last good one.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from syndic.errors import SyndicError
@@ -74,69 +75,98 @@ class AuditReport:
 
 
 def audit_log(session: Session, *, signer: LogSigner, vault: FileVault | None) -> AuditReport:
-    report = AuditReport()
-    head = session.execute(select(LogHead.size, LogHead.frontier).where(LogHead.id == 1)).first()
-    size = 0 if head is None else int(head[0])
-    report.size = size
-    checkpoints = list(session.scalars(select(LogCheckpoint).order_by(LogCheckpoint.size)))
-    pending = [cp for cp in checkpoints if cp.size > 0]
-    for cp in checkpoints:
-        if cp.size == 0:
-            _check_note(report, signer, cp, Frontier().root())
-        if cp.size > size:
-            report.flag(size, f"checkpoint of size {cp.size} is beyond the log (size {size})")
-    blobs: dict[Digest, int] = {}
-    bad: set[tuple[int, int]] = set()
-    frontier = Frontier()
-    last_good_checkpoint = 0
-    stored_roots_ok = True
-    signed_range_start: int | None = None  # where the earliest failing checkpoint's range begins
-    expected = 0
-    while True:
-        rows = session.execute(
+    """Recompute the tree from the entries and compare it with everything stored and signed."""
+    return _Audit(session, signer).run(vault)
+
+
+class _Audit:
+    """One pass over the log in index order; its state is what the pass has seen so far."""
+
+    def __init__(self, session: Session, signer: LogSigner) -> None:
+        self.session = session
+        self.signer = signer
+        self.report = AuditReport()
+        head = session.execute(select(LogHead.size).where(LogHead.id == 1)).first()
+        self.size = 0 if head is None else int(head[0])
+        self.report.size = self.size
+        self.frontier = Frontier()
+        self.blobs: dict[Digest, int] = {}
+        self.bad: set[tuple[int, int]] = set()
+        self.pending: list[LogCheckpoint] = []
+        self.last_good_checkpoint = 0
+        self.stored_roots_ok = True
+        self.signed_range_start: int | None = None  # where the first failing range begins
+        self.expected = 0
+
+    def run(self, vault: FileVault | None) -> AuditReport:
+        self._load_checkpoints()
+        while rows := self._next_chunk():
+            created: list[tuple[int, int, bytes]] = []
+            for raw_idx, entry, kind in rows:
+                if not self._entry(int(raw_idx), bytes(entry), kind, created):
+                    return _finish(self.report, self.session, self.size, self.frontier)
+            _compare_nodes(self.report, self.session, created, self.bad)
+        if self.expected < self.size:
+            self.report.flag(self.expected, f"log entry {self.expected} is missing")
+        if self.report.first_bad_index is None and self.signed_range_start is not None:
+            # entries and stored hashes were rewritten consistently: only the signature tells
+            self.report.first_bad_index = self.signed_range_start
+        return _finish(
+            self.report, self.session, self.size, self.frontier, blobs=self.blobs, vault=vault
+        )
+
+    def _load_checkpoints(self) -> None:
+        checkpoints = list(self.session.scalars(select(LogCheckpoint).order_by(LogCheckpoint.size)))
+        self.pending = [cp for cp in checkpoints if cp.size > 0]
+        for cp in checkpoints:
+            if cp.size == 0:
+                _check_note(self.report, self.signer, cp, Frontier().root())
+            if cp.size > self.size:
+                self.report.flag(
+                    self.size, f"checkpoint of size {cp.size} is beyond the log (size {self.size})"
+                )
+
+    def _next_chunk(self) -> Sequence[Row[int, bytes, str]]:
+        return self.session.execute(
             select(LogEntry.idx, LogEntry.entry, LogEntry.kind)
-            .where(LogEntry.idx >= expected)
+            .where(LogEntry.idx >= self.expected)
             .order_by(LogEntry.idx)
             .limit(CHUNK)
         ).all()
-        if not rows:
-            break
-        created: list[tuple[int, int, bytes]] = []
-        for raw_idx, entry, kind in rows:
-            idx = int(raw_idx)
-            if idx != expected:
-                report.flag(expected, f"log entry {expected} is missing")
-                return _finish(report, session, size, frontier)
-            if idx >= size:
-                report.flag(idx, f"log entry {idx} lies beyond the head (size {size})")
-                return _finish(report, session, size, frontier)
-            created.extend(frontier.append(leaf_hash(bytes(entry))))
-            report.entries_checked += 1
-            if kind in BLOB_EVENTS:
-                _collect_blob(report, blobs, idx, bytes(entry))
-            expected += 1
-            while pending and pending[0].size == frontier.size:
-                cp = pending.pop(0)
-                if _check_note(report, signer, cp, frontier.root()):
-                    if stored_roots_ok:
-                        last_good_checkpoint = cp.size
-                else:
-                    stored_roots_ok = False
-                    report.flag(
-                        None,
-                        f"the log up to checkpoint {cp.size} differs from what was signed; "
-                        f"the change lies in entries {last_good_checkpoint}..{cp.size - 1}",
-                    )
-                    signed_range_start = (
-                        last_good_checkpoint if signed_range_start is None else signed_range_start
-                    )
-        _compare_nodes(report, session, created, bad)
-    if expected < size:
-        report.flag(expected, f"log entry {expected} is missing")
-    if report.first_bad_index is None and signed_range_start is not None:
-        # entries and stored hashes were rewritten consistently: only the signature tells
-        report.first_bad_index = signed_range_start
-    return _finish(report, session, size, frontier, blobs=blobs, vault=vault)
+
+    def _entry(
+        self, idx: int, entry: bytes, kind: str, created: list[tuple[int, int, bytes]]
+    ) -> bool:
+        """Take in one entry; False when the log cannot be read further (a gap, an overrun)."""
+        if idx != self.expected:
+            self.report.flag(self.expected, f"log entry {self.expected} is missing")
+            return False
+        if idx >= self.size:
+            self.report.flag(idx, f"log entry {idx} lies beyond the head (size {self.size})")
+            return False
+        created.extend(self.frontier.append(leaf_hash(entry)))
+        self.report.entries_checked += 1
+        if kind in BLOB_EVENTS:
+            _collect_blob(self.report, self.blobs, idx, entry)
+        self.expected += 1
+        while self.pending and self.pending[0].size == self.frontier.size:
+            self._checkpoint(self.pending.pop(0))
+        return True
+
+    def _checkpoint(self, cp: LogCheckpoint) -> None:
+        """Compare a signed checkpoint with the tree recomputed up to its size."""
+        if _check_note(self.report, self.signer, cp, self.frontier.root()):
+            if self.stored_roots_ok:
+                self.last_good_checkpoint = cp.size
+            return
+        self.stored_roots_ok = False
+        self.report.flag(
+            None,
+            f"the log up to checkpoint {cp.size} differs from what was signed; "
+            f"the change lies in entries {self.last_good_checkpoint}..{cp.size - 1}",
+        )
+        if self.signed_range_start is None:
+            self.signed_range_start = self.last_good_checkpoint
 
 
 def _check_note(report: AuditReport, signer: LogSigner, cp: LogCheckpoint, root: bytes) -> bool:

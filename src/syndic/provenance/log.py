@@ -13,6 +13,7 @@ of ``checkpoint_every``; ``make_checkpoint`` signs one on demand.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -158,6 +159,11 @@ class TransparencyLog:
         size = session.scalar(select(LogHead.size).where(LogHead.id == 1))
         return 0 if size is None else int(size)
 
+    def kind_counts(self, session: Session) -> dict[str, int]:
+        """Entries per kind, most frequent first (ties in order of first appearance)."""
+        kinds = Counter(session.scalars(select(LogEntry.kind).order_by(LogEntry.idx)))
+        return dict(kinds.most_common())
+
     def entry(self, session: Session, index: int) -> bytes:
         self._settle(session)
         data = session.scalar(select(LogEntry.entry).where(LogEntry.idx == index))
@@ -295,16 +301,6 @@ class TransparencyLog:
 
     def checkpoint_at(self, session: Session, size: int) -> StoredCheckpoint | None:
         row = session.get(LogCheckpoint, size)
-        return None if row is None else _stored(row)
-
-    def checkpoint_covering(self, session: Session, index: int) -> StoredCheckpoint | None:
-        """The smallest stored checkpoint whose tree contains leaf ``index``."""
-        row = session.scalars(
-            select(LogCheckpoint)
-            .where(LogCheckpoint.size > index)
-            .order_by(LogCheckpoint.size)
-            .limit(1)
-        ).first()
         return None if row is None else _stored(row)
 
     def checkpoints(self, session: Session) -> list[StoredCheckpoint]:

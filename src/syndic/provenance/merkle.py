@@ -207,6 +207,25 @@ def verify_consistency(
     is claimed, so nothing else is checked); the empty tree is refused as an old tree because
     every tree extends it, so such a "proof" proves nothing.
     """
+    if _check_sizes(old_size, new_size, old_root, new_root, proof):
+        return
+    _check_hash(old_root, "old root hash")
+    _check_hash(new_root, "new root hash")
+    _check_path(proof)
+    path = list(proof)
+    if old_size & (old_size - 1) == 0:  # old tree is a complete subtree: its root starts the walk
+        path.insert(0, old_root)
+    fr, sr = _consistency_roots(old_size, new_size, path)
+    if not _equal(fr, old_root):
+        raise VerificationError("consistency proof does not lead to the old root")
+    if not _equal(sr, new_root):
+        raise VerificationError("consistency proof does not lead to the new root")
+
+
+def _check_sizes(
+    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> bool:
+    """Refuse impossible sizes; True when equal sizes settle it (nothing left to walk)."""
     if old_size < 0 or new_size < 0:
         raise VerificationError("tree sizes must be non-negative")
     if old_size > new_size:
@@ -218,15 +237,14 @@ def verify_consistency(
             raise VerificationError("trees of equal size need an empty consistency proof")
         if not _equal(old_root, new_root):
             raise VerificationError("trees of equal size have different roots")
-        return
+        return True
     if not proof:
         raise VerificationError("consistency proof is empty")
-    _check_hash(old_root, "old root hash")
-    _check_hash(new_root, "new root hash")
-    _check_path(proof)
-    path = list(proof)
-    if old_size & (old_size - 1) == 0:  # old tree is a complete subtree: its root starts the walk
-        path.insert(0, old_root)
+    return False
+
+
+def _consistency_roots(old_size: int, new_size: int, path: list[bytes]) -> tuple[bytes, bytes]:
+    """The old and new roots the path leads to (RFC 9162 section 2.1.4.2, steps 3 to 6)."""
     fn, sn = old_size - 1, new_size - 1
     while fn & 1:
         fn >>= 1
@@ -238,20 +256,16 @@ def verify_consistency(
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
+            while not fn & 1 and fn:
+                fn >>= 1
+                sn >>= 1
         else:
             sr = node_hash(sr, c)
         fn >>= 1
         sn >>= 1
     if sn != 0:
         raise VerificationError("consistency proof is shorter than needed")
-    if not _equal(fr, old_root):
-        raise VerificationError("consistency proof does not lead to the old root")
-    if not _equal(sr, new_root):
-        raise VerificationError("consistency proof does not lead to the new root")
+    return fr, sr
 
 
 # --- appending -------------------------------------------------------------------------------

@@ -135,13 +135,7 @@ def parse_verifier_key(vkey: str) -> NoteVerifier:
 
 def parse_note(data: bytes | str) -> Note:
     """Split a signed note into text and signature lines, checking the format only."""
-    if isinstance(data, bytes):
-        if len(data) > MAX_NOTE_BYTES:
-            raise InvalidInput("note is too large")
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput("note is not valid UTF-8") from exc
+    data = _note_text(data)
     _check_chars(data, "note")
     split = data.rfind("\n\n")
     if split < 0:
@@ -152,20 +146,32 @@ def parse_note(data: bytes | str) -> Note:
     lines = block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise InvalidInput(f"note has more than {MAX_SIGNATURES} signatures")
-    sigs = []
-    for line in lines:
-        if not line.startswith(SIG_PREFIX):
-            raise InvalidInput("a signature line must start with an em dash and a space")
-        name, _, b64 = line[len(SIG_PREFIX) :].partition(" ")
-        check_key_name(name)
-        try:
-            raw = base64.b64decode(b64, validate=True)
-        except binascii.Error as exc:
-            raise InvalidInput(f"signature by {name} is not base64") from exc
-        if len(raw) < 5:
-            raise InvalidInput(f"signature by {name} is too short")
-        sigs.append(NoteSignature(name, raw[:4], raw[4:]))
-    return Note(text, tuple(sigs))
+    return Note(text, tuple(_signature_line(line) for line in lines))
+
+
+def _note_text(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    if len(data) > MAX_NOTE_BYTES:
+        raise InvalidInput("note is too large")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("note is not valid UTF-8") from exc
+
+
+def _signature_line(line: str) -> NoteSignature:
+    if not line.startswith(SIG_PREFIX):
+        raise InvalidInput("a signature line must start with an em dash and a space")
+    name, _, b64 = line[len(SIG_PREFIX) :].partition(" ")
+    check_key_name(name)
+    try:
+        raw = base64.b64decode(b64, validate=True)
+    except binascii.Error as exc:
+        raise InvalidInput(f"signature by {name} is not base64") from exc
+    if len(raw) < 5:
+        raise InvalidInput(f"signature by {name} is too short")
+    return NoteSignature(name, raw[:4], raw[4:])
 
 
 def sign_note(text: str, signers: Sequence[NoteSigner]) -> Note:

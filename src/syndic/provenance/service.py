@@ -11,14 +11,13 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from syndic.clock import Clock
-from syndic.config import Settings
 from syndic.errors import InvalidInput, NotFound
 from syndic.keys import Signer
 from syndic.provenance.audit import AuditReport, audit_log
-from syndic.provenance.checkpoint import LogSigner, log_origin
+from syndic.provenance.checkpoint import LogSigner
 from syndic.provenance.log import StoredCheckpoint, TransparencyLog
 from syndic.provenance.receipt import WORK_EVENT, Receipt
 from syndic.provenance.tiles import export_tiles, parse_tile_path, read_tile
@@ -32,33 +31,9 @@ def b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-class Host(Protocol):
-    """What the service needs from the application object (``syndic.app.Syndic`` has it)."""
-
-    settings: Settings
-    db: Database
-    vault: FileVault
-    log: TransparencyLog
-    signer: Signer
-    clock: Clock
-    name: str
-
-
 class ProvenanceService:
     """Built once per application. It hands the log its signer, so that from then on the log
     signs a checkpoint every ``checkpoint_every`` appends in the appending transaction."""
-
-    @classmethod
-    def of(cls, host: Host) -> ProvenanceService:
-        host.log.checkpoint_every = host.settings.checkpoint_every
-        return cls(
-            db=host.db,
-            log=host.log,
-            vault=host.vault,
-            signer=host.signer,
-            origin=log_origin(host.name),
-            clock=host.clock,
-        )
 
     def __init__(
         self,
@@ -69,7 +44,10 @@ class ProvenanceService:
         signer: Signer,
         origin: str,
         clock: Clock,
+        checkpoint_every: int | None = None,
     ) -> None:
+        if checkpoint_every is not None:
+            log.checkpoint_every = checkpoint_every
         self.db = db
         self.log = log
         self.vault = vault
@@ -90,67 +68,72 @@ class ProvenanceService:
     # --- checkpoints ---------------------------------------------------------------------
     def checkpoint(self) -> StoredCheckpoint:
         """The signed checkpoint of the current tree, signing one now if the tree has grown."""
-        with self.db.read() as s:
-            latest = self.log.latest_checkpoint(s)
-            if latest is not None and latest.size == self.log.size(s):
+        with self.db.read() as session:
+            latest = self.log.latest_checkpoint(session)
+            if latest is not None and latest.size == self.log.size(session):
                 return latest
-        with self.db.write() as s:
-            return self.log.make_checkpoint(s, at=self.clock.now())
+        with self.db.write() as session:
+            return self.log.make_checkpoint(session, at=self.clock.now())
 
     def published_checkpoint(self) -> StoredCheckpoint:
         """The latest stored checkpoint, without signing (what read-only endpoints serve)."""
-        with self.db.read() as s:
-            latest = self.log.latest_checkpoint(s)
+        with self.db.read() as session:
+            latest = self.log.latest_checkpoint(session)
         if latest is None:
             raise NotFound("the log has no signed checkpoint yet")
         return latest
 
     # --- entries and proofs --------------------------------------------------------------
     def entry(self, index: int) -> bytes:
-        with self.db.read() as s:
-            return self.log.entry(s, index)
+        with self.db.read() as session:
+            return self.log.entry(session, index)
 
     def prove_inclusion(self, index: int, size: int | None = None) -> dict[str, Any]:
-        with self.db.read() as s:
-            n = self.log.size(s) if size is None else size
-            proof = self.log.inclusion_proof(s, index, n)
+        with self.db.read() as session:
+            n = self.log.size(session) if size is None else size
+            proof = self.log.inclusion_proof(session, index, n)
             return {
                 "index": index,
                 "tree_size": n,
-                "leaf_hash": b64(self.log.leaf_hash(s, index)),
+                "leaf_hash": b64(self.log.leaf_hash(session, index)),
                 "proof": [b64(h) for h in proof],
-                "root": b64(self.log.root(s, n)),
+                "root": b64(self.log.root(session, n)),
             }
 
     def prove_consistency(self, old_size: int, new_size: int) -> dict[str, Any]:
         if old_size > new_size:
             raise InvalidInput(f"old size {old_size} is larger than new size {new_size}")
-        with self.db.read() as s:
-            proof = self.log.consistency_proof(s, old_size, new_size)
+        with self.db.read() as session:
+            proof = self.log.consistency_proof(session, old_size, new_size)
             return {
                 "old_size": old_size,
                 "new_size": new_size,
                 "proof": [b64(h) for h in proof],
-                "old_root": b64(self.log.root(s, old_size)),
-                "new_root": b64(self.log.root(s, new_size)),
+                "old_root": b64(self.log.root(session, old_size)),
+                "new_root": b64(self.log.root(session, new_size)),
             }
+
+    def kind_counts(self) -> dict[str, int]:
+        """How many entries the log holds of each kind, most frequent first."""
+        with self.db.read() as session:
+            return self.log.kind_counts(session)
 
     # --- audit ---------------------------------------------------------------------------
     def verify(self) -> AuditReport:
-        with self.db.read() as s:
-            return audit_log(s, signer=self.signer, vault=self.vault)
+        with self.db.read() as session:
+            return audit_log(session, signer=self.signer, vault=self.vault)
 
     # --- publishing ----------------------------------------------------------------------
     def export_tiles(self, directory: Path) -> tuple[StoredCheckpoint, int]:
         """Write the log at a fresh checkpoint as C2SP tlog-tiles under ``directory``."""
         cp = self.checkpoint()
-        with self.db.read() as s:
+        with self.db.read() as session:
             count = export_tiles(
                 directory,
                 size=cp.size,
                 checkpoint=cp.note,
-                hashes=lambda level, a, b: self.log.hashes(s, level, a, b),
-                entries=lambda a, b: self.log.entries(s, a, b),
+                hashes=lambda level, a, b: self.log.hashes(session, level, a, b),
+                entries=lambda a, b: self.log.entries(session, a, b),
             )
         return cp, count
 
@@ -158,20 +141,20 @@ class ProvenanceService:
         """One tile or entry bundle of the latest published checkpoint's tree (read-only)."""
         ref = parse_tile_path(path)
         size = self.published_checkpoint().size
-        with self.db.read() as s:
+        with self.db.read() as session:
             return read_tile(
                 ref,
                 size,
-                lambda level, a, b: self.log.hashes(s, level, a, b),
-                lambda a, b: self.log.entries(s, a, b),
+                lambda level, a, b: self.log.hashes(session, level, a, b),
+                lambda a, b: self.log.entries(session, a, b),
             )
 
     # --- receipts ------------------------------------------------------------------------
     def receipt(self, index: int) -> Receipt:
         """The receipt for the work registered by log entry ``index``, against a checkpoint
         that contains it (signed now if none does yet)."""
-        with self.db.read() as s:
-            cp = self.log.latest_checkpoint(s)
+        with self.db.read() as session:
+            cp = self.log.latest_checkpoint(session)
         if cp is None or cp.size <= index:
             cp = self.checkpoint()
         return next(self._receipts([index], cp))
@@ -183,9 +166,9 @@ class ProvenanceService:
     def _receipts(self, indices: Iterable[int], cp: StoredCheckpoint) -> Iterator[Receipt]:
         it = iter(indices)
         while batch := list(itertools.islice(it, _RECEIPT_BATCH)):
-            with self.db.read() as s:
-                proofs = self.log.inclusion_proofs(s, batch, cp.size)
-                entries = [self.log.entry(s, index) for index in batch]
+            with self.db.read() as session:
+                proofs = self.log.inclusion_proofs(session, batch, cp.size)
+                entries = [self.log.entry(session, index) for index in batch]
             for index, entry, proof in zip(batch, entries, proofs, strict=True):
                 yield Receipt(
                     origin=self.origin,

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from syndic.errors import InvalidInput, NotFound
 from syndic.provenance.merkle import HASH_SIZE, node_hash
+from syndic.storage.files import write_output
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -159,9 +160,7 @@ def export_tiles(
 
     def put(rel: str, data: bytes) -> None:
         nonlocal written
-        target = directory / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_output(directory / rel, data)
         written += 1
 
     level = 0

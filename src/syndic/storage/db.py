@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from syndic.errors import ConfigError, Conflict
+from syndic.errors import ConfigError, Conflict, DatabaseError, SyndicError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -58,8 +58,11 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise _database_error(exc) from exc
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -77,11 +80,13 @@ class Database:
         except IntegrityError as exc:
             table = _unique_violation(exc)
             if table is None:
-                raise
+                raise _database_error(exc) from exc
             raise Conflict(
                 f"a change to {table} made at the same time got there first; nothing was "
                 "written: reload and try again"
             ) from exc
+        except SQLAlchemyError as exc:
+            raise _database_error(exc) from exc
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
@@ -96,14 +101,30 @@ class Database:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
-            raise ConfigError(f"cannot open database: {exc.orig}") from exc
+            raise ConfigError(f"cannot open database: {_first_line(exc)}") from exc
         except SQLAlchemyError as exc:
-            raise ConfigError(f"database migration failed: {exc}") from exc
+            raise ConfigError(f"database migration failed: {_first_line(exc)}") from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
         if self._write_engine is not self.engine:
             self._write_engine.dispose()
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The driver's own message, first line only (no SQL, no links)."""
+    orig = getattr(exc, "orig", None)
+    lines = str(orig if orig is not None else exc).splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _database_error(exc: SQLAlchemyError) -> SyndicError:
+    """Our error for a database failure. One of ours raised while binding a value (a column
+    type refusing it) is given back as it was; anything else is nobody's input."""
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, SyndicError):
+        return orig
+    return DatabaseError(f"database: {_first_line(exc)}")
 
 
 def _unique_violation(exc: IntegrityError) -> str | None:

@@ -15,7 +15,9 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import JSON, Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from syndic.money import check_currency, check_minor
 from syndic.storage.base import Base
@@ -127,9 +129,34 @@ class Terms(BaseModel):
             raise ValueError(f"payment type {self.payment_type} needs an amount greater than zero")
         return self
 
+    def document(self) -> dict[str, Any]:
+        """The terms as JSON: how they are stored, logged and served (usage lists sorted, so
+        equal terms give equal bytes)."""
+        doc = self.model_dump(mode="json")
+        doc["permits"] = sorted(doc["permits"])
+        doc["prohibits"] = sorted(doc["prohibits"])
+        return doc
+
     def allows(self, usage: Usage) -> bool:
         """Every leaf usage ``usage`` covers is allowed (see ``decide``)."""
         return all(decide(self.permits, self.prohibits, u) for u in expand([usage]))
+
+
+class TermsColumn(TypeDecorator[Terms]):
+    """A column that holds ``Terms``: stored as their JSON document, read back as ``Terms``,
+    so nothing parses terms by hand. A dict is accepted on the way in (validated first)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Terms | dict[str, Any] | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        terms = value if isinstance(value, Terms) else Terms.model_validate(value)
+        return terms.document()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Terms | None:
+        return None if value is None else Terms.model_validate(value)
 
 
 class TermsVersion(Base):
@@ -139,6 +166,6 @@ class TermsVersion(Base):
     __tablename__ = "terms_versions"
 
     version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    document: Mapped[dict[str, Any]]
+    document: Mapped[Terms] = mapped_column(TermsColumn())
     published_at: Mapped[datetime]
     log_index: Mapped[int]

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from syndic.errors import NotFound
 from syndic.provenance.events import EventRecorder
 from syndic.storage.db import Database
+from syndic.storage.files import write_output
 from syndic.terms.crawlers import CrawlerList
+from syndic.terms.events import TermsPublished
 from syndic.terms.formats import Site, render_all
 from syndic.terms.models import Terms, TermsVersion
 
@@ -20,10 +22,8 @@ OLP_TOKEN_PATH = "/v1/olp/token"
 
 
 def terms_document(terms: Terms) -> dict[str, Any]:
-    doc = terms.model_dump(mode="json")
-    doc["permits"] = sorted(doc["permits"])
-    doc["prohibits"] = sorted(doc["prohibits"])
-    return doc
+    """The terms as their JSON document (``Terms.document``)."""
+    return terms.document()
 
 
 class TermsRegistry:
@@ -40,19 +40,18 @@ class TermsRegistry:
         self.market_leader = market_leader
 
     def publish(self, terms: Terms, *, actor: str = "steward") -> int:
-        with self.db.write() as s:
-            latest = s.scalar(
+        with self.db.write() as session:
+            latest = session.scalar(
                 select(TermsVersion.version).order_by(TermsVersion.version.desc()).limit(1)
             )
             version = (latest or 0) + 1
-            doc = terms_document(terms)
             idx = self.events.record(
-                s, kind="terms.published", actor=actor, payload={"version": version, "terms": doc}
+                session, TermsPublished(version=version, terms=terms.document()), actor=actor
             )
-            s.add(
+            session.add(
                 TermsVersion(
                     version=version,
-                    document=doc,
+                    document=terms,
                     published_at=self.events.clock.now(),
                     log_index=idx,
                 )
@@ -60,15 +59,15 @@ class TermsRegistry:
             return version
 
     def current(self) -> tuple[int, Terms]:
-        with self.db.read() as s:
-            return self._current(s)
+        with self.db.read() as session:
+            return self._current(session)
 
     @staticmethod
-    def _current(s: Session) -> tuple[int, Terms]:
-        row = s.scalar(select(TermsVersion).order_by(TermsVersion.version.desc()).limit(1))
+    def _current(session: Session) -> tuple[int, Terms]:
+        row = session.scalar(select(TermsVersion).order_by(TermsVersion.version.desc()).limit(1))
         if row is None:
             raise NotFound("the coalition has not published terms yet (syndic terms set)")
-        return row.version, Terms.model_validate(row.document)
+        return row.version, row.document
 
     def published_files(
         self, *, base_url: str, coalition: str, crawlers: CrawlerList
@@ -91,10 +90,5 @@ def write_published(files: dict[str, str], out: Path) -> list[Path]:
     """Write the files under ``out`` (each atomically); returns the paths written."""
     written = []
     for rel, text in sorted(files.items()):
-        dest = out / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(dest)
-        written.append(dest)
+        written.append(write_output(out / rel, text, atomic=True))
     return written

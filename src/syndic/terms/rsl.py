@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from xml.parsers import expat
 
-from syndic.errors import InvalidInput
+from syndic.errors import InvalidInput, RslError
 from syndic.money import Money, parse_major
 from syndic.terms.models import PaymentType, Terms, Usage, decide, expand, parse_usage_list
 
@@ -35,10 +35,6 @@ MEDIA_TYPE = "application/rsl+xml"
 MAX_BYTES = 1 << 20
 _Q = f"{{{NS}}}"
 _FREE = (PaymentType.FREE, PaymentType.ATTRIBUTION)
-
-
-class RslError(InvalidInput):
-    code = "rsl_invalid"
 
 
 class RuleType(StrEnum):
@@ -196,26 +192,32 @@ def write_rsl(doc: RslDocument) -> str:
             attrs["server"] = c.server
         content = ET.SubElement(root, "content", attrs)
         for lic in c.licenses:
-            el = ET.SubElement(content, "license")
-            _rules(el, "permits", lic.permits)
-            _rules(el, "prohibits", lic.prohibits)
-            if lic.payment is not None:
-                p = ET.SubElement(el, "payment", {"type": lic.payment.type.value})
-                if lic.payment.standard:
-                    ET.SubElement(p, "standard").text = lic.payment.standard
-                if lic.payment.custom:
-                    ET.SubElement(p, "custom").text = lic.payment.custom
-                if lic.payment.amount_minor is not None and lic.payment.currency:
-                    amount = ET.SubElement(p, "amount", {"currency": lic.payment.currency})
-                    amount.text = Money(lic.payment.amount_minor, lic.payment.currency).major
-            for kind, text in lic.legal:
-                ET.SubElement(el, "legal", {"type": kind}).text = text
-            if lic.reporting:
-                ET.SubElement(el, "reporting").text = lic.reporting
+            _write_license(ET.SubElement(content, "license"), lic)
         if c.terms:
             ET.SubElement(content, "terms").text = c.terms
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _write_license(el: ET.Element, lic: License) -> None:
+    _rules(el, "permits", lic.permits)
+    _rules(el, "prohibits", lic.prohibits)
+    if lic.payment is not None:
+        _write_payment(ET.SubElement(el, "payment", {"type": lic.payment.type.value}), lic.payment)
+    for kind, text in lic.legal:
+        ET.SubElement(el, "legal", {"type": kind}).text = text
+    if lic.reporting:
+        ET.SubElement(el, "reporting").text = lic.reporting
+
+
+def _write_payment(el: ET.Element, payment: Payment) -> None:
+    if payment.standard:
+        ET.SubElement(el, "standard").text = payment.standard
+    if payment.custom:
+        ET.SubElement(el, "custom").text = payment.custom
+    if payment.amount_minor is not None and payment.currency:
+        amount = ET.SubElement(el, "amount", {"currency": payment.currency})
+        amount.text = Money(payment.amount_minor, payment.currency).major
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -7,27 +7,25 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import select
 
 from syndic.app import Syndic
 from syndic.money import Money
-from syndic.provenance.models import LogEntry
+from syndic.storage.files import write_output
 from syndic.web.charts import bar_chart, histogram, svg_markup
 
 _env = Environment(loader=PackageLoader("syndic.web", "templates"), autoescape=select_autoescape())
 
 
-def render_report(s: Syndic, *, extra: dict[str, Any] | None = None) -> str:
-    rep = s.report()
-    statements = s.payouts.statements()
-    members = {m.id: m for m in s.members.list_members(limit=1_000_000)}
+def render_report(syndic: Syndic, *, extra: dict[str, Any] | None = None) -> str:
+    rep = syndic.report()
+    statements = syndic.payouts.statements()
+    members = {m.id: m for m in syndic.members.list_members(limit=1_000_000)}
     by_member: Counter[int] = Counter()
     for st in statements:
         by_member[st.member_id] += st.amount_minor
     top = by_member.most_common(20)
-    cur = s.settings.currency
-    with s.db.read() as sess:
-        kinds = Counter(sess.scalars(select(LogEntry.kind)))
+    cur = syndic.settings.currency
+    kinds = syndic.event_counts()
     charts = {}
     if by_member:
         charts["payouts_top"] = bar_chart(
@@ -42,8 +40,8 @@ def render_report(s: Syndic, *, extra: dict[str, Any] | None = None) -> str:
             xlabel=cur,
         )
     charts["events"] = bar_chart(
-        [k for k, _ in kinds.most_common()],
-        [v for _, v in kinds.most_common()],
+        list(kinds),
+        list(kinds.values()),
         title="Logged events by kind",
         xlabel="events",
     )
@@ -51,20 +49,20 @@ def render_report(s: Syndic, *, extra: dict[str, Any] | None = None) -> str:
         report=rep,
         revenue=Money(rep["revenue_minor"], cur),
         paid=Money(rep["paid_out_minor"], cur),
-        agreements=s.deals.list_agreements(),
+        agreements=syndic.deals.list_agreements(),
         top=[(members[m], Money(v, cur)) for m, v in top],
         policy=statements[0].policy if statements else "none",
         charts=charts,
         extra=extra or {},
-        valuation=_valuation(s, members, by_member),
-        votes=_votes(s),
+        valuation=_valuation(syndic, members, by_member),
+        votes=_votes(syndic),
     )
 
 
-def _votes(s: Syndic) -> list[dict[str, Any]]:
+def _votes(syndic: Syndic) -> list[dict[str, Any]]:
     """Closed votes: the question, the rule, the outcome and its per-option totals as a chart."""
     out = []
-    for p in s.governance.list_proposals(status="closed"):
+    for p in syndic.governance.list_proposals(status="closed"):
         o = p.outcome or {}
         carried = o.get("delegation", {}).get("carried", {})
         out.append(
@@ -84,22 +82,23 @@ def _votes(s: Syndic) -> list[dict[str, Any]]:
     return out
 
 
-def write_report(s: Syndic, path: Path, *, extra: dict[str, Any] | None = None) -> Path:
-    path.write_text(render_report(s, extra=extra), encoding="utf-8")
-    return path
+def write_report(syndic: Syndic, path: Path, *, extra: dict[str, Any] | None = None) -> Path:
+    return write_output(path, render_report(syndic, extra=extra))
 
 
-def _valuation(s: Syndic, members: dict[int, Any], paid: Counter[int]) -> dict[str, Any] | None:
+def _valuation(
+    syndic: Syndic, members: dict[int, Any], paid: Counter[int]
+) -> dict[str, Any] | None:
     """The latest valuation run: who is worth what, why, and what they were paid."""
     from syndic.errors import NotFound
     from syndic.valuation import explain
 
     try:
-        run = s.valuation.show()
+        run = syndic.valuation.show()
     except NotFound:
         return None
-    values = s.valuation.member_values(run.id)
-    cur = s.settings.currency
+    values = syndic.valuation.member_values(run.id)
+    cur = syndic.settings.currency
     rows = [
         {
             "handle": members[v.member_id].handle if v.member_id in members else v.member_id,

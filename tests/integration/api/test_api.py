@@ -42,20 +42,20 @@ def world(
     make_syndic: MakeSyndic, fixture_jsonl: Path
 ) -> Iterator[tuple[Syndic, TestClient, ManualClock, dict]]:
     clock = ManualClock()
-    s = make_syndic(clock=clock)
-    import_arxiv(s.members, fixture_jsonl)
-    s.terms.publish(Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=FEE))
-    lab = s.deals.register_licensee(name="Lab", contact="a@b", public_key=public_b64(LAB_KEY))
-    other = s.deals.register_licensee(name="Other", contact="c@d")
+    syndic = make_syndic(clock=clock)
+    import_arxiv(syndic.members, fixture_jsonl)
+    syndic.terms.publish(Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=FEE))
+    lab = syndic.deals.register_licensee(name="Lab", contact="a@b", public_key=public_b64(LAB_KEY))
+    other = syndic.deals.register_licensee(name="Other", contact="c@d")
     keys = {
-        "steward": s.keys.create(role=Role.STEWARD, subject_id=None),
-        "lab": s.keys.create(role=Role.LICENSEE, subject_id=lab.id),
-        "other": s.keys.create(role=Role.LICENSEE, subject_id=other.id),
-        "m1": s.keys.create(role=Role.MEMBER, subject_id=1),
-        "m2": s.keys.create(role=Role.MEMBER, subject_id=2),
+        "steward": syndic.keys.create(role=Role.STEWARD, subject_id=None),
+        "lab": syndic.keys.create(role=Role.LICENSEE, subject_id=lab.id),
+        "other": syndic.keys.create(role=Role.LICENSEE, subject_id=other.id),
+        "m1": syndic.keys.create(role=Role.MEMBER, subject_id=1),
+        "m2": syndic.keys.create(role=Role.MEMBER, subject_id=2),
     }
-    with TestClient(create_app(s)) as client:
-        yield s, client, clock, keys
+    with TestClient(create_app(syndic)) as client:
+        yield syndic, client, clock, keys
 
 
 def h(key: str) -> dict[str, str]:
@@ -88,7 +88,7 @@ def test_member_sees_only_their_own(world) -> None:  # type: ignore[no-untyped-d
 
 
 def test_licensee_round_and_scoping(world) -> None:  # type: ignore[no-untyped-def]
-    s, c, clock, keys = world
+    syndic, c, clock, keys = world
     bad = c.post(
         "/v1/deals",
         headers=h(keys["lab"]),
@@ -110,7 +110,7 @@ def test_licensee_round_and_scoping(world) -> None:  # type: ignore[no-untyped-d
     )
     assert r.status_code == 201, r.text
     deal_id = r.json()["id"]
-    s.deals.open_vote(deal_id)
+    syndic.deals.open_vote(deal_id)
     for key in ("m1", "m2"):
         assert (
             c.post(
@@ -127,17 +127,17 @@ def test_licensee_round_and_scoping(world) -> None:  # type: ignore[no-untyped-d
         == 403
     )
     for m in range(3, 8):
-        s.deals.cast_vote(deal_id, member_id=m, choice="yes")
+        syndic.deals.cast_vote(deal_id, member_id=m, choice="yes")
     clock.advance(timedelta(hours=72))
-    s.deals.close_vote(deal_id)
-    a = s.deals.sign(deal_id)
+    syndic.deals.close_vote(deal_id)
+    a = syndic.deals.sign(deal_id)
     assert countersign(c, keys["lab"], a.id)["status"] == "active"
 
     assert [x["id"] for x in c.get("/v1/agreements", headers=h(keys["lab"])).json()] == [a.id]
     assert c.get("/v1/agreements", headers=h(keys["other"])).json() == []
     denied = c.post(f"/v1/agreements/{a.id}/tokens", headers=h(keys["other"]))
     assert denied.status_code == 403
-    with s.db.read() as sess:
+    with syndic.db.read() as sess:
         assert "access.denied" in set(sess.scalars(select(LogEntry.kind)))
 
     token = c.post(f"/v1/agreements/{a.id}/tokens", headers=h(keys["lab"])).json()["token"]
@@ -160,13 +160,13 @@ def test_licensee_round_and_scoping(world) -> None:  # type: ignore[no-untyped-d
 
 
 def test_keys_are_stored_hashed(world) -> None:  # type: ignore[no-untyped-def]
-    s, _, _, keys = world
+    syndic, _, _, keys = world
     from syndic.auth.service import ApiKey
 
-    with s.db.read() as sess:
+    with syndic.db.read() as sess:
         stored = set(sess.scalars(select(ApiKey.key_hash)))
     assert not stored & set(keys.values())
-    raw = Path(s.settings.sqlite_path).read_bytes()
+    raw = Path(syndic.settings.sqlite_path).read_bytes()
     assert all(k.encode() not in raw for k in keys.values())
 
 
@@ -178,14 +178,14 @@ def test_unknown_route_is_json(world) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_steward_runs_the_round_over_the_api(world) -> None:  # type: ignore[no-untyped-def]
-    s, c, _, keys = world
+    syndic, c, _, keys = world
     st = h(keys["steward"])
     offer = {"terms": {"permits": ["ai-train"], "amount_minor": FEE}}
     deal_id = c.post("/v1/deals", headers=h(keys["lab"]), json=offer).json()["id"]
     assert c.post(f"/v1/deals/{deal_id}/vote", headers=h(keys["lab"]), json={}).status_code == 403
     assert c.post(f"/v1/deals/{deal_id}/vote", headers=st).json()["status"] == "voting"
     for m in range(1, 13):  # all 12 members: only then may the vote close early
-        s.deals.cast_vote(deal_id, member_id=m, choice="yes")
+        syndic.deals.cast_vote(deal_id, member_id=m, choice="yes")
     early = c.post(f"/v1/deals/{deal_id}/vote/close", headers=st, json={})
     assert early.status_code == 409
     assert (
@@ -221,3 +221,27 @@ def test_steward_runs_the_round_over_the_api(world) -> None:  # type: ignore[no-
     assert len(mine) == 1 and mine[0]["member_id"] == 1
     rep = c.get("/v1/report", headers=st).json()
     assert rep["revenue_minor"] == rep["paid_out_minor"] == FEE
+
+
+def test_refusals_over_someones_records_are_logged_alike(world) -> None:  # type: ignore[no-untyped-def]
+    syndic, c, _, keys = world
+    before = syndic.event_counts().get("access.denied", 0)
+    other_work = c.get("/v1/members/2/works", headers=h(keys["m2"])).json()[0]["id"]
+    for path in ("/v1/members/2", "/v1/members/2/works", f"/v1/works/{other_work}"):
+        r = c.get(path, headers=h(keys["m1"]))
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", path
+    # a key of the wrong role reaches for nothing of anyone's: refused, not logged
+    assert c.get("/v1/members", headers=h(keys["m1"])).status_code == 403
+    assert c.get("/v1/members/2", headers=h(keys["lab"])).status_code == 403
+    assert syndic.event_counts()["access.denied"] == before + 3
+    # the resource is checked first: a missing one is a 404, not a refusal
+    assert c.get("/v1/works/99999", headers=h(keys["m1"])).status_code == 404
+    assert c.get("/v1/works/not-a-number", headers=h(keys["m1"])).status_code == 422
+
+
+def test_introspection_and_public_key_go_through_syndic(world) -> None:  # type: ignore[no-untyped-def]
+    syndic, c, _, _ = world
+    assert c.get("/v1/coalition").json()["public_key"] == syndic.public_key
+    assert syndic.introspect_token("syl_forged") is None
+    r = c.post("/v1/olp/introspect", data={"token": "syl_forged"})
+    assert r.status_code == 200 and r.json() == {"active": False}

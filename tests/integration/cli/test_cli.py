@@ -172,3 +172,39 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         for sub in getattr(cmd, "commands", {}):
             code, out, _ = run(capsys, name, sub, "--help")
             assert code == 0 and "--data-dir" in out, (name, sub)
+
+
+def test_database_and_file_failures_are_our_errors(
+    tmp_path: Path, fixture_jsonl: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = ["--data-dir", str(tmp_path / "d")]
+    run(capsys, *d, "init", "--name", "C")
+    run(capsys, *d, "import", "arxiv", str(fixture_jsonl))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run(capsys, *d, "receipt", "export", str(blocker / "receipts"))
+    assert code == 2 and err.startswith("error: cannot create directory") and "Traceback" not in err
+    code, _, err = run(capsys, *d, "receipt", "issue", "1", "-o", str(blocker / "r.json"))
+    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    # a database the driver refuses: one line naming the database, not a traceback
+    db = tmp_path / "d" / "syndic.db"
+    assert db.exists()
+    db.write_bytes(b"this is not a database" * 100)
+    for wal in tmp_path.glob("d/syndic.db-*"):
+        wal.unlink()
+    code, _, err = run(capsys, *d, "member", "list")
+    assert code != 0 and "database" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_bug_is_still_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syndic.app import Syndic
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(Syndic, "init", broken)
+    code, _, err = run(capsys, "--data-dir", str(tmp_path / "d"), "init", "--name", "C")
+    assert code == 1 and err == "error: unexpected RuntimeError: boom\n"

@@ -36,17 +36,19 @@ class AsgiClient:
         return asyncio.run(go())
 
 
-def _app(s: Syndic) -> FastAPI:
-    return create_app(s)
+def _app(syndic: Syndic) -> FastAPI:
+    return create_app(syndic)
 
 
 @pytest.fixture
 def client(make_syndic: MakeSyndic) -> AsgiClient:
-    s = make_syndic()
-    add_works(s, 3)
-    with s.db.write() as ses:  # 302 entries: a full level-0 tile, a partial one, a level-1 tile
-        s.log.append_many(ses, [(b'{"n":%d}' % i, "filler", AT) for i in range(297)])
-    return AsgiClient(_app(s))
+    syndic = make_syndic()
+    add_works(syndic, 3)
+    with (
+        syndic.db.write() as ses
+    ):  # 302 entries: a full level-0 tile, a partial one, a level-1 tile
+        syndic.log.append_many(ses, [(b'{"n":%d}' % i, "filler", AT) for i in range(297)])
+    return AsgiClient(_app(syndic))
 
 
 def test_no_checkpoint_yet_is_404(make_syndic: MakeSyndic) -> None:
@@ -57,8 +59,8 @@ def test_no_checkpoint_yet_is_404(make_syndic: MakeSyndic) -> None:
 
 
 def test_client_mirrors_and_verifies_over_http(client: AsgiClient) -> None:
-    s: Syndic = client.app.state.syndic
-    cp_row = s.provenance.checkpoint()
+    syndic: Syndic = client.app.state.syndic
+    cp_row = syndic.provenance.checkpoint()
     r = client.get("/v1/log/checkpoint")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/plain")
@@ -75,8 +77,8 @@ def test_client_mirrors_and_verifies_over_http(client: AsgiClient) -> None:
 
     mirror = TileHashes(cp.size, fetch)
     assert root_at(cp.size, mirror.subtree) == cp.root
-    with s.db.read() as ses:
-        assert inclusion_proof(123, cp.size, mirror.subtree) == s.log.inclusion_proof(ses, 123)
+    with syndic.db.read() as ses:
+        assert inclusion_proof(123, cp.size, mirror.subtree) == syndic.log.inclusion_proof(ses, 123)
     bundle = decode_bundle(fetch("tile/entries/001.p/46"))
     assert [leaf_hash(e) for e in bundle] == [mirror.subtree(0, 256 + i) for i in range(46)]
 
@@ -110,12 +112,12 @@ def test_a_holder_fetches_its_work_receipt(make_syndic: MakeSyndic) -> None:
     from syndic.auth.service import Role
     from syndic.provenance.receipt import verify_receipt
 
-    s = make_syndic()
-    add_works(s, 2)
-    add_works(s, 1, start=10)  # a second member's work (id 3)
-    holder = s.keys.create(role=Role.MEMBER, subject_id=1)
-    other = s.keys.create(role=Role.MEMBER, subject_id=2)
-    app = create_app(s)
+    syndic = make_syndic()
+    add_works(syndic, 2)
+    add_works(syndic, 1, start=10)  # a second member's work (id 3)
+    holder = syndic.keys.create(role=Role.MEMBER, subject_id=1)
+    other = syndic.keys.create(role=Role.MEMBER, subject_id=2)
+    app = create_app(syndic)
 
     async def get(path: str, key: str) -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
@@ -124,8 +126,8 @@ def test_a_holder_fetches_its_work_receipt(make_syndic: MakeSyndic) -> None:
 
     r = asyncio.run(get("/v1/works/1/receipt", holder))
     assert r.status_code == 200
-    ok = verify_receipt(r.content, public_key=s.provenance.public_key)
-    assert ok.work == s.members.get_work(1).digest
+    ok = verify_receipt(r.content, public_key=syndic.provenance.public_key)
+    assert ok.work == syndic.members.get_work(1).digest
     denied = asyncio.run(get("/v1/works/3/receipt", holder))
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "forbidden"
     assert asyncio.run(get("/v1/works/3/receipt", other)).status_code == 200

@@ -25,9 +25,9 @@ WORKS = 9
 def data_dir(tmp_path: Path) -> Path:
     d = tmp_path / "data"
     assert main(["init", "--data-dir", str(d), "--name", "Test Writers"]) == 0
-    s = Syndic.open(d)
-    add_works(s, WORKS)
-    s.close()
+    syndic = Syndic.open(d)
+    add_works(syndic, WORKS)
+    syndic.close()
     return d
 
 
@@ -56,10 +56,10 @@ def test_checkpoint_and_verifier_key(data_dir: Path, capfd: pytest.CaptureFixtur
 def test_entry_prints_exact_bytes(
     data_dir: Path, capfdbinary: pytest.CaptureFixture[bytes]
 ) -> None:
-    s = Syndic.open(data_dir)
-    with s.db.read() as ses:
-        want = s.log.entry(ses, 4)
-    s.close()
+    syndic = Syndic.open(data_dir)
+    with syndic.db.read() as ses:
+        want = syndic.log.entry(ses, 4)
+    syndic.close()
     assert main(["log", "entry", "4", "--data-dir", str(data_dir)]) == 0
     assert capfdbinary.readouterr().out == want
 
@@ -118,10 +118,10 @@ def test_verify_passes_then_names_the_first_bad_index(
     code, out, _ = run(capfd, "log", "verify", "--data-dir", str(data_dir))
     assert code == 0
     assert out.startswith("log OK: 11 entries")
-    s = Syndic.open(data_dir)
-    with s.db.write() as ses:
+    syndic = Syndic.open(data_dir)
+    with syndic.db.write() as ses:
         ses.execute(delete(LogEntry).where(LogEntry.idx == 6))
-    s.close()
+    syndic.close()
     code, _, err = run(capfd, "log", "verify", "--data-dir", str(data_dir))
     assert code == 1
     assert "first bad index 6" in err
@@ -151,10 +151,10 @@ def test_receipt_issue_and_offline_verify(
     path = tmp_path / "receipt.json"
     code, _, _ = run(capfd, "receipt", "issue", "3", "-o", str(path), "--data-dir", str(data_dir))
     assert code == 0
-    s = Syndic.open(data_dir)
-    key = s.signer.public_b64
-    work = s.members.get_work(3)
-    s.close()
+    syndic = Syndic.open(data_dir)
+    key = syndic.signer.public_b64
+    work = syndic.members.get_work(3)
+    syndic.close()
     # offline: no data dir, nothing but the key
     code, out, _ = run(capfd, "receipt", "verify", str(path), "--key", key, "--json")
     assert code == 0
@@ -178,9 +178,9 @@ def test_receipt_export_every_work_verifies_offline(
     code, text, _ = run(capfd, "receipt", "export", str(out), "--data-dir", str(data_dir))
     assert code == 0
     assert f"wrote {WORKS} receipts" in text
-    s = Syndic.open(data_dir)
-    key = s.signer.public_b64
-    s.close()
+    syndic = Syndic.open(data_dir)
+    key = syndic.signer.public_b64
+    syndic.close()
     files = sorted(out.glob("*.json"))
     assert len(files) == WORKS
     for f in files:
@@ -201,9 +201,9 @@ def test_work_add_writes_a_receipt_that_verifies_offline(
     )  # fmt: skip
     assert code == 0, err
     assert "receipt (log entry" in out
-    s = Syndic.open(data_dir)
-    key = s.signer.public_b64
-    s.close()
+    syndic = Syndic.open(data_dir)
+    key = syndic.signer.public_b64
+    syndic.close()
     code, out, err = run(capfd, "receipt", "verify", str(receipt), "--key", key, "--json")
     assert code == 0, err
     assert json.loads(out)["work"].startswith("sha256:")

@@ -19,28 +19,28 @@ from .helpers import add_works, service
 def _logged(
     make_syndic: MakeSyndic, works: int = 12, every: int = 5
 ) -> tuple[Syndic, ProvenanceService]:
-    s = make_syndic()
-    svc = service(s, every=every)
-    add_works(s, works)
+    syndic = make_syndic()
+    svc = service(syndic, every=every)
+    add_works(syndic, works)
     svc.checkpoint()
     report = svc.verify()
     assert report.ok, report.problems
     assert report.entries_checked == works + 2
     assert report.blobs_checked == works
     assert report.checkpoints_checked == 3  # at 5, 10 and the final 14
-    return s, svc
+    return syndic, svc
 
 
-def _entry(s: Syndic, idx: int) -> bytes:
-    with s.db.read() as ses:
-        return s.log.entry(ses, idx)
+def _entry(syndic: Syndic, idx: int) -> bytes:
+    with syndic.db.read() as ses:
+        return syndic.log.entry(ses, idx)
 
 
 def test_edited_entry_is_named(make_syndic: MakeSyndic, backend: str) -> None:
-    s, svc = _logged(make_syndic)
-    doc = json.loads(_entry(s, 7))
+    syndic, svc = _logged(make_syndic)
+    doc = json.loads(_entry(syndic, 7))
     doc["payload"]["title"] = "Someone Else's Work"
-    with s.db.write() as ses:
+    with syndic.db.write() as ses:
         ses.execute(
             update(LogEntry).where(LogEntry.idx == 7).values(entry=json.dumps(doc).encode())
         )
@@ -51,8 +51,8 @@ def test_edited_entry_is_named(make_syndic: MakeSyndic, backend: str) -> None:
 
 
 def test_deleted_entry_is_named(make_syndic: MakeSyndic, backend: str) -> None:
-    s, svc = _logged(make_syndic)
-    with s.db.write() as ses:
+    syndic, svc = _logged(make_syndic)
+    with syndic.db.write() as ses:
         ses.execute(delete(LogEntry).where(LogEntry.idx == 4))
     report = svc.verify()
     assert report.first_bad_index == 4
@@ -60,17 +60,17 @@ def test_deleted_entry_is_named(make_syndic: MakeSyndic, backend: str) -> None:
 
 
 def test_deleted_last_entry_is_named(make_syndic: MakeSyndic, backend: str) -> None:
-    s, svc = _logged(make_syndic)
-    with s.db.write() as ses:
+    syndic, svc = _logged(make_syndic)
+    with syndic.db.write() as ses:
         ses.execute(delete(LogEntry).where(LogEntry.idx == 13))
     report = svc.verify()
     assert report.first_bad_index == 13
 
 
 def test_reordered_entries_are_named(make_syndic: MakeSyndic, backend: str) -> None:
-    s, svc = _logged(make_syndic)
-    a, b = _entry(s, 3), _entry(s, 9)
-    with s.db.write() as ses:
+    syndic, svc = _logged(make_syndic)
+    a, b = _entry(syndic, 3), _entry(syndic, 9)
+    with syndic.db.write() as ses:
         ses.execute(update(LogEntry).where(LogEntry.idx == 3).values(entry=b))
         ses.execute(update(LogEntry).where(LogEntry.idx == 9).values(entry=a))
     report = svc.verify()
@@ -81,15 +81,15 @@ def test_reordered_entries_are_named(make_syndic: MakeSyndic, backend: str) -> N
 def test_consistent_rewrite_of_entries_and_hashes_is_caught_by_signed_checkpoints(
     make_syndic: MakeSyndic, backend: str
 ) -> None:
-    s, svc = _logged(make_syndic)
+    syndic, svc = _logged(make_syndic)
     # rewrite entry 6 and every stored hash above it so the table agrees with itself
-    doc = json.loads(_entry(s, 6))
+    doc = json.loads(_entry(syndic, 6))
     doc["actor"] = "mallory"
-    with s.db.write() as ses:
+    with syndic.db.write() as ses:
         ses.execute(
             update(LogEntry).where(LogEntry.idx == 6).values(entry=json.dumps(doc).encode())
         )
-        entries = s.log.entries(ses, 0, 14)
+        entries = syndic.log.entries(ses, 0, 14)
         from syndic.provenance.merkle import MemoryTree
 
         forged = MemoryTree.of(entries)
@@ -105,8 +105,8 @@ def test_consistent_rewrite_of_entries_and_hashes_is_caught_by_signed_checkpoint
 
 
 def test_inserted_node_tampering_is_named(make_syndic: MakeSyndic) -> None:
-    s, svc = _logged(make_syndic)
-    with s.db.write() as ses:
+    syndic, svc = _logged(make_syndic)
+    with syndic.db.write() as ses:
         ses.execute(
             update(LogNode).where(LogNode.level == 2, LogNode.idx == 1).values(hash=b"\x00" * 32)
         )
@@ -116,8 +116,8 @@ def test_inserted_node_tampering_is_named(make_syndic: MakeSyndic) -> None:
 
 
 def test_forged_checkpoint_row_is_caught(make_syndic: MakeSyndic) -> None:
-    s, svc = _logged(make_syndic)
-    with s.db.write() as ses:
+    syndic, svc = _logged(make_syndic)
+    with syndic.db.write() as ses:
         note = ses.scalar(select(LogCheckpoint.note).where(LogCheckpoint.size == 10))
         assert note is not None
         ses.execute(
@@ -131,12 +131,12 @@ def test_forged_checkpoint_row_is_caught(make_syndic: MakeSyndic) -> None:
 
 
 def test_corrupted_and_missing_vault_blobs_are_named(make_syndic: MakeSyndic) -> None:
-    s, svc = _logged(make_syndic)
-    with s.db.read() as ses:
+    syndic, svc = _logged(make_syndic)
+    with syndic.db.read() as ses:
         works = list(ses.execute(select(Work.digest, Work.log_index).order_by(Work.log_index)))
     corrupt, missing = works[4], works[8]
-    s.vault.path(Digest.parse(corrupt[0])).write_bytes(b"flipped")
-    s.vault.path(Digest.parse(missing[0])).unlink()
+    syndic.vault.path(Digest.parse(corrupt[0])).write_bytes(b"flipped")
+    syndic.vault.path(Digest.parse(missing[0])).unlink()
     report = svc.verify()
     assert report.first_bad_index == corrupt[1]
     assert any("corrupted" in p and str(corrupt[1]) in p for p in report.problems)
@@ -144,10 +144,10 @@ def test_corrupted_and_missing_vault_blobs_are_named(make_syndic: MakeSyndic) ->
 
 
 def test_entry_beyond_the_head_is_named(make_syndic: MakeSyndic) -> None:
-    s, svc = _logged(make_syndic)
+    syndic, svc = _logged(make_syndic)
     from datetime import UTC, datetime
 
-    with s.db.write() as ses:
+    with syndic.db.write() as ses:
         ses.add(LogEntry(idx=14, entry=b"{}", kind="x", created_at=datetime.now(UTC)))
     report = svc.verify()
     assert report.first_bad_index == 14

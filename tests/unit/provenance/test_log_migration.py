@@ -28,11 +28,11 @@ def _alembic(db: Database, target: str, *, down: bool) -> None:
 
 
 def test_upgrade_backfills_hashes_of_existing_entries(make_syndic: MakeSyndic) -> None:
-    s = make_syndic()
-    add_works(s, 5)
-    _alembic(s.db, "0001_foundation", down=True)
+    syndic = make_syndic()
+    add_works(syndic, 5)
+    _alembic(syndic.db, "0001_foundation", down=True)
     # the foundation append path: an entry row and the head's size, nothing else
-    with s.db._write_engine.begin() as conn:
+    with syndic.db._write_engine.begin() as conn:
         size = conn.execute(text("SELECT size FROM log_head WHERE id = 1")).scalar_one()
         for i in range(3):
             conn.execute(
@@ -43,22 +43,22 @@ def test_upgrade_backfills_hashes_of_existing_entries(make_syndic: MakeSyndic) -
                 {"i": size + i, "e": b"old entry %d" % i, "t": AT.replace(tzinfo=None)},
             )
         conn.execute(text("UPDATE log_head SET size = :n WHERE id = 1"), {"n": size + 3})
-    s.db.migrate()
-    add_works(s, 2, start=10)
-    with s.db.read() as ses:
-        ref = MemoryTree.of(s.log.entries(ses, 0, s.log.size(ses)))
-        assert s.log.root(ses) == ref.root()
-        assert s.log.size(ses) == size + 3 + 3
-    report = service(s).verify()
+    syndic.db.migrate()
+    add_works(syndic, 2, start=10)
+    with syndic.db.read() as ses:
+        ref = MemoryTree.of(syndic.log.entries(ses, 0, syndic.log.size(ses)))
+        assert syndic.log.root(ses) == ref.root()
+        assert syndic.log.size(ses) == size + 3 + 3
+    report = service(syndic).verify()
     assert report.ok, report.problems
 
 
-def _append_from(s: Syndic, url: str, who: str, n: int, errors: list[BaseException]) -> None:
+def _append_from(syndic: Syndic, url: str, who: str, n: int, errors: list[BaseException]) -> None:
     db = Database(url)
     try:
         for i in range(n):
             with db.write() as ses:
-                s.log.append(ses, b"%s %d" % (who.encode(), i), kind="race", at=AT)
+                syndic.log.append(ses, b"%s %d" % (who.encode(), i), kind="race", at=AT)
     except BaseException as exc:  # pragma: no cover - reported by the assertion below
         errors.append(exc)
     finally:
@@ -68,10 +68,10 @@ def _append_from(s: Syndic, url: str, who: str, n: int, errors: list[BaseExcepti
 def test_concurrent_writers_build_one_consistent_tree(
     make_syndic: MakeSyndic, backend: str
 ) -> None:
-    s = make_syndic()
+    syndic = make_syndic()
     errors: list[BaseException] = []
     threads = [
-        threading.Thread(target=_append_from, args=(s, s.db.url, name, 40, errors))
+        threading.Thread(target=_append_from, args=(syndic, syndic.db.url, name, 40, errors))
         for name in ("a", "b", "c")
     ]
     for t in threads:
@@ -79,9 +79,9 @@ def test_concurrent_writers_build_one_consistent_tree(
     for t in threads:
         t.join()
     assert not errors
-    with s.db.read() as ses:
-        n = s.log.size(ses)
+    with syndic.db.read() as ses:
+        n = syndic.log.size(ses)
         assert n == 121
-        ref = MemoryTree.of(s.log.entries(ses, 0, n))
-        assert s.log.root(ses) == ref.root()
-    assert service(s).verify().ok
+        ref = MemoryTree.of(syndic.log.entries(ses, 0, n))
+        assert syndic.log.root(ses) == ref.root()
+    assert service(syndic).verify().ok

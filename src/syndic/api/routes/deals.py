@@ -3,16 +3,18 @@ agreements (document, signatures, RSL), tokens and the licensed dataset."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from syndic.api.deps import Caller, SyndicDep, require, require_self_or_steward
-from syndic.auth.service import Principal, Role
+from syndic.api.deps import Caller, Licensee, Steward, SyndicDep, allow
+from syndic.auth.models import Principal, Role
 from syndic.deals.offers import Installment, Offer, Reporting
 from syndic.deals.states import Party
 from syndic.deals.views import AgreementView, DealView, LicenseeView, OfferView
-from syndic.errors import AuthError, Forbidden
+from syndic.errors import AuthError
 from syndic.governance.views import BallotReceipt
 from syndic.governance.voting.outcome import Choice
 from syndic.terms.models import Terms
@@ -75,126 +77,126 @@ class TokenOut(BaseModel):
     agreement_id: int
 
 
+Negotiator = Annotated[
+    Principal,
+    allow(
+        Role.STEWARD, Role.LICENSEE, message="only the steward and the licensee negotiate a deal"
+    ),
+]
+DealReader = Annotated[Principal, allow(Role.STEWARD, Role.MEMBER, own="deal")]
+AgreementParty = Annotated[
+    Principal, allow(Role.STEWARD, own="agreement", message="members cannot act on agreements")
+]
+Voter = Annotated[Principal, allow(Role.MEMBER, message="only members vote")]
+
+
 def _party(caller: Principal) -> tuple[Party, int | None]:
     if caller.role is Role.STEWARD:
         return Party.COALITION, None
-    if caller.role is Role.LICENSEE:
-        return Party.LICENSEE, caller.subject_id
-    raise Forbidden("only the steward and the licensee negotiate a deal")
+    return Party.LICENSEE, caller.subject_id
 
 
-def _licensee_id(caller: Principal) -> int:
-    require(caller, Role.LICENSEE)
+def _subject(caller: Principal) -> int:
+    """The member or licensee id a (non-steward) key speaks for."""
     assert caller.subject_id is not None
     return caller.subject_id
 
 
 @router.post("/v1/licensees", status_code=201)
-def add_licensee(body: LicenseeIn, s: SyndicDep, caller: Caller) -> LicenseeView:
-    require(caller, Role.STEWARD)
-    return s.deals.register_licensee(**body.model_dump(), actor=caller.actor)
+def add_licensee(body: LicenseeIn, syndic: SyndicDep, caller: Steward) -> LicenseeView:
+    return syndic.deals.register_licensee(**body.model_dump(), actor=caller.actor)
 
 
 @router.get("/v1/licensees")
-def list_licensees(s: SyndicDep, caller: Caller) -> list[LicenseeView]:
-    require(caller, Role.STEWARD)
-    return s.deals.list_licensees()
+def list_licensees(syndic: SyndicDep, caller: Steward) -> list[LicenseeView]:
+    return syndic.deals.list_licensees()
 
 
 @router.get("/v1/licensees/me")
-def my_licensee(s: SyndicDep, caller: Caller) -> LicenseeView:
-    return s.deals.get_licensee(_licensee_id(caller))
+def my_licensee(syndic: SyndicDep, caller: Licensee) -> LicenseeView:
+    return syndic.deals.get_licensee(_subject(caller))
 
 
 @router.put("/v1/licensees/me/key")
-def register_key(body: KeyIn, s: SyndicDep, caller: Caller) -> LicenseeView:
+def register_key(body: KeyIn, syndic: SyndicDep, caller: Licensee) -> LicenseeView:
     """The licensee registers the Ed25519 public key it signs agreements with."""
-    return s.deals.register_key(_licensee_id(caller), body.public_key, actor=caller.actor)
+    return syndic.deals.register_key(_subject(caller), body.public_key, actor=caller.actor)
 
 
 @router.put("/v1/licensees/me/users")
-def report_users(body: UsersIn, s: SyndicDep, caller: Caller) -> LicenseeView:
+def report_users(body: UsersIn, syndic: SyndicDep, caller: Licensee) -> LicenseeView:
     """The licensee reports its monthly active users (the market-leader clause: at or above
     the charter's threshold it needs a negotiated licence, not the open terms)."""
-    return s.deals.report_users(_licensee_id(caller), body.monthly_active_users, actor=caller.actor)
+    return syndic.deals.report_users(
+        _subject(caller), body.monthly_active_users, actor=caller.actor
+    )
 
 
 @router.post("/v1/deals", status_code=201)
-def offer(body: OfferIn, s: SyndicDep, caller: Caller) -> DealView:
+def offer(body: OfferIn, syndic: SyndicDep, caller: Licensee) -> DealView:
     """A licensee asks for a licence on these terms (its opening offer)."""
-    return s.deals.offer(licensee_id=_licensee_id(caller), offer=body.offer(), actor=caller.actor)
+    return syndic.deals.offer(licensee_id=_subject(caller), offer=body.offer(), actor=caller.actor)
 
 
 @router.post("/v1/deals/drafts", status_code=201)
-def draft(body: DraftIn, s: SyndicDep, caller: Caller) -> DealView:
+def draft(body: DraftIn, syndic: SyndicDep, caller: Steward) -> DealView:
     """The coalition prepares an offer to a licensee."""
-    require(caller, Role.STEWARD)
-    return s.deals.draft(licensee_id=body.licensee_id, offer=body.offer(), actor=caller.actor)
+    return syndic.deals.draft(licensee_id=body.licensee_id, offer=body.offer(), actor=caller.actor)
 
 
 @router.post("/v1/deals/{deal_id}/send")
-def send(deal_id: int, s: SyndicDep, caller: Caller) -> DealView:
-    require(caller, Role.STEWARD)
-    return s.deals.send(deal_id, actor=caller.actor)
+def send(deal_id: int, syndic: SyndicDep, caller: Steward) -> DealView:
+    return syndic.deals.send(deal_id, actor=caller.actor)
 
 
 @router.get("/v1/deals")
-def list_deals(s: SyndicDep, caller: Caller) -> list[DealView]:
-    deals = s.deals.list_deals()
+def list_deals(syndic: SyndicDep, caller: Caller) -> list[DealView]:
+    deals = syndic.deals.list_deals()
     if caller.role is Role.LICENSEE:
         return [d for d in deals if d.licensee_id == caller.subject_id]
     return deals
 
 
-def _readable_deal(s: SyndicDep, caller: Principal, deal_id: int) -> DealView:
-    d = s.deals.get_deal(deal_id)
-    if caller.role is Role.LICENSEE:
-        require_self_or_steward(caller, Role.LICENSEE, d.licensee_id)
-    return d
-
-
 @router.get("/v1/deals/{deal_id}")
-def get_deal(deal_id: int, s: SyndicDep, caller: Caller) -> DealView:
-    return _readable_deal(s, caller, deal_id)
+def get_deal(deal_id: int, syndic: SyndicDep, _caller: DealReader) -> DealView:
+    return syndic.deals.get_deal(deal_id)
 
 
 @router.get("/v1/deals/{deal_id}/offers")
-def offers(deal_id: int, s: SyndicDep, caller: Caller) -> list[OfferView]:
+def offers(deal_id: int, syndic: SyndicDep, _caller: DealReader) -> list[OfferView]:
     """Every offer and counter-offer, each with its diff from the one before."""
-    _readable_deal(s, caller, deal_id)
-    return s.deals.offers(deal_id)
+    return syndic.deals.offers(deal_id)
 
 
 @router.post("/v1/deals/{deal_id}/counter")
-def counter(deal_id: int, body: OfferIn, s: SyndicDep, caller: Caller) -> DealView:
+def counter(deal_id: int, body: OfferIn, syndic: SyndicDep, caller: Negotiator) -> DealView:
     """A counter-offer with full terms, by the party whose turn it is."""
     party, licensee_id = _party(caller)
-    return s.deals.counter(
+    return syndic.deals.counter(
         deal_id, body.offer(), party=party, licensee_id=licensee_id, actor=caller.actor
     )
 
 
 @router.post("/v1/deals/{deal_id}/accept")
-def accept(deal_id: int, s: SyndicDep, caller: Caller) -> DealView:
+def accept(deal_id: int, syndic: SyndicDep, caller: Licensee) -> DealView:
     """The licensee accepts the coalition's latest offer."""
-    return s.deals.accept(deal_id, licensee_id=_licensee_id(caller), actor=caller.actor)
+    return syndic.deals.accept(deal_id, licensee_id=_subject(caller), actor=caller.actor)
 
 
 @router.get("/v1/deals/{deal_id}/coverage")
-def coverage(deal_id: int, s: SyndicDep, caller: Caller) -> dict[str, object]:
+def coverage(
+    deal_id: int, syndic: SyndicDep, _caller: Annotated[Principal, allow(Role.STEWARD, Role.MEMBER)]
+) -> dict[str, object]:
     """Which works the deal would cover, and whose are left out and why."""
-    require(caller, Role.STEWARD, Role.MEMBER)
-    return s.deals.coverage(deal_id)
+    return syndic.deals.coverage(deal_id)
 
 
 @router.post("/v1/deals/{deal_id}/votes", status_code=201)
-def cast_vote(deal_id: int, body: VoteIn, s: SyndicDep, caller: Caller) -> BallotReceipt:
+def cast_vote(deal_id: int, body: VoteIn, syndic: SyndicDep, caller: Voter) -> BallotReceipt:
     """A member casts their own vote; the receipt's salt opens the logged commitment."""
-    if caller.role is not Role.MEMBER or caller.subject_id is None:
-        raise Forbidden("only members vote")
-    return s.deals.cast_vote(
+    return syndic.deals.cast_vote(
         deal_id,
-        member_id=caller.subject_id,
+        member_id=_subject(caller),
         choice=body.choice,
         votes=body.votes,
         actor=caller.actor,
@@ -202,89 +204,75 @@ def cast_vote(deal_id: int, body: VoteIn, s: SyndicDep, caller: Caller) -> Ballo
 
 
 @router.post("/v1/deals/expire")
-def expire(s: SyndicDep, caller: Caller) -> dict[str, int]:
+def expire(syndic: SyndicDep, caller: Steward) -> dict[str, int]:
     """Lapse offers past their deadline; expire agreements past their end."""
-    require(caller, Role.STEWARD)
-    return s.deals.expire_due(actor=caller.actor)
+    return syndic.deals.expire_due(actor=caller.actor)
 
 
 @router.get("/v1/agreements")
-def list_agreements(s: SyndicDep, caller: Caller) -> list[AgreementView]:
+def list_agreements(
+    syndic: SyndicDep, caller: Annotated[Principal, allow(Role.STEWARD, Role.LICENSEE)]
+) -> list[AgreementView]:
     if caller.role is Role.LICENSEE:
-        return s.deals.list_agreements(licensee_id=caller.subject_id)
-    require(caller, Role.STEWARD)
-    return s.deals.list_agreements()
-
-
-def _own_agreement(s: SyndicDep, caller: Caller, agreement_id: int) -> AgreementView:
-    a = s.deals.get_agreement(agreement_id)
-    if caller.role is Role.LICENSEE and caller.subject_id != a.licensee_id:
-        s.deals.deny(
-            who=caller.actor, what=f"agreement:{agreement_id}", why="not a party to this agreement"
-        )
-        raise Forbidden(f"agreement {agreement_id} is not yours")
-    if caller.role is Role.MEMBER:
-        raise Forbidden("members cannot act on agreements")
-    return a
+        return syndic.deals.list_agreements(licensee_id=caller.subject_id)
+    return syndic.deals.list_agreements()
 
 
 @router.get("/v1/agreements/{agreement_id}")
-def get_agreement(agreement_id: int, s: SyndicDep, caller: Caller) -> AgreementView:
-    return _own_agreement(s, caller, agreement_id)
+def get_agreement(agreement_id: int, syndic: SyndicDep, _caller: AgreementParty) -> AgreementView:
+    return syndic.deals.get_agreement(agreement_id)
 
 
 @router.get("/v1/agreements/{agreement_id}/document")
-def agreement_document(agreement_id: int, s: SyndicDep, caller: Caller) -> Response:
+def agreement_document(agreement_id: int, syndic: SyndicDep, _caller: AgreementParty) -> Response:
     """The exact bytes both parties sign (RFC 8785 canonical JSON)."""
-    _own_agreement(s, caller, agreement_id)
-    return Response(s.deals.agreement_document(agreement_id), media_type="application/json")
+    return Response(syndic.deals.agreement_document(agreement_id), media_type="application/json")
 
 
 @router.post("/v1/agreements/{agreement_id}/signature")
 def countersign(
-    agreement_id: int, body: SignatureIn, s: SyndicDep, caller: Caller
+    agreement_id: int, body: SignatureIn, syndic: SyndicDep, caller: Licensee
 ) -> AgreementView:
     """The licensee's signature over the document; the agreement becomes active."""
-    return s.deals.countersign(
-        agreement_id, body.signature, licensee_id=_licensee_id(caller), actor=caller.actor
+    return syndic.deals.countersign(
+        agreement_id, body.signature, licensee_id=_subject(caller), actor=caller.actor
     )
 
 
 @router.get("/v1/agreements/{agreement_id}/file")
-def agreement_file(agreement_id: int, s: SyndicDep, caller: Caller) -> Response:
+def agreement_file(agreement_id: int, syndic: SyndicDep, _caller: AgreementParty) -> Response:
     """The agreement file with both signatures (check it with `syndic agreement verify`)."""
-    _own_agreement(s, caller, agreement_id)
-    return Response(s.deals.agreement_file_bytes(agreement_id), media_type="application/json")
+    return Response(syndic.deals.agreement_file_bytes(agreement_id), media_type="application/json")
 
 
 @router.get("/v1/agreements/{agreement_id}/rsl")
-def agreement_rsl(agreement_id: int, s: SyndicDep, caller: Caller) -> Response:
+def agreement_rsl(agreement_id: int, syndic: SyndicDep, _caller: AgreementParty) -> Response:
     """The agreement as an RSL 1.0 licence over its licensed dataset."""
-    _own_agreement(s, caller, agreement_id)
     return Response(
-        s.deals.rsl(agreement_id, base_url=s.settings.public_url), media_type=RSL_MEDIA_TYPE
+        syndic.deals.rsl(agreement_id, base_url=syndic.settings.public_url),
+        media_type=RSL_MEDIA_TYPE,
     )
 
 
 @router.post("/v1/agreements/{agreement_id}/terminate")
-def terminate(agreement_id: int, body: TerminateIn, s: SyndicDep, caller: Caller) -> AgreementView:
-    require(caller, Role.STEWARD)
-    return s.deals.terminate(agreement_id, reason=body.reason, actor=caller.actor)
+def terminate(
+    agreement_id: int, body: TerminateIn, syndic: SyndicDep, caller: Steward
+) -> AgreementView:
+    return syndic.deals.terminate(agreement_id, reason=body.reason, actor=caller.actor)
 
 
 @router.post("/v1/agreements/{agreement_id}/tokens", status_code=201)
-def issue_token(agreement_id: int, s: SyndicDep, caller: Caller) -> TokenOut:
-    _own_agreement(s, caller, agreement_id)
+def issue_token(agreement_id: int, syndic: SyndicDep, caller: AgreementParty) -> TokenOut:
     return TokenOut(
-        token=s.deals.issue_token(agreement_id, actor=caller.actor), agreement_id=agreement_id
+        token=syndic.deals.issue_token(agreement_id, actor=caller.actor), agreement_id=agreement_id
     )
 
 
 @router.get("/v1/agreements/{agreement_id}/dataset.jsonl")
-def dataset(agreement_id: int, request: Request, s: SyndicDep) -> StreamingResponse:
+def dataset(agreement_id: int, request: Request, syndic: SyndicDep) -> StreamingResponse:
     """The licensed data, with `Authorization: License <token>` (RSL's licence-token scheme)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "license" or not token.strip():
         raise AuthError("send an access token as `Authorization: License <token>`")
-    grant = s.deals.authorize_delivery(token.strip(), agreement_id)
-    return StreamingResponse(s.deals.dataset_lines(grant), media_type="application/jsonl")
+    grant = syndic.deals.authorize_delivery(token.strip(), agreement_id)
+    return StreamingResponse(syndic.deals.dataset_lines(grant), media_type="application/jsonl")

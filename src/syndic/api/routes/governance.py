@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from syndic.api.deps import Caller, SyndicDep, principal, require
-from syndic.auth.service import Principal, Role
-from syndic.errors import Forbidden
+from syndic.api.deps import Steward, SyndicDep, allow, principal
+from syndic.auth.models import Principal, Role
 from syndic.governance.views import (
     BallotReceipt,
     CharterVersionView,
@@ -39,36 +38,38 @@ class DelegationIn(BaseModel):
     topic: Literal["deals", "charter"] | None = None
 
 
+_ONLY_MEMBERS = "only members vote and delegate"
+Voter = Annotated[Principal, allow(Role.MEMBER, message=_ONLY_MEMBERS)]
+Reader = Annotated[Principal, allow(Role.STEWARD, Role.MEMBER)]
+
+
 def _member(caller: Principal) -> int:
-    if caller.role is not Role.MEMBER or caller.subject_id is None:
-        raise Forbidden("only members vote and delegate")
+    assert caller.subject_id is not None
     return caller.subject_id
 
 
 @router.get("/v1/charter")
-def charter(s: SyndicDep) -> dict[str, Any]:
+def charter(syndic: SyndicDep) -> dict[str, Any]:
     """The charter in force (public: anyone may read the rules)."""
-    return s.governance.charter().document()
+    return syndic.governance.charter().document()
 
 
 @router.get("/v1/charter/versions")
-def charter_versions(s: SyndicDep) -> list[CharterVersionView]:
-    return s.governance.charter_history()
+def charter_versions(syndic: SyndicDep) -> list[CharterVersionView]:
+    return syndic.governance.charter_history()
 
 
 @router.post("/v1/charter", status_code=201)
-def found_charter(body: dict[str, Any], s: SyndicDep, caller: Caller) -> dict[str, Any]:
+def found_charter(body: dict[str, Any], syndic: SyndicDep, caller: Steward) -> dict[str, Any]:
     """Adopt the founding charter; every later change is an amendment put to a vote."""
-    require(caller, Role.STEWARD)
-    return s.governance.found(body, actor=caller.actor).document()
+    return syndic.governance.found(body, actor=caller.actor).document()
 
 
 @router.post("/v1/proposals", status_code=201)
-def propose(body: AmendmentIn, s: SyndicDep, caller: Caller) -> ProposalView:
+def propose(body: AmendmentIn, syndic: SyndicDep, caller: Reader) -> ProposalView:
     """Propose a charter amendment (who may is the charter's to say)."""
-    require(caller, Role.STEWARD, Role.MEMBER)
     member = caller.subject_id if caller.role is Role.MEMBER else None
-    return s.governance.propose_amendment(body.changes, member_id=member, actor=caller.actor)
+    return syndic.governance.propose_amendment(body.changes, member_id=member, actor=caller.actor)
 
 
 def _seen_by(caller: Principal, p: ProposalView) -> ProposalView:
@@ -77,21 +78,19 @@ def _seen_by(caller: Principal, p: ProposalView) -> ProposalView:
 
 
 @router.get("/v1/proposals")
-def proposals(s: SyndicDep, caller: Caller, status: str | None = None) -> list[ProposalView]:
-    require(caller, Role.STEWARD, Role.MEMBER)
-    return [_seen_by(caller, p) for p in s.governance.list_proposals(status=status)]
+def proposals(syndic: SyndicDep, caller: Reader, status: str | None = None) -> list[ProposalView]:
+    return [_seen_by(caller, p) for p in syndic.governance.list_proposals(status=status)]
 
 
 @router.get("/v1/proposals/{proposal_id}")
-def proposal(proposal_id: int, s: SyndicDep, caller: Caller) -> ProposalView:
-    require(caller, Role.STEWARD, Role.MEMBER)
-    return _seen_by(caller, s.governance.get(proposal_id))
+def proposal(proposal_id: int, syndic: SyndicDep, caller: Reader) -> ProposalView:
+    return _seen_by(caller, syndic.governance.get(proposal_id))
 
 
 @router.post("/v1/proposals/{proposal_id}/ballots", status_code=201)
-def ballot(proposal_id: int, body: BallotIn, s: SyndicDep, caller: Caller) -> BallotReceipt:
+def ballot(proposal_id: int, body: BallotIn, syndic: SyndicDep, caller: Voter) -> BallotReceipt:
     """A member's own ballot; the receipt's salt opens the commitment in the log."""
-    return s.governance.cast(
+    return syndic.governance.cast(
         proposal_id,
         member_id=_member(caller),
         choice=body.choice,
@@ -101,45 +100,47 @@ def ballot(proposal_id: int, body: BallotIn, s: SyndicDep, caller: Caller) -> Ba
 
 
 @router.post("/v1/proposals/{proposal_id}/close")
-def close(proposal_id: int, body: CloseIn, s: SyndicDep, caller: Caller) -> ProposalView:
-    require(caller, Role.STEWARD)
-    return s.governance.close(proposal_id, force=body.early, actor=caller.actor)
+def close(proposal_id: int, body: CloseIn, syndic: SyndicDep, caller: Steward) -> ProposalView:
+    return syndic.governance.close(proposal_id, force=body.early, actor=caller.actor)
 
 
 @router.get("/v1/proposals/{proposal_id}/ballot-file")
-def ballot_file(proposal_id: int, request: Request, s: SyndicDep) -> dict[str, Any]:
+def ballot_file(proposal_id: int, request: Request, syndic: SyndicDep) -> dict[str, Any]:
     """The ballot file of a closed vote, for anyone (no key needed): `syndic vote tally`
     recomputes the result, and its SHA-256 is in the log's `vote.closed`. For a secret vote
     voters appear under pseudonyms (each finds theirs by the `published_as` of their receipt);
     with the steward's key, the file exactly as tallied."""
-    steward = "authorization" in request.headers and principal(request, s).role is Role.STEWARD
-    return s.governance.ballot_file(proposal_id, published=not steward)
+    steward = "authorization" in request.headers and principal(request, syndic).role is Role.STEWARD
+    return syndic.governance.ballot_file(proposal_id, published=not steward)
 
 
 @router.get("/v1/delegations")
-def delegations(s: SyndicDep, caller: Caller) -> list[DelegationView]:
+def delegations(
+    syndic: SyndicDep,
+    caller: Annotated[Principal, allow(Role.STEWARD, Role.MEMBER, message=_ONLY_MEMBERS)],
+) -> list[DelegationView]:
     """A member's own delegations; the steward sees all."""
     if caller.role is Role.STEWARD:
-        return s.governance.delegations()
-    return s.governance.delegations(member_id=_member(caller))
+        return syndic.governance.delegations()
+    return syndic.governance.delegations(member_id=_member(caller))
 
 
 @router.put("/v1/delegations")
-def delegate(body: DelegationIn, s: SyndicDep, caller: Caller) -> DelegationView:
+def delegate(body: DelegationIn, syndic: SyndicDep, caller: Voter) -> DelegationView:
     """Let another member carry one's vote (on a topic, or on every topic)."""
-    return s.governance.delegate(
+    return syndic.governance.delegate(
         _member(caller), body.delegate_id, topic=body.topic, actor=caller.actor
     )
 
 
 @router.delete("/v1/delegations")
 def revoke(
-    s: SyndicDep, caller: Caller, topic: Literal["deals", "charter"] | None = None
+    syndic: SyndicDep, caller: Voter, topic: Literal["deals", "charter"] | None = None
 ) -> DelegationView:
-    return s.governance.revoke_delegation(_member(caller), topic=topic, actor=caller.actor)
+    return syndic.governance.revoke_delegation(_member(caller), topic=topic, actor=caller.actor)
 
 
 @router.get("/v1/voice-credits")
-def voice_credits(s: SyndicDep, caller: Caller) -> dict[str, int]:
+def voice_credits(syndic: SyndicDep, caller: Voter) -> dict[str, int]:
     member = _member(caller)
-    return {"member": member, "credits": s.governance.credits(member)}
+    return {"member": member, "credits": syndic.governance.credits(member)}

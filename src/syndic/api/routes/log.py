@@ -16,8 +16,8 @@ router = APIRouter(prefix="/v1/log", tags=["log"])
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse)
-def checkpoint(s: SyndicDep) -> PlainTextResponse:
-    cp = s.provenance.published_checkpoint()
+def checkpoint(syndic: SyndicDep) -> PlainTextResponse:
+    cp = syndic.provenance.published_checkpoint()
     return PlainTextResponse(
         cp.note,
         media_type="text/plain; charset=utf-8",
@@ -26,13 +26,13 @@ def checkpoint(s: SyndicDep) -> PlainTextResponse:
 
 
 @router.get("/verifier-key", response_class=PlainTextResponse)
-def verifier_key(s: SyndicDep) -> PlainTextResponse:
-    return PlainTextResponse(s.provenance.verifier_key() + "\n")
+def verifier_key(syndic: SyndicDep) -> PlainTextResponse:
+    return PlainTextResponse(syndic.provenance.verifier_key() + "\n")
 
 
 @router.get("/tile/{rest:path}")
-def tile(rest: str, s: SyndicDep) -> Response:
-    data = s.provenance.tile(f"tile/{rest}")
+def tile(rest: str, syndic: SyndicDep) -> Response:
+    data = syndic.provenance.tile(f"tile/{rest}")
     return Response(
         data,
         media_type="application/octet-stream",

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from syndic.api.deps import Caller, SyndicDep, require, require_self_or_steward
-from syndic.app import Syndic
-from syndic.auth.service import Principal, Role
-from syndic.errors import Forbidden
+from syndic.api.deps import Steward, SyndicDep, allow
+from syndic.auth.models import Principal, Role
 from syndic.members.views import MemberView, WorkView
 from syndic.payouts.service import StatementView
 
 router = APIRouter(tags=["members"])
+
+OwnMember = Annotated[Principal, allow(Role.STEWARD, own="member")]
+WorkHolder = Annotated[Principal, allow(Role.STEWARD, own="work")]
 
 
 class JoinIn(BaseModel):
@@ -28,57 +29,43 @@ class JoinIn(BaseModel):
 
 @router.get("/v1/members")
 def list_members(
-    s: SyndicDep, caller: Caller, limit: int = 1000, offset: int = 0
+    syndic: SyndicDep, _caller: Steward, limit: int = 1000, offset: int = 0
 ) -> list[MemberView]:
-    require(caller, Role.STEWARD)
-    return s.members.list_members(limit=limit, offset=offset)
+    return syndic.members.list_members(limit=limit, offset=offset)
 
 
 @router.post("/v1/members", status_code=201)
-def join(body: JoinIn, s: SyndicDep, caller: Caller) -> MemberView:
-    require(caller, Role.STEWARD)
-    return s.members.join(**body.model_dump(), actor=caller.actor)
+def join(body: JoinIn, syndic: SyndicDep, caller: Steward) -> MemberView:
+    return syndic.members.join(**body.model_dump(), actor=caller.actor)
 
 
 @router.get("/v1/members/{member_id}")
-def get_member(member_id: int, s: SyndicDep, caller: Caller) -> MemberView:
-    require_self_or_steward(caller, Role.MEMBER, member_id)
-    return s.members.get(member_id)
+def get_member(member_id: int, syndic: SyndicDep, _caller: OwnMember) -> MemberView:
+    return syndic.members.get(member_id)
 
 
 @router.get("/v1/members/{member_id}/works")
 def member_works(
-    member_id: int, s: SyndicDep, caller: Caller, limit: int = 100, offset: int = 0
+    member_id: int, syndic: SyndicDep, _caller: OwnMember, limit: int = 100, offset: int = 0
 ) -> list[WorkView]:
-    require_self_or_steward(caller, Role.MEMBER, member_id)
-    return s.members.list_works(member_id=member_id, limit=min(limit, 1000), offset=offset)
+    return syndic.members.list_works(member_id=member_id, limit=min(limit, 1000), offset=offset)
 
 
 @router.get("/v1/members/{member_id}/statements")
-def member_statements(member_id: int, s: SyndicDep, caller: Caller) -> list[StatementView]:
-    require_self_or_steward(caller, Role.MEMBER, member_id)
-    return s.payouts.statements(member_id=member_id)
-
-
-def _readable_work(s: Syndic, caller: Principal, work_id: int) -> WorkView:
-    w = s.members.get_work(work_id)
-    if caller.role is not Role.STEWARD:
-        require(caller, Role.MEMBER)
-        if caller.subject_id not in {h.member_id for h in w.holders}:
-            raise Forbidden("a member key may only read works that member holds")
-    return w
+def member_statements(member_id: int, syndic: SyndicDep, _caller: OwnMember) -> list[StatementView]:
+    return syndic.payouts.statements(member_id=member_id)
 
 
 @router.get("/v1/works/{work_id}")
-def get_work(work_id: int, s: SyndicDep, caller: Caller) -> WorkView:
-    return _readable_work(s, caller, work_id)
+def get_work(work_id: int, syndic: SyndicDep, _caller: WorkHolder) -> WorkView:
+    return syndic.members.get_work(work_id)
 
 
 @router.get("/v1/works/{work_id}/receipt")
-def work_receipt(work_id: int, s: SyndicDep, caller: Caller) -> Response:
+def work_receipt(work_id: int, syndic: SyndicDep, _caller: WorkHolder) -> Response:
     """The registration receipt: entry, inclusion proof and signed checkpoint (canonical JSON)."""
-    w = _readable_work(s, caller, work_id)
-    return Response(s.provenance.receipt(w.log_index).to_json(), media_type="application/json")
+    w = syndic.members.get_work(work_id)
+    return Response(syndic.provenance.receipt(w.log_index).to_json(), media_type="application/json")
 
 
 class DisputeIn(BaseModel):
@@ -96,26 +83,24 @@ class WithdrawIn(BaseModel):
 
 
 @router.post("/v1/works/{work_id}/withdraw")
-def withdraw_work(work_id: int, body: WithdrawIn, s: SyndicDep, caller: Caller) -> WorkView:
+def withdraw_work(
+    work_id: int, body: WithdrawIn, syndic: SyndicDep, caller: WorkHolder
+) -> WorkView:
     """The steward or a holder of the work takes it out of future deals."""
-    _readable_work(s, caller, work_id)
-    return s.members.withdraw_work(work_id, reason=body.reason, actor=caller.actor)
+    return syndic.members.withdraw_work(work_id, reason=body.reason, actor=caller.actor)
 
 
 @router.post("/v1/works/{work_id}/dispute")
-def dispute_work(work_id: int, body: DisputeIn, s: SyndicDep, caller: Caller) -> WorkView:
+def dispute_work(work_id: int, body: DisputeIn, syndic: SyndicDep, caller: Steward) -> WorkView:
     """A disputed work is held out of new deals until the dispute is resolved."""
-    require(caller, Role.STEWARD)
-    return s.members.dispute_work(work_id, reason=body.reason, actor=caller.actor)
+    return syndic.members.dispute_work(work_id, reason=body.reason, actor=caller.actor)
 
 
 @router.post("/v1/works/{work_id}/resolve")
-def resolve_dispute(work_id: int, body: ResolveIn, s: SyndicDep, caller: Caller) -> WorkView:
-    require(caller, Role.STEWARD)
-    return s.members.resolve_dispute(work_id, holders=body.holders, actor=caller.actor)
+def resolve_dispute(work_id: int, body: ResolveIn, syndic: SyndicDep, caller: Steward) -> WorkView:
+    return syndic.members.resolve_dispute(work_id, holders=body.holders, actor=caller.actor)
 
 
 @router.get("/v1/report")
-def report(s: SyndicDep, caller: Caller) -> dict[str, Any]:
-    require(caller, Role.STEWARD)
-    return s.report()
+def report(syndic: SyndicDep, _caller: Steward) -> dict[str, Any]:
+    return syndic.report()

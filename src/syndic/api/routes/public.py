@@ -7,21 +7,20 @@ from typing import Any
 from fastapi import APIRouter
 
 from syndic.api.deps import SyndicDep
-from syndic.terms.registry import terms_document
 
 router = APIRouter(tags=["public"])
 
 
 @router.get("/v1/coalition")
-def coalition(s: SyndicDep) -> dict[str, Any]:
+def coalition(syndic: SyndicDep) -> dict[str, Any]:
     return {
-        "name": s.name,
-        "public_key": s.signer.public_b64,
-        "currency": s.settings.currency,
+        "name": syndic.name,
+        "public_key": syndic.public_key,
+        "currency": syndic.settings.currency,
     }
 
 
 @router.get("/v1/terms")
-def terms(s: SyndicDep) -> dict[str, Any]:
-    version, t = s.terms.current()
-    return {"version": version, **terms_document(t)}
+def terms(syndic: SyndicDep) -> dict[str, Any]:
+    version, t = syndic.terms.current()
+    return {"version": version, **t.document()}

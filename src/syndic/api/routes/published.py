@@ -11,47 +11,41 @@ from syndic.api.deps import SyndicDep
 from syndic.errors import AuthError, InvalidInput
 from syndic.gate.forms import parse_fields, read_body
 from syndic.gate.licensing import issue_licence_token
-from syndic.terms.crawlers import load_crawlers
 from syndic.terms.formats import FILES
 
 router = APIRouter(tags=["terms files"])
 MAX_FORM = 64 * 1024
 
 
-def _file(s: SyndicDep, path: str) -> Response:
-    files = s.terms.published_files(
-        base_url=s.settings.public_url,
-        coalition=s.name,
-        crawlers=load_crawlers(s.settings.data_dir),
-    )
-    return Response(files[path], media_type=FILES[path])
+def _file(syndic: SyndicDep, path: str) -> Response:
+    return Response(syndic.published_files()[path], media_type=FILES[path])
 
 
 @router.get("/robots.txt", response_class=Response)
-def robots_txt(s: SyndicDep) -> Response:
+def robots_txt(syndic: SyndicDep) -> Response:
     """robots.txt with the AI crawler list, License, Content-Usage and Content-Signal."""
-    return _file(s, "robots.txt")
+    return _file(syndic, "robots.txt")
 
 
 @router.get("/license.xml", response_class=Response)
-def license_xml(s: SyndicDep) -> Response:
+def license_xml(syndic: SyndicDep) -> Response:
     """The terms in force as an RSL 1.0 licence (application/rsl+xml)."""
-    return _file(s, "license.xml")
+    return _file(syndic, "license.xml")
 
 
 @router.get("/ai.txt", response_class=Response)
-def ai_txt(s: SyndicDep) -> Response:
-    return _file(s, "ai.txt")
+def ai_txt(syndic: SyndicDep) -> Response:
+    return _file(syndic, "ai.txt")
 
 
 @router.get("/.well-known/tdmrep.json", response_class=Response)
-def tdmrep(s: SyndicDep) -> Response:
-    return _file(s, ".well-known/tdmrep.json")
+def tdmrep(syndic: SyndicDep) -> Response:
+    return _file(syndic, ".well-known/tdmrep.json")
 
 
 @router.get("/tdm-policy.json", response_class=Response)
-def tdm_policy(s: SyndicDep) -> Response:
-    return _file(s, "tdm-policy.json")
+def tdm_policy(syndic: SyndicDep) -> Response:
+    return _file(syndic, "tdm-policy.json")
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -79,15 +73,15 @@ def _client_secret(request: Request, form: dict[str, str]) -> str:
 
 
 @router.post("/v1/olp/token")
-async def olp_token(request: Request, s: SyndicDep) -> dict[str, Any]:
+async def olp_token(request: Request, syndic: SyndicDep) -> dict[str, Any]:
     """A licence token for an active agreement (``grant_type`` client_credentials or rsl)."""
     form = await _form(request)
     agreement = form.get("agreement_id")
     if agreement is not None and not agreement.isdigit():
         raise InvalidInput("agreement_id must be a number")
     issued = issue_licence_token(
-        s.deals,
-        s.keys,
+        syndic.deals,
+        syndic.keys,
         client_secret=_client_secret(request, form),
         grant_type=form.get("grant_type", ""),
         license_xml=form.get("license"),
@@ -104,15 +98,13 @@ async def olp_token(request: Request, s: SyndicDep) -> dict[str, Any]:
 
 
 @router.post("/v1/olp/introspect")
-async def olp_introspect(request: Request, s: SyndicDep) -> dict[str, Any]:
+async def olp_introspect(request: Request, syndic: SyndicDep) -> dict[str, Any]:
     """Whether a licence token is active, and what it grants (RFC 7662 style)."""
     form = await _form(request)
     token = form.get("token", "")
-    with s.db.read() as sess:
-        try:
-            g = s.deals.check_token(sess, token)
-        except AuthError:
-            return {"active": False}
+    g = syndic.introspect_token(token)
+    if g is None:
+        return {"active": False}
     return {
         "active": True,
         "token_type": "License",

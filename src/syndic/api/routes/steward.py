@@ -7,8 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from syndic.api.deps import Caller, SyndicDep, require
-from syndic.auth.service import Role
+from syndic.api.deps import Steward, SyndicDep
 from syndic.deals.views import AgreementView, DealView
 from syndic.payouts.service import StatementView
 from syndic.terms.models import Terms
@@ -25,47 +24,43 @@ class RevenueIn(BaseModel):
 
 
 @router.put("/v1/terms", status_code=201)
-def publish_terms(body: Terms, s: SyndicDep, caller: Caller) -> dict[str, int]:
-    require(caller, Role.STEWARD)
-    return {"version": s.terms.publish(body, actor=caller.actor)}
+def publish_terms(body: Terms, syndic: SyndicDep, caller: Steward) -> dict[str, int]:
+    return {"version": syndic.terms.publish(body, actor=caller.actor)}
 
 
 @router.post("/v1/deals/{deal_id}/vote")
-def open_vote(deal_id: int, s: SyndicDep, caller: Caller) -> DealView:
+def open_vote(deal_id: int, syndic: SyndicDep, caller: Steward) -> DealView:
     """Open the members' vote; how long and by what rule is the charter's to say."""
-    require(caller, Role.STEWARD)
-    return s.deals.open_vote(deal_id, actor=caller.actor)
+    return syndic.deals.open_vote(deal_id, actor=caller.actor)
 
 
 @router.post("/v1/deals/{deal_id}/vote/close")
-def close_vote(deal_id: int, body: CloseVoteIn, s: SyndicDep, caller: Caller) -> DealView:
-    require(caller, Role.STEWARD)
-    return s.deals.close_vote(deal_id, force=body.early, actor=caller.actor)
+def close_vote(deal_id: int, body: CloseVoteIn, syndic: SyndicDep, caller: Steward) -> DealView:
+    return syndic.deals.close_vote(deal_id, force=body.early, actor=caller.actor)
 
 
 @router.post("/v1/deals/{deal_id}/sign", status_code=201)
-def sign(deal_id: int, s: SyndicDep, caller: Caller) -> AgreementView:
-    require(caller, Role.STEWARD)
-    return s.deals.sign(deal_id, actor=caller.actor)
+def sign(deal_id: int, syndic: SyndicDep, caller: Steward) -> AgreementView:
+    return syndic.deals.sign(deal_id, actor=caller.actor)
 
 
 @router.post("/v1/agreements/{agreement_id}/revenue", status_code=201)
 def book_revenue(
-    agreement_id: int, body: RevenueIn, s: SyndicDep, caller: Caller
+    agreement_id: int, body: RevenueIn, syndic: SyndicDep, caller: Steward
 ) -> dict[str, int]:
-    require(caller, Role.STEWARD)
     return {
-        "ledger_txn": s.payouts.book_revenue(agreement_id, body.amount_minor, actor=caller.actor)
+        "ledger_txn": syndic.payouts.book_revenue(
+            agreement_id, body.amount_minor, actor=caller.actor
+        )
     }
 
 
 @router.post("/v1/agreements/{agreement_id}/distribute")
 def distribute(
-    agreement_id: int, s: SyndicDep, caller: Caller, run_id: int | None = None
+    agreement_id: int, syndic: SyndicDep, caller: Steward, run_id: int | None = None
 ) -> list[StatementView]:
     """Distribute under the charter's payout policy (``run_id``: the valuation run to use)."""
-    require(caller, Role.STEWARD)
-    return s.distribute(agreement_id, run_id=run_id, actor=caller.actor)
+    return syndic.distribute(agreement_id, run_id=run_id, actor=caller.actor)
 
 
 class CrawlCollectionIn(BaseModel):
@@ -75,26 +70,26 @@ class CrawlCollectionIn(BaseModel):
 
 @router.get("/v1/crawl-charges")
 def crawl_charges(
-    s: SyndicDep, caller: Caller, agent: str | None = None
+    syndic: SyndicDep, caller: Steward, agent: str | None = None
 ) -> list[dict[str, object]]:
     """Pay-per-crawl charges per crawler and site: charged, settled, still owed."""
-    require(caller, Role.STEWARD)
-    return [r.view() for r in s.payouts.crawl_owed(agent=agent)]
+    return [r.view() for r in syndic.payouts.crawl_owed(agent=agent)]
 
 
 @router.post("/v1/crawl-charges/collections", status_code=201)
-def collect_crawl(body: CrawlCollectionIn, s: SyndicDep, caller: Caller) -> dict[str, Any]:
+def collect_crawl(body: CrawlCollectionIn, syndic: SyndicDep, caller: Steward) -> dict[str, Any]:
     """Money received from a crawler's operator, credited to the crawled sites' members."""
-    require(caller, Role.STEWARD)
-    parts = s.payouts.collect_crawl(body.agent, body.amount_minor, actor=caller.actor)
+    parts = syndic.payouts.collect_crawl(body.agent, body.amount_minor, actor=caller.actor)
     return {
         "agent": body.agent,
-        "currency": s.settings.currency,
+        "currency": syndic.settings.currency,
         "credited": [p.view() for p in parts],
     }
 
 
 @router.post("/v1/payouts")
-def pay_out(s: SyndicDep, caller: Caller) -> dict[str, Any]:
-    require(caller, Role.STEWARD)
-    return {"paid_minor": s.payouts.pay_out(actor=caller.actor), "currency": s.settings.currency}
+def pay_out(syndic: SyndicDep, caller: Steward) -> dict[str, Any]:
+    return {
+        "paid_minor": syndic.payouts.pay_out(actor=caller.actor),
+        "currency": syndic.settings.currency,
+    }

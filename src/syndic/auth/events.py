@@ -1,0 +1,27 @@
+"""The events the auth part records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from syndic.provenance.events import Event
+
+
+@dataclass(frozen=True)
+class ApiKeyCreated(Event):
+    """An API key was made (its hash stored; the key itself is never logged)."""
+
+    kind: ClassVar[str] = "apikey.created"
+    key: int
+    role: str
+    subject: int | None
+
+
+@dataclass(frozen=True)
+class AccessDenied(Event):
+    """A principal reached for something it does not own (a resource, e.g. ``agreement:3``)."""
+
+    kind: ClassVar[str] = "access.denied"
+    resource: str
+    reason: str
