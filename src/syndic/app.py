@@ -14,19 +14,20 @@ from syndic.clock import Clock, SystemClock
 from syndic.coalition import Coalition
 from syndic.config import Settings
 from syndic.deals.models import Agreement, AgreementStatus, Licensee
-from syndic.deals.service import DealService
+from syndic.deals.service import DealService, DealSettings
 from syndic.errors import ConfigError
 from syndic.governance.service import GovernanceService
 from syndic.keys import Signer
 from syndic.members.models import Member, Work
 from syndic.members.service import MemberService
-from syndic.payouts.charter import distribute_by_charter
+from syndic.payouts.charter import CharterPayouts
 from syndic.payouts.ledger import Ledger
 from syndic.payouts.rails import InstructionFileRail, PayoutRail
 from syndic.payouts.service import PayoutService, StatementView
 from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import TransparencyLog
 from syndic.provenance.service import ProvenanceService
+from syndic.provenance.unit import Transactions
 from syndic.storage.db import Database
 from syndic.terms.crawlers import load_crawlers
 from syndic.terms.registry import TermsRegistry, write_published
@@ -69,29 +70,30 @@ class Syndic:
             raise ConfigError("the key file does not match the coalition's registered public key")
         self.name = row.name
         self.members = MemberService(self.db, self.vault, self.events)
-        self.governance = GovernanceService(self.db, self.events)
+        txs = Transactions(self.db, self.events)
+        self.governance = GovernanceService(txs)
         self.terms = TermsRegistry(
             self.db, self.events, market_leader=self.governance.market_leader
         )
         self.deals = DealService(
-            self.db,
-            self.vault,
-            self.events,
+            txs,
             governance=self.governance,
-            coalition=row.name,
+            vault=self.vault,
             signer=signer,
-            agreements_dir=settings.data_dir / "agreements",
-            token_ttl=timedelta(days=settings.token_ttl_days),
-            currency=settings.currency,
+            settings=DealSettings(
+                coalition=row.name,
+                agreements_dir=settings.data_dir / "agreements",
+                token_ttl=timedelta(days=settings.token_ttl_days),
+                currency=settings.currency,
+            ),
         )
         self.ledger = Ledger(self.events)
         self.payouts = PayoutService(
-            self.db,
-            self.events,
-            self.ledger,
-            rail
+            txs,
+            ledger=self.ledger,
+            rail=rail
             or InstructionFileRail(settings.data_dir / "payouts" / "payout-instructions.jsonl"),
-            settings.currency,
+            currency=settings.currency,
         )
         self.keys = KeyService(self.db, self.events)
         # hands the log its signer: from here on a checkpoint is signed every N appends
@@ -102,6 +104,9 @@ class Syndic:
             self.events,
             checkpoint=self.provenance.checkpoint,
             cache_dir=settings.data_dir / "cache",
+        )
+        self.charter_payouts = CharterPayouts(
+            payouts=self.payouts, governance=self.governance, valuation=self.valuation
         )
 
     # --- named constructors ---------------------------------------------------------------
@@ -173,7 +178,7 @@ class Syndic:
         self, agreement_id: int, *, run_id: int | None = None, actor: str = "steward"
     ) -> list[StatementView]:
         """Distribute an agreement's revenue under the charter's payout policy."""
-        return distribute_by_charter(self, agreement_id, run_id=run_id, actor=actor)
+        return self.charter_payouts.distribute(agreement_id, run_id=run_id, actor=actor)
 
     def report(self) -> dict[str, Any]:
         with self.db.read() as s:

@@ -15,7 +15,7 @@ import click
 from syndic.cli.common import command, json_option, print_json, print_table, syndic
 from syndic.deals.agreement import DOCUMENT_TYPE, signing_message, verify_file
 from syndic.errors import InputFileError, InvalidInput, VerificationError
-from syndic.governance.voting import ballot_file
+from syndic.governance.voting import ballot_file, methods
 from syndic.governance.voting.outcome import OPTIONS
 from syndic.keys import generate_key_file, load_key_file, public_b64
 from syndic.members.shares import parse_percent
@@ -228,7 +228,7 @@ def vote_credits(member_id: int, as_json: bool) -> None:
 
 @command(vote, "tally")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--method", type=click.Choice(list(ballot_file.METHODS)), default=None)
+@click.option("--method", type=click.Choice(list(methods.NAMES)), default=None)
 @click.option(
     "--delegation/--no-delegation",
     default=None,

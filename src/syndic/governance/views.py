@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from syndic.governance.models import GLOBAL_TOPIC, CharterVersion, DelegationRow, Proposal
+from syndic.governance.results import hidden
 
 
 class ProposalView(BaseModel):
@@ -48,8 +49,7 @@ class ProposalView(BaseModel):
         (``consenting``) or whose vote whose delegate carried (``delegation``)."""
         if not self.rule.get("secret") or self.outcome is None:
             return self
-        hidden = {k: v for k, v in self.outcome.items() if k not in ("consenting", "delegation")}
-        return self.model_copy(update={"outcome": hidden})
+        return self.model_copy(update={"outcome": hidden(self.outcome)})
 
 
 class BallotReceipt(BaseModel):

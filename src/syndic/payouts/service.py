@@ -9,18 +9,19 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from syndic.deals.models import Agreement, AgreementWork
+from syndic.deals.coverage import covered_shares, shares_by_member
+from syndic.deals.models import Agreement
 from syndic.errors import AmountError, Conflict, NotFound
-from syndic.members.models import FULL_SHARE_BP, Member, Share
+from syndic.members.models import FULL_SHARE_BP, Member
 from syndic.money import check_minor
 from syndic.payouts import crawl
 from syndic.payouts.crawl import CrawlAllocation, CrawlOwed
+from syndic.payouts.events import PayoutSent
 from syndic.payouts.ledger import CASH, Ledger, LedgerLine, payable_account
 from syndic.payouts.models import Payout, Statement
 from syndic.payouts.policies import split_exact
 from syndic.payouts.rails import PayoutRail
-from syndic.provenance.events import EventRecorder
-from syndic.storage.db import Database
+from syndic.provenance.unit import Transactions
 from syndic.valuation.models import WorkValue
 
 # A policy turns {member: covered share bp} into {member: weight}; see payouts/policies.py.
@@ -58,17 +59,17 @@ class StatementView(BaseModel):
 
 class PayoutService:
     def __init__(
-        self, db: Database, events: EventRecorder, ledger: Ledger, rail: PayoutRail, currency: str
+        self, txs: Transactions, *, ledger: Ledger, rail: PayoutRail, currency: str
     ) -> None:
-        self.db = db
-        self.events = events
+        self.txs = txs
         self.ledger = ledger
         self.rail = rail
         self.currency = currency
 
     def book_revenue(self, agreement_id: int, amount_minor: int, *, actor: str = "steward") -> int:
         check_minor(amount_minor, allow_zero=False)
-        with self.db.write() as s:
+        with self.txs.write() as tx:
+            s = tx.session
             if s.get(Agreement, agreement_id) is None:
                 raise NotFound(f"no agreement with id {agreement_id}")
             return self.ledger.post(
@@ -81,7 +82,7 @@ class PayoutService:
 
     def undistributed(self, agreement_id: int) -> int:
         """Revenue booked for an agreement and not yet distributed, in minor units."""
-        with self.db.read() as s:
+        with self.txs.read() as s:
             return -self.ledger.balance(s, revenue_account(agreement_id))
 
     def covered_value(self, agreement_id: int, run_id: int) -> dict[int, float]:
@@ -89,16 +90,15 @@ class PayoutService:
         covers, each times the member's share of it (the same shares that weigh the works
         covered). Works the run did not value (its test works, or works registered after it)
         count 0; a covered member with no valued work in scope is listed with 0."""
-        with self.db.read() as s:
+        shares = covered_shares(agreement_id).subquery()
+        with self.txs.read() as s:
             rows = s.execute(
-                select(Share.member_id, Share.share_bp, WorkValue.value)
-                .join(AgreementWork, AgreementWork.work_id == Share.work_id)
+                select(shares.c.member_id, shares.c.share_bp, WorkValue.value)
                 .outerjoin(
                     WorkValue,
-                    (WorkValue.work_id == Share.work_id) & (WorkValue.run_id == run_id),
+                    (WorkValue.work_id == shares.c.work_id) & (WorkValue.run_id == run_id),
                 )
-                .where(AgreementWork.agreement_id == agreement_id)
-                .order_by(Share.member_id, Share.work_id)
+                .order_by(shares.c.member_id, shares.c.work_id)
             ).all()
         out: dict[int, float] = {}
         for member, share_bp, value in rows:
@@ -106,6 +106,11 @@ class PayoutService:
                 0.0 if value is None else float(value) * share_bp / FULL_SHARE_BP
             )
         return out
+
+    def members_of(self, agreement_id: int) -> dict[int, int]:
+        """Per member: the sum of their shares (bp) over the works the agreement covers."""
+        with self.txs.read() as s:
+            return shares_by_member(s, agreement_id)
 
     def distribute(
         self,
@@ -119,7 +124,8 @@ class PayoutService:
         actor: str = "steward",
     ) -> list[StatementView]:
         """Move the agreement's undistributed revenue to members' payable accounts."""
-        with self.db.write() as s:
+        with self.txs.write() as tx:
+            s = tx.session
             if s.get(Agreement, agreement_id) is None:
                 raise NotFound(f"no agreement with id {agreement_id}")
             undistributed = -self.ledger.balance(s, revenue_account(agreement_id))
@@ -153,7 +159,7 @@ class PayoutService:
             )
             total_w = float(sum(w.values()))
             out = []
-            now = self.events.clock.now()
+            now = tx.now()
             for m, amt in sorted(parts.items()):
                 basis = {
                     "covered_share_bp": covered.get(m, 0),
@@ -179,7 +185,7 @@ class PayoutService:
     # --- pay-per-crawl money (payouts/crawl.py) ---------------------------------------------
     def crawl_owed(self, *, agent: str | None = None) -> list[CrawlOwed]:
         """Pay-per-crawl charges per crawler and site, and how much of each is settled."""
-        with self.db.read() as s:
+        with self.txs.read() as s:
             return crawl.owed(s, agent=agent)
 
     def collect_crawl(
@@ -187,7 +193,8 @@ class PayoutService:
     ) -> list[CrawlAllocation]:
         """Book money received from a crawler's operator; credit the members whose sites it was
         charged on (paid by the next payout run)."""
-        with self.db.write() as s:
+        with self.txs.write() as tx:
+            s = tx.session
             return crawl.collect(
                 s,
                 self.ledger,
@@ -200,7 +207,8 @@ class PayoutService:
     def pay_out(self, *, actor: str = "steward") -> int:
         """Pay every member's payable balance through the rail; returns the total paid."""
         total = 0
-        with self.db.write() as s:
+        with self.txs.write() as tx:
+            s = tx.session
             rows = s.execute(
                 select(LedgerLine.account, func.sum(LedgerLine.amount_minor))
                 .where(LedgerLine.account.startswith("payable:member:"))
@@ -234,32 +242,25 @@ class PayoutService:
                         amount_minor=owed,
                         currency=self.currency,
                         rail_reference=ref,
-                        created_at=self.events.clock.now(),
+                        created_at=tx.now(),
                     )
                 )
-                self.events.record(
-                    s,
-                    kind="payout.sent",
-                    actor=actor,
-                    payload={
-                        "member": member_id,
-                        "amount_minor": owed,
-                        "currency": self.currency,
-                        "rail_reference": ref,
-                    },
+                event = PayoutSent(
+                    member=member_id, amount_minor=owed, currency=self.currency, rail_reference=ref
                 )
+                tx.record(event, actor=actor)
                 total += owed
         return total
 
     def statements(self, *, member_id: int | None = None) -> list[StatementView]:
-        with self.db.read() as s:
+        with self.txs.read() as s:
             q = select(Statement).order_by(Statement.id)
             if member_id is not None:
                 q = q.where(Statement.member_id == member_id)
             return [StatementView.model_validate(x) for x in s.scalars(q)]
 
     def totals(self) -> dict[str, int]:
-        with self.db.read() as s:
+        with self.txs.read() as s:
             credited = s.scalar(
                 select(func.coalesce(func.sum(LedgerLine.amount_minor), 0)).where(
                     LedgerLine.account.startswith("revenue:"), LedgerLine.amount_minor < 0
