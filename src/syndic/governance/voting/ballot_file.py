@@ -78,7 +78,11 @@ class BallotFile(_Strict):
         ids = [v.id for v in self.voters]
         if len(set(ids)) != len(ids):
             raise ValueError("a voter is listed twice")
-        known = set(ids)
+        self._check_ballots(set(ids))
+        self._check_delegations(set(ids))
+        return self
+
+    def _check_ballots(self, known: set[str]) -> None:
         seen: set[str] = set()
         for b in self.ballots:
             if b.voter not in known:
@@ -89,13 +93,14 @@ class BallotFile(_Strict):
             for option in b.as_votes():
                 if option not in self.options:
                     raise ValueError(f"{b.voter} votes for {option!r}, which is not an option")
+
+    def _check_delegations(self, known: set[str]) -> None:
         for d in self.delegations:
             for who in (d.voter, d.delegate):
                 if who not in known:
                     raise ValueError(f"delegation names {who}, who is not a voter")
             if d.voter == d.delegate:
                 raise ValueError(f"{d.voter} cannot delegate to themselves")
-        return self
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
