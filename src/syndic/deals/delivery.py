@@ -99,6 +99,11 @@ class DeliveryOps:
         self._market_leader(s, a, doc, AuthError)
         return Grant(row.id, a.id, a.licensee_id, doc.usages(), row.expires_at)
 
+    def grant(self, token: str) -> Grant:
+        """``check_token`` in its own read (for callers that hold no session)."""
+        with self.txs.read() as s:
+            return self.check_token(s, token)
+
     def _market_leader(
         self,
         s: Session,

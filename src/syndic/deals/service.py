@@ -100,11 +100,13 @@ class DealService:
         self.agreement_document = self.agreements.document
         self.agreement_file_bytes = self.agreements.file_bytes
         self.rsl = self.agreements.rsl
+        self.agreement_terms = self.agreements.terms
         self.get_agreement = self.agreements.get
         self.list_agreements = self.agreements.every
         self.issue_token = self.delivery.issue_token
         self.revoke_token = self.delivery.revoke_token
         self.check_token = self.delivery.check_token
+        self.grant = self.delivery.grant
         self.deny = self.delivery.deny
         self.authorize_delivery = self.delivery.authorize_delivery
         self.dataset_lines = self.delivery.dataset_lines

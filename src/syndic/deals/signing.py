@@ -266,6 +266,13 @@ class Agreements:
         with self.txs.read() as s:
             return agreement_file(rows.agreement(s, agreement_id))
 
+    def terms(self, agreement_id: int) -> Terms:
+        """The terms the agreement licenses, as signed."""
+        with self.txs.read() as s:
+            return AgreementDocument.parse(
+                rows.agreement(s, agreement_id).document
+            ).licensed_terms()
+
     def rsl(self, agreement_id: int, *, base_url: str) -> str:
         """The agreement as an RSL 1.0 licence: its terms over exactly its licensed dataset,
         pointing at the signed agreement file for the scope and the parties."""
