@@ -24,9 +24,6 @@ from syndic.payouts.rails import PayoutRail
 from syndic.provenance.unit import Transactions
 from syndic.valuation.models import WorkValue
 
-# A policy turns {member: covered share bp} into {member: weight}; see payouts/policies.py.
-Weights = Callable[[Mapping[int, int]], Mapping[int, int | float]]
-
 
 @dataclass(frozen=True)
 class Allocation:
@@ -40,6 +37,21 @@ class Allocation:
 # It is called inside the distribution's write transaction with the amount being distributed,
 # so what a statement says (e.g. floor and value parts) is computed from that very amount.
 Split = Callable[[int, Mapping[int, int]], Mapping[int, Allocation]]
+
+
+def _checked(
+    allocations: Mapping[int, Allocation], total: int, covered: Mapping[int, int], policy: str
+) -> dict[int, Allocation]:
+    """A split policy pays only covered members, nothing negative, and exactly ``total``."""
+    strangers = sorted(set(allocations) - set(covered))
+    if strangers:
+        raise AmountError(
+            f"policy {policy!r} paid member(s) {strangers[:5]} the agreement does not cover"
+        )
+    amounts = [a.amount_minor for a in allocations.values()]
+    if sum(amounts) != total or min(amounts, default=0) < 0:
+        raise AmountError(f"policy {policy!r} did not split the amount exactly")
+    return dict(allocations)
 
 
 def revenue_account(agreement_id: int) -> str:
@@ -118,12 +130,11 @@ class PayoutService:
         covered: Mapping[int, int],
         *,
         policy: str = "pro-rata-works",
-        weights: Weights | None = None,
         split: Split | None = None,
-        explain: Mapping[int, dict[str, Any]] | None = None,
         actor: str = "steward",
     ) -> list[StatementView]:
-        """Move the agreement's undistributed revenue to members' payable accounts."""
+        """Move the agreement's undistributed revenue to members' payable accounts: pro rata
+        by ``covered`` (share bp per member), or as ``split`` allocates it."""
         with self.txs.write() as tx:
             s = tx.session
             if s.get(Agreement, agreement_id) is None:
@@ -131,23 +142,15 @@ class PayoutService:
             undistributed = -self.ledger.balance(s, revenue_account(agreement_id))
             if undistributed <= 0:
                 raise Conflict(f"agreement {agreement_id} has no undistributed revenue")
-            said: dict[int, Mapping[str, Any]] = {}
-            if split is not None:
-                allocations = dict(split(undistributed, covered))
-                strangers = sorted(set(allocations) - set(covered))
-                if strangers:
-                    raise AmountError(
-                        f"policy {policy!r} paid member(s) {strangers[:5]} the agreement does "
-                        "not cover"
-                    )
-                parts = {m: a.amount_minor for m, a in allocations.items()}
-                if sum(parts.values()) != undistributed or min(parts.values(), default=0) < 0:
-                    raise AmountError(f"policy {policy!r} did not split the amount exactly")
-                said = {m: a.basis for m, a in allocations.items()}
-                w: Mapping[int, int | float] = parts
+            if split is None:
+                allocations = {
+                    m: Allocation(amt) for m, amt in split_exact(undistributed, covered).items()
+                }
             else:
-                w = weights(covered) if weights else covered
-                parts = split_exact(undistributed, w)
+                allocations = _checked(
+                    split(undistributed, covered), undistributed, covered, policy
+                )
+            parts = {m: a.amount_minor for m, a in allocations.items()}
             lines = [(revenue_account(agreement_id), undistributed)]
             lines += [(payable_account(m), -amt) for m, amt in sorted(parts.items()) if amt]
             self.ledger.post(
@@ -157,22 +160,23 @@ class PayoutService:
                 lines=lines,
                 actor=actor,
             )
-            total_w = float(sum(w.values()))
+            # a split policy is weighed by what it paid; pro rata by the covered shares
+            weights: Mapping[int, int] = parts if split is not None else covered
+            total_w = float(sum(weights[m] for m in parts))
             out = []
             now = tx.now()
-            for m, amt in sorted(parts.items()):
+            for m, a in sorted(allocations.items()):
                 basis = {
                     "covered_share_bp": covered.get(m, 0),
-                    "weight": w[m],
-                    "weight_fraction": w[m] / total_w,
+                    "weight": weights[m],
+                    "weight_fraction": weights[m] / total_w,
                     "pool_minor": undistributed,
-                    **(explain or {}).get(m, {}),
-                    **said.get(m, {}),
+                    **a.basis,
                 }
                 row = Statement(
                     member_id=m,
                     agreement_id=agreement_id,
-                    amount_minor=amt,
+                    amount_minor=a.amount_minor,
                     currency=self.currency,
                     policy=policy,
                     basis=basis,
