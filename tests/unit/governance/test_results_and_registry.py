@@ -9,12 +9,15 @@ import pytest
 
 from syndic.canonical import canonical_bytes
 from syndic.deals.agreement import AgreementDocument
+from syndic.deals.events import AgreementSigned, OfferCountered
 from syndic.errors import Conflict, InvalidInput, PolicyError, VerificationError
 from syndic.governance.charter import Binding, Charter, VoteRule
+from syndic.governance.events import DelegationSet, VoteCast, VoteOpened
 from syndic.governance.models import Proposal
 from syndic.governance.results import FrozenRule, VoteResult, approves, hidden
 from syndic.governance.voting import ballot_file
 from syndic.governance.voting.methods import CHARTERED, METHODS, NAMES, Method, voting_method
+from syndic.provenance.events import EVENT_KINDS
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 RULE: dict[str, Any] = {
@@ -159,3 +162,31 @@ def test_an_unreadable_agreement_document_is_refused() -> None:
     keyless = {**DOC, "parties": {**DOC["parties"], "licensee": {"name": "lab"}}}
     with pytest.raises(VerificationError, match="names no licensee key"):
         _ = AgreementDocument.parse(canonical_bytes(keyless)).licensee_key
+
+
+def test_typed_events_keep_their_payloads() -> None:
+    opened = VoteOpened(
+        proposal=1,
+        proposal_kind="charter",
+        topic="charter",
+        charter_version=1,
+        rule={},
+        closes_at="t",
+        question={},
+    )
+    assert opened.payload() == {
+        "proposal": 1,
+        "kind": "charter",
+        "topic": "charter",
+        "charter_version": 1,
+        "rule": {},
+        "closes_at": "t",
+        "question": {},
+    }
+    secret = VoteCast(proposal=1, member=2, ballot_sha256="h", deal=3)
+    assert secret.payload() == {"proposal": 1, "member": 2, "ballot_sha256": "h", "deal": 3}
+    lic = AgreementSigned(agreement=1, deal=2, party="licensee", document_sha256="d", signature="s")
+    assert set(lic.payload()) == {"agreement", "deal", "party", "document_sha256", "signature"}
+    revoked = DelegationSet(delegation=1, member=2, delegate=3, topic=None, replaces=None)
+    assert revoked.payload()["topic"] is None and "replaces" in revoked.payload()
+    assert EVENT_KINDS["offer.countered"] is OfferCountered
