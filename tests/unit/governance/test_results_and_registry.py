@@ -187,6 +187,6 @@ def test_typed_events_keep_their_payloads() -> None:
     assert secret.payload() == {"proposal": 1, "member": 2, "ballot_sha256": "h", "deal": 3}
     lic = AgreementSigned(agreement=1, deal=2, party="licensee", document_sha256="d", signature="s")
     assert set(lic.payload()) == {"agreement", "deal", "party", "document_sha256", "signature"}
-    revoked = DelegationSet(delegation=1, member=2, delegate=3, topic=None, replaces=None)
-    assert revoked.payload()["topic"] is None and "replaces" in revoked.payload()
+    delegated = DelegationSet(delegation=1, member=2, delegate=3, topic=None, replaces=None)
+    assert delegated.payload()["topic"] is None and "replaces" in delegated.payload()
     assert EVENT_KINDS["offer.countered"] is OfferCountered
