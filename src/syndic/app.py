@@ -16,14 +16,14 @@ from syndic.clock import Clock, SystemClock
 from syndic.coalition import Coalition, CoalitionCreated
 from syndic.config import Settings
 from syndic.deals.models import Agreement, AgreementStatus, Licensee
-from syndic.deals.service import DealService
+from syndic.deals.service import DealService, DealSettings
 from syndic.deals.views import Grant
 from syndic.errors import AuthError, ConfigError
 from syndic.governance.service import GovernanceService
 from syndic.keys import Signer
 from syndic.members.models import Member, Work
 from syndic.members.service import MemberService
-from syndic.payouts.charter import distribute_by_charter
+from syndic.payouts.charter import CharterPayouts
 from syndic.payouts.ledger import Ledger
 from syndic.payouts.rails import InstructionFileRail, PayoutRail
 from syndic.payouts.service import PayoutService, StatementView
@@ -74,30 +74,32 @@ class Syndic:
             raise ConfigError("the key file does not match the coalition's registered public key")
         self.name = row.name
         self.members = MemberService(self.db, self.vault, self.events)
+        self.txs = txs = Transactions(self.db, self.events)
         self._wire_auth()  # before the parts that take the authorizer
-        self.governance = GovernanceService(self.db, self.events)
+        self.governance = GovernanceService(txs)
         self.terms = TermsRegistry(
             self.db, self.events, market_leader=self.governance.market_leader
         )
         self.deals = DealService(
-            self.db,
-            self.vault,
-            self.events,
+            txs,
             governance=self.governance,
-            coalition=row.name,
+            vault=self.vault,
             signer=signer,
-            agreements_dir=settings.data_dir / "agreements",
-            token_ttl=timedelta(days=settings.token_ttl_days),
-            currency=settings.currency,
+            authorizer=self.authorizer,
+            settings=DealSettings(
+                coalition=row.name,
+                agreements_dir=settings.data_dir / "agreements",
+                token_ttl=timedelta(days=settings.token_ttl_days),
+                currency=settings.currency,
+            ),
         )
         self.ledger = Ledger(self.events)
         self.payouts = PayoutService(
-            self.db,
-            self.events,
-            self.ledger,
-            rail
+            txs,
+            ledger=self.ledger,
+            rail=rail
             or InstructionFileRail(settings.data_dir / "payouts" / "payout-instructions.jsonl"),
-            settings.currency,
+            currency=settings.currency,
         )
         # hands the log its signer: from here on a checkpoint is signed every N appends
         self.provenance = ProvenanceService(
@@ -116,11 +118,14 @@ class Syndic:
             checkpoint=self.provenance.checkpoint,
             cache_dir=settings.data_dir / "cache",
         )
+        self.charter_payouts = CharterPayouts(
+            payouts=self.payouts, governance=self.governance, valuation=self.valuation
+        )
 
     def _wire_auth(self) -> None:
         """API keys and the one authorization policy, told how to find who owns what (looked
         up when asked, so the parts named here may be built after)."""
-        txs = Transactions(self.db, self.events)
+        txs = self.txs
 
         def licensee(licensee_id: int) -> object:
             return self.deals.get_licensee(licensee_id)
@@ -209,7 +214,7 @@ class Syndic:
         self, agreement_id: int, *, run_id: int | None = None, actor: str = "steward"
     ) -> list[StatementView]:
         """Distribute an agreement's revenue under the charter's payout policy."""
-        return distribute_by_charter(self, agreement_id, run_id=run_id, actor=actor)
+        return self.charter_payouts.distribute(agreement_id, run_id=run_id, actor=actor)
 
     # --- for the edges: what the CLI, the API and the pages ask, so they hold no session ---
     @property
@@ -227,11 +232,10 @@ class Syndic:
 
     def introspect_token(self, token: str) -> Grant | None:
         """What a licence token grants, or None when it is forged, expired or revoked."""
-        with self.db.read() as session:
-            try:
-                return self.deals.check_token(session, token)
-            except AuthError:
-                return None
+        try:
+            return self.deals.grant(token)
+        except AuthError:
+            return None
 
     def report(self) -> dict[str, Any]:
         with self.db.read() as session:

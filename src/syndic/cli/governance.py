@@ -13,9 +13,14 @@ from typing import Any
 import click
 
 from syndic.cli.common import command, json_option, print_json, print_table, syndic
-from syndic.deals.agreement import DOCUMENT_TYPE, signing_message, verify_file
+from syndic.deals.agreement import (
+    DOCUMENT_TYPE,
+    AgreementDocument,
+    signing_message,
+    verify_file,
+)
 from syndic.errors import InputFileError, InvalidInput, VerificationError
-from syndic.governance.voting import ballot_file
+from syndic.governance.voting import ballot_file, methods
 from syndic.governance.voting.outcome import OPTIONS
 from syndic.keys import generate_key_file, load_key_file, public_b64
 from syndic.members.shares import parse_percent
@@ -180,7 +185,8 @@ def vote_show(proposal_id: int, as_json: bool) -> None:
         print_json(p)
     else:
         click.echo(f"proposal {p.id} ({p.kind}, {p.status}): {p.question.get('text', '')}")
-        click.echo(f"  rule: {p.rule['method']}, quorum {p.rule['quorum_bp'] / 100:g}%")
+        rule = p.frozen_rule()
+        click.echo(f"  rule: {rule.method}, quorum {rule.quorum_bp / 100:g}%")
         if p.outcome:
             click.echo(f"  outcome: {p.outcome['winner']} ({p.outcome['reason']})")
             click.echo(f"  totals: {p.outcome['totals']}")
@@ -218,7 +224,7 @@ def vote_credits(member_id: int, as_json: bool) -> None:
 
 @command(vote, "tally")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--method", type=click.Choice(list(ballot_file.METHODS)), default=None)
+@click.option("--method", type=click.Choice(list(methods.NAMES)), default=None)
 @click.option(
     "--delegation/--no-delegation",
     default=None,
@@ -355,7 +361,7 @@ def agreement_show(agreement_id: int, as_json: bool) -> None:
     """One agreement and its signed document."""
     app = syndic()
     a = app.deals.get_agreement(agreement_id)
-    doc = json.loads(app.deals.agreement_document(agreement_id))
+    doc = AgreementDocument.parse(app.deals.agreement_document(agreement_id)).as_json()
     doc["scope"]["digests"] = f"<{len(doc['scope']['digests'])} digests>"
     if as_json:
         print_json({"agreement": a, "document": doc})

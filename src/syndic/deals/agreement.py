@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 from syndic.canonical import canonical_bytes, parse_canonical
 from syndic.clock import iso
 from syndic.errors import InvalidInput, VerificationError
 from syndic.governance.mandates import is_vlop
 from syndic.keys import load_public_b64, verify
+from syndic.terms.models import Terms
 from syndic.vault import Digest
 
 DOCUMENT_TYPE = "syndic.agreement/v2"
@@ -34,6 +37,63 @@ DOCUMENT_TYPE = "syndic.agreement/v2"
 def scope_root(digests: list[str]) -> str:
     """One digest naming an exact set of works: SHA-256 over the sorted digests, one per line."""
     return str(Digest.of_bytes("".join(f"{d}\n" for d in sorted(digests)).encode("ascii")))
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class DocumentParty(_Open):
+    name: str | None = None
+    public_key: str | None = None
+
+
+class DocumentParties(_Open):
+    coalition: DocumentParty
+    licensee: DocumentParty
+
+
+class AgreementDocument(_Open):
+    """A signed agreement's document, read once from the exact bytes both parties sign.
+
+    The fields the code reads are typed; the rest is kept as signed (``as_json``)."""
+
+    type: str
+    agreement: int
+    deal: int
+    parties: DocumentParties
+    terms: dict[str, Any]
+    _source: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def parse(cls, document: bytes) -> AgreementDocument:
+        try:
+            source = json.loads(document)  # stored canonical; re-checking costs every token check
+            doc = cls.model_validate(source)
+        except (ValueError, ValidationError) as exc:
+            raise VerificationError(f"not a readable agreement document: {exc}") from exc
+        if doc.type != DOCUMENT_TYPE:
+            raise VerificationError(f"not a {DOCUMENT_TYPE} document")
+        doc._source = source
+        return doc
+
+    def as_json(self) -> dict[str, Any]:
+        """The document exactly as signed."""
+        return self._source
+
+    @property
+    def licensee_key(self) -> str:
+        key = self.parties.licensee.public_key
+        if key is None:
+            raise VerificationError(f"agreement {self.agreement} names no licensee key")
+        return key
+
+    def licensed_terms(self) -> Terms:
+        return Terms.model_validate(self.terms)
+
+    def usages(self) -> tuple[str, ...]:
+        """The usages the agreement permits, sorted."""
+        return tuple(sorted(self.terms["permits"]))
 
 
 def build_document(

@@ -1,9 +1,14 @@
-"""Which works a deal covers: the works in its scope, minus works held out (a disputed rights
-holder) and works of members the deal may not bind (their mandate's red lines, they left, or,
-under an opt-in charter, they did not consent).
+"""Which works a deal covers, for whom: the one place that answers it.
 
-Computed before the vote (so members are told who is out and why) and again at signing (the
-agreement freezes the result).
+Before signing, a deal covers the works in its scope, minus works held out (a disputed rights
+holder) and works of members the deal may not bind (their mandate's red lines, they left, or,
+under an opt-in charter, they did not consent): ``coverage``, computed before the vote (so
+members are told who is out and why) and again at signing.
+
+Once signed, the agreement has frozen that set (its ``AgreementWork`` rows), and the
+questions are about it: which works it covers (``covered_works``), which members' shares and
+how much of each (``covered_shares``, ``shares_by_member``), and whether it covers a member
+(``covers_member``, the gate's licence check).
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from syndic.deals.models import AgreementWork
 from syndic.governance.mandates import Mandate, Proposed, red_lines_crossed
-from syndic.members.models import Member, MemberStatus, Work, WorkStatus
+from syndic.members.models import Member, MemberStatus, Share, Work, WorkStatus
 from syndic.terms.models import Terms
 
 NOT_CONSENTING = "did not vote for the deal (the charter makes deals opt-in)"
@@ -88,3 +94,51 @@ def coverage(
             out.works.append(w)
     out.excluded = {m: reasons[m] for m in sorted(involved)}
     return out
+
+
+# --- what a signed agreement covers -------------------------------------------------------
+def covered_shares(agreement_id: int) -> Select[int, int, int]:
+    """(member, work, share in bp) for every share in every work ``agreement_id`` covers;
+    callers join what they weigh a share by (e.g. a valuation run's work values)."""
+    return (
+        select(Share.member_id, Share.work_id, Share.share_bp)
+        .join(AgreementWork, AgreementWork.work_id == Share.work_id)
+        .where(AgreementWork.agreement_id == agreement_id)
+    )
+
+
+def shares_by_member(s: Session, agreement_id: int) -> dict[int, int]:
+    """Per member: the sum of their shares (bp) over the works the agreement covers."""
+    rows = s.execute(
+        select(Share.member_id, func.sum(Share.share_bp))
+        .join(AgreementWork, AgreementWork.work_id == Share.work_id)
+        .where(AgreementWork.agreement_id == agreement_id)
+        .group_by(Share.member_id)
+    )
+    return {int(m): int(w) for m, w in rows}
+
+
+def covers_member(s: Session, agreement_id: int, member_id: int) -> bool:
+    """Whether the agreement covers at least one work ``member_id`` holds a share in."""
+    hit = s.scalar(
+        select(AgreementWork.id)
+        .join(Share, Share.work_id == AgreementWork.work_id)
+        .where(AgreementWork.agreement_id == agreement_id, Share.member_id == member_id)
+        .limit(1)
+    )
+    return hit is not None
+
+
+def covered_works(
+    s: Session, agreement_id: int, *, after: int = 0, limit: int = 500
+) -> list[tuple[Work, int]]:
+    """The next ``limit`` works the agreement covers, each with its place in the agreement
+    (pass the last place as ``after`` to read on)."""
+    rows = s.execute(
+        select(Work, AgreementWork.id)
+        .join(AgreementWork, AgreementWork.work_id == Work.id)
+        .where(AgreementWork.agreement_id == agreement_id, AgreementWork.id > after)
+        .order_by(AgreementWork.id)
+        .limit(limit)
+    ).all()
+    return [(w, int(i)) for w, i in rows]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from syndic.deals.states import DealStatus
 from syndic.storage.base import Base, BigInt
+from syndic.terms.models import Terms, TermsColumn
 
 __all__ = ["DealStatus"]
 
@@ -44,7 +45,7 @@ class Deal(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     licensee_id: Mapped[int] = mapped_column(ForeignKey("licensees.id"), index=True)
     # the latest offer, in full (every offer is also kept in deal_offers)
-    terms: Mapped[dict[str, Any]]
+    terms: Mapped[Terms] = mapped_column(TermsColumn())
     scope: Mapped[list[str]]  # collections; empty = the whole pool
     clauses: Mapped[dict[str, Any]]  # payment schedule and reporting duties
     offer_by: Mapped[str] = mapped_column(String(16))  # who made the latest offer

@@ -6,20 +6,26 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from syndic.clock import iso
-from syndic.deals.base import DealsBase
+from syndic.deals import rows
+from syndic.deals.events import DealDrafted, OfferAccepted, OfferCountered, OfferMade
 from syndic.deals.models import Deal, DealOffer
 from syndic.deals.offers import Offer, diff
 from syndic.deals.states import DealStatus, Party, move
 from syndic.deals.views import DealView, OfferView
 from syndic.errors import InvalidInput
-from syndic.governance.charter import Charter
+from syndic.governance.service import GovernanceService
+from syndic.provenance.unit import Transactions, Tx
 from syndic.terms.models import Terms
 
 
-class NegotiationOps(DealsBase):
+class Negotiation:
+    def __init__(self, txs: Transactions, *, governance: GovernanceService, currency: str) -> None:
+        self.txs = txs
+        self.governance = governance
+        self.currency = currency
+
     def _check_offer(self, offer: Offer) -> Offer:
         if not offer.terms.permits:
             raise InvalidInput("an offer must permit at least one usage")
@@ -30,36 +36,33 @@ class NegotiationOps(DealsBase):
             )
         return offer
 
-    def _record_offer(
-        self, s: Session, deal: Deal, offer: Offer, *, party: Party, actor: str, charter: Charter
-    ) -> None:
+    def _record_offer(self, tx: Tx, deal: Deal, offer: Offer, *, party: Party, actor: str) -> None:
         """The deal now carries ``offer``; the offer is kept with its diff and deadline."""
+        s = tx.session
         previous = s.scalar(
             select(DealOffer).where(DealOffer.deal_id == deal.id).order_by(DealOffer.round.desc())
         )
-        now = self._now()
+        now = tx.now()
         doc = offer.document()
         changes = diff(None if previous is None else previous.document, doc)
         if previous is not None and not changes:
             raise InvalidInput("a counter-offer must change something")
-        deal.terms, deal.scope, deal.clauses = doc["terms"], doc["scope"], offer.clauses()
+        deal.terms, deal.scope, deal.clauses = offer.terms, doc["scope"], offer.clauses()
         deal.offer_by = party
         deal.round = (previous.round if previous else 0) + 1
-        deal.offer_expires_at = now + timedelta(hours=charter.offer_valid_hours)
-        idx = self.events.record(
-            s,
-            kind="offer.made" if previous is None else "offer.countered",
-            actor=actor,
-            payload={
-                "deal": deal.id,
-                "licensee": deal.licensee_id,
-                "round": deal.round,
-                "party": party.value,
-                "offer": doc,
-                "diff": changes,
-                "expires_at": iso(deal.offer_expires_at),
-            },
+        valid = timedelta(hours=self.governance.charter(tx=tx).offer_valid_hours)
+        deal.offer_expires_at = now + valid
+        made = OfferMade if previous is None else OfferCountered
+        event = made(
+            deal=deal.id,
+            licensee=deal.licensee_id,
+            round=deal.round,
+            party=party.value,
+            offer=doc,
+            diff=changes,
+            expires_at=iso(deal.offer_expires_at),
         )
+        idx = tx.record(event, actor=actor)
         s.add(
             DealOffer(
                 deal_id=deal.id,
@@ -89,54 +92,48 @@ class NegotiationOps(DealsBase):
                 raise InvalidInput("an offer needs terms")
             offer = Offer(terms=terms, scope=scope or [])
         self._check_offer(offer)
-        with self.db.write() as s:
-            self._licensee(s, licensee_id)
-            deal = self._new_deal(s, licensee_id, DealStatus.OFFERED)
-            charter = self.governance.charter_in(s)
-            self._record_offer(s, deal, offer, party=Party.LICENSEE, actor=actor, charter=charter)
+        with self.txs.write() as tx:
+            rows.licensee(tx.session, licensee_id)
+            deal = self._new_deal(tx, licensee_id, DealStatus.OFFERED)
+            self._record_offer(tx, deal, offer, party=Party.LICENSEE, actor=actor)
             return DealView.of(deal)
 
     def draft(self, *, licensee_id: int, offer: Offer, actor: str = "steward") -> DealView:
         """The coalition prepares an offer to a licensee; ``send`` makes it an offer."""
         self._check_offer(offer)
-        with self.db.write() as s:
-            self._licensee(s, licensee_id)
-            deal = self._new_deal(s, licensee_id, DealStatus.DRAFT)
+        with self.txs.write() as tx:
+            rows.licensee(tx.session, licensee_id)
+            deal = self._new_deal(tx, licensee_id, DealStatus.DRAFT)
             doc = offer.document()
-            deal.terms, deal.scope, deal.clauses = doc["terms"], doc["scope"], offer.clauses()
-            self.events.record(
-                s,
-                kind="deal.drafted",
-                actor=actor,
-                payload={"deal": deal.id, "licensee": licensee_id, "offer": doc},
-            )
+            deal.terms, deal.scope, deal.clauses = offer.terms, doc["scope"], offer.clauses()
+            tx.record(DealDrafted(deal=deal.id, licensee=licensee_id, offer=doc), actor=actor)
             return DealView.of(deal)
 
-    def _new_deal(self, s: Session, licensee_id: int, status: DealStatus) -> Deal:
+    @staticmethod
+    def _new_deal(tx: Tx, licensee_id: int, status: DealStatus) -> Deal:
         deal = Deal(
             licensee_id=licensee_id,
-            terms={},
+            terms=Terms(),
             scope=[],
             clauses={},
             offer_by=Party.COALITION,
             round=0,
             offer_expires_at=None,
             status=status,
-            created_at=self._now(),
+            created_at=tx.now(),
             vote_closes_at=None,
             outcome=None,
         )
-        s.add(deal)
-        s.flush()
+        tx.session.add(deal)
+        tx.session.flush()
         return deal
 
     def send(self, deal_id: int, *, actor: str = "steward") -> DealView:
-        with self.db.write() as s:
-            deal = self._deal(s, deal_id, lock=True)
+        with self.txs.write() as tx:
+            deal = rows.deal(tx.session, deal_id, lock=True)
             to = move(deal_id, deal.status, "send")
             offer = Offer.model_validate({"terms": deal.terms, "scope": deal.scope, **deal.clauses})
-            charter = self.governance.charter_in(s)
-            self._record_offer(s, deal, offer, party=Party.COALITION, actor=actor, charter=charter)
+            self._record_offer(tx, deal, offer, party=Party.COALITION, actor=actor)
             deal.status = to
             return DealView.of(deal)
 
@@ -151,43 +148,38 @@ class NegotiationOps(DealsBase):
     ) -> DealView:
         """A counter-offer by the party whose turn it is; it carries full terms."""
         self._check_offer(offer)
-        with self.db.write() as s:
-            deal = self._deal(s, deal_id, lock=True)
+        with self.txs.write() as tx:
+            deal = rows.deal(tx.session, deal_id, lock=True)
             to = move(deal_id, deal.status, "counter")
-            self._turn(s, deal, party=party, licensee_id=licensee_id)
-            charter = self.governance.charter_in(s)
-            self._record_offer(s, deal, offer, party=party, actor=actor, charter=charter)
+            rows.check_turn(tx, deal, party=party, licensee_id=licensee_id)
+            self._record_offer(tx, deal, offer, party=party, actor=actor)
             deal.status = to
             return DealView.of(deal)
 
     def accept(self, deal_id: int, *, licensee_id: int, actor: str) -> DealView:
         """The licensee accepts the coalition's latest offer (before the members vote on it)."""
-        with self.db.write() as s:
-            deal = self._deal(s, deal_id, lock=True)
+        with self.txs.write() as tx:
+            deal = rows.deal(tx.session, deal_id, lock=True)
             to = move(deal_id, deal.status, "accept")
-            self._turn(s, deal, party=Party.LICENSEE, licensee_id=licensee_id)
+            rows.check_turn(tx, deal, party=Party.LICENSEE, licensee_id=licensee_id)
             deal.status = to
-            self.events.record(
-                s,
-                kind="offer.accepted",
-                actor=actor,
-                payload={"deal": deal_id, "round": deal.round, "licensee": licensee_id},
-            )
+            event = OfferAccepted(deal=deal_id, round=deal.round, licensee=licensee_id)
+            tx.record(event, actor=actor)
             return DealView.of(deal)
 
     def offers(self, deal_id: int) -> list[OfferView]:
         """Every offer and counter-offer on a deal, each with its diff from the one before."""
-        with self.db.read() as s:
-            self._deal(s, deal_id)
-            rows = s.scalars(
+        with self.txs.read() as s:
+            rows.deal(s, deal_id)
+            found = s.scalars(
                 select(DealOffer).where(DealOffer.deal_id == deal_id).order_by(DealOffer.round)
             )
-            return [OfferView.of(o) for o in rows]
+            return [OfferView.of(o) for o in found]
 
-    def get_deal(self, deal_id: int) -> DealView:
-        with self.db.read() as s:
-            return DealView.of(self._deal(s, deal_id))
+    def get(self, deal_id: int) -> DealView:
+        with self.txs.read() as s:
+            return DealView.of(rows.deal(s, deal_id))
 
-    def list_deals(self) -> list[DealView]:
-        with self.db.read() as s:
+    def every(self) -> list[DealView]:
+        with self.txs.read() as s:
             return [DealView.of(d) for d in s.scalars(select(Deal).order_by(Deal.id))]

@@ -54,7 +54,7 @@ class DealView(BaseModel):
         return cls(
             id=d.id,
             licensee_id=d.licensee_id,
-            terms=d.terms,
+            terms=d.terms.document(),
             scope=d.scope,
             clauses=d.clauses,
             status=d.status,

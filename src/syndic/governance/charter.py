@@ -12,17 +12,21 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from syndic.errors import PolicyError
+from syndic.governance.voting.methods import (
+    METHODS,
+    QUORUM_BP,
+    SUPERMAJORITY_BP,
+    THRESHOLD_BP,
+    VOICE_CREDITS,
+    Method,
+)
 from syndic.validation import first_error
+
+__all__ = ["Binding", "Charter", "Method", "VoteRule"]
 
 FULL_BP = 10_000
 # The EU Digital Services Act's very large online platform threshold (monthly active users).
 EU_VLOP_MAU = 45_000_000
-
-
-class Method(StrEnum):
-    MAJORITY = "majority"
-    SUPERMAJORITY = "supermajority"
-    QUADRATIC = "quadratic"
 
 
 class Binding(StrEnum):
@@ -36,10 +40,10 @@ class VoteRule(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     method: Method = Method.MAJORITY
-    quorum_bp: int = Field(default=5000, ge=1, le=FULL_BP)
+    quorum_bp: int = Field(default=QUORUM_BP, ge=1, le=FULL_BP)
     # the winner's share of the decisive (non-abstaining) votes, rounded to the nearest basis
     # point, must reach this (6667: two-thirds, which 2 of 3 reach); and exceed half exactly
-    threshold_bp: int = Field(default=5000, ge=5000, le=FULL_BP)
+    threshold_bp: int = Field(default=THRESHOLD_BP, ge=THRESHOLD_BP, le=FULL_BP)
     delegation: bool = False
     secret: bool = False
     hours: int = Field(default=72, ge=1, le=24 * 90)
@@ -49,7 +53,12 @@ class VoteRule(BaseModel):
 
     @model_validator(mode="after")
     def _supermajority_means_more(self) -> VoteRule:
-        if self.method is Method.SUPERMAJORITY and self.threshold_bp <= 5000:
+        if not METHODS[self.method].chartered:
+            raise ValueError(
+                f"{self.method.value!r} is a way to recount a ballot file, not a rule; "
+                "set delegation to true instead"
+            )
+        if self.method is Method.SUPERMAJORITY and self.threshold_bp <= THRESHOLD_BP:
             raise ValueError("a supermajority needs a threshold above 50%")
         return self
 
@@ -61,11 +70,13 @@ class Charter(BaseModel):
 
     version: int = Field(default=0, ge=0)
     deal_vote: VoteRule = VoteRule()
-    amendment: VoteRule = VoteRule(method=Method.SUPERMAJORITY, threshold_bp=6667, hours=168)
+    amendment: VoteRule = VoteRule(
+        method=Method.SUPERMAJORITY, threshold_bp=SUPERMAJORITY_BP, hours=168
+    )
     # who may put a charter amendment to the vote
     proposers: frozenset[Literal["steward", "member"]] = frozenset({"steward"})
     # quadratic voting: credits each member gets per period; n votes cost n^2 credits
-    voice_credits: int = Field(default=100, ge=1, le=1_000_000)
+    voice_credits: int = Field(default=VOICE_CREDITS, ge=1, le=1_000_000)
     credit_period_days: int = Field(default=90, ge=1, le=3660)
     unspent_credits: Literal["expire", "carry-over"] = "expire"
     binding: Binding = Binding.COLLECTIVE

@@ -2,13 +2,14 @@
 
 Votes are decided by the pure methods in ``governance.voting``: at closing, the service writes
 down the exact ballot file it tallies (stored with the proposal, its hash logged), so anyone
-holding that file can recompute the published outcome with ``syndic vote tally``.
+holding that file can recompute the published outcome with ``syndic vote tally``. A closed
+vote is read as a ``VoteResult`` (``governance.results``).
 
-Deal votes are opened and closed by ``DealService`` inside its own transactions, through the
-session-level methods here (``open_in``, ``cast_in``, ``close_in``), so a deal's state and its
-vote change together. Every write that checks and then writes first locks the rows it checks
-(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time): the proposal for a
-ballot or a closing, the member for a spend of voice credits or a delegation.
+A deal's vote is opened, cast on and closed as a step of the deal's own use case: those
+methods take the caller's ``tx``, so a deal's state and its vote change together. Every write
+that checks and then writes first locks the rows it checks (``SELECT ... FOR UPDATE`` on
+PostgreSQL; SQLite has one writer at a time): the proposal for a ballot or a closing, the
+member for a spend of voice credits or a delegation.
 
 Ballot secrecy (``secret`` in the rule) is toward the log and the members: the log holds each
 ballot's salted commitment, members see totals only, and the ballot file published for a
@@ -20,9 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,7 +32,16 @@ from sqlalchemy.orm import Session
 from syndic.canonical import canonical_bytes
 from syndic.clock import iso
 from syndic.errors import Conflict, Forbidden, InvalidInput, NotFound
-from syndic.governance.charter import Charter, Method, VoteRule
+from syndic.governance.charter import Charter, VoteRule
+from syndic.governance.events import (
+    CharterAmended,
+    CharterFounded,
+    DelegationRevoked,
+    DelegationSet,
+    VoteCast,
+    VoteClosed,
+    VoteOpened,
+)
 from syndic.governance.models import (
     GLOBAL_TOPIC,
     CharterVersion,
@@ -41,6 +52,7 @@ from syndic.governance.models import (
     ProposalStatus,
     Vote,
 )
+from syndic.governance.results import FrozenRule, VoteResult, hidden
 from syndic.governance.views import (
     BallotReceipt,
     CharterVersionView,
@@ -53,10 +65,30 @@ from syndic.governance.voting.majority import choice_of
 from syndic.governance.voting.outcome import OPTIONS, STATUS_QUO, Outcome
 from syndic.governance.voting.quadratic import check_budget, cost
 from syndic.members.models import Member, MemberStatus
-from syndic.provenance.events import EventRecorder
-from syndic.storage.db import Database
+from syndic.provenance.unit import Transactions, Tx
 
 TOPICS = ("deals", "charter")
+
+
+class CreditRule(Protocol):
+    """How voice credits are given: a charter, or the rule frozen into a proposal."""
+
+    @property
+    def voice_credits(self) -> int: ...
+    @property
+    def credit_period_days(self) -> int: ...
+    @property
+    def unspent_credits(self) -> str: ...
+
+
+@contextmanager
+def step(txs: Transactions, tx: Tx | None) -> Iterator[Tx]:
+    """The caller's transaction when this is a step of its use case, else a new one."""
+    if tx is not None:
+        yield tx
+        return
+    with txs.write() as own:
+        yield own
 
 
 def _sha256(value: Any) -> str:
@@ -68,11 +100,6 @@ def ballot_pseudonym(commitment: str, salt: str) -> str:
     JSON ``{"ballot": commitment, "salt": salt}``. The commitment is public (in the log), the
     salt only in the voter's receipt, so only the voter can find their own ballot."""
     return _sha256({"ballot": commitment, "salt": salt})
-
-
-def _rule(p: Proposal) -> VoteRule:
-    """The vote rule frozen into ``p`` (fields a rule gained later take their defaults)."""
-    return VoteRule.model_validate({k: p.rule[k] for k in VoteRule.model_fields if k in p.rule})
 
 
 def _label(p: Proposal) -> str:
@@ -87,24 +114,47 @@ def _check_topic(topic: str | None) -> str:
     return topic
 
 
+def _charter(s: Session) -> Charter:
+    row = s.scalar(select(CharterVersion).order_by(CharterVersion.version.desc()).limit(1))
+    return Charter() if row is None else Charter.parse(row.document)
+
+
+def _freeze(rule: VoteRule, charter: Charter, now: datetime, kind: ProposalKind) -> dict[str, Any]:
+    """The rule as it is frozen into a proposal (and logged with ``vote.opened``)."""
+    frozen = {
+        **rule.model_dump(mode="json"),
+        "options": list(OPTIONS),
+        "status_quo": STATUS_QUO,
+        "voice_credits": charter.voice_credits,
+        "credit_period_days": charter.credit_period_days,
+        "unspent_credits": charter.unspent_credits,
+        "period": period_of(now, charter.credit_period_days),
+    }
+    if kind == ProposalKind.DEAL:
+        # what signing an approved deal depends on is fixed now, with the vote
+        frozen |= {
+            "binding": charter.binding.value,
+            "vlop_mau_threshold": charter.vlop_mau_threshold,
+            "open_licence": charter.open_licence,
+            "charter_version": charter.version,
+        }
+    return frozen
+
+
 class GovernanceService:
-    def __init__(self, db: Database, events: EventRecorder) -> None:
-        self.db = db
-        self.events = events
+    def __init__(self, txs: Transactions) -> None:
+        self.txs = txs
 
     def _now(self) -> datetime:
-        return self.events.clock.now()
+        return self.txs.clock.now()
 
     # --- the charter ---------------------------------------------------------------------
-    def charter(self) -> Charter:
+    def charter(self, *, tx: Tx | None = None) -> Charter:
         """The charter in force: the newest adopted version, or the defaults (version 0)."""
-        with self.db.read() as s:
-            return self.charter_in(s)
-
-    @staticmethod
-    def charter_in(s: Session) -> Charter:
-        row = s.scalar(select(CharterVersion).order_by(CharterVersion.version.desc()).limit(1))
-        return Charter() if row is None else Charter.parse(row.document)
+        if tx is not None:
+            return _charter(tx.session)
+        with self.txs.read() as s:
+            return _charter(s)
 
     def market_leader(self) -> tuple[str | None, int]:
         """The charter's open licence (if any) and the threshold above which a builder is a
@@ -113,31 +163,26 @@ class GovernanceService:
         return c.open_licence, c.vlop_mau_threshold
 
     def charter_history(self) -> list[CharterVersionView]:
-        with self.db.read() as s:
+        with self.txs.read() as s:
             rows = s.scalars(select(CharterVersion).order_by(CharterVersion.version))
             return [CharterVersionView.of(r) for r in rows]
 
     def found(self, document: Mapping[str, Any], *, actor: str = "steward") -> Charter:
         """Adopt the founding charter (version 1). Every later version needs a vote."""
         charter = Charter.parse(dict(document), version=1)
-        with self.db.write() as s:
-            current = s.scalar(select(func.max(CharterVersion.version)))
+        with self.txs.write() as tx:
+            current = tx.session.scalar(select(func.max(CharterVersion.version)))
             if current is not None:
                 raise Conflict(
                     f"the coalition already has a charter (version {current}); "
                     "change it by proposing an amendment"
                 )
-            idx = self.events.record(
-                s,
-                kind="charter.founded",
-                actor=actor,
-                payload={"version": 1, "charter": charter.document()},
-            )
-            s.add(
+            idx = tx.record(CharterFounded(version=1, charter=charter.document()), actor=actor)
+            tx.session.add(
                 CharterVersion(
                     version=1,
                     document=charter.document(),
-                    adopted_at=self._now(),
+                    adopted_at=tx.now(),
                     proposal_id=None,
                     log_index=idx,
                 )
@@ -149,22 +194,12 @@ class GovernanceService:
     ) -> ProposalView:
         """Put an amendment to the vote under the current charter's amendment rule.
         ``member_id`` None means the steward proposes."""
-        with self.db.write() as s:
-            charter = self.charter_in(s)
-            if member_id is None:
-                if "steward" not in charter.proposers:
-                    raise Forbidden("under the charter only members may propose amendments")
-                who = "steward"
-            else:
-                if "member" not in charter.proposers:
-                    raise Forbidden("under the charter only the steward may propose amendments")
-                m = s.get(Member, member_id)
-                if m is None or m.status != MemberStatus.ACTIVE:
-                    raise Forbidden(f"{member_id} is not an active member and cannot propose")
-                who = f"member:{member_id}"
+        with self.txs.write() as tx:
+            charter = _charter(tx.session)
+            who = self._proposer(tx.session, charter, member_id)
             proposed = charter.amended(dict(changes))
-            p = self.open_in(
-                s,
+            p = self._open(
+                tx,
                 kind=ProposalKind.CHARTER,
                 subject_id=None,
                 topic="charter",
@@ -181,10 +216,43 @@ class GovernanceService:
             )
             return ProposalView.of(p)
 
+    @staticmethod
+    def _proposer(s: Session, charter: Charter, member_id: int | None) -> str:
+        """Who proposes an amendment, if the charter lets them."""
+        if member_id is None:
+            if "steward" not in charter.proposers:
+                raise Forbidden("under the charter only members may propose amendments")
+            return "steward"
+        if "member" not in charter.proposers:
+            raise Forbidden("under the charter only the steward may propose amendments")
+        m = s.get(Member, member_id)
+        if m is None or m.status != MemberStatus.ACTIVE:
+            raise Forbidden(f"{member_id} is not an active member and cannot propose")
+        return f"member:{member_id}"
+
     # --- proposals -----------------------------------------------------------------------
-    def open_in(
+    def open_deal_vote(
+        self, deal_id: int, *, question: dict[str, Any], proposed_by: str, tx: Tx
+    ) -> ProposalView:
+        """Put deal ``deal_id`` to the members under the charter's rule for deals (a step of
+        the deal's own use case)."""
+        charter = _charter(tx.session)
+        p = self._open(
+            tx,
+            kind=ProposalKind.DEAL,
+            subject_id=deal_id,
+            topic="deals",
+            question=question,
+            rule=charter.deal_vote,
+            charter=charter,
+            proposed_by=proposed_by,
+            actor=proposed_by,
+        )
+        return ProposalView.of(p)
+
+    def _open(
         self,
-        s: Session,
+        tx: Tx,
         *,
         kind: ProposalKind,
         subject_id: int | None,
@@ -195,24 +263,8 @@ class GovernanceService:
         proposed_by: str,
         actor: str,
     ) -> Proposal:
-        now = self._now()
-        frozen = {
-            **rule.model_dump(mode="json"),
-            "options": list(OPTIONS),
-            "status_quo": STATUS_QUO,
-            "voice_credits": charter.voice_credits,
-            "credit_period_days": charter.credit_period_days,
-            "unspent_credits": charter.unspent_credits,
-            "period": period_of(now, charter.credit_period_days),
-        }
-        if kind == ProposalKind.DEAL:
-            # what signing an approved deal depends on is fixed now, with the vote
-            frozen |= {
-                "binding": charter.binding.value,
-                "vlop_mau_threshold": charter.vlop_mau_threshold,
-                "open_licence": charter.open_licence,
-                "charter_version": charter.version,
-            }
+        now = tx.now()
+        frozen = _freeze(rule, charter, now, kind)
         p = Proposal(
             kind=kind,
             subject_id=subject_id,
@@ -228,28 +280,27 @@ class GovernanceService:
             tally_input=None,
             published_tally=None,
         )
-        s.add(p)
-        s.flush()
-        payload: dict[str, Any] = {
-            "proposal": p.id,
-            "kind": kind.value,
-            "topic": topic,
-            "charter_version": charter.version,
-            "rule": frozen,
-            "closes_at": iso(p.closes_at),
-            "question": question,
-        }
-        if kind == ProposalKind.DEAL:
-            payload["deal"] = subject_id
-        self.events.record(s, kind="vote.opened", actor=actor, payload=payload)
+        tx.session.add(p)
+        tx.session.flush()
+        event = VoteOpened(
+            proposal=p.id,
+            proposal_kind=kind.value,
+            topic=topic,
+            charter_version=charter.version,
+            rule=frozen,
+            closes_at=iso(p.closes_at),
+            question=question,
+            deal=subject_id if kind == ProposalKind.DEAL else None,
+        )
+        tx.record(event, actor=actor)
         return p
 
     def get(self, proposal_id: int) -> ProposalView:
-        with self.db.read() as s:
+        with self.txs.read() as s:
             return ProposalView.of(self._proposal(s, proposal_id))
 
     def list_proposals(self, *, status: str | None = None) -> list[ProposalView]:
-        with self.db.read() as s:
+        with self.txs.read() as s:
             q = select(Proposal).order_by(Proposal.id)
             if status is not None:
                 q = q.where(Proposal.status == status)
@@ -264,18 +315,24 @@ class GovernanceService:
         return p
 
     @staticmethod
-    def proposal_for(
-        s: Session, kind: ProposalKind, subject_id: int, *, lock: bool = False
-    ) -> Proposal | None:
+    def _deal_proposal(s: Session, deal_id: int, *, lock: bool = False) -> Proposal:
+        """The newest vote on deal ``deal_id``; ``Conflict`` when it was never put to one."""
         q = (
             select(Proposal)
-            .where(Proposal.kind == kind, Proposal.subject_id == subject_id)
+            .where(Proposal.kind == ProposalKind.DEAL, Proposal.subject_id == deal_id)
             .order_by(Proposal.id.desc())
             .limit(1)
         )
         if lock:
             q = q.with_for_update().execution_options(populate_existing=True)
-        return s.scalar(q)
+        p = s.scalar(q)
+        if p is None:
+            raise Conflict(f"deal {deal_id} has not been put to a vote")
+        return p
+
+    def deal_result(self, deal_id: int, *, tx: Tx) -> VoteResult:
+        """How the members decided on deal ``deal_id`` (its vote has closed)."""
+        return VoteResult.of(self._deal_proposal(tx.session, deal_id))
 
     # --- ballots -------------------------------------------------------------------------
     def cast(
@@ -286,31 +343,43 @@ class GovernanceService:
         choice: str | None = None,
         votes: Mapping[str, int] | None = None,
         actor: str | None = None,
+        tx: Tx | None = None,
     ) -> BallotReceipt:
-        with self.db.write() as s:
-            p = self._proposal(s, proposal_id, lock=True)
-            return self.cast_in(s, p, member_id=member_id, choice=choice, votes=votes, actor=actor)
+        """Record one member's ballot: a ``choice``, or ``votes`` per option (quadratic)."""
+        with step(self.txs, tx) as t:
+            p = self._proposal(t.session, proposal_id, lock=True)
+            return self._cast(t, p, member_id=member_id, choice=choice, votes=votes, actor=actor)
 
-    def cast_in(
+    def cast_on_deal(
         self,
-        s: Session,
-        p: Proposal,
+        deal_id: int,
         *,
         member_id: int,
         choice: str | None = None,
         votes: Mapping[str, int] | None = None,
         actor: str | None = None,
+        tx: Tx,
     ) -> BallotReceipt:
-        """Record one member's ballot: a ``choice``, or ``votes`` per option (quadratic).
-        The caller holds ``p`` locked."""
-        rule = _rule(p)
-        quadratic = rule.method is Method.QUADRATIC
-        ballot = _ballot(choice, votes, quadratic=quadratic)
-        now = self._now()
-        if p.status != ProposalStatus.OPEN:
-            raise Conflict(f"{_label(p)} is not open for voting")
-        if now >= p.closes_at:
-            raise Conflict(f"the vote on {_label(p)} closed at {iso(p.closes_at)}")
+        """A ballot on deal ``deal_id``'s vote (a step of the deal's use case)."""
+        p = self._deal_proposal(tx.session, deal_id, lock=True)
+        return self._cast(tx, p, member_id=member_id, choice=choice, votes=votes, actor=actor)
+
+    def _cast(
+        self,
+        tx: Tx,
+        p: Proposal,
+        *,
+        member_id: int,
+        choice: str | None,
+        votes: Mapping[str, int] | None,
+        actor: str | None,
+    ) -> BallotReceipt:
+        s = tx.session
+        rule = FrozenRule.of(p)
+        quadratic = rule.voting.spends_credits
+        ballot = _ballot(choice, votes, per_head=rule.voting.per_head())
+        now = tx.now()
+        self._check_open(p, now)
         # the member's row is locked for a spend, so two ballots cannot spend one credit twice
         member = s.get(
             Member, member_id, with_for_update=quadratic or None, populate_existing=quadratic
@@ -322,7 +391,7 @@ class GovernanceService:
         spent = 0
         held: int | None = None
         if quadratic:
-            held = self._credits(s, member, p.rule)
+            held = self._credits(s, member, rule)
             spent = check_budget(f"member {member_id}", ballot, held)
         salt = secrets.token_hex(16)
         commitment = _sha256({"proposal": p.id, "member": member_id, "votes": ballot, "salt": salt})
@@ -339,18 +408,14 @@ class GovernanceService:
         )
         if spent:
             s.add(CreditSpend(member_id=member_id, proposal_id=p.id, spent_at=now, credits=spent))
-        payload: dict[str, Any] = {
-            "proposal": p.id,
-            "member": member_id,
-            "ballot_sha256": commitment,
-        }
-        if p.kind == ProposalKind.DEAL:
-            payload["deal"] = p.subject_id
-        if not rule.secret:
-            payload["votes"] = ballot
-        idx = self.events.record(
-            s, kind="vote.cast", actor=actor or f"member:{member_id}", payload=payload
+        event = VoteCast(
+            proposal=p.id,
+            member=member_id,
+            ballot_sha256=commitment,
+            deal=p.subject_id if p.kind == ProposalKind.DEAL else None,
+            votes=None if rule.secret else ballot,
         )
+        idx = tx.record(event, actor=actor or f"member:{member_id}")
         return BallotReceipt(
             proposal_id=p.id,
             member_id=member_id,
@@ -362,89 +427,109 @@ class GovernanceService:
             log_index=idx,
         )
 
+    @staticmethod
+    def _check_open(p: Proposal, now: datetime) -> None:
+        if p.status != ProposalStatus.OPEN:
+            raise Conflict(f"{_label(p)} is not open for voting")
+        if now >= p.closes_at:
+            raise Conflict(f"the vote on {_label(p)} closed at {iso(p.closes_at)}")
+
     # --- closing -------------------------------------------------------------------------
     def close(
         self, proposal_id: int, *, force: bool = False, actor: str = "steward"
     ) -> ProposalView:
         """Close a charter amendment vote (deal votes close through the deal)."""
-        with self.db.write() as s:
-            p = self._proposal(s, proposal_id, lock=True)
+        with self.txs.write() as tx:
+            p = self._proposal(tx.session, proposal_id, lock=True)
             if p.kind == ProposalKind.DEAL:
                 raise Conflict(
                     f"proposal {p.id} is the vote on deal {p.subject_id}; close it with the deal"
                 )
-            outcome = self.close_in(s, p, force=force, actor=actor)
-            if outcome["passed"] and outcome["winner"] == "yes":
-                self._adopt(s, p, actor=actor)
+            if self._close(tx, p, force=force, actor=actor).approved:
+                self._adopt(tx, p, actor=actor)
             return ProposalView.of(p)
 
-    def close_in(
-        self, s: Session, p: Proposal, *, force: bool = False, actor: str = "steward"
-    ) -> dict[str, Any]:
+    def close_deal_vote(
+        self, deal_id: int, *, force: bool = False, actor: str = "steward", tx: Tx
+    ) -> VoteResult:
+        """Close deal ``deal_id``'s vote (a step of the deal's use case)."""
+        p = self._deal_proposal(tx.session, deal_id, lock=True)
+        return self._close(tx, p, force=force, actor=actor)
+
+    def _close(self, tx: Tx, p: Proposal, *, force: bool, actor: str) -> VoteResult:
         """Tally under the rule frozen at opening; store the ballot file and the outcome.
         The caller holds ``p`` locked.
 
         Before its deadline a vote closes (``force``) only once every member has voted, or
         when its rule allows closing early (``early_close``)."""
-        now = self._now()
+        s = tx.session
+        now = tx.now()
+        rule = FrozenRule.of(p)
         if p.status != ProposalStatus.OPEN:
             raise Conflict(f"{_label(p)} is not open for voting")
         early = now < p.closes_at
         if early:
-            if not force:
-                raise Conflict(f"the vote on {_label(p)} is open until {iso(p.closes_at)}")
-            if not _rule(p).early_close:
-                voted, electorate = self._turnout(s, p)
-                if voted < electorate:
-                    raise Conflict(
-                        f"the vote on {_label(p)} is open until {iso(p.closes_at)}; it can "
-                        f"close early only once every member has voted ({voted} of "
-                        f"{electorate} have)"
-                    )
-        data = self._ballot_file(s, p)
+            self._may_close_early(s, p, rule, force=force)
+        data = self._ballot_file(s, p, rule)
         outcome = ballot_file.tally(ballot_file.parse(data))
-        delegation = outcome.delegation
-        if outcome.method == "quadratic" and delegation is not None:
-            for carrier_voters in delegation.carried.values():
-                for voter in carrier_voters:
-                    spent = cost(outcome.counted[voter])
-                    if spent:
-                        s.add(
-                            CreditSpend(
-                                member_id=int(voter),
-                                proposal_id=p.id,
-                                spent_at=now,
-                                credits=spent,
-                            )
-                        )
+        if rule.voting.spends_credits:
+            self._charge_carried(s, p, outcome, now)
         result = outcome.to_dict()
         result["consenting"] = sorted(
             int(v) for v, votes in outcome.counted.items() if choice_of(votes) == "yes"
         )
         result["closed_at"] = iso(now)
-        secret = _rule(p).secret
-        if secret:
-            seals = {
-                str(v.member_id): (v.commitment, v.salt)
-                for v in s.scalars(select(Vote).where(Vote.proposal_id == p.id))
-            }
-            published = _published(data, outcome, seals)
-        else:
-            published = data
+        published = self._sealed(s, p, data, outcome) if rule.secret else data
         p.status = ProposalStatus.CLOSED
         p.outcome = result
         p.tally_input = data
-        p.published_tally = published if secret else None
-        payload: dict[str, Any] = {
-            "proposal": p.id,
-            "outcome": hidden(result) if secret else without(result, "consenting"),
-            "ballot_file_sha256": _sha256(published),
-            "early": early,
+        p.published_tally = published if rule.secret else None
+        event = VoteClosed(
+            proposal=p.id,
+            outcome=hidden(result) if rule.secret else without(result, "consenting"),
+            ballot_file_sha256=_sha256(published),
+            early=early,
+            deal=p.subject_id if p.kind == ProposalKind.DEAL else None,
+        )
+        tx.record(event, actor=actor)
+        return VoteResult.of(p)
+
+    def _may_close_early(self, s: Session, p: Proposal, rule: FrozenRule, *, force: bool) -> None:
+        if not force:
+            raise Conflict(f"the vote on {_label(p)} is open until {iso(p.closes_at)}")
+        if rule.early_close:
+            return
+        voted, electorate = self._turnout(s, p)
+        if voted < electorate:
+            raise Conflict(
+                f"the vote on {_label(p)} is open until {iso(p.closes_at)}; it can "
+                f"close early only once every member has voted ({voted} of "
+                f"{electorate} have)"
+            )
+
+    @staticmethod
+    def _charge_carried(s: Session, p: Proposal, outcome: Outcome, now: datetime) -> None:
+        """Voice credits spent by votes carried by delegation are charged to their voters."""
+        delegation = outcome.delegation
+        if delegation is None:
+            return
+        for carrier_voters in delegation.carried.values():
+            for voter in carrier_voters:
+                spent = cost(outcome.counted[voter])
+                if spent:
+                    s.add(
+                        CreditSpend(
+                            member_id=int(voter), proposal_id=p.id, spent_at=now, credits=spent
+                        )
+                    )
+
+    @staticmethod
+    def _sealed(s: Session, p: Proposal, data: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
+        seals = {
+            str(v.member_id): (v.commitment, v.salt)
+            for v in s.scalars(select(Vote).where(Vote.proposal_id == p.id))
         }
-        if p.kind == ProposalKind.DEAL:
-            payload["deal"] = p.subject_id
-        self.events.record(s, kind="vote.closed", actor=actor, payload=payload)
-        return result
+        return _published(data, outcome, seals)
 
     @staticmethod
     def _turnout(s: Session, p: Proposal) -> tuple[int, int]:
@@ -456,8 +541,8 @@ class GovernanceService:
         )
         return int(voted or 0), int(electorate or 0)
 
-    def _adopt(self, s: Session, p: Proposal, *, actor: str) -> None:
-        current = self.charter_in(s)
+    def _adopt(self, tx: Tx, p: Proposal, *, actor: str) -> None:
+        current = _charter(tx.session)
         assert p.outcome is not None
         if current.version != p.question["base_version"]:
             p.outcome = {
@@ -467,22 +552,18 @@ class GovernanceService:
             }
             return
         new = current.amended(p.question["changes"])
-        idx = self.events.record(
-            s,
-            kind="charter.amended",
-            actor=actor,
-            payload={
-                "version": new.version,
-                "proposal": p.id,
-                "changes": p.question["changes"],
-                "charter": new.document(),
-            },
+        event = CharterAmended(
+            version=new.version,
+            proposal=p.id,
+            changes=p.question["changes"],
+            charter=new.document(),
         )
-        s.add(
+        idx = tx.record(event, actor=actor)
+        tx.session.add(
             CharterVersion(
                 version=new.version,
                 document=new.document(),
-                adopted_at=self._now(),
+                adopted_at=tx.now(),
                 proposal_id=p.id,
                 log_index=idx,
             )
@@ -495,7 +576,7 @@ class GovernanceService:
         ``published``: the file as anyone may have it, whose SHA-256 is in the log's
         ``vote.closed``: the same file for an open vote; for a secret one, voters named by
         pseudonym and delegated votes resolved into ballots (the same totals and outcome)."""
-        with self.db.read() as s:
+        with self.txs.read() as s:
             p = self._proposal(s, proposal_id)
             if p.tally_input is None:
                 raise Conflict(f"the vote on {_label(p)} has not closed yet")
@@ -503,15 +584,13 @@ class GovernanceService:
                 return p.published_tally
             return p.tally_input
 
-    def _ballot_file(self, s: Session, p: Proposal) -> dict[str, Any]:
-        rule = p.rule
+    def _ballot_file(self, s: Session, p: Proposal, rule: FrozenRule) -> dict[str, Any]:
         members = list(
             s.scalars(
                 select(Member).where(Member.status == MemberStatus.ACTIVE).order_by(Member.id)
             )
         )
         active = {m.id for m in members}
-        quadratic = rule["method"] == Method.QUADRATIC
         cast = [
             b
             for b in s.scalars(
@@ -519,8 +598,29 @@ class GovernanceService:
             )
             if b.member_id in active
         ]
-        held = {b.member_id: b.credits_held for b in cast}
-        if quadratic and rule["delegation"]:
+        return {
+            "format": ballot_file.FORMAT,
+            "question": f"{_label(p)}: {p.question.get('text', '')}".rstrip(": "),
+            "topic": p.topic,
+            "method": rule.method.value,
+            "delegation": rule.delegation,
+            "options": list(rule.options),
+            "status_quo": rule.status_quo,
+            "quorum_bp": rule.quorum_bp,
+            "threshold_bp": rule.threshold_bp,
+            "credits": rule.voice_credits,
+            "voters": self._voters(s, members, cast, rule),
+            "ballots": [{"voter": str(b.member_id), "votes": b.votes} for b in cast],
+            "delegations": self._delegations(s, active) if rule.delegation else [],
+        }
+
+    def _voters(
+        self, s: Session, members: list[Member], cast: list[Vote], rule: FrozenRule
+    ) -> list[dict[str, Any]]:
+        """The electorate; under quadratic voting, each with the credits they hold."""
+        if not rule.voting.spends_credits:
+            return [{"id": str(m.id)} for m in members]
+        if rule.delegation:
             # those who may be carried spend credits now: hold their rows against other spends
             s.scalars(
                 select(Member.id)
@@ -532,57 +632,35 @@ class GovernanceService:
                 .order_by(Member.id)
                 .with_for_update()
             ).all()
-        voters: list[dict[str, Any]] = []
-        for m in members:
-            v: dict[str, Any] = {"id": str(m.id)}
-            if quadratic:
-                # a direct voter's credits as held when they cast; anyone else's as held now
-                direct = held.get(m.id)
-                v["credits"] = direct if direct is not None else self._credits(s, m, rule)
-            voters.append(v)
-        ballots = [{"voter": str(b.member_id), "votes": b.votes} for b in cast]
-        delegations = []
-        if rule["delegation"]:
-            # the newest delegation per member and topic (a database from before the unique
-            # index on delegations in force could hold two)
-            latest: dict[tuple[int, str], DelegationRow] = {}
-            for d in s.scalars(
-                select(DelegationRow)
-                .where(DelegationRow.revoked_at.is_(None))
-                .order_by(DelegationRow.id)
-            ):
-                latest[(d.member_id, d.topic)] = d
-            for (member, topic), d in sorted(latest.items()):
-                if member in active and d.delegate_id in active:
-                    entry: dict[str, Any] = {"from": str(member), "to": str(d.delegate_id)}
-                    if topic != GLOBAL_TOPIC:
-                        entry["topic"] = topic
-                    delegations.append(entry)
-        doc: dict[str, Any] = {
-            "format": ballot_file.FORMAT,
-            "question": f"{_label(p)}: {p.question.get('text', '')}".rstrip(": "),
-            "topic": p.topic,
-            "method": rule["method"],
-            "delegation": rule["delegation"],
-            "options": rule["options"],
-            "status_quo": rule["status_quo"],
-            "quorum_bp": rule["quorum_bp"],
-            "threshold_bp": rule["threshold_bp"],
-            "credits": rule["voice_credits"],
-            "voters": voters,
-            "ballots": ballots,
-            "delegations": delegations,
-        }
-        return doc
+        held = {b.member_id: b.credits_held for b in cast}
+        # a direct voter's credits as held when they cast; anyone else's as held now
+        return [
+            {"id": str(m.id), "credits": self._credits(s, m, rule) if h is None else h}
+            for m in members
+            for h in (held.get(m.id),)
+        ]
+
+    @staticmethod
+    def _delegations(s: Session, active: set[int]) -> list[dict[str, Any]]:
+        """Delegations in force between active members, by member and topic."""
+        out = []
+        rows = s.scalars(select(DelegationRow).where(DelegationRow.revoked_at.is_(None)))
+        for d in sorted(rows, key=lambda d: (d.member_id, d.topic)):
+            if d.member_id in active and d.delegate_id in active:
+                entry: dict[str, Any] = {"from": str(d.member_id), "to": str(d.delegate_id)}
+                if d.topic != GLOBAL_TOPIC:
+                    entry["topic"] = d.topic
+                out.append(entry)
+        return out
 
     # --- voice credits -------------------------------------------------------------------
-    def _credits(self, s: Session, member: Member, rule: Mapping[str, Any]) -> int:
+    def _credits(self, s: Session, member: Member, rule: CreditRule) -> int:
         """Credits ``member`` holds now under ``rule`` (never below zero).
 
         Spends are charged to the period they were made in, and a new spend is charged to the
         current one, so no earlier period's balance can change and go negative; with
         carry-over a period's unspent rest carries (at most one allowance) into the next."""
-        days = rule["credit_period_days"]
+        days = rule.credit_period_days
         spent: dict[int, int] = {}
         for at, n in s.execute(
             select(CreditSpend.spent_at, CreditSpend.credits).where(
@@ -592,8 +670,8 @@ class GovernanceService:
             spent[period_of(at, days)] = spent.get(period_of(at, days), 0) + int(n)
         first = period_of(member.joined_at, days)
         held = balance(
-            per_period=rule["voice_credits"],
-            unspent=rule["unspent_credits"],
+            per_period=rule.voice_credits,
+            unspent=rule.unspent_credits,
             spent=spent,
             first_period=first,
             period=max(first, period_of(self._now(), days)),
@@ -602,17 +680,11 @@ class GovernanceService:
 
     def credits(self, member_id: int) -> int:
         """Voice credits the member holds now, under the charter in force."""
-        with self.db.read() as s:
+        with self.txs.read() as s:
             m = s.get(Member, member_id)
             if m is None:
                 raise NotFound(f"no member with id {member_id}")
-            c = self.charter_in(s)
-            rule = {
-                "voice_credits": c.voice_credits,
-                "unspent_credits": c.unspent_credits,
-                "credit_period_days": c.credit_period_days,
-            }
-            return self._credits(s, m, rule)
+            return self._credits(s, m, _charter(s))
 
     # --- delegation ----------------------------------------------------------------------
     def delegate(
@@ -627,7 +699,8 @@ class GovernanceService:
         if member_id == delegate_id:
             raise InvalidInput("a member cannot delegate to themselves")
         key = _check_topic(topic)
-        with self.db.write() as s:
+        with self.txs.write() as tx:
+            s = tx.session
             for who in (member_id, delegate_id):
                 # the delegator's row is locked: their delegations change one at a time
                 mine = who == member_id
@@ -636,7 +709,7 @@ class GovernanceService:
                     raise NotFound(f"no member with id {who}")
                 if m.status != MemberStatus.ACTIVE:
                     raise Conflict(f"member {who} has left")
-            now = self._now()
+            now = tx.now()
             replaced = self._revoke_in_force(s, member_id, key, now)
             row = DelegationRow(
                 member_id=member_id,
@@ -647,65 +720,54 @@ class GovernanceService:
             )
             s.add(row)
             s.flush()
-            self.events.record(
-                s,
-                kind="delegation.set",
-                actor=actor or f"member:{member_id}",
-                payload={
-                    "delegation": row.id,
-                    "member": member_id,
-                    "delegate": delegate_id,
-                    "topic": topic,
-                    "replaces": replaced[-1] if replaced else None,
-                },
+            event = DelegationSet(
+                delegation=row.id,
+                member=member_id,
+                delegate=delegate_id,
+                topic=topic,
+                replaces=replaced,
             )
+            tx.record(event, actor=actor or f"member:{member_id}")
             return DelegationView.of(row)
 
     def revoke_delegation(
         self, member_id: int, *, topic: str | None = None, actor: str | None = None
     ) -> DelegationView:
         key = _check_topic(topic)
-        with self.db.write() as s:
-            s.get(Member, member_id, with_for_update=True)
-            rows = self._in_force(s, member_id, key)
-            if not rows:
+        with self.txs.write() as tx:
+            tx.session.get(Member, member_id, with_for_update=True)
+            row = self._in_force(tx.session, member_id, key)
+            if row is None:
                 scope = "global" if topic is None else f"{topic!r}"
                 raise NotFound(f"member {member_id} has no {scope} delegation to revoke")
-            self._revoke_in_force(s, member_id, key, self._now())
-            self.events.record(
-                s,
-                kind="delegation.revoked",
-                actor=actor or f"member:{member_id}",
-                payload={"delegation": rows[-1].id, "member": member_id, "topic": topic},
-            )
-            return DelegationView.of(rows[-1])
+            row.revoked_at = tx.now()
+            event = DelegationRevoked(delegation=row.id, member=member_id, topic=topic)
+            tx.record(event, actor=actor or f"member:{member_id}")
+            return DelegationView.of(row)
 
     @staticmethod
-    def _in_force(s: Session, member_id: int, topic: str) -> list[DelegationRow]:
-        return list(
-            s.scalars(
-                select(DelegationRow)
-                .where(
-                    DelegationRow.member_id == member_id,
-                    DelegationRow.topic == topic,
-                    DelegationRow.revoked_at.is_(None),
-                )
-                .order_by(DelegationRow.id)
+    def _in_force(s: Session, member_id: int, topic: str) -> DelegationRow | None:
+        """The member's delegation in force on ``topic`` (a unique index keeps it to one)."""
+        return s.scalar(
+            select(DelegationRow).where(
+                DelegationRow.member_id == member_id,
+                DelegationRow.topic == topic,
+                DelegationRow.revoked_at.is_(None),
             )
         )
 
-    def _revoke_in_force(self, s: Session, member_id: int, topic: str, now: datetime) -> list[int]:
-        """Revoke every delegation of ``member_id`` on ``topic`` still in force (there is one
-        at most, but a database from before the unique index could hold more)."""
-        rows = self._in_force(s, member_id, topic)
-        for row in rows:
-            row.revoked_at = now
+    def _revoke_in_force(self, s: Session, member_id: int, topic: str, now: datetime) -> int | None:
+        """Revoke the member's delegation on ``topic`` still in force; returns its id."""
+        row = self._in_force(s, member_id, topic)
+        if row is None:
+            return None
+        row.revoked_at = now
         s.flush()  # before a new one is inserted under the unique index
-        return [row.id for row in rows]
+        return row.id
 
     def delegations(self, *, member_id: int | None = None) -> list[DelegationView]:
         """Delegations in force (one member's, or everyone's)."""
-        with self.db.read() as s:
+        with self.txs.read() as s:
             q = select(DelegationRow).where(DelegationRow.revoked_at.is_(None))
             if member_id is not None:
                 q = q.where(DelegationRow.member_id == member_id)
@@ -713,7 +775,7 @@ class GovernanceService:
 
 
 def _ballot(
-    choice: str | None, votes: Mapping[str, int] | None, *, quadratic: bool
+    choice: str | None, votes: Mapping[str, int] | None, *, per_head: bool
 ) -> dict[str, int]:
     """A ballot as votes per option; a plain choice is one vote. Refuses malformed ballots."""
     if (choice is None) == (votes is None):
@@ -728,19 +790,13 @@ def _ballot(
         raise InvalidInput(f"{unknown[0]!r} is not an option; options are {', '.join(OPTIONS)}")
     cost(votes)  # whole numbers >= 0
     clean = {o: n for o, n in votes.items() if n}
-    if not quadratic and (len(clean) != 1 or next(iter(clean.values())) != 1):
+    if per_head and (len(clean) != 1 or next(iter(clean.values())) != 1):
         raise InvalidInput("this vote is one person, one vote: choose exactly one option")
     return dict(sorted(clean.items()))
 
 
 def without(outcome: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in outcome.items() if k not in keys}
-
-
-def hidden(outcome: Mapping[str, Any]) -> dict[str, Any]:
-    """A secret vote's outcome as members and the log see it: totals, not who voted how
-    (``consenting``) or whose vote was carried by whom (``delegation``)."""
-    return without(outcome, "consenting", "delegation")
 
 
 def _published(

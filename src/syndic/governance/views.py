@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from syndic.governance.models import GLOBAL_TOPIC, CharterVersion, DelegationRow, Proposal
+from syndic.governance.results import FrozenRule, hidden
 
 
 class ProposalView(BaseModel):
@@ -43,13 +44,16 @@ class ProposalView(BaseModel):
             outcome=p.outcome,
         )
 
+    def frozen_rule(self) -> FrozenRule:
+        """The rule the vote was held under, read the one way (``governance.results``)."""
+        return FrozenRule.model_validate(self.rule)
+
     def for_members(self) -> ProposalView:
         """What members see: under a secret rule, the totals but not who voted how
         (``consenting``) or whose vote whose delegate carried (``delegation``)."""
-        if not self.rule.get("secret") or self.outcome is None:
+        if not self.frozen_rule().secret or self.outcome is None:
             return self
-        hidden = {k: v for k, v in self.outcome.items() if k not in ("consenting", "delegation")}
-        return self.model_copy(update={"outcome": hidden})
+        return self.model_copy(update={"outcome": hidden(self.outcome)})
 
 
 class BallotReceipt(BaseModel):

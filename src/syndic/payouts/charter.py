@@ -15,63 +15,80 @@ The charter's ``payout_policy`` picks the policy and ``payout_floor_bp`` its flo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
 
-from syndic.deals.service import DealService
 from syndic.errors import Conflict, NotFound
+from syndic.governance.charter import Charter
 from syndic.governance.service import GovernanceService
 from syndic.payouts.policies import ValuationWeighted
 from syndic.payouts.service import Allocation, PayoutService, StatementView
 from syndic.valuation.service import ValuationService, payout_basis
 
 
-class Host(Protocol):
-    """What this needs from the application object (``syndic.app.Syndic`` has it)."""
+class CharterPayouts:
+    """Distributions under the charter in force, from the parts it reads."""
 
-    payouts: PayoutService
-    deals: DealService
-    governance: GovernanceService
-    valuation: ValuationService
+    def __init__(
+        self,
+        *,
+        payouts: PayoutService,
+        governance: GovernanceService,
+        valuation: ValuationService,
+    ) -> None:
+        self.payouts = payouts
+        self.governance = governance
+        self.valuation = valuation
 
-
-def distribute_by_charter(
-    host: Host, agreement_id: int, *, run_id: int | None = None, actor: str = "steward"
-) -> list[StatementView]:
-    """Distribute ``agreement_id``'s undistributed revenue under the charter in force."""
-    charter = host.governance.charter()
-    covered = host.deals.members_of(agreement_id)
-    if charter.payout_policy == "pro-rata-works":
-        return host.payouts.distribute(agreement_id, covered, policy="pro-rata-works", actor=actor)
-    try:
-        run = host.valuation.show(run_id)
-    except NotFound as exc:
-        if run_id is not None:
-            raise
-        raise Conflict(
-            f"charter v{charter.version} pays valuation-weighted shares and no valuation has "
-            "been run: run `syndic value run` first (or amend the charter's payout_policy)"
-        ) from exc
-    values = host.valuation.member_values(run.id)
-    covered_value = host.payouts.covered_value(agreement_id, run.id)
-    policy = ValuationWeighted(values=covered_value, floor_bp=charter.payout_floor_bp)
-    basis = payout_basis(values, run)
-
-    def split(total_minor: int, covered: Mapping[int, int]) -> dict[int, Allocation]:
-        return {
-            m: Allocation(
-                floor + value,
-                {
-                    **basis.get(m, {"why": "not in the valuation run: floor part only"}),
-                    "covered_value": covered_value.get(m, 0.0),
-                    "charter_version": charter.version,
-                    "floor_bp": charter.payout_floor_bp,
-                    "floor_minor": floor,
-                    "value_minor": value,
-                },
+    def distribute(
+        self, agreement_id: int, *, run_id: int | None = None, actor: str = "steward"
+    ) -> list[StatementView]:
+        """Distribute ``agreement_id``'s undistributed revenue under the charter in force."""
+        charter = self.governance.charter()
+        covered = self.payouts.members_of(agreement_id)
+        if charter.payout_policy == "pro-rata-works":
+            return self.payouts.distribute(
+                agreement_id, covered, policy="pro-rata-works", actor=actor
             )
-            for m, (floor, value) in policy.parts(total_minor, covered).items()
-        }
+        return self._valuation_weighted(charter, agreement_id, covered, run_id, actor)
 
-    return host.payouts.distribute(
-        agreement_id, covered, policy=charter.payout_policy, split=split, actor=actor
-    )
+    def _valuation_weighted(
+        self,
+        charter: Charter,
+        agreement_id: int,
+        covered: Mapping[int, int],
+        run_id: int | None,
+        actor: str,
+    ) -> list[StatementView]:
+        try:
+            run = self.valuation.show(run_id)
+        except NotFound as exc:
+            if run_id is not None:
+                raise
+            raise Conflict(
+                f"charter v{charter.version} pays valuation-weighted shares and no valuation "
+                "has been run: run `syndic value run` first (or amend the charter's "
+                "payout_policy)"
+            ) from exc
+        values = self.valuation.member_values(run.id)
+        covered_value = self.payouts.covered_value(agreement_id, run.id)
+        policy = ValuationWeighted(values=covered_value, floor_bp=charter.payout_floor_bp)
+        basis = payout_basis(values, run)
+
+        def split(total_minor: int, covered: Mapping[int, int]) -> dict[int, Allocation]:
+            return {
+                m: Allocation(
+                    floor + value,
+                    {
+                        **basis.get(m, {"why": "not in the valuation run: floor part only"}),
+                        "covered_value": covered_value.get(m, 0.0),
+                        "charter_version": charter.version,
+                        "floor_bp": charter.payout_floor_bp,
+                        "floor_minor": floor,
+                        "value_minor": value,
+                    },
+                )
+                for m, (floor, value) in policy.parts(total_minor, covered).items()
+            }
+
+        return self.payouts.distribute(
+            agreement_id, covered, policy=charter.payout_policy, split=split, actor=actor
+        )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from syndic.errors import AmountError, InvalidInput
 from syndic.money import check_currency, check_minor
+from syndic.payouts.events import LedgerPosted
 from syndic.provenance.events import EventRecorder
 from syndic.storage.base import Base, BigInt
 
@@ -67,12 +68,8 @@ class Ledger:
             check_minor(amount, allow_negative=True)
         if sum(a for _, a in lines) != 0:
             raise AmountError(f"ledger transaction {memo!r} does not balance")
-        idx = self.events.record(
-            session,
-            kind="ledger.posted",
-            actor=actor,
-            payload={"memo": memo, "currency": currency, "lines": [[a, m] for a, m in lines]},
-        )
+        event = LedgerPosted(memo=memo, currency=currency, lines=[[a, m] for a, m in lines])
+        idx = self.events.record(session, event, actor=actor)
         txn = LedgerTxn(
             memo=memo, currency=currency, created_at=self.events.clock.now(), log_index=idx
         )

@@ -38,11 +38,6 @@ def split_exact(total_minor: int, weights: Mapping[int, int | float]) -> dict[in
     return parts
 
 
-def pro_rata_works(share_bp_by_member: Mapping[int, int], total_minor: int) -> dict[int, int]:
-    """Pro rata by number of works covered (each work weighted by the member's share in it)."""
-    return split_exact(total_minor, share_bp_by_member)
-
-
 FLOOR_BP_MAX = 10_000
 
 

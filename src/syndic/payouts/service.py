@@ -9,22 +9,20 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from syndic.deals.models import Agreement, AgreementWork
+from syndic.deals.coverage import covered_shares, shares_by_member
+from syndic.deals.models import Agreement
 from syndic.errors import AmountError, Conflict, NotFound
-from syndic.members.models import FULL_SHARE_BP, Member, Share
+from syndic.members.models import FULL_SHARE_BP, Member
 from syndic.money import check_minor
 from syndic.payouts import crawl
 from syndic.payouts.crawl import CrawlAllocation, CrawlOwed
+from syndic.payouts.events import PayoutSent
 from syndic.payouts.ledger import CASH, Ledger, LedgerLine, payable_account
 from syndic.payouts.models import Payout, Statement
 from syndic.payouts.policies import split_exact
 from syndic.payouts.rails import PayoutRail
-from syndic.provenance.events import EventRecorder
-from syndic.storage.db import Database
+from syndic.provenance.unit import Transactions
 from syndic.valuation.models import WorkValue
-
-# A policy turns {member: covered share bp} into {member: weight}; see payouts/policies.py.
-Weights = Callable[[Mapping[int, int]], Mapping[int, int | float]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +37,21 @@ class Allocation:
 # It is called inside the distribution's write transaction with the amount being distributed,
 # so what a statement says (e.g. floor and value parts) is computed from that very amount.
 Split = Callable[[int, Mapping[int, int]], Mapping[int, Allocation]]
+
+
+def _checked(
+    allocations: Mapping[int, Allocation], total: int, covered: Mapping[int, int], policy: str
+) -> dict[int, Allocation]:
+    """A split policy pays only covered members, nothing negative, and exactly ``total``."""
+    strangers = sorted(set(allocations) - set(covered))
+    if strangers:
+        raise AmountError(
+            f"policy {policy!r} paid member(s) {strangers[:5]} the agreement does not cover"
+        )
+    amounts = [a.amount_minor for a in allocations.values()]
+    if sum(amounts) != total or min(amounts, default=0) < 0:
+        raise AmountError(f"policy {policy!r} did not split the amount exactly")
+    return dict(allocations)
 
 
 def revenue_account(agreement_id: int) -> str:
@@ -58,17 +71,17 @@ class StatementView(BaseModel):
 
 class PayoutService:
     def __init__(
-        self, db: Database, events: EventRecorder, ledger: Ledger, rail: PayoutRail, currency: str
+        self, txs: Transactions, *, ledger: Ledger, rail: PayoutRail, currency: str
     ) -> None:
-        self.db = db
-        self.events = events
+        self.txs = txs
         self.ledger = ledger
         self.rail = rail
         self.currency = currency
 
     def book_revenue(self, agreement_id: int, amount_minor: int, *, actor: str = "steward") -> int:
         check_minor(amount_minor, allow_zero=False)
-        with self.db.write() as s:
+        with self.txs.write() as tx:
+            s = tx.session
             if s.get(Agreement, agreement_id) is None:
                 raise NotFound(f"no agreement with id {agreement_id}")
             return self.ledger.post(
@@ -81,7 +94,7 @@ class PayoutService:
 
     def undistributed(self, agreement_id: int) -> int:
         """Revenue booked for an agreement and not yet distributed, in minor units."""
-        with self.db.read() as s:
+        with self.txs.read() as s:
             return -self.ledger.balance(s, revenue_account(agreement_id))
 
     def covered_value(self, agreement_id: int, run_id: int) -> dict[int, float]:
@@ -89,16 +102,15 @@ class PayoutService:
         covers, each times the member's share of it (the same shares that weigh the works
         covered). Works the run did not value (its test works, or works registered after it)
         count 0; a covered member with no valued work in scope is listed with 0."""
-        with self.db.read() as s:
+        shares = covered_shares(agreement_id).subquery()
+        with self.txs.read() as s:
             rows = s.execute(
-                select(Share.member_id, Share.share_bp, WorkValue.value)
-                .join(AgreementWork, AgreementWork.work_id == Share.work_id)
+                select(shares.c.member_id, shares.c.share_bp, WorkValue.value)
                 .outerjoin(
                     WorkValue,
-                    (WorkValue.work_id == Share.work_id) & (WorkValue.run_id == run_id),
+                    (WorkValue.work_id == shares.c.work_id) & (WorkValue.run_id == run_id),
                 )
-                .where(AgreementWork.agreement_id == agreement_id)
-                .order_by(Share.member_id, Share.work_id)
+                .order_by(shares.c.member_id, shares.c.work_id)
             ).all()
         out: dict[int, float] = {}
         for member, share_bp, value in rows:
@@ -107,41 +119,38 @@ class PayoutService:
             )
         return out
 
+    def members_of(self, agreement_id: int) -> dict[int, int]:
+        """Per member: the sum of their shares (bp) over the works the agreement covers."""
+        with self.txs.read() as s:
+            return shares_by_member(s, agreement_id)
+
     def distribute(
         self,
         agreement_id: int,
         covered: Mapping[int, int],
         *,
         policy: str = "pro-rata-works",
-        weights: Weights | None = None,
         split: Split | None = None,
-        explain: Mapping[int, dict[str, Any]] | None = None,
         actor: str = "steward",
     ) -> list[StatementView]:
-        """Move the agreement's undistributed revenue to members' payable accounts."""
-        with self.db.write() as s:
+        """Move the agreement's undistributed revenue to members' payable accounts: pro rata
+        by ``covered`` (share bp per member), or as ``split`` allocates it."""
+        with self.txs.write() as tx:
+            s = tx.session
             if s.get(Agreement, agreement_id) is None:
                 raise NotFound(f"no agreement with id {agreement_id}")
             undistributed = -self.ledger.balance(s, revenue_account(agreement_id))
             if undistributed <= 0:
                 raise Conflict(f"agreement {agreement_id} has no undistributed revenue")
-            said: dict[int, Mapping[str, Any]] = {}
-            if split is not None:
-                allocations = dict(split(undistributed, covered))
-                strangers = sorted(set(allocations) - set(covered))
-                if strangers:
-                    raise AmountError(
-                        f"policy {policy!r} paid member(s) {strangers[:5]} the agreement does "
-                        "not cover"
-                    )
-                parts = {m: a.amount_minor for m, a in allocations.items()}
-                if sum(parts.values()) != undistributed or min(parts.values(), default=0) < 0:
-                    raise AmountError(f"policy {policy!r} did not split the amount exactly")
-                said = {m: a.basis for m, a in allocations.items()}
-                w: Mapping[int, int | float] = parts
+            if split is None:
+                allocations = {
+                    m: Allocation(amt) for m, amt in split_exact(undistributed, covered).items()
+                }
             else:
-                w = weights(covered) if weights else covered
-                parts = split_exact(undistributed, w)
+                allocations = _checked(
+                    split(undistributed, covered), undistributed, covered, policy
+                )
+            parts = {m: a.amount_minor for m, a in allocations.items()}
             lines = [(revenue_account(agreement_id), undistributed)]
             lines += [(payable_account(m), -amt) for m, amt in sorted(parts.items()) if amt]
             self.ledger.post(
@@ -151,22 +160,23 @@ class PayoutService:
                 lines=lines,
                 actor=actor,
             )
-            total_w = float(sum(w.values()))
+            # a split policy is weighed by what it paid; pro rata by the covered shares
+            weights: Mapping[int, int] = parts if split is not None else covered
+            total_w = float(sum(weights[m] for m in parts))
             out = []
-            now = self.events.clock.now()
-            for m, amt in sorted(parts.items()):
+            now = tx.now()
+            for m, a in sorted(allocations.items()):
                 basis = {
                     "covered_share_bp": covered.get(m, 0),
-                    "weight": w[m],
-                    "weight_fraction": w[m] / total_w,
+                    "weight": weights[m],
+                    "weight_fraction": weights[m] / total_w,
                     "pool_minor": undistributed,
-                    **(explain or {}).get(m, {}),
-                    **said.get(m, {}),
+                    **a.basis,
                 }
                 row = Statement(
                     member_id=m,
                     agreement_id=agreement_id,
-                    amount_minor=amt,
+                    amount_minor=a.amount_minor,
                     currency=self.currency,
                     policy=policy,
                     basis=basis,
@@ -179,7 +189,7 @@ class PayoutService:
     # --- pay-per-crawl money (payouts/crawl.py) ---------------------------------------------
     def crawl_owed(self, *, agent: str | None = None) -> list[CrawlOwed]:
         """Pay-per-crawl charges per crawler and site, and how much of each is settled."""
-        with self.db.read() as s:
+        with self.txs.read() as s:
             return crawl.owed(s, agent=agent)
 
     def collect_crawl(
@@ -187,7 +197,8 @@ class PayoutService:
     ) -> list[CrawlAllocation]:
         """Book money received from a crawler's operator; credit the members whose sites it was
         charged on (paid by the next payout run)."""
-        with self.db.write() as s:
+        with self.txs.write() as tx:
+            s = tx.session
             return crawl.collect(
                 s,
                 self.ledger,
@@ -200,7 +211,8 @@ class PayoutService:
     def pay_out(self, *, actor: str = "steward") -> int:
         """Pay every member's payable balance through the rail; returns the total paid."""
         total = 0
-        with self.db.write() as s:
+        with self.txs.write() as tx:
+            s = tx.session
             rows = s.execute(
                 select(LedgerLine.account, func.sum(LedgerLine.amount_minor))
                 .where(LedgerLine.account.startswith("payable:member:"))
@@ -234,32 +246,25 @@ class PayoutService:
                         amount_minor=owed,
                         currency=self.currency,
                         rail_reference=ref,
-                        created_at=self.events.clock.now(),
+                        created_at=tx.now(),
                     )
                 )
-                self.events.record(
-                    s,
-                    kind="payout.sent",
-                    actor=actor,
-                    payload={
-                        "member": member_id,
-                        "amount_minor": owed,
-                        "currency": self.currency,
-                        "rail_reference": ref,
-                    },
+                event = PayoutSent(
+                    member=member_id, amount_minor=owed, currency=self.currency, rail_reference=ref
                 )
+                tx.record(event, actor=actor)
                 total += owed
         return total
 
     def statements(self, *, member_id: int | None = None) -> list[StatementView]:
-        with self.db.read() as s:
+        with self.txs.read() as s:
             q = select(Statement).order_by(Statement.id)
             if member_id is not None:
                 q = q.where(Statement.member_id == member_id)
             return [StatementView.model_validate(x) for x in s.scalars(q)]
 
     def totals(self) -> dict[str, int]:
-        with self.db.read() as s:
+        with self.txs.read() as s:
             credited = s.scalar(
                 select(func.coalesce(func.sum(LedgerLine.amount_minor), 0)).where(
                     LedgerLine.account.startswith("revenue:"), LedgerLine.amount_minor < 0

@@ -42,8 +42,10 @@ class Event:
         if not cls.kind:
             return  # an abstract intermediate class
         other = EVENT_KINDS.get(cls.kind)
-        if other is not None and other.__qualname__ != cls.__qualname__:
-            raise TypeError(f"event kind {cls.kind!r} is defined twice")
+        if other is not None and _name(other) != _name(cls):
+            raise TypeError(
+                f"event kind {cls.kind!r} is defined twice: {_name(other)}, {_name(cls)}"
+            )
         EVENT_KINDS[cls.kind] = cls
 
     def payload(self) -> dict[str, Any]:
@@ -54,6 +56,10 @@ class Event:
                 continue
             out[f.name] = value
         return out
+
+
+def _name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def entry_bytes(*, kind: str, actor: str, at: datetime, payload: dict[str, Any]) -> bytes:

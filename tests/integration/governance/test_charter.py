@@ -93,10 +93,9 @@ def test_deal_votes_close_through_the_deal(make_syndic: MakeSyndic, backend: str
     w = world(make_syndic, n=1)
     deal = licensee_offer(w)
     w.s.deals.open_vote(deal)
-    with w.s.db.read() as sess:
-        p = w.s.governance.proposal_for(sess, ProposalKind.DEAL, deal)
-        assert p is not None
-        pid = p.id
+    (p,) = [x for x in w.s.governance.list_proposals() if x.kind == ProposalKind.DEAL]
+    assert p.subject_id == deal
+    pid = p.id
     with pytest.raises(Conflict, match="close it with the deal"):
         w.s.governance.close(pid, force=True)
     with pytest.raises(Conflict, match="has not closed yet"):

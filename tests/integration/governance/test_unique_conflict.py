@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from syndic.errors import Conflict
+from syndic.governance.events import VoteCast
 from syndic.governance.models import DelegationRow, Vote
 from tests.conftest import MakeSyndic
 from tests.integration.governance.helpers import licensee_offer, world
@@ -24,7 +25,8 @@ def test_a_unique_violation_is_a_conflict_and_writes_nothing(
 
     def second_ballot() -> None:  # as a writer that checked before the first one committed
         with s.db.write() as sess:
-            s.events.record(sess, kind="vote.cast", actor="x", payload={})
+            event = VoteCast(proposal=r.proposal_id, member=m1, ballot_sha256="0" * 64)
+            s.events.record(sess, event, actor="x")
             sess.add(
                 Vote(
                     proposal_id=r.proposal_id,

@@ -14,14 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from syndic.errors import InputFileError, InvalidInput
 from syndic.governance.voting import delegation as deleg
-from syndic.governance.voting.majority import majority, supermajority
+from syndic.governance.voting.methods import QUORUM_BP, THRESHOLD_BP, VOICE_CREDITS, Count, Method
+from syndic.governance.voting.methods import voting_method as _method
 from syndic.governance.voting.outcome import OPTIONS, Outcome
-from syndic.governance.voting.quadratic import tally as quadratic_tally
 from syndic.validation import first_error
 
 FORMAT: Final = "syndic.ballots/v1"
-METHODS = ("majority", "supermajority", "quadratic", "delegated")
-MethodName = Literal["majority", "supermajority", "quadratic", "delegated"]
 
 
 class _Strict(BaseModel):
@@ -59,13 +57,13 @@ class BallotFile(_Strict):
     format: Literal["syndic.ballots/v1"] = FORMAT
     question: str = ""
     topic: str | None = None
-    method: MethodName | None = None
+    method: Method | None = None
     delegation: bool | None = None
     options: list[str] = Field(default_factory=lambda: [str(o) for o in OPTIONS], min_length=1)
     status_quo: str | None = None
-    quorum_bp: int = Field(default=5000, ge=0, le=10_000)
+    quorum_bp: int = Field(default=QUORUM_BP, ge=0, le=10_000)
     threshold_bp: int | None = Field(default=None, ge=5000, le=10_000)
-    credits: int = Field(default=100, ge=0)
+    credits: int = Field(default=VOICE_CREDITS, ge=0)
     electorate: int | None = Field(default=None, ge=0)
     voters: list[VoterIn]
     ballots: list[BallotIn] = Field(default_factory=list)
@@ -80,7 +78,11 @@ class BallotFile(_Strict):
         ids = [v.id for v in self.voters]
         if len(set(ids)) != len(ids):
             raise ValueError("a voter is listed twice")
-        known = set(ids)
+        self._check_ballots(set(ids))
+        self._check_delegations(set(ids))
+        return self
+
+    def _check_ballots(self, known: set[str]) -> None:
         seen: set[str] = set()
         for b in self.ballots:
             if b.voter not in known:
@@ -91,13 +93,14 @@ class BallotFile(_Strict):
             for option in b.as_votes():
                 if option not in self.options:
                     raise ValueError(f"{b.voter} votes for {option!r}, which is not an option")
+
+    def _check_delegations(self, known: set[str]) -> None:
         for d in self.delegations:
             for who in (d.voter, d.delegate):
                 if who not in known:
                     raise ValueError(f"delegation names {who}, who is not a voter")
             if d.voter == d.delegate:
                 raise ValueError(f"{d.voter} cannot delegate to themselves")
-        return self
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -139,14 +142,11 @@ def tally(
     The threshold is ``threshold_bp``, else the file's; a supermajority whose threshold is not
     above half (a file written for a simple majority) uses two-thirds.
     """
-    name = method or f.method
-    if name is None:
-        raise InvalidInput(f"name a voting method: {', '.join(METHODS)}")
-    if name not in METHODS:
-        raise InvalidInput(f"unknown voting method {name!r}; use one of {', '.join(METHODS)}")
-    use_delegation = name == "delegated" or bool(f.delegation if delegation is None else delegation)
+    spec = _method(method or f.method)
+    use_delegation = spec.always_delegates or bool(
+        f.delegation if delegation is None else delegation
+    )
     ballots = {b.voter: b.as_votes() for b in f.ballots}
-    threshold = threshold_bp or f.threshold_bp or 5000
     carriers: dict[str, str] = {}
     report = None
     if use_delegation:
@@ -154,31 +154,22 @@ def tally(
             (deleg.Delegation(d.voter, d.delegate, d.topic) for d in f.delegations), f.topic
         )
         carriers, report = deleg.resolve((v.id for v in f.voters), delegates, set(ballots))
-    if name == "quadratic":
-        credits = {v.id: f.credits if v.credits is None else v.credits for v in f.voters}
-        return quadratic_tally(
-            ballots,
+    weights = {v.id: v.weight for v in f.voters}
+    if f.electorate is not None:
+        electorate = f.electorate
+    else:
+        electorate = len(f.voters) if spec.spends_credits else sum(weights.values())
+    return spec.count(
+        Count(
+            ballots=ballots,
             options=f.options,
-            credits=credits,
-            electorate=len(f.voters) if f.electorate is None else f.electorate,
+            weights=weights,
+            credits={v.id: f.credits if v.credits is None else v.credits for v in f.voters},
+            electorate=electorate,
             quorum_bp=f.quorum_bp,
-            threshold_bp=threshold,
+            threshold_bp=threshold_bp or f.threshold_bp or THRESHOLD_BP,
             status_quo=f.status_quo,
             carriers=carriers,
             delegation=report,
         )
-    weights = {v.id: v.weight for v in f.voters}
-    common: dict[str, Any] = {
-        "options": f.options,
-        "weights": weights,
-        "electorate": sum(weights.values()) if f.electorate is None else f.electorate,
-        "quorum_bp": f.quorum_bp,
-        "status_quo": f.status_quo,
-        "carriers": carriers,
-        "delegation": report,
-    }
-    if name == "supermajority":
-        return supermajority(
-            ballots, threshold_bp=threshold if threshold > 5000 else 6667, **common
-        )
-    return majority(ballots, threshold_bp=threshold, method=name, **common)
+    )
