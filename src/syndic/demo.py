@@ -24,7 +24,6 @@ from syndic.api.app import create_app
 from syndic.api.serving import serving_app
 from syndic.app import Syndic
 from syndic.auth.service import Role
-from syndic.cli.progress import stage_bars
 from syndic.clock import OffsetClock
 from syndic.config import Settings
 from syndic.deals.agreement import verify_file
@@ -45,6 +44,7 @@ from syndic.governance.voting.ballot_file import tally as ballot_tally
 from syndic.keys import generate_key_file, load_key_file, public_b64
 from syndic.members.importer import import_arxiv
 from syndic.money import Money
+from syndic.progress import stage_bars
 from syndic.provenance.receipt import verify_receipt
 from syndic.terms.models import PaymentType, Terms, Usage
 from syndic.valuation.engine import RunParams

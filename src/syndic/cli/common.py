@@ -10,14 +10,13 @@ from typing import Any, TypeVar, cast
 
 import click
 from pydantic import BaseModel
-from rich.console import Console
 from rich.table import Table
 
 from syndic.app import Syndic, default_settings
 from syndic.config import Settings
+from syndic.progress import console
 
 F = TypeVar("F", bound=Callable[..., Any])
-console = Console(highlight=False)
 
 
 class Ctx:

@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from syndic.cli.common import command, json_option, print_json, print_table, syndic
-from syndic.cli.progress import stage_bars
 from syndic.errors import InvalidInput
 from syndic.members.importer import import_arxiv
 from syndic.members.service import NewWork
 from syndic.members.shares import parse_percent
 from syndic.money import parse_major
+from syndic.progress import stage_bars
 from syndic.storage.files import read_input, write_output
 
 

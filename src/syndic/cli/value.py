@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from syndic.cli.common import command, json_option, print_json, print_table, syndic
-from syndic.cli.progress import stage_bars
 from syndic.errors import ValuationError
+from syndic.progress import stage_bars
 from syndic.valuation.engine import METHODS, MODELS, RunParams
 from syndic.valuation.executors import EXECUTORS
 from syndic.valuation.features import FEATURIZERS

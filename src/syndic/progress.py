@@ -1,4 +1,5 @@
-"""Progress bars for long work: one look everywhere, drawn only on a terminal.
+"""Progress bars for long work (the CLI and the demo): one look everywhere, drawn only on a
+terminal.
 
 ``with stage_bars() as bars:`` gives one bar per named stage; pass ``bars`` where a service
 takes a ``progress(stage, done, total)`` callback, or call ``start``/``advance`` from an
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,7 +21,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from syndic.cli.common import console
+console = Console(highlight=False)
+"""The terminal every edge writes to (the CLI's tables and the bars share it)."""
 
 
 class StageBars:
