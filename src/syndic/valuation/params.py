@@ -12,10 +12,9 @@ from syndic.errors import ValuationError
 from syndic.valuation import checks
 from syndic.valuation.executors import EXECUTORS
 from syndic.valuation.features import FEATURIZERS
+from syndic.valuation.knn import DTYPES
 from syndic.valuation.learners import LEARNERS
 from syndic.valuation.methods import METHODS
-
-PRECISIONS = ("float64", "float32")
 
 
 def _param(default: Any, help: str, choices: Callable[[], Iterable[str]] | None = None) -> Any:
@@ -31,7 +30,7 @@ class RunParams:
     k: int = _param(5, "Neighbours (KNN).")
     features: str = _param("tfidf-svd", "How works become vectors.", lambda: FEATURIZERS)
     dims: int = _param(64, "TF-IDF SVD dimensions.")
-    precision: str = _param("float64", "Float precision of exact KNN-Shapley.", lambda: PRECISIONS)
+    precision: str = _param("float64", "Float precision of exact KNN-Shapley.", lambda: DTYPES)
     model: str = _param("knn", "Model that sampled methods value data for.", lambda: LEARNERS)
     max_updates: int = _param(200, "Sampled methods: permutations or coalitions.")
     group_permutations: int = _param(

