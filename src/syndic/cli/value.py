@@ -12,6 +12,7 @@ import click
 from syndic.cli.common import command, json_option, print_json, print_table, syndic
 from syndic.cli.progress import stage_bars
 from syndic.errors import ValuationError
+from syndic.valuation.explain import CHART_FORMATS
 from syndic.valuation.params import RunParams
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -137,8 +138,10 @@ def value_runs(as_json: bool) -> None:
 def value_chart(member_id: int, run_id: int | None, output: Path) -> None:
     """Write a member's contribution-per-label chart."""
     fmt = output.suffix.lower().lstrip(".")
-    if fmt not in ("svg", "png"):
-        raise ValuationError("the chart file must end in .svg or .png")
+    if fmt not in CHART_FORMATS:
+        raise ValuationError(
+            "the chart file must end in " + " or ".join(f".{f}" for f in CHART_FORMATS)
+        )
     output.write_bytes(syndic().valuation.chart(member_id, run_id, fmt=fmt))
     click.echo(f"chart for member {member_id} written to {output}")
 

@@ -402,8 +402,8 @@ class ValuationService:
             return [WorkValueView.model_validate(w) for w in s.scalars(q)]
 
     def chart(self, member_id: int, run_id: int | None = None, *, fmt: str = "svg") -> bytes:
-        if fmt not in ("svg", "png"):
-            raise ValuationError(f"charts are svg or png, not {fmt!r}")
+        if fmt not in explain.CHART_FORMATS:
+            raise ValuationError(f"charts are {' or '.join(explain.CHART_FORMATS)}, not {fmt!r}")
         mv = self.member_value(member_id, run_id)
         return explain.chart(
             mv.explanation.get("per_label", {}),
