@@ -14,7 +14,7 @@ from syndic.valuation.learners import LEARNERS
 from syndic.valuation.params import RunParams
 from syndic.valuation.result import FloatArray, ValuationResult
 
-# per stage: (done, total or None) -> None
+# stage name -> its progress callback (done, total or None), or None when nobody listens
 Tick = Callable[[str], Callable[[int, int | None], None] | None]
 
 
