@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from syndic.cli.common import command, json_option, print_json, print_table, syndic
 from syndic.errors import ValuationError
 from syndic.progress import stage_bars
-from syndic.valuation.engine import METHODS, MODELS, RunParams
-from syndic.valuation.executors import EXECUTORS
-from syndic.valuation.features import FEATURIZERS
+from syndic.valuation.explain import CHART_FORMATS
+from syndic.valuation.params import RunParams
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def run_params_options(fn: F) -> F:
+    """One option per ``RunParams`` field: its default, help text and choices (from the
+    registry that owns the names) are written once, on the field."""
+    for f in reversed(fields(RunParams)):
+        choices = f.metadata["choices"]
+        fn = click.option(
+            f"--{f.name.replace('_', '-')}",
+            f.name,
+            type=click.Choice(list(choices())) if choices else type(f.default),
+            default=f.default,
+            show_default=True,
+            help=f.metadata["help"],
+        )(fn)
+    return fn
 
 
 @click.group("value")
@@ -20,68 +40,14 @@ def value() -> None:
 
 
 @command(value, "run")
-@click.option("--method", type=click.Choice(METHODS), default="knn-shapley", show_default=True)
-@click.option(
-    "--label", default="field", show_default=True, help="Work metadata field the task predicts."
-)
-@click.option("--test-fraction", type=float, default=0.2, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--k", "k", type=int, default=5, show_default=True, help="Neighbours (KNN).")
-@click.option("--features", type=click.Choice(FEATURIZERS), default="tfidf-svd", show_default=True)
-@click.option("--dims", type=int, default=64, show_default=True, help="TF-IDF SVD dimensions.")
-@click.option(
-    "--precision", type=click.Choice(["float64", "float32"]), default="float64", show_default=True
-)
-@click.option(
-    "--model",
-    type=click.Choice(MODELS),
-    default="knn",
-    show_default=True,
-    help="Model that sampled methods value data for.",
-)
-@click.option("--max-updates", type=int, default=200, show_default=True)
-@click.option(
-    "--group-permutations",
-    type=int,
-    default=100,
-    show_default=True,
-    help="Permutations for members-as-players group Shapley (0 skips it).",
-)
-@click.option("--executor", type=click.Choice(EXECUTORS), default="process", show_default=True)
+@run_params_options
 @json_option
-def value_run(
-    method: str,
-    label: str,
-    test_fraction: float,
-    seed: int,
-    k: int,
-    features: str,
-    dims: int,
-    precision: str,
-    model: str,
-    max_updates: int,
-    group_permutations: int,
-    executor: str,
-    as_json: bool,
-) -> None:
+def value_run(as_json: bool, **params: Any) -> None:
     """Value every work and member of the pool on a snapshot, and store the run."""
-    params = RunParams(
-        method=method,
-        label=label,
-        test_fraction=test_fraction,
-        seed=seed,
-        k=k,
-        features=features,
-        dims=dims,
-        precision=precision,
-        model=model,
-        max_updates=max_updates,
-        group_permutations=group_permutations,
-        executor=executor,
-    ).check()
+    run_params = RunParams(**params).check()
     s = syndic()
     with stage_bars(indent="   ", disable=as_json) as bars:
-        run = s.valuation.run(params, progress=bars)
+        run = s.valuation.run(run_params, progress=bars)
     if as_json:
         print_json(run)
         return
@@ -172,8 +138,10 @@ def value_runs(as_json: bool) -> None:
 def value_chart(member_id: int, run_id: int | None, output: Path) -> None:
     """Write a member's contribution-per-label chart."""
     fmt = output.suffix.lower().lstrip(".")
-    if fmt not in ("svg", "png"):
-        raise ValuationError("the chart file must end in .svg or .png")
+    if fmt not in CHART_FORMATS:
+        raise ValuationError(
+            "the chart file must end in " + " or ".join(f".{f}" for f in CHART_FORMATS)
+        )
     output.write_bytes(syndic().valuation.chart(member_id, run_id, fmt=fmt))
     click.echo(f"chart for member {member_id} written to {output}")
 

@@ -12,8 +12,6 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-from joblib import Parallel, delayed
-
 from syndic.errors import ValuationError
 
 
@@ -45,20 +43,28 @@ class ProcessExecutor:
         if self.workers == 1 or len(args) == 1:
             yield from SerialExecutor().map(fn, args)
             return
+        from joblib import Parallel, delayed  # loaded with the first parallel map
+
         parallel = Parallel(n_jobs=self.workers, backend="loky", return_as="generator")
         yield from parallel(delayed(fn)(*a) for a in args)
 
 
-EXECUTORS = ("serial", "process", "ray")
+def _ray(workers: int | None) -> Executor:
+    from syndic.valuation.ray_executor import RayExecutor
+
+    return RayExecutor(workers)
+
+
+# name -> how to build it with a number of workers (None: one per core)
+EXECUTORS: dict[str, Callable[[int | None], Executor]] = {
+    "serial": lambda _workers: SerialExecutor(),
+    "process": ProcessExecutor,
+    "ray": _ray,
+}
 
 
 def make_executor(name: str, workers: int | None = None) -> Executor:
-    if name == "serial":
-        return SerialExecutor()
-    if name == "process":
-        return ProcessExecutor(workers)
-    if name == "ray":
-        from syndic.valuation.ray_executor import RayExecutor
-
-        return RayExecutor(workers)
-    raise ValuationError(f"unknown executor {name!r}; use one of: {', '.join(EXECUTORS)}")
+    build = EXECUTORS.get(name)
+    if build is None:
+        raise ValuationError(f"unknown executor {name!r}; use one of: {', '.join(EXECUTORS)}")
+    return build(workers)

@@ -134,6 +134,9 @@ def sentence(
     return f"Your {works} {noun} add {share} to the model's {metric}, {where}{why}."
 
 
+CHART_FORMATS = ("svg", "png")
+
+
 def chart(labels: dict[str, float], *, title: str, fmt: str = "svg") -> bytes:
     """A horizontal bar chart of the contribution per label (largest at the top), as SVG or
     PNG bytes."""

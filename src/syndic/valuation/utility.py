@@ -16,9 +16,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.base import clone, is_classifier
-from sklearn.dummy import DummyClassifier
-from sklearn.metrics import get_scorer
 
 from syndic.errors import ValuationError
 from syndic.valuation import checks
@@ -29,6 +26,8 @@ Scorer = Callable[[Any, Any, Any], float]
 def _scorer(scorer: str | Scorer | None) -> Scorer | None:
     if scorer is None or callable(scorer):
         return scorer
+    from sklearn.metrics import get_scorer
+
     try:
         s: Scorer = get_scorer(scorer)
     except ValueError as exc:
@@ -52,6 +51,10 @@ class ModelUtility:
     ) -> None:
         if not (hasattr(model, "fit") and hasattr(model, "get_params")):
             raise ValuationError("model must be a scikit-learn-style estimator (fit, get_params)")
+        # scikit-learn loads with the first utility, not with the package
+        from sklearn.base import clone, is_classifier
+
+        self._clone = clone
         self.classification = bool(is_classifier(model))
         self.x_train, self.y_train, self.x_test, self.y_test = checks.train_test(
             x_train, y_train, x_test, y_test, classification=self.classification
@@ -69,7 +72,7 @@ class ModelUtility:
         y = self.y_train[idx]
         if self.classification and np.unique(y).size < 2:
             return self._score(self._constant(y[0]))
-        model = clone(self.model)
+        model = self._clone(self.model)
         k = model.get_params().get("n_neighbors")
         if isinstance(k, int) and k > idx.size:
             model.set_params(n_neighbors=int(idx.size))  # KNN on fewer points than K
@@ -77,9 +80,11 @@ class ModelUtility:
         self.fits += 1
         return self._score(model)
 
-    def _constant(self, label: Any) -> DummyClassifier:
+    def _constant(self, label: Any) -> Any:
         """The constant predictor of ``label``, fitted so that it knows every training class
         (scorers that read probabilities see one column per class)."""
+        from sklearn.dummy import DummyClassifier
+
         classes = np.unique(self.y_train)
         x = np.zeros((classes.size, self.x_train.shape[1]))
         return DummyClassifier(strategy="constant", constant=label).fit(x, classes)

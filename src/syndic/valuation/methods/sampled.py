@@ -1,0 +1,28 @@
+"""Sampled methods (permutations or coalitions) share one shape: build the estimator with the
+run's stopping rule, seed and executor, fit it with members as weighted groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from syndic.valuation.methods.base import Task, Valued, with_proxy_examples
+from syndic.valuation.stopping import MaxUpdates
+
+
+class Sampled:
+    def __init__(self, estimator: type[Any], stage: str) -> None:
+        self.estimator = estimator
+        self.stage = stage
+
+    def value(self, task: Task) -> Valued:
+        p = task.params
+        model = task.model()
+        est = self.estimator(
+            model,
+            stop=MaxUpdates(p.max_updates),
+            seed=p.seed,
+            executor=p.executor,
+            progress=task.tick(self.stage),
+        )
+        est.fit(task.xtr, task.ytr, task.xte, task.yte, group_weights=task.shares)
+        return with_proxy_examples(task, est.result, est.group_result, model)

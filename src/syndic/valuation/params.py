@@ -1,0 +1,61 @@
+"""``RunParams``: what a valuation run is asked to do, with each default and help text written
+once. The CLI builds ``syndic value run``'s options from these fields, and the choices of a
+field from the registry that owns the names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from syndic.errors import ValuationError
+from syndic.valuation import checks
+from syndic.valuation.executors import EXECUTORS
+from syndic.valuation.features import FEATURIZERS
+from syndic.valuation.knn import DTYPES
+from syndic.valuation.learners import LEARNERS
+from syndic.valuation.methods import METHODS
+
+
+def _param(default: Any, help: str, choices: Callable[[], Iterable[str]] | None = None) -> Any:
+    return field(default=default, metadata={"help": help, "choices": choices})
+
+
+@dataclass(frozen=True)
+class RunParams:
+    method: str = _param("knn-shapley", "Valuation method.", lambda: METHODS)
+    label: str = _param("field", "Work metadata field the task predicts.")
+    test_fraction: float = _param(0.2, "Share of the works held out as test examples.")
+    seed: int = _param(0, "Seed for the split and every sampled quantity.")
+    k: int = _param(5, "Neighbours (KNN).")
+    features: str = _param("tfidf-svd", "How works become vectors.", lambda: FEATURIZERS)
+    dims: int = _param(64, "TF-IDF SVD dimensions.")
+    precision: str = _param("float64", "Float precision of exact KNN-Shapley.", lambda: DTYPES)
+    model: str = _param("knn", "Model that sampled methods value data for.", lambda: LEARNERS)
+    max_updates: int = _param(200, "Sampled methods: permutations or coalitions.")
+    group_permutations: int = _param(
+        100, "Permutations for members-as-players group Shapley (0 skips it)."
+    )
+    executor: str = _param("process", "Where sampled work units run.", lambda: EXECUTORS)
+
+    def check(self) -> RunParams:
+        for f in fields(self):
+            choices = f.metadata["choices"]
+            if choices is not None and getattr(self, f.name) not in (names := tuple(choices())):
+                raise ValuationError(
+                    f"unknown {f.name} {getattr(self, f.name)!r}; use one of: {', '.join(names)}"
+                )
+        if not self.label.strip():
+            raise ValuationError("the label must name a metadata field of the works")
+        if not 0 < self.test_fraction < 1:
+            raise ValuationError(f"test fraction must be between 0 and 1, got {self.test_fraction}")
+        checks.seed(self.seed)
+        for name in ("k", "dims", "max_updates"):
+            if getattr(self, name) < 1:
+                raise ValuationError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.group_permutations < 0:
+            raise ValuationError("group permutations cannot be negative")
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
