@@ -11,8 +11,8 @@ from fastapi import Depends, Request
 
 from syndic.app import Syndic
 from syndic.auth.models import Principal, Role
-from syndic.auth.policy import Need, decide
-from syndic.errors import AuthError, Forbidden
+from syndic.auth.policy import Need
+from syndic.errors import AuthError
 
 
 def get_syndic(request: Request) -> Syndic:
@@ -54,19 +54,3 @@ def allow(*roles: Role, own: str | None = None, message: str = "") -> Any:
 
 Steward = Annotated[Principal, allow(Role.STEWARD)]
 Licensee = Annotated[Principal, allow(Role.LICENSEE)]
-
-
-def require(caller: Principal, *roles: Role) -> None:
-    """A role check inside a route (prefer ``allow``); such refusals are not logged."""
-    refusal = decide(caller, Need.of(*roles))
-    if refusal is not None:
-        raise Forbidden(refusal.message)
-
-
-def require_self_or_steward(caller: Principal, role: Role, subject_id: int) -> None:
-    """The steward, or the ``role`` key of ``subject_id`` itself (prefer ``allow(own=...)``,
-    which also logs the refusal)."""
-    if caller.role is Role.STEWARD:
-        return
-    if caller.role is not role or caller.subject_id != subject_id:
-        raise Forbidden(f"a {caller.role.value} key may only read its own records")

@@ -3,49 +3,49 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response
 
-from syndic.api.deps import Caller, SyndicDep, require, require_self_or_steward
-from syndic.auth.service import Role
+from syndic.api.deps import Steward, SyndicDep, allow
+from syndic.auth.models import Principal, Role
 from syndic.valuation.views import MemberValueView, RunView, WorkValueView
 
 router = APIRouter(tags=["valuation"])
 
+StewardOrSelf = Annotated[Principal, allow(Role.STEWARD, own="member")]
+
 
 @router.get("/v1/valuation/runs")
-def list_runs(s: SyndicDep, caller: Caller) -> list[RunView]:
-    require(caller, Role.STEWARD)
-    return s.valuation.list_runs()
+def list_runs(syndic: SyndicDep, _caller: Steward) -> list[RunView]:
+    return syndic.valuation.list_runs()
 
 
 @router.get("/v1/valuation/runs/{run_id}")
-def get_run(run_id: int, s: SyndicDep, caller: Caller) -> RunView:
-    require(caller, Role.STEWARD)
-    return s.valuation.show(run_id)
+def get_run(run_id: int, syndic: SyndicDep, _caller: Steward) -> RunView:
+    return syndic.valuation.show(run_id)
 
 
 @router.get("/v1/valuation/runs/{run_id}/members")
-def run_members(run_id: int, s: SyndicDep, caller: Caller) -> list[MemberValueView]:
-    require(caller, Role.STEWARD)
-    return s.valuation.member_values(run_id)
+def run_members(run_id: int, syndic: SyndicDep, _caller: Steward) -> list[MemberValueView]:
+    return syndic.valuation.member_values(run_id)
 
 
 @router.get("/v1/valuation/runs/{run_id}/works")
-def run_works(run_id: int, s: SyndicDep, caller: Caller) -> list[WorkValueView]:
-    require(caller, Role.STEWARD)
-    return s.valuation.work_values(run_id)
+def run_works(run_id: int, syndic: SyndicDep, _caller: Steward) -> list[WorkValueView]:
+    return syndic.valuation.work_values(run_id)
 
 
 @router.get("/v1/valuation/members/{member_id}")
 def member_value(
-    member_id: int, s: SyndicDep, caller: Caller, run: int | None = None
+    member_id: int, syndic: SyndicDep, _caller: StewardOrSelf, run: int | None = None
 ) -> MemberValueView:
     """One member's value and why, in the given run (default: the latest)."""
-    require_self_or_steward(caller, Role.MEMBER, member_id)
-    return s.valuation.member_value(member_id, run)
+    return syndic.valuation.member_value(member_id, run)
 
 
 @router.get("/v1/valuation/members/{member_id}/chart.svg")
-def member_chart(member_id: int, s: SyndicDep, caller: Caller, run: int | None = None) -> Response:
-    require_self_or_steward(caller, Role.MEMBER, member_id)
-    return Response(s.valuation.chart(member_id, run, fmt="svg"), media_type="image/svg+xml")
+def member_chart(
+    member_id: int, syndic: SyndicDep, _caller: StewardOrSelf, run: int | None = None
+) -> Response:
+    return Response(syndic.valuation.chart(member_id, run, fmt="svg"), media_type="image/svg+xml")
