@@ -47,7 +47,7 @@ from syndic.money import Money
 from syndic.progress import stage_bars
 from syndic.provenance.receipt import verify_receipt
 from syndic.terms.models import PaymentType, Terms, Usage
-from syndic.valuation.engine import RunParams
+from syndic.valuation.params import RunParams
 from syndic.web.charts import bar_chart
 from syndic.web.report import write_report
 

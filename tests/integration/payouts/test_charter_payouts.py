@@ -13,7 +13,7 @@ from syndic.keys import public_b64
 from syndic.members.importer import import_arxiv
 from syndic.payouts.service import Allocation
 from syndic.testing import ManualClock
-from syndic.valuation.engine import RunParams
+from syndic.valuation.params import RunParams
 from tests.conftest import MakeSyndic
 from tests.integration.governance.helpers import FEE, LAB_KEY, World, active_agreement
 

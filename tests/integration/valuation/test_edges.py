@@ -14,7 +14,7 @@ from syndic.app import Syndic
 from syndic.auth.service import Role
 from syndic.cli.main import main
 from syndic.members.importer import import_arxiv
-from syndic.valuation.engine import RunParams
+from syndic.valuation.params import RunParams
 from tests.conftest import MakeSyndic
 
 

@@ -14,8 +14,8 @@ from syndic.members.importer import import_arxiv
 from syndic.members.models import FULL_SHARE_BP
 from syndic.members.service import NewWork
 from syndic.provenance.models import LogCheckpoint, LogEntry, LogHead
-from syndic.valuation.engine import RunParams
 from syndic.valuation.models import MemberValue, ValuationRun, WorkValue
+from syndic.valuation.params import RunParams
 from tests.conftest import MakeSyndic
 
 FAST = RunParams(group_permutations=20)
