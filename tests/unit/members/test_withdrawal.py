@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from syndic.api.app import create_app
 from syndic.auth.service import Role
 from syndic.errors import Conflict, NotFound
+from tests.coalition import active_agreement, world
 from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import active_agreement, world
 
 
 def test_withdrawn_work_leaves_future_deals_only(make_syndic: MakeSyndic, backend: str) -> None:
