@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from syndic.deals.coverage import covered_works, covers_member, shares_by_member
 from syndic.terms.models import Usage
+from tests.coalition import FEE, active_agreement, world
 from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import FEE, active_agreement, world
 
 
 def test_one_module_answers_what_an_agreement_covers(make_syndic: MakeSyndic, backend: str) -> None:

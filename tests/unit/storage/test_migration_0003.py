@@ -12,9 +12,9 @@ from sqlalchemy import text
 from syndic.deals.agreement import verify_file
 from syndic.storage.db import MIGRATIONS, Database
 from syndic.terms.registry import terms_document
+from tests.coalition import countersign, world
+from tests.coalition import terms as T
 from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import countersign, world
-from tests.integration.governance.helpers import terms as T
 
 AT = datetime(2026, 1, 1, 12, tzinfo=UTC).replace(tzinfo=None)
 

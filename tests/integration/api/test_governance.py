@@ -16,8 +16,7 @@ from syndic.canonical import canonical_bytes
 from syndic.deals.agreement import verify_file
 from syndic.governance.voting.ballot_file import parse, tally
 from syndic.keys import public_b64
-from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import (
+from tests.coalition import (
     FEE,
     LAB_KEY,
     OTHER_KEY,
@@ -26,6 +25,7 @@ from tests.integration.governance.helpers import (
     licensee_offer,
     world,
 )
+from tests.conftest import MakeSyndic
 
 QV = {"deal_vote": {"method": "quadratic", "delegation": True}}
 

@@ -11,8 +11,8 @@ from syndic.canonical import canonical_bytes
 from syndic.errors import Conflict, CreditsExceeded, Forbidden, InvalidInput, NotFound
 from syndic.governance.voting.ballot_file import parse, tally
 from syndic.governance.voting.credits import EPOCH, period_of
+from tests.coalition import licensee_offer, world
 from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import licensee_offer, world
 
 QV = {"deal_vote": {"method": "quadratic", "delegation": True, "quorum_bp": 5000}}
 

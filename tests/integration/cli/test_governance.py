@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from syndic.cli.main import main
 from syndic.deals.agreement import file_bytes
+from tests.coalition import LAB_KEY, approved, world
 from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import LAB_KEY, approved, world
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "ballots.json"
 

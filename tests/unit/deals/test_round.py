@@ -1,4 +1,5 @@
-"""Store tests: the same cases on SQLite and on PostgreSQL (the ``backend`` parameter)."""
+"""A whole round on the deals service (vote, both signatures, delivery tokens, payouts) and
+the vote's refusals, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,88 +10,15 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select
 
-from syndic.errors import AuthError, Conflict, Forbidden, InputFileError, NotFound, SharesError
+from syndic.errors import AuthError, Conflict, Forbidden
 from syndic.keys import public_b64
 from syndic.members.importer import import_arxiv
-from syndic.members.service import NewWork
-from syndic.provenance.models import LogEntry
 from syndic.terms.models import Terms, Usage
 from syndic.testing import ManualClock, RecordingRail
 from tests.conftest import MakeSyndic
 
 FEE = 1_000_00
-
-
-def _count(syndic, model) -> int:  # type: ignore[no-untyped-def]
-    with syndic.db.read() as sess:
-        return int(sess.scalar(select(func.count()).select_from(model)))
-
-
-def test_register_work_dedupes_and_logs(make_syndic: MakeSyndic, backend: str) -> None:
-    syndic = make_syndic()
-    a = syndic.members.join(handle="alice", name="Alice", payout_account="iban:A")
-    b = syndic.members.join(handle="bob", name="Bob", payout_account="iban:B")
-    work = NewWork(b"a poem", "Poem", "text", "poems", [(a.id, 6000), (b.id, 4000)], {})
-    w1, created1 = syndic.members.register_work(work, registered_by=a.id)
-    w2, created2 = syndic.members.register_work(work, registered_by=a.id)
-    assert (created1, created2) == (True, False)
-    assert w1.id == w2.id
-    assert sorted((h.member_id, h.share_bp) for h in w1.holders) == [(a.id, 6000), (b.id, 4000)]
-    with syndic.db.read() as sess:
-        entry = sess.get(LogEntry, w1.log_index)
-        assert entry is not None
-        assert json.loads(entry.entry)["payload"]["digest"] == w1.digest
-    assert syndic.report()["events"] == 4  # coalition, 2 joins, 1 registration
-
-
-def test_bad_shares_write_nothing(make_syndic: MakeSyndic, backend: str) -> None:
-    syndic = make_syndic()
-    a = syndic.members.join(handle="alice", name="", payout_account="iban:A")
-    before = syndic.report()
-    with pytest.raises(SharesError):
-        syndic.members.register_work(
-            NewWork(b"x", "X", "text", "c", [(a.id, 9000)], {}), registered_by=a.id
-        )
-    with pytest.raises(NotFound):
-        syndic.members.register_work(
-            NewWork(b"x", "X", "text", "c", [(999, 10000)], {}), registered_by=999
-        )
-    assert syndic.report() == before
-    assert list(syndic.vault) == []
-
-
-def test_import_is_idempotent(make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path) -> None:
-    syndic = make_syndic()
-    first = import_arxiv(syndic.members, fixture_jsonl)
-    assert (first.members_created, first.works_created) == (12, 240)
-    events = syndic.report()["events"]
-    second = import_arxiv(syndic.members, fixture_jsonl)
-    assert (second.members_created, second.works_created, second.works_existing) == (0, 0, 240)
-    assert syndic.report()["events"] == events
-
-
-def test_malformed_jsonl_names_the_line_and_writes_nothing(
-    make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path, tmp_path: Path
-) -> None:
-    syndic = make_syndic()
-    lines = fixture_jsonl.read_text().splitlines()
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text("\n".join([*lines[:5], '{"id": "x", "title": ', *lines[5:10]]) + "\n")
-    with pytest.raises(InputFileError, match="line 6"):
-        import_arxiv(syndic.members, bad)
-    missing_field = tmp_path / "nofield.jsonl"
-    row = json.loads(lines[0])
-    del row["abstract"]
-    missing_field.write_text(lines[1] + "\n" + json.dumps(row) + "\n")
-    with pytest.raises(InputFileError, match="line 2: field 'abstract'"):
-        import_arxiv(syndic.members, missing_field)
-    with pytest.raises(InputFileError, match="no such file"):
-        import_arxiv(syndic.members, tmp_path / "nope.jsonl")
-    assert syndic.report()["works"] == 0
-    assert syndic.report()["members"] == 0
-    assert list(syndic.vault) == []
 
 
 LAB_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # the licensee's own key
@@ -205,20 +133,3 @@ def test_vote_refusals(make_syndic: MakeSyndic, backend: str, fixture_jsonl: Pat
     out = syndic.deals.close_vote(deal.id)
     assert out.status == "rejected"  # 1 of 12 voted: quorum not met
     assert out.outcome is not None and out.outcome["quorum_met"] is False
-
-
-def test_ledger_refuses_unbalanced_and_bad_amounts(make_syndic: MakeSyndic, backend: str) -> None:
-    from syndic.errors import AmountError
-
-    syndic = make_syndic()
-    with syndic.db.write() as sess:
-        syndic.ledger.post(sess, memo="ok", lines=[("cash", 5), ("revenue:x", -5)], currency="EUR")
-    for lines in ([("cash", 5), ("revenue:x", -4)], [("cash", 10**16), ("revenue:x", -(10**16))]):
-        with pytest.raises(AmountError), syndic.db.write() as sess:
-            syndic.ledger.post(sess, memo="bad", lines=lines, currency="EUR")
-    with pytest.raises(NotFound):
-        syndic.payouts.book_revenue(42, 100)
-    with pytest.raises(AmountError):
-        syndic.payouts.book_revenue(42, -100)
-    with syndic.db.read() as sess:
-        assert syndic.ledger.balance(sess, "cash") == 5

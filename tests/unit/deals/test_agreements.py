@@ -18,8 +18,7 @@ from syndic.members.service import NewWork
 from syndic.terms.crawlers import load_crawlers
 from syndic.terms.models import PaymentType, Terms, Usage
 from syndic.testing import RecordingRail
-from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import (
+from tests.coalition import (
     FEE,
     LAB_KEY,
     OTHER_KEY,
@@ -30,6 +29,7 @@ from tests.integration.governance.helpers import (
     terms,
     world,
 )
+from tests.conftest import MakeSyndic
 
 
 def test_red_lines_leave_works_out_and_say_so_before_the_vote(

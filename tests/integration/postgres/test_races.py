@@ -17,8 +17,8 @@ import pytest
 
 from syndic.app import Syndic
 from syndic.errors import Conflict, SyndicError
+from tests.coalition import World, approved, licensee_offer, world
 from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import World, approved, licensee_offer, world
 
 pytestmark = pytest.mark.postgres
 ROUNDS = 5

@@ -10,8 +10,8 @@ from syndic.deals.offers import Offer
 from syndic.deals.states import Party
 from syndic.errors import Conflict, Forbidden, InvalidInput, NotFound
 from syndic.terms.models import Terms, Usage
+from tests.coalition import FEE, licensee_offer, terms, world
 from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import FEE, licensee_offer, terms, world
 
 
 def test_rounds_of_offers_each_with_its_diff(make_syndic: MakeSyndic, backend: str) -> None:

@@ -1,4 +1,4 @@
-"""A small coalition for governance tests: members with one work each, a licensee with a key."""
+"""A small coalition for tests: members with one work each, a licensee with a key."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ import pytest
 
 from syndic.errors import Conflict, Forbidden, PolicyError
 from syndic.governance.models import ProposalKind
+from tests.coalition import licensee_offer, world
 from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import licensee_offer, world
 
 
 def test_founding_and_defaults(make_syndic: MakeSyndic, backend: str) -> None:

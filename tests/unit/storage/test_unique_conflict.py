@@ -10,8 +10,8 @@ import pytest
 from syndic.errors import Conflict
 from syndic.governance.events import VoteCast
 from syndic.governance.models import DelegationRow, Vote
+from tests.coalition import licensee_offer, world
 from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import licensee_offer, world
 
 
 def test_a_unique_violation_is_a_conflict_and_writes_nothing(

@@ -14,8 +14,8 @@ from syndic.members.importer import import_arxiv
 from syndic.payouts.service import Allocation
 from syndic.testing import ManualClock
 from syndic.valuation.params import RunParams
+from tests.coalition import FEE, LAB_KEY, World, active_agreement
 from tests.conftest import MakeSyndic
-from tests.integration.governance.helpers import FEE, LAB_KEY, World, active_agreement
 
 
 def _world(make_syndic: MakeSyndic, fixture_jsonl: Path, charter: dict[str, Any] | None) -> World:

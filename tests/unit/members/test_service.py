@@ -1,0 +1,79 @@
+"""The members service on a real store (SQLite and PostgreSQL): works, shares, imports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from syndic.errors import InputFileError, NotFound, SharesError
+from syndic.members.importer import import_arxiv
+from syndic.members.service import NewWork
+from syndic.provenance.models import LogEntry
+from tests.conftest import MakeSyndic
+
+
+def test_register_work_dedupes_and_logs(make_syndic: MakeSyndic, backend: str) -> None:
+    syndic = make_syndic()
+    a = syndic.members.join(handle="alice", name="Alice", payout_account="iban:A")
+    b = syndic.members.join(handle="bob", name="Bob", payout_account="iban:B")
+    work = NewWork(b"a poem", "Poem", "text", "poems", [(a.id, 6000), (b.id, 4000)], {})
+    w1, created1 = syndic.members.register_work(work, registered_by=a.id)
+    w2, created2 = syndic.members.register_work(work, registered_by=a.id)
+    assert (created1, created2) == (True, False)
+    assert w1.id == w2.id
+    assert sorted((h.member_id, h.share_bp) for h in w1.holders) == [(a.id, 6000), (b.id, 4000)]
+    with syndic.db.read() as sess:
+        entry = sess.get(LogEntry, w1.log_index)
+        assert entry is not None
+        assert json.loads(entry.entry)["payload"]["digest"] == w1.digest
+    assert syndic.report()["events"] == 4  # coalition, 2 joins, 1 registration
+
+
+def test_bad_shares_write_nothing(make_syndic: MakeSyndic, backend: str) -> None:
+    syndic = make_syndic()
+    a = syndic.members.join(handle="alice", name="", payout_account="iban:A")
+    before = syndic.report()
+    with pytest.raises(SharesError):
+        syndic.members.register_work(
+            NewWork(b"x", "X", "text", "c", [(a.id, 9000)], {}), registered_by=a.id
+        )
+    with pytest.raises(NotFound):
+        syndic.members.register_work(
+            NewWork(b"x", "X", "text", "c", [(999, 10000)], {}), registered_by=999
+        )
+    assert syndic.report() == before
+    assert list(syndic.vault) == []
+
+
+def test_import_is_idempotent(make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path) -> None:
+    syndic = make_syndic()
+    first = import_arxiv(syndic.members, fixture_jsonl)
+    assert (first.members_created, first.works_created) == (12, 240)
+    events = syndic.report()["events"]
+    second = import_arxiv(syndic.members, fixture_jsonl)
+    assert (second.members_created, second.works_created, second.works_existing) == (0, 0, 240)
+    assert syndic.report()["events"] == events
+
+
+def test_malformed_jsonl_names_the_line_and_writes_nothing(
+    make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path, tmp_path: Path
+) -> None:
+    syndic = make_syndic()
+    lines = fixture_jsonl.read_text().splitlines()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join([*lines[:5], '{"id": "x", "title": ', *lines[5:10]]) + "\n")
+    with pytest.raises(InputFileError, match="line 6"):
+        import_arxiv(syndic.members, bad)
+    missing_field = tmp_path / "nofield.jsonl"
+    row = json.loads(lines[0])
+    del row["abstract"]
+    missing_field.write_text(lines[1] + "\n" + json.dumps(row) + "\n")
+    with pytest.raises(InputFileError, match="line 2: field 'abstract'"):
+        import_arxiv(syndic.members, missing_field)
+    with pytest.raises(InputFileError, match="no such file"):
+        import_arxiv(syndic.members, tmp_path / "nope.jsonl")
+    assert syndic.report()["works"] == 0
+    assert syndic.report()["members"] == 0
+    assert list(syndic.vault) == []
