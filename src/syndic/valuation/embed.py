@@ -5,13 +5,15 @@ through it, torch. Loading is offline: ``HF_HUB_OFFLINE=1`` is set before the im
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from syndic.errors import ValuationError
-from syndic.valuation.features import Encoder
+
+if TYPE_CHECKING:
+    from syndic.valuation.features import Encoder
 
 MODEL_ID = "all-MiniLM-L6-v2"
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from syndic.errors import ValuationError
 from syndic.valuation.knn import KNNShapley
 from syndic.valuation.learners import LEARNERS
-from syndic.valuation.params import RunParams
 from syndic.valuation.result import FloatArray, ValuationResult
+
+if TYPE_CHECKING:
+    from syndic.valuation.params import RunParams
 
 # stage name -> its progress callback (done, total or None), or None when nobody listens
 Tick = Callable[[str], Callable[[int, int | None], None] | None]
