@@ -31,19 +31,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from syndic.errors import AuthError
+from syndic.errors import SignatureError
 
 TAG = "web-bot-auth"
 DIRECTORY_PATH = "/.well-known/http-message-signatures-directory"
 MAX_VALIDITY_S = 24 * 3600  # a signature valid (or used) for longer than this is refused
 CLOCK_SKEW_S = 60
 PublicKey = Ed25519PublicKey | rsa.RSAPublicKey | ec.EllipticCurvePublicKey
-
-
-class SignatureError(AuthError):
-    """A Web Bot Auth signature is missing, malformed, forged, expired or replayed."""
-
-    code = "invalid_signature"
 
 
 def _ser(value: Any) -> str:

@@ -13,92 +13,39 @@ See docs/gate.md for every key.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
-from syndic.errors import PolicyError
+from syndic.errors import PolicyError, SignatureError
+from syndic.gate.botauth import jwk_thumbprint
+from syndic.gate.conditions import CONDITIONS, AllOf, Condition, UnsafeAllowAll
 from syndic.gate.paypercrawl import Price, parse_price
 from syndic.terms.models import Usage
-from syndic.terms.robots import Rule as RobotsRule
-from syndic.terms.robots import normalise_pattern
-
-ACTIONS = ("license", "charge", "pass", "challenge", "refuse")
 
 
-# --- conditions ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Cond:
-    """A condition over request facts; ``kind`` says which fact (see gate.Facts)."""
-
-    kind: str
-    value: Any = None
-    children: tuple[Cond, ...] = ()
-
-
-# tests with two values that are each other's opposite: one of them holds for any request
-_OPPOSITES = {
-    "licence": ("present", "absent"),
-    "payment": ("offered", "absent"),
-    "signed": (True, False),
-    "crawler": ("known-ai", "unknown"),
-}
-
-
-def always_holds(c: Cond) -> bool:
-    """Whether ``c`` holds for every request by its form alone (a lint, not a proof: it
-    catches ``always``, ``not`` of a condition that never holds, ``all`` of such, ``any``
-    with one such or with a test and its opposite, a ``user_agent`` regex matching the
-    empty string, and ``path: /`` or ``/*``)."""
-    k = c.kind
-    if k in ("always", "unsafe_allow_all"):
-        return True
-    if k == "not":
-        return never_holds(c.children[0])
-    if k == "all":
-        return bool(c.children) and all(always_holds(x) for x in c.children)
-    if k == "any":
-        if any(always_holds(x) for x in c.children):
-            return True
-        leaves = {(x.kind, x.value) for x in c.children if x.kind in _OPPOSITES}
-        return any(
-            (kind, a) in leaves and (kind, b) in leaves for kind, (a, b) in _OPPOSITES.items()
-        )
-    if k == "user_agent":
-        return bool(c.value.search("") is not None)
-    if k == "path":
-        return str(c.value.pattern).rstrip("*") == "/"
-    return False
-
-
-def never_holds(c: Cond) -> bool:
-    """Whether ``c`` holds for no request by its form alone (see ``always_holds``)."""
-    k = c.kind
-    if k in ("all", "any") and not c.children:
-        return True
-    if k == "not":
-        return always_holds(c.children[0])
-    if k == "all":
-        return any(never_holds(x) for x in c.children)
-    if k == "any":
-        return all(never_holds(x) for x in c.children)
-    return False
+class ActionKind(StrEnum):
+    LICENSE = "license"
+    CHARGE = "charge"
+    PASS = "pass"
+    CHALLENGE = "challenge"
+    REFUSE = "refuse"
 
 
 @dataclass(frozen=True)
 class Action:
-    kind: str
+    kind: ActionKind
     status: int = 403  # for refuse
 
 
 @dataclass(frozen=True)
 class PolicyRule:
     name: str
-    cond: Cond
+    cond: Condition
     action: Action
     line: int
 
@@ -131,6 +78,11 @@ class Policy:
     licence_cache_s: float = 5.0
     terms_headers: bool = True
     source: str = "<policy>"
+
+    @cached_property
+    def needs_signature(self) -> bool:
+        """Whether a rule's condition reads the request's verified signature."""
+        return any(r.cond.uses_signature() for r in self.rules)
 
     def is_our_authority(self, authority: str) -> bool:
         """Whether a request's ``@authority`` (its Host) names this site: equal to a
@@ -194,84 +146,19 @@ class _Loader:
             raise self.fail(node, f"{what} must be a list")
         return list(node.value)
 
-    # conditions
-    def cond(self, node: yaml.Node) -> Cond:
+    def condition(self, node: yaml.Node) -> Condition:
+        """A condition: one test per key; several keys in one mapping must all hold."""
         items = self.mapping(node, "a condition")
         if not items:
             raise self.fail(node, "a condition needs at least one test")
-        parts = [self.one_cond(key, kn, vn) for key, kn, vn in items]
-        return parts[0] if len(parts) == 1 else Cond("all", children=tuple(parts))
+        parts = [self._test(key, kn, vn) for key, kn, vn in items]
+        return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
-    def one_cond(self, key: str, kn: yaml.Node, vn: yaml.Node) -> Cond:
-        handlers: dict[str, Callable[[yaml.Node], Cond]] = {
-            "all": lambda v: Cond("all", children=tuple(self.cond(x) for x in self.seq(v, "all"))),
-            "any": lambda v: Cond("any", children=tuple(self.cond(x) for x in self.seq(v, "any"))),
-            "not": lambda v: Cond("not", children=(self.cond(v),)),
-            "always": lambda v: self._true(v, "always"),
-            "unsafe_allow_all": lambda v: self._true(v, "unsafe_allow_all"),
-            "licence": lambda v: Cond("licence", self._choice(v, "licence", ("present", "absent"))),
-            "payment": lambda v: Cond("payment", self._choice(v, "payment", ("offered", "absent"))),
-            "signed": lambda v: Cond("signed", self.boolean(v, "signed")),
-            "crawler": lambda v: Cond(
-                "crawler", self._choice(v, "crawler", ("known-ai", "unknown"))
-            ),
-            "user_agent": lambda v: Cond("user_agent", self._regex(v)),
-            "agent": lambda v: Cond("agent", self._origins(v)),
-            "keyid": lambda v: Cond("keyid", self._keyids(v)),
-            "path": lambda v: Cond("path", self._path(v)),
-            "method": lambda v: Cond("method", self._methods(v)),
-        }
-        if key not in handlers:
-            raise self.fail(kn, f"unknown condition {key!r} (one of {', '.join(handlers)})")
-        return handlers[key](vn)
-
-    def _true(self, v: yaml.Node, what: str) -> Cond:
-        if not self.boolean(v, what):
-            raise self.fail(v, f"{what} can only be true")
-        return Cond(what)
-
-    def _choice(self, v: yaml.Node, what: str, options: tuple[str, ...]) -> str:
-        value = self.scalar(v, what)
-        if value not in options:
-            raise self.fail(v, f"{what} must be one of {', '.join(options)}, not {value!r}")
-        return value
-
-    def _regex(self, v: yaml.Node) -> re.Pattern[str]:
-        text = self.scalar(v, "user_agent")
-        try:
-            return re.compile(text, re.IGNORECASE)
-        except re.error as exc:
-            raise self.fail(v, f"user_agent is not a valid regular expression: {exc}") from exc
-
-    def _path(self, v: yaml.Node) -> RobotsRule:
-        text = self.scalar(v, "path")
-        if not text.startswith("/"):
-            raise self.fail(v, "a path pattern starts with / (robots.txt syntax: * and $)")
-        return RobotsRule.of(False, normalise_pattern(text))
-
-    def _scalars(self, v: yaml.Node, what: str) -> list[yaml.Node]:
-        nodes = self.seq(v, what) if isinstance(v, yaml.SequenceNode) else [v]
-        if not nodes:
-            raise self.fail(v, f"{what} needs at least one value")
-        return nodes
-
-    def _origins(self, v: yaml.Node) -> frozenset[str]:
-        out = set()
-        for n in self._scalars(v, "agent"):
-            origin = origin_of(self.scalar(n, "agent"))
-            if origin is None:
-                raise self.fail(n, "agent is a Signature-Agent origin, e.g. https://bot.example")
-            out.add(origin)
-        return frozenset(out)
-
-    def _keyids(self, v: yaml.Node) -> frozenset[str]:
-        out = set()
-        for n in self._scalars(v, "keyid"):
-            text = self.scalar(n, "keyid")
-            if not re.fullmatch(r"[A-Za-z0-9_-]{43}", text):
-                raise self.fail(n, "keyid is a JWK SHA-256 thumbprint (43 base64url characters)")
-            out.add(text)
-        return frozenset(out)
+    def _test(self, key: str, kn: yaml.Node, vn: yaml.Node) -> Condition:
+        kind = CONDITIONS.get(key)
+        if kind is None:
+            raise self.fail(kn, f"unknown condition {key!r} (one of {', '.join(CONDITIONS)})")
+        return kind.parse(self, vn)
 
     def hosts(self, v: yaml.Node) -> tuple[str, ...]:
         out = []
@@ -284,25 +171,19 @@ class _Loader:
             raise self.fail(v, "hosts needs at least one host name")
         return tuple(out)
 
-    def _methods(self, v: yaml.Node) -> frozenset[str]:
-        nodes = self.seq(v, "method") if isinstance(v, yaml.SequenceNode) else [v]
-        methods = frozenset(self.scalar(n, "method").upper() for n in nodes)
-        if not methods or not all(m.isalpha() for m in methods):
-            raise self.fail(v, "method must be an HTTP method or a list of them")
-        return methods
-
     # actions
     def action(self, node: yaml.Node) -> Action:
         if isinstance(node, yaml.ScalarNode):
             kind = node.value
-            if kind not in ACTIONS:
-                raise self.fail(node, f"unknown action {kind!r} (one of {', '.join(ACTIONS)})")
-            return Action(kind)
+            if kind not in set(ActionKind):
+                names = ", ".join(ActionKind)
+                raise self.fail(node, f"unknown action {kind!r} (one of {names})")
+            return Action(ActionKind(kind))
         items = self.mapping(node, "an action")
         if len(items) != 1 or items[0][0] != "refuse":
             raise self.fail(node, "an action is a name, or {refuse: 402} / {refuse: 403}")
         status = self.integer(items[0][2], "refuse", 402, 403)
-        return Action("refuse", status)
+        return Action(ActionKind.REFUSE, status)
 
     def rule(self, node: yaml.Node, n: int) -> PolicyRule:
         fields = {k: (kn, vn) for k, kn, vn in self.mapping(node, f"rule {n}")}
@@ -314,9 +195,10 @@ class _Loader:
         name = self.scalar(fields["name"][1], "name") if "name" in fields else f"rule-{n}"
         if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
             raise self.fail(node, f"rule name {name!r}: 1-64 letters, digits, . _ -")
-        cond = self.cond(fields["if"][1])
+        cond = self.condition(fields["if"][1])
         action = self.action(fields["then"][1])
-        if action.kind == "pass" and cond.kind != "unsafe_allow_all" and always_holds(cond):
+        passes_all = not isinstance(cond, UnsafeAllowAll) and cond.always()
+        if action.kind == ActionKind.PASS and passes_all:
             raise self.fail(
                 fields["if"][1],
                 "this condition holds for every request, and passing every request is unsafe; "
@@ -329,19 +211,6 @@ _HOST = re.compile(
     r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9-]{1,63})*|\[[0-9a-f:.]+\])"
     r"(?::[0-9]{1,5})?"
 )
-
-
-def origin_of(uri: str) -> str | None:
-    """``scheme://host[:port]`` of a URI, lower-cased; None when it has no host."""
-    try:
-        u = urlsplit(uri.strip())
-        port = u.port
-    except ValueError:
-        return None
-    if u.scheme not in ("http", "https") or not u.hostname:
-        return None
-    host = f"[{u.hostname}]" if ":" in u.hostname else u.hostname
-    return f"{u.scheme}://{host}" + ("" if port is None else f":{port}")
 
 
 _TOP = (
@@ -462,8 +331,6 @@ def parse_policy(text: str, *, source: str = "<policy>") -> Policy:
             ld.integer(top["licence_cache_seconds"][1], "licence_cache_seconds", 0, 300)
         )
     if kw.get("keys"):
-        from syndic.gate.botauth import SignatureError, jwk_thumbprint
-
         for k in kw["keys"]:
             try:
                 jwk_thumbprint(k)
