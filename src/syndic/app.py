@@ -20,6 +20,7 @@ from syndic.deals.models import Agreement, AgreementStatus, Licensee
 from syndic.deals.service import DealService
 from syndic.deals.views import Grant
 from syndic.errors import AuthError, ConfigError
+from syndic.gate.licensing import IssuedToken, issue_licence_token
 from syndic.gate.middleware import ASGIApp
 from syndic.gate.policy import Policy
 from syndic.gate.report import crawl_report
@@ -225,6 +226,26 @@ class Syndic:
     def gate_app(self, policy: Policy, upstream: str) -> tuple[ASGIApp, Gate]:
         """The gate in front of ``upstream`` (a base URL), and the gate itself."""
         return gateway.gate_app(self, policy, upstream)
+
+    def issue_licence_token(
+        self,
+        *,
+        client_secret: str,
+        grant_type: str,
+        license_xml: str | None = None,
+        usage: str | None = None,
+        agreement_id: int | None = None,
+    ) -> IssuedToken:
+        """The OLP-style token endpoint: a licence token for a licensee's API key."""
+        return issue_licence_token(
+            self.deals,
+            self.keys,
+            client_secret=client_secret,
+            grant_type=grant_type,
+            license_xml=license_xml,
+            usage=usage,
+            agreement_id=agreement_id,
+        )
 
     def crawl_report(self, *, site: str | None = None, top: int = 10) -> dict[str, Any]:
         """What the gate decided, per member site (see ``syndic.gate.report``)."""
