@@ -79,7 +79,7 @@ class Facts:
     """What is known about one request when the gate decides."""
 
     request: Request
-    now: int  # seconds since the epoch
+    now: int = 0  # seconds since the epoch; read only by the challenge action
     crawler: str | None = None  # the known AI crawler its user agent names
     signature: Verified | SignatureError | None = None  # None: no condition reads it
     paid_signature: Verified | SignatureError | None = None  # covering the price offer

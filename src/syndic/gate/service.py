@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from syndic.clock import Clock
 from syndic.errors import SignatureError
@@ -48,6 +49,12 @@ class Gate:
         self.licences = LicenceChecker(self._check_licence, cache_s=policy.licence_cache_s)
         self.pow = PowIssuer(setup.secret)
         self.ctx = Context(policy, self.pow, setup.licence_url)
+        # what each action reads beyond the request (only the matched rule's is gathered)
+        self._evidence: dict[ActionKind, Callable[[Request], Awaitable[dict[str, Any]]]] = {
+            ActionKind.LICENSE: self._licence,
+            ActionKind.CHARGE: self._paid_signature,
+            ActionKind.CHALLENGE: self._now,
+        }
 
     def _check_licence(self, token: str) -> LicenceCheck:
         return self.port.check_licence(token, usage=self.policy.usage, member=self.policy.member)
@@ -59,23 +66,28 @@ class Gate:
         return decide(await self.facts(req), self.ctx)
 
     async def facts(self, req: Request) -> Facts:
-        """The facts the first matching rule (and the rules before it) can read."""
+        """The facts the rules can read, and what the first rule that holds acts on."""
         c = self.setup.crawlers.match(req.headers.get("user-agent", ""))
-        f = Facts(req, self.now_s(), crawler=None if c is None else c.name)
-        if self.policy.needs_signature:
-            f = replace(f, signature=await self._verify(req, ()))
+        sig = await self._verify(req, ()) if self.policy.needs_signature else None
+        f = Facts(req, crawler=None if c is None else c.name, signature=sig)
         rule = first_rule(self.policy, f)
-        if rule is None:
-            return f
-        if rule.action.kind == ActionKind.LICENSE:
-            token = bearer_of(req.headers.get("authorization"))
-            if token is not None:
-                f = replace(f, licence=await asyncio.to_thread(self.licences.check, token))
-        elif rule.action.kind == ActionKind.CHARGE:
-            offer = ppc.read_offer(req.headers)
-            if isinstance(offer, ppc.Offer) and _signed(req):
-                f = replace(f, paid_signature=await self._verify(req, (offer.header,)))
-        return f
+        gather = None if rule is None else self._evidence.get(rule.action.kind)
+        return f if gather is None else replace(f, **await gather(req))
+
+    async def _licence(self, req: Request) -> dict[str, Any]:
+        token = bearer_of(req.headers.get("authorization"))
+        if token is None:
+            return {}
+        return {"licence": await asyncio.to_thread(self.licences.check, token)}
+
+    async def _paid_signature(self, req: Request) -> dict[str, Any]:
+        offer = ppc.read_offer(req.headers)
+        if not isinstance(offer, ppc.Offer) or not _signed(req):
+            return {}
+        return {"paid_signature": await self._verify(req, (offer.header,))}
+
+    async def _now(self, req: Request) -> dict[str, Any]:
+        return {"now": self.now_s()}
 
     async def _verify(self, r: Request, require: tuple[str, ...]) -> Verified | SignatureError:
         if not _signed(r):
