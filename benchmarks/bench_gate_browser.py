@@ -27,7 +27,6 @@ from starlette.routing import Route
 from syndic.api.serving import serving_app
 from syndic.app import Syndic
 from syndic.config import Settings
-from syndic.gate.assemble import gate_app
 from syndic.gate.policy import parse_policy
 
 CHROMIUM = "/usr/bin/chromium"
@@ -59,7 +58,7 @@ def main() -> None:
         s = Syndic.init(Settings(data_dir=Path(tmp) / "d"), name="bench")
         try:
             for difficulty in (int(d) for d in args.difficulties.split(",")):
-                app, _ = gate_app(s, parse_policy(POLICY.format(difficulty=difficulty)), up)
+                app, _ = s.gate_app(parse_policy(POLICY.format(difficulty=difficulty)), up)
                 with serving_app(app) as url, sync_playwright() as p:
                     browser = p.chromium.launch(
                         executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from syndic import gateway
 from syndic.auth.models import Role
 from syndic.auth.policy import Authorizer
 from syndic.auth.service import KeyService
@@ -19,6 +20,11 @@ from syndic.deals.models import Agreement, AgreementStatus, Licensee
 from syndic.deals.service import DealService, DealSettings
 from syndic.deals.views import Grant
 from syndic.errors import AuthError, ConfigError
+from syndic.gate.licensing import IssuedToken, issue_licence_token
+from syndic.gate.middleware import ASGIApp
+from syndic.gate.policy import Policy
+from syndic.gate.report import crawl_report
+from syndic.gate.service import Gate
 from syndic.governance.service import GovernanceService
 from syndic.keys import Signer
 from syndic.members.models import Member, Work
@@ -73,6 +79,7 @@ class Syndic:
         if row.public_key != signer.public_b64:
             raise ConfigError("the key file does not match the coalition's registered public key")
         self.name = row.name
+        self.crawlers = load_crawlers(settings.data_dir)  # read once; the gate matches on it
         self.members = MemberService(self.db, self.vault, self.events)
         self.txs = txs = Transactions(self.db, self.events)
         self._wire_auth()  # before the parts that take the authorizer
@@ -215,6 +222,39 @@ class Syndic:
     ) -> list[StatementView]:
         """Distribute an agreement's revenue under the charter's payout policy."""
         return self.charter_payouts.distribute(agreement_id, run_id=run_id, actor=actor)
+
+    # --- the crawler gate ------------------------------------------------------------------
+    def gate(self, policy: Policy) -> Gate:
+        """The gate for ``policy``, doing its I/O through a new ``Gateway`` over this Syndic."""
+        return gateway.gate(self, policy)
+
+    def gate_app(self, policy: Policy, upstream: str) -> tuple[ASGIApp, Gate]:
+        """The gate in front of ``upstream`` (a base URL), and the gate itself."""
+        return gateway.gate_app(self, policy, upstream)
+
+    def issue_licence_token(
+        self,
+        *,
+        client_secret: str,
+        grant_type: str,
+        license_xml: str | None = None,
+        usage: str | None = None,
+        agreement_id: int | None = None,
+    ) -> IssuedToken:
+        """The OLP-style token endpoint: a licence token for a licensee's API key."""
+        return issue_licence_token(
+            self.deals,
+            self.keys,
+            client_secret=client_secret,
+            grant_type=grant_type,
+            license_xml=license_xml,
+            usage=usage,
+            agreement_id=agreement_id,
+        )
+
+    def crawl_report(self, *, site: str | None = None, top: int = 10) -> dict[str, Any]:
+        """What the gate decided, per member site (see ``syndic.gate.report``)."""
+        return crawl_report(self.db, site=site, top=top)
 
     # --- for the edges: what the CLI, the API and the pages ask, so they hold no session ---
     @property

@@ -19,10 +19,8 @@ from starlette.routing import Route
 
 from syndic.api.serving import serving_app
 from syndic.app import Syndic
-from syndic.gate.assemble import gate_app
 from syndic.gate.botauth import Message, jwk_of, sign_request
 from syndic.gate.policy import parse_policy
-from syndic.gate.report import crawl_report
 
 DEMO_POLICY = """\
 site: demo-member-site
@@ -60,7 +58,7 @@ def demo_gate(s: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
     policy = parse_policy(DEMO_POLICY.format(jwk=json.dumps(jwk_of(key))), source="demo policy")
     site = Starlette(routes=[Route("/{p:path}", _page)])
     with serving_app(site, what="the demo member's site") as upstream:
-        app, gate = gate_app(s, policy, upstream)
+        app, gate = s.gate_app(policy, upstream)
         with (
             serving_app(app, what="the demo gate") as url,
             httpx.Client(base_url=url, timeout=30) as http,
@@ -85,11 +83,11 @@ def demo_gate(s: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
                     "demo-2", {"crawler-exact-price": asked.headers.get("crawler-price", "")}
                 ),
             )
-    gate.journal.flush()
+    gate.port.flush()
     return {
         "ai_crawler": f"{bot.status_code} {bot.headers.get('crawler-price', '')}".strip(),
         "licensed": licensed.status_code,
         "price_asked": f"{asked.status_code} {asked.headers.get('crawler-price', '')}",
         "paid": f"{paid.status_code} charged {paid.headers.get('crawler-charged', 'nothing')}",
-        "report": crawl_report(s.db, site=policy.site)["sites"][0],
+        "report": s.crawl_report(site=policy.site)["sites"][0],
     }

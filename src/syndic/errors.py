@@ -14,10 +14,13 @@ dependency's exception as one of ours with ``raise X(...) from exc``.
     │   ├── AmountError              negative, fractional or overflowing money
     │   ├── PolicyError              a policy or charter file with errors
     │   ├── TooLarge                 a request body over its limit (413)
-    │   └── CreditsExceeded          a quadratic ballot spends more voice credits than held
+    │   ├── CreditsExceeded          a quadratic ballot spends more voice credits than held
+    │   └── InvalidGrant             OAuth2 invalid_grant: no agreement covers it (400)
     ├── NotFound                     (404)
     ├── Conflict                     double vote, illegal state transition (409)
     ├── AuthError                    missing, forged or expired credential (401)
+    │   ├── SignatureError           a Web Bot Auth signature that does not verify
+    │   └── ChallengeError           a proof-of-work solution that is wrong, stale or spent
     ├── Forbidden                    valid credential, outside its scope (403)
     ├── IntegrityError               tampering or corruption detected
     │   └── LogTampered
@@ -92,6 +95,13 @@ class CreditsExceeded(InvalidInput):
     code = "credits_exceeded"
 
 
+class InvalidGrant(InvalidInput):
+    """OAuth2 ``invalid_grant``: no active agreement of this licensee covers the request."""
+
+    code = "invalid_grant"
+    status = 400
+
+
 class NotFound(SyndicError):
     code = "not_found"
     status = 404
@@ -105,6 +115,18 @@ class Conflict(SyndicError):
 class AuthError(SyndicError):
     code = "unauthorized"
     status = 401
+
+
+class SignatureError(AuthError):
+    """A Web Bot Auth signature is missing, malformed, forged, expired or replayed."""
+
+    code = "invalid_signature"
+
+
+class ChallengeError(AuthError):
+    """A proof-of-work solution that is wrong, expired, for another client or spent."""
+
+    code = "challenge_invalid"
 
 
 class Forbidden(SyndicError):

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from syndic.deals.views import Grant
+from syndic.errors import AuthError, Forbidden
+from syndic.gate.licensing import LicenceCheck
+from syndic.gate.port import DecisionRecord
+from syndic.terms.models import Usage
+
 
 class ManualClock:
     """A clock that only moves when told to."""
@@ -27,3 +33,62 @@ class RecordingRail:
     def send(self, *, account: str, amount_minor: int, currency: str, memo: str) -> str:
         self.sent.append((account, amount_minor, currency))
         return f"rec-{len(self.sent)}"
+
+
+class MemoryGatePort:
+    """The gate's port (``syndic.gate.port.GatePort``) in memory: licences are whatever
+    ``grants`` says (token -> grant), and nonces, spent challenges, charges and decisions are
+    kept in lists and sets to look at."""
+
+    def __init__(self, grants: dict[str, Grant] | None = None) -> None:
+        self.grants = dict(grants or {})
+        self.nonces: set[str] = set()
+        self.spent: set[str] = set()
+        self.charges: list[DecisionRecord] = []
+        self.queued: list[DecisionRecord] = []
+        self.written: list[DecisionRecord] = []
+        self.licence_checks = 0
+
+    def check_licence(self, token: str, *, usage: Usage, member: int | None) -> LicenceCheck:
+        self.licence_checks += 1
+        grant = self.grants.get(token)
+        if grant is None:
+            return LicenceCheck(None, AuthError("licence token is not valid"))
+        if usage.value not in grant.usages:
+            return LicenceCheck(None, Forbidden(f"agreement {grant.agreement_id} does not permit"))
+        return LicenceCheck(grant, None)
+
+    def reserve_nonce(self, nonce: str, *, at: datetime) -> bool:
+        if nonce in self.nonces:
+            return False
+        self.nonces.add(nonce)
+        return True
+
+    def release_nonce(self, nonce: str) -> None:
+        self.nonces.discard(nonce)
+
+    def book_charge(self, record: DecisionRecord) -> None:
+        self.charges.append(record)
+        self.written.append(record)
+
+    def spend_challenge(self, challenge_id: str, record: DecisionRecord) -> bool:
+        if challenge_id in self.spent:
+            return False
+        self.spent.add(challenge_id)
+        self.written.append(record)
+        return True
+
+    def record(self, record: DecisionRecord) -> None:
+        self.queued.append(record)
+
+    def flush(self) -> int:
+        n = len(self.queued)
+        self.written += self.queued
+        self.queued = []
+        return n
+
+    def start(self) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        self.flush()

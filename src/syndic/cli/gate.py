@@ -10,9 +10,7 @@ import uvicorn
 
 from syndic.cli.common import Ctx, command, data_dir_option, json_option, print_json, print_table
 from syndic.errors import ConfigError, InvalidInput
-from syndic.gate.assemble import gate_app
 from syndic.gate.policy import load_policy
-from syndic.gate.report import crawl_report
 
 
 def _listen(text: str) -> tuple[str, int]:
@@ -58,7 +56,7 @@ def gate(
     host, port = _listen(listen)
     s = ctx.ensure_object(Ctx).syndic()
     try:
-        app, g = gate_app(s, policy, upstream)
+        app, g = s.gate_app(policy, upstream)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
     click.echo(f"gate for site {policy.site!r} on http://{host}:{port} -> {upstream}")
@@ -75,7 +73,7 @@ def gate(
         )
     )
     server.run()
-    asyncio.run(g.journal.aclose())
+    asyncio.run(g.port.aclose())
 
 
 @command(gate, "check")
@@ -100,7 +98,7 @@ def gate_check(policy_path: Path) -> None:
 def gate_report(site: str | None, chart: Path | None, as_json: bool) -> None:
     """The crawl report: what the gate decided, per member site."""
     s = click.get_current_context().ensure_object(Ctx).syndic()
-    rep = crawl_report(s.db, site=site)
+    rep = s.crawl_report(site=site)
     if chart is not None:
         from syndic.web.charts import bar_chart
 

@@ -31,19 +31,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from syndic.errors import AuthError
+from syndic.errors import SignatureError
 
 TAG = "web-bot-auth"
 DIRECTORY_PATH = "/.well-known/http-message-signatures-directory"
 MAX_VALIDITY_S = 24 * 3600  # a signature valid (or used) for longer than this is refused
 CLOCK_SKEW_S = 60
 PublicKey = Ed25519PublicKey | rsa.RSAPublicKey | ec.EllipticCurvePublicKey
-
-
-class SignatureError(AuthError):
-    """A Web Bot Auth signature is missing, malformed, forged, expired or replayed."""
-
-    code = "invalid_signature"
 
 
 def _ser(value: Any) -> str:
@@ -283,45 +277,17 @@ async def verify_request(
     ``max_validity_s``, or that is used more than ``max_validity_s`` after ``created``, is
     refused whatever its ``expires`` says.
     """
-    sig_input = msg.headers.get("signature-input")
-    sig_header = msg.headers.get("signature")
-    if not sig_input or not sig_header:
-        raise SignatureError("send both Signature-Input and Signature headers")
-    try:
-        inputs = cast(dict[str, Any], http_sf.parse(sig_input.encode(), tltype="dictionary"))
-        sigs = cast(dict[str, Any], http_sf.parse(sig_header.encode(), tltype="dictionary"))
-    except http_sf.StructuredFieldError as exc:
-        raise SignatureError(f"signature headers are malformed: {exc}") from exc
-    chosen = [(label, v) for label, v in inputs.items() if v[1].get("tag") == TAG]
-    if not chosen:
-        raise SignatureError(f'no signature with tag="{TAG}"')
-    label, (items, params) = chosen[0]
-    if label not in sigs or not isinstance(sigs[label][0], bytes):
-        raise SignatureError(f"no Signature value for label {label!r}")
+    label, inputs, sigs = _chosen(msg)
+    items, params = inputs[label]
     if not isinstance(items, list):
         raise SignatureError("Signature-Input member is not an inner list")
     components = [(str(name), dict(p)) for name, p in items]
     names = tuple(n for n, _ in components)
-    for needed in ("@authority", *require):
-        if needed not in names:
-            raise SignatureError(f"the signature must cover {needed}")
-    if "signature-agent" in msg.headers and "signature-agent" not in names:
-        raise SignatureError("the signature must cover signature-agent")
+    _check_coverage(msg, names, require)
     keyid, created, expires = params.get("keyid"), params.get("created"), params.get("expires")
     if not isinstance(keyid, str) or not isinstance(created, int):
         raise SignatureError("signature parameters need keyid and created")
-    ts = int(now.timestamp())
-    if created > ts + CLOCK_SKEW_S:
-        raise SignatureError("signature is created in the future")
-    if expires is not None:
-        if not isinstance(expires, int) or expires <= created:
-            raise SignatureError("signature expires before it was created")
-        if expires - created > max_validity_s:
-            raise SignatureError(f"signature is valid for more than {max_validity_s} s")
-        if ts >= expires:
-            raise SignatureError("signature has expired")
-    if ts - created > max_validity_s:
-        raise SignatureError("signature is too old")
+    _check_times(created, expires, int(now.timestamp()), max_validity_s)
     agent = _agent_for(msg, components)
     key = await resolve(keyid, agent)
     alg = params.get("alg")
@@ -337,6 +303,48 @@ async def verify_request(
         expires=expires,
         covered=names,
     )
+
+
+def _chosen(msg: Message) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The label of the ``web-bot-auth`` signature, and both parsed headers."""
+    sig_input = msg.headers.get("signature-input")
+    sig_header = msg.headers.get("signature")
+    if not sig_input or not sig_header:
+        raise SignatureError("send both Signature-Input and Signature headers")
+    try:
+        inputs = cast(dict[str, Any], http_sf.parse(sig_input.encode(), tltype="dictionary"))
+        sigs = cast(dict[str, Any], http_sf.parse(sig_header.encode(), tltype="dictionary"))
+    except http_sf.StructuredFieldError as exc:
+        raise SignatureError(f"signature headers are malformed: {exc}") from exc
+    chosen = [label for label, v in inputs.items() if v[1].get("tag") == TAG]
+    if not chosen:
+        raise SignatureError(f'no signature with tag="{TAG}"')
+    label = chosen[0]
+    if label not in sigs or not isinstance(sigs[label][0], bytes):
+        raise SignatureError(f"no Signature value for label {label!r}")
+    return label, inputs, sigs
+
+
+def _check_coverage(msg: Message, names: tuple[str, ...], require: Sequence[str]) -> None:
+    for needed in ("@authority", *require):
+        if needed not in names:
+            raise SignatureError(f"the signature must cover {needed}")
+    if "signature-agent" in msg.headers and "signature-agent" not in names:
+        raise SignatureError("the signature must cover signature-agent")
+
+
+def _check_times(created: int, expires: Any, ts: int, max_validity_s: int) -> None:
+    if created > ts + CLOCK_SKEW_S:
+        raise SignatureError("signature is created in the future")
+    if expires is not None:
+        if not isinstance(expires, int) or expires <= created:
+            raise SignatureError("signature expires before it was created")
+        if expires - created > max_validity_s:
+            raise SignatureError(f"signature is valid for more than {max_validity_s} s")
+        if ts >= expires:
+            raise SignatureError("signature has expired")
+    if ts - created > max_validity_s:
+        raise SignatureError("signature is too old")
 
 
 def _agent_for(

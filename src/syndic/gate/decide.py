@@ -1,53 +1,52 @@
-"""The gate's decision for one request: the first policy rule that holds, then its action.
+"""The gate's decision for one request, in pure code: the first policy rule that holds, then
+its action. ``decide(facts, ctx)`` reads only what it is given and does no I/O.
 
-Facts about the request (its licence token, Web Bot Auth signature, user agent) are
-computed only when a rule asks for them, so a pass-through costs a few dictionary lookups.
+The facts (the verified signature, the licence check) are gathered by ``Gate`` (gate/service.py)
+through the port before ``decide`` runs, and only those a rule of the policy can read.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from syndic.clock import Clock
-from syndic.deals.service import DealService
-from syndic.errors import AuthError, SyndicError
+from syndic.errors import AuthError, SignatureError, SyndicError
 from syndic.gate import paypercrawl as ppc
-from syndic.gate.botauth import Message, SignatureError, Verified, verify_request
-from syndic.gate.journal import DecisionRecord, Journal
-from syndic.gate.keydir import KeyDirectory
-from syndic.gate.licensing import LicenceCheck, LicenceChecker, bearer_of
-from syndic.gate.policy import Cond, Policy, PolicyRule, origin_of
+from syndic.gate.botauth import Verified
+from syndic.gate.licensing import LicenceCheck, bearer_of
+from syndic.gate.policy import ActionKind, Policy, PolicyRule
 from syndic.gate.pow import COOKIE, PowIssuer, client_id
-from syndic.payouts.ledger import Ledger
-from syndic.provenance.log import TransparencyLog
-from syndic.storage.db import Database
-from syndic.terms.crawlers import CrawlerList
 from syndic.terms.robots import normalise_target
 
-log = logging.getLogger(__name__)
 MAX_NONCE = 128  # characters of a paid request's signature nonce
 
 
-@dataclass(frozen=True)
-class GateServices:
-    """What the gate needs from the rest of Syndic (the edges build it from ``Syndic``)."""
+class Outcome(StrEnum):
+    """What the gate did with a request (the crawl report counts these)."""
 
-    db: Database
-    deals: DealService
-    ledger: Ledger
-    log: TransparencyLog
-    clock: Clock
-    secret: bytes
-    crawlers: CrawlerList
-    licence_url: str
-    terms_headers: Mapping[str, str] = field(default_factory=dict)
+    PASSED = "passed"
+    LICENSED = "licensed"
+    CHARGED = "charged"
+    NOT_CHARGED = "not-charged"
+    CHALLENGED = "challenged"
+    CHALLENGE_PASSED = "challenge-passed"
+    CHALLENGE_FAILED = "challenge-failed"
+    REFUSED = "refused"
+    UNAUTHORIZED = "unauthorized"
+    PAYMENT_REQUIRED = "payment-required"
+    BAD_REQUEST = "bad-request"
+    ERROR = "error"
+
+
+_REFUSAL = {
+    401: Outcome.UNAUTHORIZED,
+    402: Outcome.PAYMENT_REQUIRED,
+    403: Outcome.REFUSED,
+}
 
 
 @dataclass
@@ -75,9 +74,29 @@ class Request:
         return self.normal_target.partition("?")[0]
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What is known about one request when the gate decides."""
+
+    request: Request
+    now: int = 0  # seconds since the epoch; read only by the challenge action
+    crawler: str | None = None  # the known AI crawler its user agent names
+    signature: Verified | SignatureError | None = None  # None: no condition reads it
+    paid_signature: Verified | SignatureError | None = None  # covering the price offer
+    licence: LicenceCheck | None = None  # of its licence token, when a `license` rule matched
+
+    @property
+    def user_agent(self) -> str:
+        return self.request.headers.get("user-agent", "")
+
+    @property
+    def client(self) -> str:
+        return client_id(self.request.client, self.user_agent)
+
+
 @dataclass
 class Decision:
-    outcome: str
+    outcome: Outcome
     rule: str
     status: int = 200
     forward: bool = False
@@ -99,290 +118,160 @@ class Decision:
         return json.dumps(doc).encode()
 
 
-class Facts:
-    """Lazily computed facts about one request."""
+@dataclass(frozen=True)
+class Context:
+    """What ``decide`` reads besides the facts: the policy, the challenge issuer and where
+    the licence terms are published."""
 
-    def __init__(self, gate: Gate, req: Request) -> None:
-        self.gate = gate
-        self.req = req
-        self._sig: Verified | SignatureError | None = None
-        self._sig_done = False
-        self._licence: LicenceCheck | None = None
+    policy: Policy
+    pow: PowIssuer
+    licence_url: str
 
     @property
-    def user_agent(self) -> str:
-        return self.req.headers.get("user-agent", "")
-
-    def crawler(self) -> str | None:
-        c = self.gate.s.crawlers.match(self.user_agent)
-        return None if c is None else c.name
-
-    async def signature(self, require: tuple[str, ...] = ()) -> Verified | SignatureError:
-        if require:  # a stricter check than the cached one
-            return await self._verify(require)
-        if not self._sig_done:
-            self._sig = await self._verify(())
-            self._sig_done = True
-        assert self._sig is not None
-        return self._sig
-
-    async def _verify(self, require: tuple[str, ...]) -> Verified | SignatureError:
-        r = self.req
-        if "signature" not in r.headers and "signature-input" not in r.headers:
-            return SignatureError("send both Signature-Input and Signature headers")
-        if not self.gate.policy.is_our_authority(r.authority):
-            # a signature covers @authority: one made for another site is not for us
-            return SignatureError("the signature's @authority is not this site")
-        msg = Message(r.method, r.scheme, r.authority, r.path, r.query, r.headers)
-        try:
-            return await verify_request(
-                msg,
-                resolve=self.gate.keys.resolve,
-                now=self.gate.now(),
-                require=require,
-                max_validity_s=self.gate.policy.max_signature_validity_s,
-            )
-        except SignatureError as exc:
-            return exc
-        except Exception:  # request input must never crash the gate: log it, refuse it
-            log.exception("unexpected error verifying a signature")
-            return SignatureError("the signature cannot be verified")
-
-    async def licence(self, token: str) -> LicenceCheck:
-        if self._licence is None:
-            self._licence = await asyncio.to_thread(self.gate.licences.check, token)
-        return self._licence
+    def link(self) -> str:
+        return f'<{self.licence_url}>; rel="license"; type="application/rsl+xml"'
 
 
-class Gate:
-    def __init__(self, services: GateServices, policy: Policy) -> None:
-        self.s = services
-        self.policy = policy
-        self.keys = KeyDirectory(
-            static=policy.keys,
-            allow_http=policy.allow_http_directories,
-            allow_private=policy.allow_private_directories,
-        )
-        self.licences = LicenceChecker(
-            services.db,
-            services.deals,
-            usage=policy.usage,
-            member=policy.member,
-            cache_s=policy.licence_cache_s,
-        )
-        self.pow = PowIssuer(services.secret)
-        self.journal = Journal(services.db, services.log, services.clock)
-        self.link = f'<{services.licence_url}>; rel="license"; type="application/rsl+xml"'
+def first_rule(policy: Policy, facts: Facts) -> PolicyRule | None:
+    return next((r for r in policy.rules if r.cond.holds(facts)), None)
 
-    def now(self) -> datetime:
-        return self.s.clock.now()
 
-    # --- conditions ------------------------------------------------------------------------
-    async def holds(self, c: Cond, f: Facts) -> bool:
-        k = c.kind
-        h = f.req.headers
-        if k in ("always", "unsafe_allow_all"):
-            return True
-        if k == "all":
-            return bool(c.children) and all([await self.holds(x, f) for x in c.children])
-        if k == "any":
-            for x in c.children:
-                if await self.holds(x, f):
-                    return True
-            return False
-        if k == "not":
-            return not await self.holds(c.children[0], f)
-        if k == "licence":
-            return bool((bearer_of(h.get("authorization")) is not None) == (c.value == "present"))
-        if k == "payment":
-            offered = ppc.EXACT in h or ppc.MAX in h
-            return bool(offered == (c.value == "offered"))
-        if k == "signed":
-            return bool(isinstance(await f.signature(), Verified) == c.value)
-        if k == "agent":
-            sig = await f.signature()
-            return isinstance(sig, Verified) and origin_of(sig.agent or "") in c.value
-        if k == "keyid":
-            sig = await f.signature()
-            return isinstance(sig, Verified) and sig.keyid in c.value
-        if k == "crawler":
-            return bool((f.crawler() is not None) == (c.value == "known-ai"))
-        if k == "user_agent":
-            return bool(c.value.search(f.user_agent) is not None)
-        if k == "path":
-            return bool(c.value.priority(f.req.normal_target) >= 0)
-        if k == "method":
-            return bool(f.req.method in c.value)
-        raise AssertionError(f"unknown condition {k}")  # the loader admits no other
+def decide(facts: Facts, ctx: Context) -> Decision:
+    """The decision for one request: the first rule that holds acts; none holding refuses."""
+    rule = first_rule(ctx.policy, facts)
+    if rule is None:
+        msg = "no rule of the site's policy admits this request"
+        d = refuse("no-rule", 403, "forbidden", msg)
+    else:
+        d = _ACTIONS[rule.action.kind](rule, facts, ctx)
+    if d.agent == "unknown":
+        d.agent = facts.crawler or "unknown"
+    if not d.forward:
+        d.headers.setdefault("Link", ctx.link)
+    return d
 
-    # --- deciding --------------------------------------------------------------------------
-    async def decide(self, req: Request) -> Decision:
-        f = Facts(self, req)
-        for rule in self.policy.rules:
-            if await self.holds(rule.cond, f):
-                d = await self._act(rule, f)
-                break
-        else:
-            d = self._refuse(
-                "no-rule", 403, "forbidden", "no rule of the site's policy admits this request"
-            )
-        if d.agent == "unknown":
-            d.agent = f.crawler() or "unknown"
-        if not d.forward:
-            d.headers.setdefault("Link", self.link)
-        return d
 
-    def _refuse(self, rule: str, status: int, code: str, message: str, **kw: Any) -> Decision:
-        outcome = {401: "unauthorized", 402: "payment-required", 403: "refused"}.get(
-            status, "bad-request"
-        )
-        return Decision(outcome, rule, status, False, code, message, **kw)
+def refuse(rule: str, status: int, code: str, message: str, **kw: Any) -> Decision:
+    outcome = _REFUSAL.get(status, Outcome.BAD_REQUEST)
+    return Decision(outcome, rule, status, False, code, message, **kw)
 
-    def crawler_error(self, rule: str, err: ppc.CrawlerError) -> Decision:
-        headers = {ppc.ERROR: err.code}
-        if err.status == 402 and self.policy.price is not None:
-            headers[ppc.PRICE] = str(self.policy.price)
-        code = {400: "bad_request", 402: "payment_required", 403: "forbidden"}[err.status]
-        return self._refuse(rule, err.status, code, err.message, headers=headers)
 
-    async def _act(self, rule: PolicyRule, f: Facts) -> Decision:
-        a = rule.action
-        if a.kind == "pass":
-            return Decision("passed", rule.name, forward=True)
-        if a.kind == "refuse":
-            if a.status == 402:
-                headers = {}
-                if self.policy.price is not None:
-                    headers[ppc.PRICE] = str(self.policy.price)
-                return self._refuse(
-                    rule.name,
-                    402,
-                    "payment_required",
-                    f"AI use of this site needs a licence: {self.s.licence_url}",
-                    headers=headers,
-                )
-            return self._refuse(
-                rule.name,
-                403,
-                "forbidden",
-                f"this crawler is refused; licence terms: {self.s.licence_url}",
-                headers={ppc.ERROR: ppc.FORBIDDEN.code},
-            )
-        if a.kind == "license":
-            return await self._license(rule, f)
-        if a.kind == "charge":
-            return await self._charge(rule, f)
-        return self._challenge(rule, f)
+def crawler_error(policy: Policy, rule: str, err: ppc.CrawlerError) -> Decision:
+    """A pay-per-crawl refusal, with ``crawler-error`` (and the price, for a 402)."""
+    headers = {ppc.ERROR: err.code}
+    if err.status == 402 and policy.price is not None:
+        headers[ppc.PRICE] = str(policy.price)
+    code = {400: "bad_request", 402: "payment_required", 403: "forbidden"}[err.status]
+    return refuse(rule, err.status, code, err.message, headers=headers)
 
-    async def _license(self, rule: PolicyRule, f: Facts) -> Decision:
-        token = bearer_of(f.req.headers.get("authorization"))
-        auth = {"WWW-Authenticate": f'License realm="{self.policy.site}"'}
-        if token is None:
-            return self._refuse(
-                rule.name,
-                401,
-                "unauthorized",
-                "this content needs a licence token: Authorization: License <token>",
-                headers=auth,
-            )
-        check = await f.licence(token)
-        if check.grant is None:
-            err: SyndicError = check.error or AuthError("licence token refused")
-            return self._refuse(
-                rule.name,
-                err.status,
-                err.code,
-                err.message,
-                headers=auth if err.status == 401 else {},
-            )
-        g = check.grant
-        return Decision(
-            "licensed",
-            rule.name,
-            forward=True,
-            agent=f"licensee:{g.licensee_id}",
-            grant_licensee=g.licensee_id,
-            grant_agreement=g.agreement_id,
-        )
 
-    async def _charge(self, rule: PolicyRule, f: Facts) -> Decision:
-        price = self.policy.price
-        assert price is not None  # the loader requires a price for charge rules
-        offer = ppc.read_offer(f.req.headers)
-        if offer is None:
-            return self._refuse(
-                rule.name,
-                402,
-                "payment_required",
-                f"this content costs {price} per request: retry with {ppc.EXACT} or {ppc.MAX}",
-                headers={ppc.PRICE: str(price)},
-            )
-        if isinstance(offer, ppc.CrawlerError):
-            return self.crawler_error(rule.name, offer)
-        h = f.req.headers
-        if "signature" not in h and "signature-input" not in h:
-            return self.crawler_error(rule.name, ppc.STRONG_AUTH)
-        sig = await f.signature(require=(offer.header,))
-        if isinstance(sig, SignatureError):
-            return self.crawler_error(rule.name, ppc.invalid_signature(sig.message))
-        refused = ppc.accept(offer, price)
-        if refused is not None:
-            return self.crawler_error(rule.name, refused)
-        if not sig.nonce or len(sig.nonce) > MAX_NONCE:
-            # the nonce is what makes a paid request single-use: without one, no charge
-            return self.crawler_error(
-                rule.name,
-                ppc.invalid_signature(f"a paid request's signature needs a nonce (1-{MAX_NONCE})"),
-            )
-        return Decision(
-            "charged",
-            rule.name,
-            forward=True,
-            agent=(sig.agent or f"keyid:{sig.keyid}")[:80],
-            charge=price,
-            charge_nonce=f"{sig.keyid[:43]}:{sig.nonce}",
-        )
+# --- actions ---------------------------------------------------------------------------------
+def _pass(rule: PolicyRule, facts: Facts, ctx: Context) -> Decision:
+    return Decision(Outcome.PASSED, rule.name, forward=True)
 
-    def _challenge(self, rule: PolicyRule, f: Facts) -> Decision:
-        now = int(self.now().timestamp())
-        who = client_id(f.req.client, f.user_agent)
-        cookie = _cookie(f.req.headers.get("cookie", ""), COOKIE)
-        if cookie is not None and self.pow.pass_valid(cookie, client=who, now=now):
-            return Decision("passed", rule.name, forward=True)
-        ch = self.pow.issue(
-            client=who, difficulty=self.policy.pow.difficulty, now=now, ttl_s=self.policy.pow.ttl_s
-        )
-        d = self._refuse(
-            rule.name,
-            401,
-            "challenge_required",
-            f"solve the proof of work: SHA-256 of '<challenge>:<nonce>' starting with "
-            f"{ch.difficulty} hex zeros, then POST challenge and nonce to /.well-known/syndic/pow",
-            headers={
-                "WWW-Authenticate": (
-                    f'Syndic-PoW challenge="{ch.text}", difficulty="{ch.difficulty}"'
-                )
-            },
-            challenge=ch.text,
-        )
-        d.outcome = "challenged"
-        d.difficulty = ch.difficulty
-        return d
 
-    # --- recording -------------------------------------------------------------------------
-    def record(self, req: Request, d: Decision, status: int) -> DecisionRecord:
-        return DecisionRecord(
-            site=self.policy.site,
-            outcome=d.outcome,
-            rule=d.rule,
-            status=status,
-            agent=d.agent,
-            path=req.normal_path,
-            at=self.now(),
-            licensee_id=d.grant_licensee,
-            agreement_id=d.grant_agreement,
-            member_id=self.policy.member,
-        )
+def _refuse(rule: PolicyRule, facts: Facts, ctx: Context) -> Decision:
+    if rule.action.status == 402:
+        headers = {} if ctx.policy.price is None else {ppc.PRICE: str(ctx.policy.price)}
+        msg = f"AI use of this site needs a licence: {ctx.licence_url}"
+        return refuse(rule.name, 402, "payment_required", msg, headers=headers)
+    msg = f"this crawler is refused; licence terms: {ctx.licence_url}"
+    return refuse(rule.name, 403, "forbidden", msg, headers={ppc.ERROR: ppc.FORBIDDEN.code})
+
+
+def _license(rule: PolicyRule, facts: Facts, ctx: Context) -> Decision:
+    auth = {"WWW-Authenticate": f'License realm="{ctx.policy.site}"'}
+    check = facts.licence
+    if bearer_of(facts.request.headers.get("authorization")) is None or check is None:
+        msg = "this content needs a licence token: Authorization: License <token>"
+        return refuse(rule.name, 401, "unauthorized", msg, headers=auth)
+    g = check.grant
+    if g is None:
+        err: SyndicError = check.error or AuthError("licence token refused")
+        headers = auth if err.status == 401 else {}
+        return refuse(rule.name, err.status, err.code, err.message, headers=headers)
+    return Decision(
+        Outcome.LICENSED,
+        rule.name,
+        forward=True,
+        agent=f"licensee:{g.licensee_id}",
+        grant_licensee=g.licensee_id,
+        grant_agreement=g.agreement_id,
+    )
+
+
+def _charge(rule: PolicyRule, facts: Facts, ctx: Context) -> Decision:
+    price = ctx.policy.price
+    assert price is not None  # the loader requires a price for charge rules
+    offer = ppc.read_offer(facts.request.headers)
+    if offer is None:
+        msg = f"this content costs {price} per request: retry with {ppc.EXACT} or {ppc.MAX}"
+        return refuse(rule.name, 402, "payment_required", msg, headers={ppc.PRICE: str(price)})
+    sig = facts.paid_signature
+    refused = _offer_refused(offer, sig, price)
+    if refused is not None:
+        return crawler_error(ctx.policy, rule.name, refused)
+    assert isinstance(sig, Verified)
+    return Decision(
+        Outcome.CHARGED,
+        rule.name,
+        forward=True,
+        agent=(sig.agent or f"keyid:{sig.keyid}")[:80],
+        charge=price,
+        charge_nonce=f"{sig.keyid[:43]}:{sig.nonce}",
+    )
+
+
+def _offer_refused(
+    offer: ppc.Offer | ppc.CrawlerError, sig: Verified | SignatureError | None, price: ppc.Price
+) -> ppc.CrawlerError | None:
+    """Why a paid request cannot be served, or None: the offer must parse, be signed (the
+    signature covering it), pay the price and carry a nonce (what makes it single-use)."""
+    if isinstance(offer, ppc.CrawlerError):
+        return offer
+    if sig is None:
+        return ppc.STRONG_AUTH
+    if isinstance(sig, SignatureError):
+        return ppc.invalid_signature(sig.message)
+    refused = ppc.accept(offer, price)
+    if refused is None and (not sig.nonce or len(sig.nonce) > MAX_NONCE):
+        why = f"a paid request's signature needs a nonce (1-{MAX_NONCE})"
+        return ppc.invalid_signature(why)
+    return refused
+
+
+def _challenge(rule: PolicyRule, facts: Facts, ctx: Context) -> Decision:
+    cookie = _cookie(facts.request.headers.get("cookie", ""), COOKIE)
+    who = facts.client
+    if cookie is not None and ctx.pow.pass_valid(cookie, client=who, now=facts.now):
+        return Decision(Outcome.PASSED, rule.name, forward=True)
+    settings = ctx.policy.pow
+    ch = ctx.pow.issue(
+        client=who, difficulty=settings.difficulty, now=facts.now, ttl_s=settings.ttl_s
+    )
+    d = refuse(
+        rule.name,
+        401,
+        "challenge_required",
+        f"solve the proof of work: SHA-256 of '<challenge>:<nonce>' starting with "
+        f"{ch.difficulty} hex zeros, then POST challenge and nonce to /.well-known/syndic/pow",
+        headers={
+            "WWW-Authenticate": f'Syndic-PoW challenge="{ch.text}", difficulty="{ch.difficulty}"'
+        },
+        challenge=ch.text,
+    )
+    d.outcome = Outcome.CHALLENGED
+    d.difficulty = ch.difficulty
+    return d
+
+
+_ACTIONS: dict[ActionKind, Callable[[PolicyRule, Facts, Context], Decision]] = {
+    ActionKind.PASS: _pass,
+    ActionKind.REFUSE: _refuse,
+    ActionKind.LICENSE: _license,
+    ActionKind.CHARGE: _charge,
+    ActionKind.CHALLENGE: _challenge,
+}
 
 
 def _cookie(header: str, name: str) -> str | None:

@@ -19,55 +19,26 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from syndic.canonical import canonical_bytes
-from syndic.clock import Clock, iso
+from syndic.clock import Clock
+from syndic.gate.events import GateDecided
 from syndic.gate.models import GateDecision
-from syndic.provenance.events import ENTRY_VERSION
+from syndic.gate.port import DecisionRecord
+from syndic.provenance.events import entry_bytes
 from syndic.provenance.log import TransparencyLog
 from syndic.storage.db import Database
 
-KIND = "gate.decision"
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class DecisionRecord:
-    site: str
-    outcome: str
-    rule: str
-    status: int
-    agent: str
-    path: str
-    at: datetime
-    licensee_id: int | None = None
-    agreement_id: int | None = None
-    member_id: int | None = None  # the member whose site this is, from the policy
-    charged_minor: int = 0
-    currency: str | None = None
-    charge_nonce: str | None = None
-
-    def entry(self) -> bytes:
-        payload = {
-            k: v
-            for k, v in asdict(self).items()
-            if k not in ("at", "agent", "charge_nonce") and v is not None
-        }
-        return canonical_bytes(
-            {
-                "v": ENTRY_VERSION,
-                "kind": KIND,
-                "actor": self.agent,
-                "at": iso(self.at),
-                "payload": payload,
-            }
-        )
+def _entry(r: DecisionRecord) -> bytes:
+    """The log entry of a decision, stamped with when it was decided (not when written)."""
+    return entry_bytes(kind=GateDecided.kind, actor=r.agent, at=r.at, payload=r.event().payload())
 
 
 class Journal:
@@ -116,8 +87,10 @@ class Journal:
                 )
             self.dropped += over
 
-    def _write(self, s: Session, records: list[DecisionRecord]) -> None:
-        idx = self.log.append_many(s, [(r.entry(), KIND, r.at) for r in records])
+    def write(self, s: Session, records: list[DecisionRecord]) -> None:
+        """Log and store ``records`` in the caller's transaction (one append for all)."""
+        entries = [(_entry(r), GateDecided.kind, r.at) for r in records]
+        idx = self.log.append_many(s, entries)
         rows = []
         for r, i in zip(records, idx, strict=True):
             row: dict[str, Any] = asdict(r)
@@ -143,7 +116,7 @@ class Journal:
                 return n
             try:
                 with self.db.write() as s:
-                    self._write(s, batch)
+                    self.write(s, batch)
             except BaseException:
                 with self._lock:
                     self._pending[:0] = batch
@@ -161,7 +134,7 @@ class Journal:
         with self.db.write() as s:
             if also is not None:
                 also(s)
-            self._write(s, [record])
+            self.write(s, [record])
         self.written += 1
 
     # --- the background flusher --------------------------------------------------------------

@@ -30,11 +30,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from syndic.errors import SignatureError
 from syndic.gate.botauth import (
     DIRECTORY_PATH,
     AgentRef,
     PublicKey,
-    SignatureError,
     jwk_thumbprint,
     public_key_from_jwk,
     validate_card,

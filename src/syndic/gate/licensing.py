@@ -3,7 +3,7 @@ tokens at an OAuth2-style endpoint in the spirit of RSL's Open License Protocol.
 
 A token is issued only to a licensee, only under one of its active agreements, and only if
 that agreement permits the usage asked for; it is scoped to that agreement. The gate checks
-it with ``DealService.check_token`` (forged, expired, revoked or a lapsed agreement are
+it through the gate's port (deals/grants.py) (forged, expired, revoked or a lapsed agreement are
 refused), then that the agreement permits the site's usage and covers the site's member.
 Valid grants are cached for a few seconds, so revocation takes effect within that time.
 """
@@ -11,31 +11,20 @@ Valid grants are cached for a few seconds, so revocation takes effect within tha
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from syndic.auth.service import KeyService, Role
-from syndic.deals.models import Agreement, AgreementStatus, AgreementWork
+from syndic.auth.service import KeyService, Principal, Role
+from syndic.deals.grants import agreement_terms, grant_of
+from syndic.deals.models import AgreementStatus
 from syndic.deals.service import DealService
 from syndic.deals.views import Grant
-from syndic.errors import AuthError, Forbidden, InvalidInput, NotFound
-from syndic.members.models import Share
-from syndic.storage.db import Database
+from syndic.errors import AuthError, Forbidden, InvalidGrant, InvalidInput, NotFound
 from syndic.terms import rsl
-from syndic.terms.models import Terms, Usage
+from syndic.terms.models import Usage
 
 SCHEME = "license"
-
-
-class InvalidGrant(InvalidInput):
-    """OAuth2 ``invalid_grant``: no active agreement of this licensee covers the request."""
-
-    code = "invalid_grant"
-    status = 400
 
 
 def bearer_of(authorization: str | None) -> str | None:
@@ -48,12 +37,6 @@ def bearer_of(authorization: str | None) -> str | None:
     return token.strip()
 
 
-def _permits(grant: Grant, usage: Usage) -> bool:
-    return Terms.model_construct(
-        permits=frozenset(Usage(u) for u in grant.usages), prohibits=frozenset()
-    ).allows(usage)
-
-
 @dataclass(frozen=True)
 class LicenceCheck:
     grant: Grant | None
@@ -61,26 +44,23 @@ class LicenceCheck:
 
 
 class LicenceChecker:
+    """Checks tokens for one site's usage and member through the port, caching valid grants
+    for ``cache_s`` seconds (so revocation takes effect within that time)."""
+
     def __init__(
         self,
-        db: Database,
-        deals: DealService,
+        check: Callable[[str], LicenceCheck],
         *,
-        usage: Usage,
-        member: int | None,
         cache_s: float,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.db = db
-        self.deals = deals
-        self.usage = usage
-        self.member = member
+        self._check = check
         self.cache_s = cache_s
         self.monotonic = monotonic
         self._cache: dict[str, tuple[float, LicenceCheck]] = {}
 
     def check(self, token: str) -> LicenceCheck:
-        """Runs in a worker thread (it reads the database)."""
+        """Runs in a worker thread (the port reads the database)."""
         key = hashlib.sha256(token.encode()).hexdigest()
         hit = self._cache.get(key)
         if hit is not None and hit[0] > self.monotonic():
@@ -92,36 +72,6 @@ class LicenceChecker:
         if result.grant is not None and self.cache_s > 0:
             self._cache[key] = (self.monotonic() + self.cache_s, result)
         return result
-
-    def _check(self, token: str) -> LicenceCheck:
-        with self.db.read() as s:
-            try:
-                grant = self.deals.check_token(s, token)
-            except AuthError as exc:
-                return LicenceCheck(None, exc)
-            if not _permits(grant, self.usage):
-                return LicenceCheck(
-                    None,
-                    Forbidden(f"agreement {grant.agreement_id} does not permit {self.usage.value}"),
-                )
-            if self.member is not None:
-                covered = s.scalar(
-                    select(AgreementWork.id)
-                    .join(Share, Share.work_id == AgreementWork.work_id)
-                    .where(
-                        AgreementWork.agreement_id == grant.agreement_id,
-                        Share.member_id == self.member,
-                    )
-                    .limit(1)
-                )
-                if covered is None:
-                    return LicenceCheck(
-                        None,
-                        Forbidden(
-                            f"agreement {grant.agreement_id} does not cover this site's works"
-                        ),
-                    )
-        return LicenceCheck(grant, None)
 
 
 # --- the token endpoint ----------------------------------------------------------------------
@@ -147,12 +97,40 @@ def issue_licence_token(
     """OLP-style ``POST /token``: a licensee's API key is its client secret."""
     if grant_type not in ("client_credentials", "rsl"):
         raise InvalidInput(f"unsupported grant_type {grant_type!r} (client_credentials or rsl)")
+    who = _licensee(keys, client_secret)
+    wanted = _wanted_usages(usage, license_xml)
+    candidates = [
+        a
+        for a in deals.list_agreements(licensee_id=who.subject_id)
+        if a.status == AgreementStatus.ACTIVE and (agreement_id is None or a.id == agreement_id)
+    ]
+    for a in candidates:
+        terms = agreement_terms(deals, a.id)
+        if all(terms.allows(u) for u in wanted):
+            token = deals.issue_token(a.id, actor=who.actor)
+            grant = grant_of(deals, token)
+            expires_in = max(0, int((grant.expires_at - deals.events.clock.now()).total_seconds()))
+            return IssuedToken(token, "License", expires_in, a.id, " ".join(sorted(grant.usages)))
+    if agreement_id is not None and not candidates:
+        raise NotFound(f"no active agreement {agreement_id} for this licensee")
+    raise InvalidGrant(
+        "no active agreement of this licensee permits "
+        + (", ".join(sorted(u.value for u in wanted)) or "any usage")
+    )
+
+
+def _licensee(keys: KeyService, client_secret: str) -> Principal:
     try:
         who = keys.authenticate(client_secret)
     except AuthError as exc:
         raise AuthError("invalid client credentials") from exc
     if who.role is not Role.LICENSEE or who.subject_id is None:
         raise AuthError("only a licensee's key can obtain a licence token")
+    return who
+
+
+def _wanted_usages(usage: str | None, license_xml: str | None) -> set[Usage]:
+    """The usages a token request asks for: ``usage``, and those an RSL licence permits."""
     wanted: set[Usage] = set()
     if usage:
         try:
@@ -168,24 +146,7 @@ def issue_licence_token(
         for content in doc.contents:
             for lic in content.licenses:
                 wanted |= set(lic.permits.usage)
-    candidates = [
-        a
-        for a in deals.list_agreements(licensee_id=who.subject_id)
-        if a.status == AgreementStatus.ACTIVE and (agreement_id is None or a.id == agreement_id)
-    ]
-    for a in candidates:
-        terms = _agreement_terms(deals, a.id)
-        if all(terms.allows(u) for u in wanted):
-            token = deals.issue_token(a.id, actor=who.actor)
-            grant = _grant_of(deals, token)
-            expires_in = max(0, int((grant.expires_at - deals.events.clock.now()).total_seconds()))
-            return IssuedToken(token, "License", expires_in, a.id, " ".join(sorted(grant.usages)))
-    if agreement_id is not None and not candidates:
-        raise NotFound(f"no active agreement {agreement_id} for this licensee")
-    raise InvalidGrant(
-        "no active agreement of this licensee permits "
-        + (", ".join(sorted(u.value for u in wanted)) or "any usage")
-    )
+    return wanted
 
 
 def _license_element(xml: str) -> rsl.RslDocument:
@@ -193,15 +154,3 @@ def _license_element(xml: str) -> rsl.RslDocument:
     if "<!" in xml:
         raise rsl.RslError("RSL documents must not contain a DTD")
     return rsl.parse_rsl(f'<rsl xmlns="{rsl.NS}"><content url="/">{xml}</content></rsl>')
-
-
-def _agreement_terms(deals: DealService, agreement_id: int) -> Terms:
-    with deals.db.read() as s:
-        a = s.get(Agreement, agreement_id)
-        assert a is not None
-        return Terms.model_validate(json.loads(a.document)["terms"])
-
-
-def _grant_of(deals: DealService, token: str) -> Grant:
-    with deals.db.read() as s:
-        return deals.check_token(s, token)

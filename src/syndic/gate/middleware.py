@@ -17,22 +17,17 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError as DBIntegrityError
-from sqlalchemy.orm import Session
-
-from syndic.errors import Conflict, InvalidInput, SyndicError, TooLarge
+from syndic.errors import ChallengeError, InvalidInput, SyndicError, TooLarge
 from syndic.gate import paypercrawl as ppc
 from syndic.gate.challenge_page import challenge_page, wants_html
-from syndic.gate.decide import Decision, Gate, Request
+from syndic.gate.decide import Decision, Outcome, Request, crawler_error
 from syndic.gate.forms import parse_fields, read_body
-from syndic.gate.journal import DecisionRecord
 from syndic.gate.licensing import bearer_of
-from syndic.gate.models import SpentChallenge
-from syndic.gate.pow import COOKIE, REDEEM_PATH, ChallengeError, client_id
-from syndic.payouts.crawl import charged_account, receivable_account
+from syndic.gate.pow import COOKIE, REDEEM_PATH, client_id
+from syndic.gate.service import Gate
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -42,8 +37,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 log = logging.getLogger(__name__)
-# a unique key refusing a row: the database's error, or ours once Database.write translates it
-DUPLICATE = (DBIntegrityError, Conflict)
 MAX_SOLUTION = 4096  # bytes of a proof-of-work solution (challenge and nonce)
 _ENCODED_SLASH = re.compile(r"%2F|%5C")
 
@@ -54,7 +47,7 @@ class BodyTooLarge(Exception):
 
 def _bad(status: int, code: str, message: str, **kw: Any) -> Decision:
     """A refusal answered at the edge, before (or instead of) a rule's decision."""
-    outcome = "error" if status >= 500 else "bad-request"
+    outcome = Outcome.ERROR if status >= 500 else Outcome.BAD_REQUEST
     return Decision(outcome, "limits", status, False, code, message, **kw)
 
 
@@ -78,6 +71,23 @@ def _without_credentials(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes
             continue
         out.append((k, v))
     return out
+
+
+def _limits(scope: Scope, req: Request, gate: Gate) -> Decision | None:
+    """A refusal for a request over the policy's limits or with a path we cannot trust."""
+    p = gate.policy
+    if sum(len(k) + len(v) for k, v in scope["headers"]) > p.max_header_bytes:
+        return _bad(431, "headers_too_large", f"request headers exceed {p.max_header_bytes} bytes")
+    length = req.headers.get("content-length")
+    if length is not None and not length.isdigit():
+        return _bad(400, "bad_request", "malformed Content-Length")
+    if length is not None and int(length) > p.max_body:
+        return _bad(413, "body_too_large", f"request body exceeds {p.max_body} bytes")
+    if _ENCODED_SLASH.search(req.normal_path):
+        # what an upstream makes of %2F or %5C varies: the path rules could not be trusted
+        msg = "an encoded slash or backslash in the path is refused"
+        return _bad(400, "bad_request", msg)
+    return None
 
 
 async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
@@ -129,11 +139,25 @@ async def _send_body(
     await send({"type": "http.response.body", "body": body})
 
 
+@dataclass
+class _Exchange:
+    """One forwarded request's state while the wrapped app answers it."""
+
+    req: Request
+    d: Decision
+    budget: int
+    started: bool = False  # the app's response has begun (status sent on)
+    swallow: bool = False  # we answered: drop what the app sends
+    answered: bool = False
+    booked: bool = False  # the charge is booked: keep the nonce
+    extra: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
 class GateMiddleware:
     def __init__(self, app: ASGIApp, gate: Gate) -> None:
         self.app = app
         self.gate = gate
-        extra = dict(gate.s.terms_headers) if gate.policy.terms_headers else {}
+        extra = dict(gate.setup.terms_headers) if gate.policy.terms_headers else {}
         self._extra = [(k.lower().encode(), v.encode("latin-1")) for k, v in extra.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -143,50 +167,33 @@ class GateMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        self.gate.journal.start()
-        p = self.gate.policy
+        self.gate.port.start()
         req = _request(scope)
-        size = sum(len(k) + len(v) for k, v in scope["headers"])
-        if size > p.max_header_bytes:
-            msg = f"request headers exceed {p.max_header_bytes} bytes"
-            await self._answer(send, req, _bad(431, "headers_too_large", msg))
-            return
-        length = req.headers.get("content-length")
-        if length is not None and not length.isdigit():
-            await self._answer(send, req, _bad(400, "bad_request", "malformed Content-Length"))
-            return
-        if length is not None and int(length) > p.max_body:
-            msg = f"request body exceeds {p.max_body} bytes"
-            await self._answer(send, req, _bad(413, "body_too_large", msg))
-            return
-        if _ENCODED_SLASH.search(req.normal_path):
-            # what an upstream makes of %2F or %5C varies: the path rules could not be trusted
-            msg = "an encoded slash or backslash in the path is refused"
-            await self._answer(send, req, _bad(400, "bad_request", msg))
-            return
-        if req.normal_path == REDEEM_PATH and req.method == "POST":
+        refused = _limits(scope, req, self.gate)
+        if refused is not None:
+            await self._answer(send, req, refused)
+        elif req.normal_path == REDEEM_PATH and req.method == "POST":
             await self._redeem(req, receive, send)
-            return
+        else:
+            d = await self._decide(req)
+            if d.forward:
+                await self._forward(scope, receive, send, req, d)
+            else:
+                await self._answer(send, req, d)
+
+    async def _decide(self, req: Request) -> Decision:
         try:
-            d = await self.gate.decide(req)
+            return await self.gate.decide(req)
         except SyndicError as exc:
-            await self._answer(send, req, _bad(exc.status, exc.code, exc.message))
-            return
+            return _bad(exc.status, exc.code, exc.message)
         except Exception:  # a bug, not the client's fault: log it, answer JSON, record it
             log.exception("the gate could not decide %s %s", req.method, req.normal_path[:200])
-            d = _bad(500, "internal_error", "internal error; the operator's log has details")
-            d.outcome = "error"
-            await self._answer(send, req, d)
-            return
-        if not d.forward:
-            await self._answer(send, req, d)
-            return
-        await self._forward(scope, receive, send, req, d)
+            return _bad(500, "internal_error", "internal error; the operator's log has details")
 
     async def _answer(self, send: Send, req: Request, d: Decision) -> None:
         """Answer ``d`` here (nothing is forwarded) and record it. A browser that is asked
         for a proof of work gets a page that solves it (the same status and headers)."""
-        self.gate.journal.add(self.gate.record(req, d, d.status))
+        self.gate.port.record(self.gate.record(req, d, d.status))
         if d.challenge is not None and wants_html(req.headers.get("accept", "")):
             page = challenge_page(
                 site=self.gate.policy.site, challenge=d.challenge, difficulty=d.difficulty
@@ -203,116 +210,91 @@ class GateMiddleware:
         if d.charge is not None:
             assert d.charge_nonce is not None
             reservation = _reservation_id(d.charge_nonce)
-            try:
-                await asyncio.to_thread(self._reserve, reservation)
-            except DUPLICATE:
+            if not await asyncio.to_thread(
+                gate.port.reserve_nonce, reservation, at=gate.setup.clock.now()
+            ):
                 # a replay: refused before the site behind the gate ever sees it
-                d = gate.crawler_error(
-                    d.rule, ppc.invalid_signature("this signed request was already used (replay)")
-                )
-                await self._answer(send, req, d)
+                why = ppc.invalid_signature("this signed request was already used (replay)")
+                await self._answer(send, req, crawler_error(gate.policy, d.rule, why))
                 return
-        state: dict[str, Any] = {"started": False, "swallow": False, "answered": False}
-        booked = [False]
-        budget = [gate.policy.max_body]
-
-        async def refuse_now(status: int, code: str, message: str, **kw: Any) -> None:
-            """Answer the client ourselves; whatever the app sends after is dropped."""
-            state["swallow"] = True
-            if not state["started"]:
-                state["answered"] = True
-                await self._answer(send, req, _bad(status, code, message, **kw))
-
-        async def limited_receive() -> Message:
-            msg = await receive()
-            if msg["type"] == "http.request":
-                budget[0] -= len(msg.get("body", b""))
-                if budget[0] < 0:
-                    # answered here, not by raising alone: an app with its own error handler
-                    # (Starlette's ServerErrorMiddleware) would turn the exception into a 500
-                    msg_ = f"request body exceeds {gate.policy.max_body} bytes"
-                    await refuse_now(413, "body_too_large", msg_)
-                    raise BodyTooLarge
-            return msg
-
-        async def wrapped_send(msg: Message) -> None:
-            if state["swallow"]:
-                return
-            if msg["type"] == "http.response.start":
-                status = int(msg["status"])
-                headers = list(msg.get("headers", [])) + self._extra
-                rec = gate.record(req, d, status)
-                if d.charge is not None and 200 <= status < 300:
-                    rec.charged_minor, rec.currency = d.charge.minor, d.charge.currency
-                    rec.charge_nonce = d.charge_nonce
-                    try:
-                        await asyncio.to_thread(gate.journal.record_now, rec, self._posting(rec))
-                    except Exception:
-                        # no booking, no content: the crawler is not charged and may retry
-                        log.exception("a pay-per-crawl charge could not be booked")
-                        await refuse_now(
-                            503, "charge_failed", "the charge could not be booked; retry later"
-                        )
-                        return
-                    booked[0] = True
-                    headers.append((ppc.CHARGED.encode(), str(d.charge).encode()))
-                else:
-                    if d.charge is not None:
-                        rec.outcome = "not-charged"
-                    gate.journal.add(rec)
-                state["started"] = True
-                msg = {**msg, "headers": headers}
-            await send(msg)
-
+        x = _Exchange(req, d, gate.policy.max_body, extra=self._extra)
         forwarded = {**scope, "headers": _without_credentials(scope["headers"])}
         try:
-            await self.app(forwarded, limited_receive, wrapped_send)
+            await self.app(forwarded, self._receiving(x, receive, send), self._sending(x, send))
         except Exception as exc:
-            if state["answered"]:
+            if x.answered:
                 return  # we answered (413); the app's own reaction to that is moot
-            if not state["started"] and isinstance(exc, BodyTooLarge):
-                msg_ = f"request body exceeds {gate.policy.max_body} bytes"
-                await self._answer(send, req, _bad(413, "body_too_large", msg_))
+            if not x.started and isinstance(exc, BodyTooLarge):
+                await self._refuse_now(x, send, 413, "body_too_large", self._too_large())
                 return
             raise
         finally:
-            if reservation is not None and not booked[0]:
+            if reservation is not None and not x.booked:
                 # not charged (non-2xx, too large, an error): the nonce may be used again
-                await asyncio.to_thread(self._release, reservation)
+                await asyncio.to_thread(gate.port.release_nonce, reservation)
 
-    def _reserve(self, reservation: str) -> None:
-        """Hold a paid request's nonce before forwarding it (a unique key: a replay fails)."""
-        with self.gate.s.db.write() as s:
-            s.add(SpentChallenge(challenge_id=reservation, spent_at=self.gate.now()))
-            s.flush()
+    def _too_large(self) -> str:
+        return f"request body exceeds {self.gate.policy.max_body} bytes"
 
-    def _release(self, reservation: str) -> None:
+    async def _refuse_now(self, x: _Exchange, send: Send, status: int, code: str, msg: str) -> None:
+        """Answer the client ourselves; whatever the app sends after is dropped."""
+        x.swallow = True
+        if not x.started:
+            x.answered = True
+            await self._answer(send, x.req, _bad(status, code, msg))
+
+    def _receiving(self, x: _Exchange, receive: Receive, send: Send) -> Receive:
+        async def limited_receive() -> Message:
+            msg = await receive()
+            if msg["type"] == "http.request":
+                x.budget -= len(msg.get("body", b""))
+                if x.budget < 0:
+                    # answered here, not by raising alone: an app with its own error handler
+                    # (Starlette's ServerErrorMiddleware) would turn the exception into a 500
+                    await self._refuse_now(x, send, 413, "body_too_large", self._too_large())
+                    raise BodyTooLarge
+            return msg
+
+        return limited_receive
+
+    def _sending(self, x: _Exchange, send: Send) -> Send:
+        async def wrapped_send(msg: Message) -> None:
+            if x.swallow:
+                return
+            if msg["type"] == "http.response.start":
+                headers = await self._start(x, send, int(msg["status"]))
+                if headers is None:
+                    return
+                x.started = True
+                msg = {**msg, "headers": list(msg.get("headers", [])) + headers}
+            await send(msg)
+
+        return wrapped_send
+
+    async def _start(
+        self, x: _Exchange, send: Send, status: int
+    ) -> list[tuple[bytes, bytes]] | None:
+        """Record the decision as the app's response starts, booking a charge for a 2xx;
+        the headers to add, or None when the charge could not be booked (we answered)."""
+        d, gate = x.d, self.gate
+        rec = gate.record(x.req, d, status)
+        if d.charge is None or not 200 <= status < 300:
+            if d.charge is not None:
+                rec.outcome = Outcome.NOT_CHARGED
+            gate.port.record(rec)
+            return list(x.extra)
+        rec.charged_minor, rec.currency = d.charge.minor, d.charge.currency
+        rec.charge_nonce = d.charge_nonce
         try:
-            with self.gate.s.db.write() as s:
-                s.execute(delete(SpentChallenge).where(SpentChallenge.challenge_id == reservation))
-        except Exception:  # the nonce stays held: the crawler signs a new request, never charged
-            log.exception("a pay-per-crawl nonce could not be released")
-
-    def _posting(self, rec: DecisionRecord) -> Callable[[Session], None]:
-        """The charge as owed by the crawler: its receivable account against the site's
-        charged account. Money collected from the crawler's operator later goes to the site's
-        member (``syndic payout crawl-collect``; payouts/crawl.py names both accounts)."""
-        gate = self.gate
-
-        def post(s: Session) -> None:
-            assert rec.currency is not None
-            gate.s.ledger.post(
-                s,
-                memo=f"pay per crawl: {rec.site} {rec.path[:200]}",
-                lines=[
-                    (receivable_account(rec.agent), rec.charged_minor),
-                    (charged_account(rec.site), -rec.charged_minor),
-                ],
-                currency=rec.currency,
-                actor=rec.agent,
-            )
-
-        return post
+            await asyncio.to_thread(gate.port.book_charge, rec)
+        except Exception:
+            # no booking, no content: the crawler is not charged and may retry
+            log.exception("a pay-per-crawl charge could not be booked")
+            msg = "the charge could not be booked; retry later"
+            await self._refuse_now(x, send, 503, "charge_failed", msg)
+            return None
+        x.booked = True
+        return [*x.extra, (ppc.CHARGED.encode(), str(d.charge).encode())]
 
     async def _redeem(self, req: Request, receive: Receive, send: Send) -> None:
         """POST challenge + nonce: a pass cookie for this client, once per challenge."""
@@ -331,28 +313,15 @@ class GateMiddleware:
             msg = f"send challenge and nonce (form or JSON): {exc.message}"
             await self._answer(send, req, _bad(400, "bad_request", msg))
             return
-        challenge, nonce = fields.get("challenge", ""), fields.get("nonce", "")
         gate = self.gate
-        now = int(gate.now().timestamp())
+        now = gate.now_s()
         who = client_id(req.client, req.headers.get("user-agent", ""))
-        d = Decision("challenge-passed", "pow", 200, agent="unknown")
         try:
-            ch = gate.pow.check(challenge, nonce, client=who, now=now)
-
-            def spend(s: Session) -> None:
-                s.add(SpentChallenge(challenge_id=ch.id, spent_at=gate.now()))
-                s.flush()
-
-            await asyncio.to_thread(gate.journal.record_now, gate.record(req, d, 200), spend)
+            await self._spend(req, fields, who, now)
         except ChallengeError as exc:
-            d.outcome, d.status = "challenge-failed", exc.status
-            gate.journal.add(gate.record(req, d, exc.status))
+            d = Decision(Outcome.CHALLENGE_FAILED, "pow", exc.status)
+            gate.port.record(gate.record(req, d, exc.status))
             await send_error(send, exc.status, exc.code, exc.message)
-            return
-        except DUPLICATE:
-            d.outcome, d.status = "challenge-failed", 401
-            gate.journal.add(gate.record(req, d, 401))
-            await send_error(send, 401, "challenge_invalid", "challenge has already been used")
             return
         ttl = gate.policy.pow.pass_ttl_s
         cookie = gate.pow.pass_cookie(client=who, now=now, ttl_s=ttl)
@@ -363,12 +332,22 @@ class GateMiddleware:
             {"Set-Cookie": f"{COOKIE}={cookie}; Max-Age={ttl}; Path=/; HttpOnly; SameSite=Lax"},
         )
 
+    async def _spend(self, req: Request, fields: dict[str, str], who: str, now: int) -> None:
+        """Check a solution and spend its challenge, with its decision; ``ChallengeError``
+        when it is wrong or already spent."""
+        gate = self.gate
+        ch = gate.pow.check(
+            fields.get("challenge", ""), fields.get("nonce", ""), client=who, now=now
+        )
+        d = Decision(Outcome.CHALLENGE_PASSED, "pow", 200)
+        if not await asyncio.to_thread(gate.port.spend_challenge, ch.id, gate.record(req, d, 200)):
+            raise ChallengeError("challenge has already been used")
+
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def wrapped_receive() -> Message:
             msg = await receive()
             if msg["type"] == "lifespan.shutdown":
-                await self.gate.journal.aclose()
-                await self.gate.keys.aclose()
+                await self.gate.aclose()
             return msg
 
         await self.app(scope, wrapped_receive, send)

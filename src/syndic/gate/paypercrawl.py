@@ -57,7 +57,6 @@ STRONG_AUTH = CrawlerError(
     "StrongAuthRequired", 400, "a paid request must carry a Web Bot Auth signature"
 )
 CONFLICT = CrawlerError("ConflictingPriceHeaders", 400, f"send {EXACT} or {MAX}, not both")
-MISSING = CrawlerError("MissingCrawlerPrice", 402, f"send {EXACT} or {MAX} to pay for access")
 
 
 def invalid_signature(why: str) -> CrawlerError:

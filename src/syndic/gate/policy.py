@@ -6,8 +6,9 @@ holding refuses (403): the policy fails closed. Conditions compose with ``all``,
 spelt ``if: {unsafe_allow_all: true}``; a `pass` rule whose condition holds for every
 request by its form (``always``, ``not: {all: []}``, a test beside its opposite in an
 ``any``, a ``user_agent`` matching the empty string, ``path: /*``) is refused (see
-``always_holds``). A file with an error is refused at start, and the message names the line.
-See docs/gate.md for every key.
+``Condition.always``). The settings are declared once, as the pydantic models below; the
+rules' conditions parse themselves (gate/conditions.py). A file with an error is refused at
+start, and the message names the line. See docs/gate.md for every key.
 """
 
 from __future__ import annotations
@@ -15,122 +16,289 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Annotated, Any
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+from pydantic_core import ErrorDetails
 
-from syndic.errors import PolicyError
+from syndic.errors import PolicyError, SignatureError
+from syndic.gate.botauth import jwk_thumbprint
+from syndic.gate.conditions import CONDITIONS, AllOf, Condition, UnsafeAllowAll
 from syndic.gate.paypercrawl import Price, parse_price
 from syndic.terms.models import Usage
-from syndic.terms.robots import Rule as RobotsRule
-from syndic.terms.robots import normalise_pattern
-
-ACTIONS = ("license", "charge", "pass", "challenge", "refuse")
 
 
-# --- conditions ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Cond:
-    """A condition over request facts; ``kind`` says which fact (see gate.Facts)."""
-
-    kind: str
-    value: Any = None
-    children: tuple[Cond, ...] = ()
-
-
-# tests with two values that are each other's opposite: one of them holds for any request
-_OPPOSITES = {
-    "licence": ("present", "absent"),
-    "payment": ("offered", "absent"),
-    "signed": (True, False),
-    "crawler": ("known-ai", "unknown"),
-}
-
-
-def always_holds(c: Cond) -> bool:
-    """Whether ``c`` holds for every request by its form alone (a lint, not a proof: it
-    catches ``always``, ``not`` of a condition that never holds, ``all`` of such, ``any``
-    with one such or with a test and its opposite, a ``user_agent`` regex matching the
-    empty string, and ``path: /`` or ``/*``)."""
-    k = c.kind
-    if k in ("always", "unsafe_allow_all"):
-        return True
-    if k == "not":
-        return never_holds(c.children[0])
-    if k == "all":
-        return bool(c.children) and all(always_holds(x) for x in c.children)
-    if k == "any":
-        if any(always_holds(x) for x in c.children):
-            return True
-        leaves = {(x.kind, x.value) for x in c.children if x.kind in _OPPOSITES}
-        return any(
-            (kind, a) in leaves and (kind, b) in leaves for kind, (a, b) in _OPPOSITES.items()
-        )
-    if k == "user_agent":
-        return bool(c.value.search("") is not None)
-    if k == "path":
-        return str(c.value.pattern).rstrip("*") == "/"
-    return False
-
-
-def never_holds(c: Cond) -> bool:
-    """Whether ``c`` holds for no request by its form alone (see ``always_holds``)."""
-    k = c.kind
-    if k in ("all", "any") and not c.children:
-        return True
-    if k == "not":
-        return always_holds(c.children[0])
-    if k == "all":
-        return any(never_holds(x) for x in c.children)
-    if k == "any":
-        return all(never_holds(x) for x in c.children)
-    return False
+class ActionKind(StrEnum):
+    LICENSE = "license"
+    CHARGE = "charge"
+    PASS = "pass"
+    CHALLENGE = "challenge"
+    REFUSE = "refuse"
 
 
 @dataclass(frozen=True)
 class Action:
-    kind: str
+    kind: ActionKind
     status: int = 403  # for refuse
 
 
 @dataclass(frozen=True)
 class PolicyRule:
     name: str
-    cond: Cond
+    cond: Condition
     action: Action
     line: int
 
 
-@dataclass(frozen=True)
-class PowSettings:
-    difficulty: int = 4
-    ttl_s: int = 300
-    pass_ttl_s: int = 3600
+# --- the settings' schema --------------------------------------------------------------------
+def _between(lo: int, hi: int) -> AfterValidator:
+    """For ``Annotated[int, _between(lo, hi)]``: an int from ``lo`` to ``hi`` inclusive."""
+
+    def check(n: int) -> int:
+        if not lo <= n <= hi:
+            raise ValueError(f"must be between {lo} and {hi}")
+        return n
+
+    return AfterValidator(check)
+
+
+def _name(pattern: str, rule: str) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        if not re.fullmatch(pattern, text):
+            raise ValueError(rule)
+        return text
+
+    return check
+
+
+def _price(value: Any) -> Price:
+    try:
+        return parse_price(str(value))
+    except ValueError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _usage(value: Any) -> Usage:
+    if value not in {u.value for u in Usage}:
+        raise ValueError(f"{value!r} is not an RSL usage token")
+    return Usage(value)
+
+
+def _member(value: Any) -> Any:
+    return None if value == "any" else value
+
+
+def _host(text: str) -> str:
+    host = text.strip().lower()
+    if not _HOST.fullmatch(host):
+        raise ValueError(f"{host!r} is not a host name (host or host:port)")
+    return host
+
+
+def _hosts(hosts: list[str]) -> tuple[str, ...]:
+    if not hosts:
+        raise ValueError("needs at least one host name")
+    return tuple(hosts)
+
+
+def _jwks(keys: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    for k in keys:
+        try:
+            jwk_thumbprint(k)
+        except SignatureError as exc:
+            raise ValueError(exc.message) from exc
+    return tuple(keys)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class PowSettings(_Section):
+    """``pow:``: how hard a challenge is and how long it and the pass it earns last."""
+
+    difficulty: Annotated[int, _between(1, 8)] = 4
+    ttl_s: Annotated[int, _between(10, 86400)] = Field(300, alias="ttl")
+    pass_ttl_s: Annotated[int, _between(60, 30 * 86400)] = Field(3600, alias="pass_ttl")
+
+
+class WebBotAuth(_Section):
+    """``web_bot_auth:``: keys trusted without a directory, and which directories to fetch."""
+
+    keys: Annotated[tuple[dict[str, Any], ...], AfterValidator(_jwks)] = ()
+    allow_http_directories: bool = False
+    allow_private_directories: bool = False
+    max_validity: Annotated[int, _between(10, 7 * 86400)] = 24 * 3600
+
+
+class Limits(_Section):
+    """``limits:``: what the gate accepts from a client and waits for from the site."""
+
+    max_body: Annotated[int, _between(0, 1 << 30)] = 1 << 20
+    max_header_bytes: Annotated[int, _between(1024, 1 << 20)] = 16 << 10
+    upstream_timeout: Annotated[int, _between(1, 600)] = 30
+    upstream_deadline: Annotated[int, _between(1, 24 * 3600)] = 300
+
+
+class Settings(_Section):
+    """Every setting of a policy file but its rules (which ``_Loader.rule`` reads)."""
+
+    site: Annotated[
+        str, AfterValidator(_name(r"[A-Za-z0-9_.-]{1,100}", "1-100 letters, digits, . _ -"))
+    ]
+    rules: list[Any]
+    member: Annotated[Annotated[int, _between(1, 2**31 - 1)] | None, BeforeValidator(_member)] = (
+        None
+    )
+    usage: Annotated[Usage, BeforeValidator(_usage)] = Usage.AI_TRAIN
+    price: Annotated[Price | None, BeforeValidator(_price)] = None
+    pow: PowSettings = PowSettings()
+    web_bot_auth: WebBotAuth = WebBotAuth()
+    limits: Limits = Limits()
+    terms_headers: bool = True
+    licence_cache_seconds: Annotated[int, _between(0, 300)] = 5
+    hosts: Annotated[tuple[Annotated[str, AfterValidator(_host)], ...], AfterValidator(_hosts)]
+
+
+_NEEDS = {
+    "site": "the policy needs `site:` (the member site's name, for the report)",
+    "rules": "the policy needs `rules:` (with none, every request is refused)",
+    "hosts": "the policy needs `hosts:` (this site's host names; a Web Bot Auth signature "
+    "made for any other host is not accepted)",
+}
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "pow": PowSettings,
+    "web_bot_auth": WebBotAuth,
+    "limits": Limits,
+}
+
+
+def _keys(model: type[BaseModel]) -> str:
+    return ", ".join(f.alias or name for name, f in model.model_fields.items())
+
+
+def _unknown(loc: list[str]) -> str:
+    if len(loc) > 1:
+        return f"unknown {loc[0]} setting {loc[-1]!r} (one of {_keys(_SECTIONS[loc[0]])})"
+    return f"unknown setting {loc[0]!r} (one of {_keys(Settings)})"
+
+
+# a pydantic error type (by its prefix) in the policy file's words, given the key's name
+_WORDS: dict[str, Callable[[str, ErrorDetails], str]] = {
+    "int_": lambda name, err: f"{name} must be a whole number, not {err['input']!r}",
+    "bool_": lambda name, err: f"{name} must be true or false",
+    "dict_type": lambda name, err: f"{name} must be a mapping (key: value)",
+    "model_": lambda name, err: f"{name} must be a mapping (key: value)",
+    "list_type": lambda name, err: f"{name} must be a list",
+    "tuple_type": lambda name, err: f"{name} must be a list",
+}
+
+
+def _message(err: ErrorDetails) -> str:
+    """A schema error in the words of the policy file."""
+    loc = [str(x) for x in err["loc"] if not isinstance(x, int)]
+    name = ".".join(loc)
+    if err["type"] == "missing":
+        return _NEEDS.get(name, f"{name} is required")
+    if err["type"] == "extra_forbidden":
+        return _unknown(loc)
+    words = next((w for prefix, w in _WORDS.items() if err["type"].startswith(prefix)), None)
+    if words is not None:
+        return words(name, err)
+    why = str(err.get("ctx", {}).get("error", err["msg"]))
+    return f"{name} {why}" if why.startswith(("must", "needs")) else f"{name}: {why}"
 
 
 @dataclass(frozen=True)
 class Policy:
     site: str
     rules: tuple[PolicyRule, ...]
-    # this site's host names (``host`` or ``host:port``): a signature for another is unsigned
-    hosts: tuple[str, ...] = ()
-    member: int | None = None  # None: `member: any` (any agreement's token is accepted)
-    usage: Usage = Usage.AI_TRAIN
-    price: Price | None = None
-    pow: PowSettings = PowSettings()
-    keys: tuple[dict[str, Any], ...] = ()
-    allow_http_directories: bool = False
-    allow_private_directories: bool = False
-    max_signature_validity_s: int = 24 * 3600
-    max_body: int = 1 << 20
-    max_header_bytes: int = 16 << 10
-    upstream_timeout_s: float = 30.0
-    upstream_deadline_s: float = 300.0
-    licence_cache_s: float = 5.0
-    terms_headers: bool = True
+    settings: Settings
     source: str = "<policy>"
+
+    @classmethod
+    def of(cls, settings: Settings, rules: tuple[PolicyRule, ...], source: str) -> Policy:
+        return cls(settings.site, rules, settings, source)
+
+    # the settings, under the names the gate reads
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """This site's host names (``host`` or ``host:port``): a signature for another is
+        unsigned."""
+        return self.settings.hosts
+
+    @property
+    def member(self) -> int | None:
+        """None: `member: any` (any agreement's token is accepted)."""
+        return self.settings.member
+
+    @property
+    def usage(self) -> Usage:
+        return self.settings.usage
+
+    @property
+    def price(self) -> Price | None:
+        return self.settings.price
+
+    @property
+    def pow(self) -> PowSettings:
+        return self.settings.pow
+
+    @property
+    def keys(self) -> tuple[dict[str, Any], ...]:
+        return self.settings.web_bot_auth.keys
+
+    @property
+    def allow_http_directories(self) -> bool:
+        return self.settings.web_bot_auth.allow_http_directories
+
+    @property
+    def allow_private_directories(self) -> bool:
+        return self.settings.web_bot_auth.allow_private_directories
+
+    @property
+    def max_signature_validity_s(self) -> int:
+        return self.settings.web_bot_auth.max_validity
+
+    @property
+    def max_body(self) -> int:
+        return self.settings.limits.max_body
+
+    @property
+    def max_header_bytes(self) -> int:
+        return self.settings.limits.max_header_bytes
+
+    @property
+    def upstream_timeout_s(self) -> float:
+        return float(self.settings.limits.upstream_timeout)
+
+    @property
+    def upstream_deadline_s(self) -> float:
+        return float(self.settings.limits.upstream_deadline)
+
+    @property
+    def licence_cache_s(self) -> float:
+        return float(self.settings.licence_cache_seconds)
+
+    @property
+    def terms_headers(self) -> bool:
+        return self.settings.terms_headers
+
+    @cached_property
+    def needs_signature(self) -> bool:
+        """Whether a rule's condition reads the request's verified signature."""
+        return any(r.cond.uses_signature() for r in self.rules)
 
     def is_our_authority(self, authority: str) -> bool:
         """Whether a request's ``@authority`` (its Host) names this site: equal to a
@@ -149,6 +317,7 @@ _AUTHORITY = re.compile(r"(\[[^\]]*\]|[^:\[\]]*)(?::[0-9]*)?")
 class _Loader:
     def __init__(self, source: str) -> None:
         self.source = source
+        self.where: dict[tuple[str | int, ...], yaml.Node] = {}
 
     def fail(self, node: yaml.Node | None, message: str) -> PolicyError:
         where = f", line {node.start_mark.line + 1}" if node is not None else ""
@@ -158,16 +327,6 @@ class _Loader:
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, f"{what} must be a single value")
         return str(node.value)
-
-    def integer(self, node: yaml.Node, what: str, lo: int, hi: int) -> int:
-        text = self.scalar(node, what)
-        try:
-            n = int(text)
-        except ValueError:
-            raise self.fail(node, f"{what} must be a whole number, not {text!r}") from None
-        if not lo <= n <= hi:
-            raise self.fail(node, f"{what} must be between {lo} and {hi}")
-        return n
 
     def boolean(self, node: yaml.Node, what: str) -> bool:
         text = self.scalar(node, what).lower()
@@ -189,120 +348,55 @@ class _Loader:
             out.append((key, k, v))
         return out
 
+    def tree(self, node: yaml.Node, at: tuple[str | int, ...] = ()) -> Any:
+        """The plain value of ``node`` (refusing duplicate keys), remembering where each part
+        is (``self.where``) so a schema error can name its line."""
+        self.where[at] = node
+        if isinstance(node, yaml.MappingNode):
+            return {k: self.tree(v, (*at, k)) for k, _, v in self.mapping(node, "a mapping")}
+        if isinstance(node, yaml.SequenceNode):
+            return [self.tree(v, (*at, i)) for i, v in enumerate(node.value)]
+        return yaml.safe_load(yaml.serialize(node))
+
+    def schema_error(self, err: ErrorDetails) -> PolicyError:
+        loc = err["loc"]
+        node = self.where.get(tuple(loc)) or self.where.get(tuple(loc[:-1])) or self.where[()]
+        return self.fail(node, _message(err))
+
     def seq(self, node: yaml.Node, what: str) -> list[yaml.Node]:
         if not isinstance(node, yaml.SequenceNode):
             raise self.fail(node, f"{what} must be a list")
         return list(node.value)
 
-    # conditions
-    def cond(self, node: yaml.Node) -> Cond:
+    def condition(self, node: yaml.Node) -> Condition:
+        """A condition: one test per key; several keys in one mapping must all hold."""
         items = self.mapping(node, "a condition")
         if not items:
             raise self.fail(node, "a condition needs at least one test")
-        parts = [self.one_cond(key, kn, vn) for key, kn, vn in items]
-        return parts[0] if len(parts) == 1 else Cond("all", children=tuple(parts))
+        parts = [self._test(key, kn, vn) for key, kn, vn in items]
+        return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
-    def one_cond(self, key: str, kn: yaml.Node, vn: yaml.Node) -> Cond:
-        handlers: dict[str, Callable[[yaml.Node], Cond]] = {
-            "all": lambda v: Cond("all", children=tuple(self.cond(x) for x in self.seq(v, "all"))),
-            "any": lambda v: Cond("any", children=tuple(self.cond(x) for x in self.seq(v, "any"))),
-            "not": lambda v: Cond("not", children=(self.cond(v),)),
-            "always": lambda v: self._true(v, "always"),
-            "unsafe_allow_all": lambda v: self._true(v, "unsafe_allow_all"),
-            "licence": lambda v: Cond("licence", self._choice(v, "licence", ("present", "absent"))),
-            "payment": lambda v: Cond("payment", self._choice(v, "payment", ("offered", "absent"))),
-            "signed": lambda v: Cond("signed", self.boolean(v, "signed")),
-            "crawler": lambda v: Cond(
-                "crawler", self._choice(v, "crawler", ("known-ai", "unknown"))
-            ),
-            "user_agent": lambda v: Cond("user_agent", self._regex(v)),
-            "agent": lambda v: Cond("agent", self._origins(v)),
-            "keyid": lambda v: Cond("keyid", self._keyids(v)),
-            "path": lambda v: Cond("path", self._path(v)),
-            "method": lambda v: Cond("method", self._methods(v)),
-        }
-        if key not in handlers:
-            raise self.fail(kn, f"unknown condition {key!r} (one of {', '.join(handlers)})")
-        return handlers[key](vn)
-
-    def _true(self, v: yaml.Node, what: str) -> Cond:
-        if not self.boolean(v, what):
-            raise self.fail(v, f"{what} can only be true")
-        return Cond(what)
-
-    def _choice(self, v: yaml.Node, what: str, options: tuple[str, ...]) -> str:
-        value = self.scalar(v, what)
-        if value not in options:
-            raise self.fail(v, f"{what} must be one of {', '.join(options)}, not {value!r}")
-        return value
-
-    def _regex(self, v: yaml.Node) -> re.Pattern[str]:
-        text = self.scalar(v, "user_agent")
-        try:
-            return re.compile(text, re.IGNORECASE)
-        except re.error as exc:
-            raise self.fail(v, f"user_agent is not a valid regular expression: {exc}") from exc
-
-    def _path(self, v: yaml.Node) -> RobotsRule:
-        text = self.scalar(v, "path")
-        if not text.startswith("/"):
-            raise self.fail(v, "a path pattern starts with / (robots.txt syntax: * and $)")
-        return RobotsRule.of(False, normalise_pattern(text))
-
-    def _scalars(self, v: yaml.Node, what: str) -> list[yaml.Node]:
-        nodes = self.seq(v, what) if isinstance(v, yaml.SequenceNode) else [v]
-        if not nodes:
-            raise self.fail(v, f"{what} needs at least one value")
-        return nodes
-
-    def _origins(self, v: yaml.Node) -> frozenset[str]:
-        out = set()
-        for n in self._scalars(v, "agent"):
-            origin = origin_of(self.scalar(n, "agent"))
-            if origin is None:
-                raise self.fail(n, "agent is a Signature-Agent origin, e.g. https://bot.example")
-            out.add(origin)
-        return frozenset(out)
-
-    def _keyids(self, v: yaml.Node) -> frozenset[str]:
-        out = set()
-        for n in self._scalars(v, "keyid"):
-            text = self.scalar(n, "keyid")
-            if not re.fullmatch(r"[A-Za-z0-9_-]{43}", text):
-                raise self.fail(n, "keyid is a JWK SHA-256 thumbprint (43 base64url characters)")
-            out.add(text)
-        return frozenset(out)
-
-    def hosts(self, v: yaml.Node) -> tuple[str, ...]:
-        out = []
-        for n in self.seq(v, "hosts"):
-            text = self.scalar(n, "a host").strip().lower()
-            if not _HOST.fullmatch(text):
-                raise self.fail(n, f"{text!r} is not a host name (host or host:port)")
-            out.append(text)
-        if not out:
-            raise self.fail(v, "hosts needs at least one host name")
-        return tuple(out)
-
-    def _methods(self, v: yaml.Node) -> frozenset[str]:
-        nodes = self.seq(v, "method") if isinstance(v, yaml.SequenceNode) else [v]
-        methods = frozenset(self.scalar(n, "method").upper() for n in nodes)
-        if not methods or not all(m.isalpha() for m in methods):
-            raise self.fail(v, "method must be an HTTP method or a list of them")
-        return methods
+    def _test(self, key: str, kn: yaml.Node, vn: yaml.Node) -> Condition:
+        kind = CONDITIONS.get(key)
+        if kind is None:
+            raise self.fail(kn, f"unknown condition {key!r} (one of {', '.join(CONDITIONS)})")
+        return kind.parse(self, vn)
 
     # actions
     def action(self, node: yaml.Node) -> Action:
         if isinstance(node, yaml.ScalarNode):
             kind = node.value
-            if kind not in ACTIONS:
-                raise self.fail(node, f"unknown action {kind!r} (one of {', '.join(ACTIONS)})")
-            return Action(kind)
+            if kind not in set(ActionKind):
+                names = ", ".join(ActionKind)
+                raise self.fail(node, f"unknown action {kind!r} (one of {names})")
+            return Action(ActionKind(kind))
         items = self.mapping(node, "an action")
         if len(items) != 1 or items[0][0] != "refuse":
             raise self.fail(node, "an action is a name, or {refuse: 402} / {refuse: 403}")
-        status = self.integer(items[0][2], "refuse", 402, 403)
-        return Action("refuse", status)
+        text = self.scalar(items[0][2], "refuse")
+        if text not in ("402", "403"):
+            raise self.fail(items[0][2], "refuse must be between 402 and 403")
+        return Action(ActionKind.REFUSE, int(text))
 
     def rule(self, node: yaml.Node, n: int) -> PolicyRule:
         fields = {k: (kn, vn) for k, kn, vn in self.mapping(node, f"rule {n}")}
@@ -314,9 +408,10 @@ class _Loader:
         name = self.scalar(fields["name"][1], "name") if "name" in fields else f"rule-{n}"
         if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
             raise self.fail(node, f"rule name {name!r}: 1-64 letters, digits, . _ -")
-        cond = self.cond(fields["if"][1])
+        cond = self.condition(fields["if"][1])
         action = self.action(fields["then"][1])
-        if action.kind == "pass" and cond.kind != "unsafe_allow_all" and always_holds(cond):
+        passes_all = not isinstance(cond, UnsafeAllowAll) and cond.always()
+        if action.kind == ActionKind.PASS and passes_all:
             raise self.fail(
                 fields["if"][1],
                 "this condition holds for every request, and passing every request is unsafe; "
@@ -331,36 +426,7 @@ _HOST = re.compile(
 )
 
 
-def origin_of(uri: str) -> str | None:
-    """``scheme://host[:port]`` of a URI, lower-cased; None when it has no host."""
-    try:
-        u = urlsplit(uri.strip())
-        port = u.port
-    except ValueError:
-        return None
-    if u.scheme not in ("http", "https") or not u.hostname:
-        return None
-    host = f"[{u.hostname}]" if ":" in u.hostname else u.hostname
-    return f"{u.scheme}://{host}" + ("" if port is None else f":{port}")
-
-
-_TOP = (
-    "site",
-    "hosts",
-    "member",
-    "usage",
-    "price",
-    "pow",
-    "web_bot_auth",
-    "limits",
-    "terms_headers",
-    "licence_cache_seconds",
-    "rules",
-)
-
-
-def parse_policy(text: str, *, source: str = "<policy>") -> Policy:
-    ld = _Loader(source)
+def _compose(text: str, source: str) -> yaml.Node:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -371,112 +437,55 @@ def parse_policy(text: str, *, source: str = "<policy>") -> Policy:
         raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
     if root is None:
         raise PolicyError(f"{source}: the policy file is empty")
-    top = {k: (kn, vn) for k, kn, vn in ld.mapping(root, "the policy")}
-    for k, (kn, _) in top.items():
-        if k not in _TOP:
-            raise ld.fail(kn, f"unknown setting {k!r} (one of {', '.join(_TOP)})")
-    if "site" not in top:
-        raise ld.fail(root, "the policy needs `site:` (the member site's name, for the report)")
-    site = ld.scalar(top["site"][1], "site")
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", site):
-        raise ld.fail(top["site"][1], "site: 1-100 letters, digits, . _ -")
-    if "rules" not in top:
-        raise ld.fail(root, "the policy needs `rules:` (with none, every request is refused)")
-    rules = tuple(ld.rule(r, i + 1) for i, r in enumerate(ld.seq(top["rules"][1], "rules")))
+    return root
+
+
+def parse_policy(text: str, *, source: str = "<policy>") -> Policy:
+    """Read a policy file: its settings against the schema, then its rules in order. The
+    first error is refused, naming its line; a missing `hosts:` is reported last."""
+    ld = _Loader(source)
+    root = _compose(text, source)
+    data = ld.tree(root)
+    if not isinstance(data, dict):
+        raise ld.fail(root, "the policy must be a mapping (key: value)")
+    try:
+        settings = Settings.model_validate(data)
+        missing: list[ErrorDetails] = []
+    except ValidationError as exc:
+        # unknown keys first: a misspelt key is also why a setting seems missing
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        missing = [e for e in errors if e["loc"] == ("hosts",) and e["type"] == "missing"]
+        if len(missing) < len(errors):
+            raise ld.schema_error(next(e for e in errors if e not in missing)) from None
+        settings = Settings.model_validate({**data, "hosts": ["localhost"]})  # checked below
+    rules = tuple(ld.rule(r, i + 1) for i, r in enumerate(ld.seq(ld.where[("rules",)], "rules")))
+    _check_rules(rules, settings, "member" in data, source)
+    if missing:
+        raise ld.schema_error(missing[0])
+    return Policy.of(settings, rules, source)
+
+
+def _check_rules(
+    rules: tuple[PolicyRule, ...], settings: Settings, has_member: bool, source: str
+) -> None:
+    """What rules need of each other and of the settings."""
     seen: set[str] = set()
     for r in rules:
         if r.name in seen:
             raise PolicyError(f"{source}, line {r.line}: rule name {r.name!r} is used twice")
         seen.add(r.name)
-    kw: dict[str, Any] = {}
-    if "member" in top:
-        node = top["member"][1]
-        if ld.scalar(node, "member") != "any":
-            kw["member"] = ld.integer(node, "member", 1, 2**31 - 1)
-    elif any(r.action.kind == "license" for r in rules):
-        first = next(r for r in rules if r.action.kind == "license")
-        raise PolicyError(
-            f"{source}, line {first.line}: a `license` rule needs `member:` (the member whose "
-            "works this site serves, or `any` to accept any agreement's token)"
-        )
-    if "usage" in top:
-        u = ld.scalar(top["usage"][1], "usage")
-        if u not in {x.value for x in Usage}:
-            raise ld.fail(top["usage"][1], f"usage {u!r} is not an RSL usage token")
-        kw["usage"] = Usage(u)
-    if "price" in top:
-        try:
-            kw["price"] = parse_price(ld.scalar(top["price"][1], "price"))
-        except ValueError as exc:
-            raise ld.fail(top["price"][1], str(exc)) from exc
-    if any(r.action.kind == "charge" for r in rules) and "price" not in kw:
-        first = next(r for r in rules if r.action.kind == "charge")
-        raise PolicyError(f"{source}, line {first.line}: a `charge` rule needs `price:` set")
-    if "pow" in top:
-        p = {k: vn for k, _, vn in ld.mapping(top["pow"][1], "pow")}
-        unknown = set(p) - {"difficulty", "ttl", "pass_ttl"}
-        if unknown:
-            raise ld.fail(top["pow"][1], f"unknown pow setting {sorted(unknown)[0]!r}")
-        kw["pow"] = PowSettings(
-            difficulty=ld.integer(p["difficulty"], "pow.difficulty", 1, 8)
-            if "difficulty" in p
-            else 4,
-            ttl_s=ld.integer(p["ttl"], "pow.ttl", 10, 86400) if "ttl" in p else 300,
-            pass_ttl_s=ld.integer(p["pass_ttl"], "pow.pass_ttl", 60, 30 * 86400)
-            if "pass_ttl" in p
-            else 3600,
-        )
-    if "web_bot_auth" in top:
-        for k, kn, vn in ld.mapping(top["web_bot_auth"][1], "web_bot_auth"):
-            if k == "keys":
-                keys = yaml.safe_load(yaml.serialize(vn))
-                if not isinstance(keys, list) or not all(isinstance(x, dict) for x in keys):
-                    raise ld.fail(vn, "web_bot_auth.keys must be a list of JWKs")
-                kw["keys"] = tuple(keys)
-            elif k in ("allow_http_directories", "allow_private_directories"):
-                kw[k] = ld.boolean(vn, k)
-            elif k == "max_validity":
-                kw["max_signature_validity_s"] = ld.integer(vn, k, 10, 7 * 86400)
-            else:
-                raise ld.fail(kn, f"unknown web_bot_auth setting {k!r}")
-    if "limits" in top:
-        for k, kn, vn in ld.mapping(top["limits"][1], "limits"):
-            if k == "max_body":
-                kw["max_body"] = ld.integer(vn, k, 0, 1 << 30)
-            elif k == "max_header_bytes":
-                kw["max_header_bytes"] = ld.integer(vn, k, 1024, 1 << 20)
-            elif k == "upstream_timeout":
-                kw["upstream_timeout_s"] = float(ld.integer(vn, k, 1, 600))
-            elif k == "upstream_deadline":
-                kw["upstream_deadline_s"] = float(ld.integer(vn, k, 1, 24 * 3600))
-            else:
-                raise ld.fail(
-                    kn,
-                    f"unknown limit {k!r} "
-                    "(max_body, max_header_bytes, upstream_timeout, upstream_deadline)",
-                )
-    if "terms_headers" in top:
-        kw["terms_headers"] = ld.boolean(top["terms_headers"][1], "terms_headers")
-    if "licence_cache_seconds" in top:
-        kw["licence_cache_s"] = float(
-            ld.integer(top["licence_cache_seconds"][1], "licence_cache_seconds", 0, 300)
-        )
-    if kw.get("keys"):
-        from syndic.gate.botauth import SignatureError, jwk_thumbprint
-
-        for k in kw["keys"]:
-            try:
-                jwk_thumbprint(k)
-            except SignatureError as exc:
-                raise ld.fail(top["web_bot_auth"][1], exc.message) from exc
-    if "hosts" not in top:
-        raise ld.fail(
-            root,
-            "the policy needs `hosts:` (this site's host names; a Web Bot Auth signature "
-            "made for any other host is not accepted)",
-        )
-    hosts = ld.hosts(top["hosts"][1])
-    return Policy(site=site, rules=rules, hosts=hosts, source=source, **kw)
+    needs = {
+        ActionKind.LICENSE: (
+            has_member,
+            "a `license` rule needs `member:` (the member whose works this site serves, "
+            "or `any` to accept any agreement's token)",
+        ),
+        ActionKind.CHARGE: (settings.price is not None, "a `charge` rule needs `price:` set"),
+    }
+    for kind, (ok, message) in needs.items():
+        first = next((r for r in rules if r.action.kind == kind), None)
+        if first is not None and not ok:
+            raise PolicyError(f"{source}, line {first.line}: {message}")
 
 
 def load_policy(path: Path) -> Policy:

@@ -15,14 +15,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from syndic.errors import AuthError
+from syndic.errors import ChallengeError
 
 COOKIE = "syndic_pass"
 REDEEM_PATH = "/.well-known/syndic/pow"
-
-
-class ChallengeError(AuthError):
-    code = "challenge_invalid"
 
 
 def client_id(address: str, user_agent: str) -> str:

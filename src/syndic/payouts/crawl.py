@@ -14,15 +14,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, DateTime, Integer, String, column, func, select, table
 from sqlalchemy.orm import Session
 
 from syndic.errors import InvalidInput, NotFound
-from syndic.gate.models import GateDecision
 from syndic.money import Money, check_minor
 from syndic.payouts.ledger import CASH, Ledger, payable_account
 from syndic.payouts.models import CrawlSettlement
 from syndic.payouts.policies import split_exact
+
+# The gate's decision rows, as far as charges go: read here without importing the gate (the
+# gate owns the table, gate/models.py; payouts only sums what was charged on it).
+_charges = table(
+    "gate_decisions",
+    column("id", BigInteger),
+    column("site", String),
+    column("at", DateTime),
+    column("agent", String),
+    column("member_id", Integer),
+    column("charged_minor", BigInteger),
+    column("currency", String),
+)
 
 
 def receivable_account(agent: str) -> str:
@@ -33,6 +45,29 @@ def receivable_account(agent: str) -> str:
 def charged_account(site: str) -> str:
     """Charges made on ``site`` and not yet collected and credited to its member."""
     return f"crawl:charged:{site}"
+
+
+def book_charge(
+    session: Session,
+    ledger: Ledger,
+    *,
+    agent: str,
+    site: str,
+    path: str,
+    amount_minor: int,
+    currency: str,
+    actor: str,
+) -> int:
+    """Book a pay-per-crawl charge as owed by the crawler: its receivable account against the
+    site's charged account (collected later by ``collect``). Runs in the caller's write
+    transaction; returns the ledger transaction's id."""
+    return ledger.post(
+        session,
+        memo=f"pay per crawl: {site} {path[:200]}",
+        lines=[(receivable_account(agent), amount_minor), (charged_account(site), -amount_minor)],
+        currency=currency,
+        actor=actor,
+    )
 
 
 @dataclass(frozen=True)
@@ -75,7 +110,7 @@ class CrawlAllocation:
 
 def owed(session: Session, *, agent: str | None = None) -> list[CrawlOwed]:
     """Every (agent, site, member, currency) with charges, and how much is settled."""
-    d = GateDecision
+    d = _charges.c
     q = (
         select(d.agent, d.site, d.member_id, d.currency, func.sum(d.charged_minor))
         .where(d.charged_minor > 0)
@@ -111,10 +146,9 @@ def collect(
     transaction."""
     check_minor(amount_minor, allow_zero=False)
     # lock the crawler's charges: two collections for one crawler are counted one after the other
+    d = _charges.c
     session.execute(
-        select(GateDecision.id)
-        .where(GateDecision.agent == agent, GateDecision.charged_minor > 0)
-        .with_for_update()
+        select(d.id).where(d.agent == agent, d.charged_minor > 0).with_for_update()
     ).all()
     rows = [r for r in owed(session, agent=agent) if r.owed_minor > 0]
     if not rows:

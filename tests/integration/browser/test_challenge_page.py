@@ -6,7 +6,6 @@ import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
-from syndic.gate.assemble import gate_app
 from syndic.gate.policy import parse_policy
 from tests.conftest import MakeSyndic
 from tests.integration.browser.test_report_page import ARGS, CHROMIUM
@@ -32,7 +31,7 @@ def test_a_browser_solves_the_challenge_page_and_reaches_the_site(
     member, _, _ = active_agreement(s)
     policy = parse_policy(POLICY.format(member=member))
     with serve(upstream_app()) as up:
-        app, _ = gate_app(s, policy, up)
+        app, _ = s.gate_app(policy, up)
         with serve(app) as url:
             # a program still gets JSON; a browser asking for HTML gets the page
             r = httpx.get(url + "/articles/1", headers={"Accept": "application/json"})

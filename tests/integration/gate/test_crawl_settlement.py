@@ -9,13 +9,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from syndic.api.app import create_app
 from syndic.auth.service import Role
 from syndic.cli.main import main
 from syndic.errors import InvalidInput, NotFound
-from syndic.gate.journal import DecisionRecord
+from syndic.gate.port import DecisionRecord
 from syndic.payouts.ledger import CASH, Ledger
 from syndic.payouts.models import CrawlSettlement, Payout
 from tests.conftest import MakeSyndic
@@ -99,21 +98,7 @@ def test_refusals(env: Env) -> None:
         currency="EUR",
         charge_nonce="test:shared",
     )
-
-    # booked the way the gate books a charge: receivable against the site's account
-    def book(s: Session) -> None:
-        env.s.ledger.post(
-            s,
-            memo="pay per crawl: coalition-site /x",
-            lines=[
-                (f"receivable:crawler:{env.agent}"[:120], 7),
-                ("crawl:charged:coalition-site", -7),
-            ],
-            currency="EUR",
-            actor=env.agent,
-        )
-
-    env.gate.journal.record_now(shared, book)
+    env.gate.port.book_charge(shared)  # receivable against the site's account
     with pytest.raises(InvalidInput, match=r"coalition-site \(EUR\) cannot be paid to a member"):
         env.s.payouts.collect_crawl(env.agent, 6)
     parts = env.s.payouts.collect_crawl(env.agent, 5)  # what alice-site is owed can be

@@ -16,12 +16,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from syndic.app import Syndic
-from syndic.gate.assemble import gate_app
 from syndic.gate.botauth import Message, jwk_of, sign_request
-from syndic.gate.decide import Gate
 from syndic.gate.models import GateDecision
 from syndic.gate.policy import parse_policy
 from syndic.gate.pow import solve
+from syndic.gate.service import Gate
 from syndic.payouts.ledger import Ledger
 from syndic.provenance.models import LogEntry
 from syndic.terms.models import Usage
@@ -109,7 +108,7 @@ def _env(
     policy = parse_policy(POLICY.format(member=member, cache=cache, timeout=timeout))
     key = Ed25519PrivateKey.generate()
     with serve(upstream_app()) as up, serve(jwks_app({"keys": [jwk_of(key)]})) as directory:
-        app, gate = gate_app(s, policy, upstream or up)
+        app, gate = s.gate_app(policy, upstream or up)
         with (
             serve(app, h11_max_incomplete_event_size=64 * 1024) as url,
             httpx.Client(base_url=url, timeout=10) as http,
@@ -181,7 +180,7 @@ def test_a_token_outside_the_sites_usage_is_forbidden(make_syndic: MakeSyndic) -
     policy = parse_policy(POLICY.format(member=member, cache=5, timeout=5))
     token = s.deals.issue_token(agreement)
     with serve(upstream_app()) as up:
-        app, _ = gate_app(s, policy, up)
+        app, _ = s.gate_app(policy, up)
         with serve(app) as url:
             r = httpx.get(url + "/papers/1", headers={"Authorization": f"License {token}"})
     assert r.status_code == 403
@@ -355,7 +354,7 @@ def test_every_decision_is_a_log_event_and_in_the_report(env: Env, tmp_path: Pat
     env.http.get(
         "/papers/9", headers=env.signed("/papers/9", extra={"crawler-max-price": "EUR 0.05"})
     )
-    env.gate.journal.flush()
+    env.gate.port.flush()
     with env.s.db.read() as sess:
         rows = sess.scalars(select(GateDecision).order_by(GateDecision.id)).all()
         assert [r.outcome for r in rows].count("payment-required") == 2
@@ -391,13 +390,12 @@ def test_every_decision_is_a_log_event_and_in_the_report(env: Env, tmp_path: Pat
 
 
 def test_the_gate_as_middleware_around_an_app(make_syndic: MakeSyndic) -> None:
-    from syndic.gate.assemble import gate_services
     from syndic.gate.middleware import GateMiddleware
 
     s = make_syndic(clock=ManualClock())
     member, _, agreement = active_agreement(s)
     policy = parse_policy(POLICY.format(member=member, cache=5, timeout=5))
-    gate = Gate(gate_services(s), policy)
+    gate = s.gate(policy)
     token = s.deals.issue_token(agreement)
     with serve(GateMiddleware(upstream_app(), gate)) as url, httpx.Client(base_url=url) as http:
         assert http.get("/papers/1", headers={"User-Agent": "GPTBot"}).status_code == 402
@@ -407,7 +405,7 @@ def test_the_gate_as_middleware_around_an_app(make_syndic: MakeSyndic) -> None:
         assert (
             http.get("/papers/1", headers={"Authorization": f"License {token}"}).status_code == 200
         )
-    gate.journal.flush()
+    gate.port.flush()
     with s.db.read() as sess:
         outcomes = sorted(sess.scalars(select(GateDecision.outcome)))
     assert outcomes == ["licensed", "licensed", "payment-required"]

@@ -27,13 +27,12 @@ from starlette.routing import Route
 from syndic.api.app import create_app
 from syndic.app import Syndic
 from syndic.auth.service import Role
-from syndic.gate.assemble import gate_app, gate_services
 from syndic.gate.botauth import Message, jwk_of, jwk_thumbprint, sign_request
-from syndic.gate.decide import Gate
 from syndic.gate.keydir import UNUSABLE
 from syndic.gate.middleware import GateMiddleware
 from syndic.gate.models import GateDecision
 from syndic.gate.policy import parse_policy
+from syndic.gate.service import Gate
 from syndic.payouts.ledger import Ledger
 from syndic.testing import ManualClock
 from tests.conftest import MakeSyndic
@@ -142,7 +141,7 @@ class G:
             return -Ledger.balance(sess, "crawl:charged:alice-site")
 
     def decisions(self) -> list[tuple[str, str, int]]:
-        self.gate.journal.flush()
+        self.gate.port.flush()
         with self.s.db.read() as sess:
             rows = sess.execute(
                 select(GateDecision.outcome, GateDecision.rule, GateDecision.status).order_by(
@@ -181,7 +180,7 @@ def gate_env(
         serve(upstream if upstream is not None else up.app()) as up_url,
         serve(directory.app()) as dir_url,
     ):
-        app, gate = gate_app(s, policy, up_url)
+        app, gate = s.gate_app(policy, up_url)
         # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from a loopback
         # client as the client's address, and the forwarding test wants the raw header
         with (
@@ -400,7 +399,7 @@ def test_a_licence_not_covering_the_sites_member_is_forbidden(make_syndic: MakeS
     policy = parse_policy(text + RULES)
     token = s.deals.issue_token(agreement)
     with serve(upstream_app()) as up:
-        app, _ = gate_app(s, policy, up)
+        app, _ = s.gate_app(policy, up)
         with serve(app) as url:
             r = httpx.get(url + "/papers/1", headers={"Authorization": f"License {token}"})
     assert _err(r) == (403, "forbidden") and "does not cover" in r.json()["error"]["message"]
@@ -506,7 +505,7 @@ def test_middleware_mode_answers_an_oversized_streamed_body_with_413(
 ) -> None:
     s = make_syndic(clock=ManualClock())
     text = BASE.format(member="any", private="true", keys="[]", timeout=5, deadline=60)
-    gate = Gate(gate_services(s), parse_policy(text + RULES))
+    gate = s.gate(parse_policy(text + RULES))
 
     def chunks() -> Iterator[bytes]:
         for _ in range(10):

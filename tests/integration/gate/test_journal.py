@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from syndic.gate.journal import DecisionRecord, Journal
+from syndic.gate.journal import Journal
 from syndic.gate.models import GateDecision
+from syndic.gate.port import DecisionRecord
 from syndic.testing import ManualClock
 from tests.conftest import MakeSyndic
 

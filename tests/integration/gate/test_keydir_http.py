@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from syndic.gate.botauth import DIRECTORY_PATH, AgentRef, SignatureError, jwk_of, jwk_thumbprint
+from syndic.errors import SignatureError
+from syndic.gate.botauth import DIRECTORY_PATH, AgentRef, jwk_of, jwk_thumbprint
 from syndic.gate.keydir import UNUSABLE, KeyDirectory
 from tests.integration.gate.helpers import serve
 
