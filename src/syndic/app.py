@@ -214,7 +214,7 @@ class Syndic:
         return self.terms.published_files(
             base_url=base_url or self.settings.public_url,
             coalition=self.name,
-            crawlers=load_crawlers(self.settings.data_dir),
+            crawlers=self.crawlers,
         )
 
     def distribute(

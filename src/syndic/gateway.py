@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
 from syndic.clock import Clock
-from syndic.deals.grants import check_grant
 from syndic.deals.service import DealService
 from syndic.errors import AuthError, Conflict, Forbidden, NotFound
 from syndic.gate.journal import Journal
@@ -64,7 +63,7 @@ class Gateway:
 
     def check_licence(self, token: str, *, usage: Usage, member: int | None) -> LicenceCheck:
         try:
-            return LicenceCheck(check_grant(self.deals, token, usage=usage, member=member), None)
+            return LicenceCheck(self.deals.licence_grant(token, usage=usage, member=member), None)
         except (AuthError, Forbidden) as exc:
             return LicenceCheck(None, exc)
 

@@ -15,7 +15,7 @@ from syndic.auth.policy import Authorizer
 from syndic.clock import iso
 from syndic.deals import rows
 from syndic.deals.agreement import AgreementDocument
-from syndic.deals.coverage import covered_works
+from syndic.deals.coverage import covered_works, covers_member
 from syndic.deals.events import DataDelivered, TokenIssued, TokenRevoked
 from syndic.deals.models import AccessToken, Agreement, AgreementStatus, Delivery
 from syndic.deals.views import Grant
@@ -23,6 +23,7 @@ from syndic.errors import AuthError, Conflict, Forbidden, NotFound
 from syndic.governance.service import GovernanceService
 from syndic.members.models import Work
 from syndic.provenance.unit import Transactions
+from syndic.terms.models import Usage
 from syndic.vault import Digest, FileVault
 
 TOKEN_PREFIX = "syl_"
@@ -101,6 +102,19 @@ class DeliveryOps:
         doc = AgreementDocument.parse(a.document)
         self._market_leader(s, a, doc, AuthError)
         return Grant(row.id, a.id, a.licensee_id, doc.usages(), row.expires_at)
+
+    def licence_grant(self, token: str, *, usage: Usage, member: int | None) -> Grant:
+        """The grant of ``token`` if it permits ``usage`` and its agreement covers a work of
+        ``member`` (any member when None); ``AuthError`` for a token that is forged, expired
+        or revoked, ``Forbidden`` for one outside this scope. The gate asks this for every
+        licensed request, so it is one read."""
+        with self.txs.read() as s:
+            grant = self.check_token(s, token)
+            if not grant.permits(usage):
+                raise Forbidden(f"agreement {grant.agreement_id} does not permit {usage.value}")
+            if member is not None and not covers_member(s, grant.agreement_id, member):
+                raise Forbidden(f"agreement {grant.agreement_id} does not cover this site's works")
+        return grant
 
     def grant(self, token: str) -> Grant:
         """``check_token`` in its own read (for callers that hold no session)."""

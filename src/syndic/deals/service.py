@@ -59,10 +59,6 @@ class DealService:
         authorizer: Authorizer,
     ) -> None:
         self.txs = txs
-        # TRANSITIONAL: gate/licensing.py reads these until its database code moves into
-        # deals/grants.py; remove them then
-        self.db = txs.db
-        self.events = txs.events
         self.agreements_dir = settings.agreements_dir
         self.licensees = Licensees(txs, governance=governance)
         self.negotiation = Negotiation(txs, governance=governance, currency=settings.currency)
@@ -113,6 +109,7 @@ class DealService:
         self.revoke_token = self.delivery.revoke_token
         self.check_token = self.delivery.check_token
         self.grant = self.delivery.grant
+        self.licence_grant = self.delivery.licence_grant
         self.authorize_delivery = self.delivery.authorize_delivery
         self.dataset_lines = self.delivery.dataset_lines
 

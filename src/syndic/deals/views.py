@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from syndic.deals.models import Agreement, Deal, DealOffer, Licensee
+from syndic.terms.models import Terms, Usage
 
 
 class LicenseeView(BaseModel):
@@ -136,3 +137,8 @@ class Grant:
     licensee_id: int
     usages: tuple[str, ...]
     expires_at: datetime
+
+    def permits(self, usage: Usage) -> bool:
+        """Whether the agreement's usages include ``usage`` (a broader usage covers it)."""
+        granted = frozenset(Usage(u) for u in self.usages)
+        return Terms.model_construct(permits=granted, prohibits=frozenset()).allows(usage)

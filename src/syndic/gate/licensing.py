@@ -3,8 +3,8 @@ tokens at an OAuth2-style endpoint in the spirit of RSL's Open License Protocol.
 
 A token is issued only to a licensee, only under one of its active agreements, and only if
 that agreement permits the usage asked for; it is scoped to that agreement. The gate checks
-it through the gate's port (deals/grants.py) (forged, expired, revoked or a lapsed agreement are
-refused), then that the agreement permits the site's usage and covers the site's member.
+it through its port (``DealService.licence_grant``: forged, expired, revoked or a lapsed
+agreement are refused), then that the agreement permits the usage and covers the member.
 Valid grants are cached for a few seconds, so revocation takes effect within that time.
 """
 
@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from syndic.auth.service import KeyService, Principal, Role
-from syndic.deals.grants import agreement_terms, grant_of
 from syndic.deals.models import AgreementStatus
 from syndic.deals.service import DealService
 from syndic.deals.views import Grant
@@ -105,11 +104,11 @@ def issue_licence_token(
         if a.status == AgreementStatus.ACTIVE and (agreement_id is None or a.id == agreement_id)
     ]
     for a in candidates:
-        terms = agreement_terms(deals, a.id)
+        terms = deals.agreement_terms(a.id)
         if all(terms.allows(u) for u in wanted):
             token = deals.issue_token(a.id, actor=who.actor)
-            grant = grant_of(deals, token)
-            expires_in = max(0, int((grant.expires_at - deals.events.clock.now()).total_seconds()))
+            grant = deals.grant(token)
+            expires_in = max(0, int((grant.expires_at - deals.txs.clock.now()).total_seconds()))
             return IssuedToken(token, "License", expires_in, a.id, " ".join(sorted(grant.usages)))
     if agreement_id is not None and not candidates:
         raise NotFound(f"no active agreement {agreement_id} for this licensee")

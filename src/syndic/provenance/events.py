@@ -74,22 +74,10 @@ class EventRecorder:
         self.log = log
         self.clock = clock
 
-    def record(
-        self,
-        session: Session,
-        event: Event | None = None,
-        *,
-        actor: str,
-        kind: str | None = None,  # TRANSITIONAL: untyped form, removed once every domain is typed
-        payload: dict[str, Any] | None = None,
-    ) -> int:
+    def record(self, session: Session, event: Event, *, actor: str) -> int:
         """Append ``event`` to the log in ``session``'s transaction; returns its index."""
-        if event is not None:
-            if not event.kind:
-                raise TypeError(f"{type(event).__name__} has no kind")
-            kind, payload = event.kind, event.payload()
-        assert kind is not None
-        assert payload is not None
+        if not event.kind:
+            raise TypeError(f"{type(event).__name__} has no kind")
         at = self.clock.now()
-        entry = entry_bytes(kind=kind, actor=actor, at=at, payload=payload)
-        return self.log.append(session, entry, kind=kind, at=at)
+        entry = entry_bytes(kind=event.kind, actor=actor, at=at, payload=event.payload())
+        return self.log.append(session, entry, kind=event.kind, at=at)

@@ -38,7 +38,8 @@ def _documented() -> set[str]:
 def test_every_registered_kind_is_documented() -> None:
     _import_everything()
     assert EVENT_KINDS, "no event kinds registered"
-    missing = sorted(set(EVENT_KINDS) - _documented())
+    ours = {k for k, cls in EVENT_KINDS.items() if cls.__module__.startswith("syndic.")}
+    missing = sorted(ours - _documented())
     assert not missing, f"event kinds missing from the table in docs/provenance.md: {missing}"
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import func, select, update
@@ -11,6 +13,7 @@ from sqlalchemy import func, select, update
 from syndic.app import Syndic
 from syndic.errors import InvalidInput
 from syndic.provenance.checkpoint import Checkpoint
+from syndic.provenance.events import Event
 from syndic.provenance.merkle import MemoryTree, verify_inclusion
 from syndic.provenance.models import LogCheckpoint, LogEntry, LogHead, LogNode
 from tests.conftest import MakeSyndic
@@ -18,6 +21,15 @@ from tests.conftest import MakeSyndic
 from .helpers import add_works, service
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Probe(Event):
+    """A test-only event (tests' kinds are not documented: the docs test reads syndic's own)."""
+
+    kind: ClassVar[str] = "test.probe"
+    optional: ClassVar[frozenset[str]] = frozenset({"n"})
+    n: int | str | None = None
 
 
 def _mirror(syndic: Syndic) -> MemoryTree:
@@ -75,22 +87,18 @@ def test_held_appends_take_their_indices_at_once_and_build_the_same_tree(
     syndic = make_syndic()
     service(syndic, every=16)
     with syndic.db.write() as ses, syndic.log.batched(ses) as flush:
-        first = [
-            syndic.events.record(ses, kind="bulk", actor="t", payload={"i": i}) for i in range(10)
-        ]
+        first = [syndic.events.record(ses, Probe(i), actor="t") for i in range(10)]
         assert first == list(range(1, 11))  # indices known before any row is written
         assert ses.scalar(select(func.count()).select_from(LogEntry)) == 1
         flush()
         assert ses.scalar(select(func.count()).select_from(LogEntry)) == 11
-        more = [
-            syndic.events.record(ses, kind="bulk", actor="t", payload={"i": i}) for i in range(25)
-        ]
+        more = [syndic.events.record(ses, Probe(i), actor="t") for i in range(25)]
         assert more == list(range(11, 36))
         assert syndic.log.size(ses) == 36  # a read writes what is held first
         assert syndic.log.entry(ses, 35) == ses.scalar(
             select(LogEntry.entry).where(LogEntry.idx == 35)
         )
-        syndic.events.record(ses, kind="bulk", actor="t", payload={"i": "last"})
+        syndic.events.record(ses, Probe("last"), actor="t")
         with pytest.raises(RuntimeError, match="already batched"), syndic.log.batched(ses):
             pass
     ref = _mirror(syndic)
@@ -113,7 +121,7 @@ def test_held_appends_of_a_failed_change_are_never_written(
 
     def bulk_change() -> None:
         with syndic.db.write() as ses, syndic.log.batched(ses):
-            syndic.events.record(ses, kind="bulk", actor="t", payload={})
+            syndic.events.record(ses, Probe(), actor="t")
             raise RuntimeError("the bulk change failed")
 
     with pytest.raises(RuntimeError, match="failed"):
@@ -121,13 +129,13 @@ def test_held_appends_of_a_failed_change_are_never_written(
     with syndic.db.read() as ses:
         assert syndic.log.size(ses) == 1
     with syndic.db.write() as ses:
-        assert syndic.events.record(ses, kind="after", actor="t", payload={}) == 1
+        assert syndic.events.record(ses, Probe(), actor="t") == 1
 
 
 def _failing_change(syndic: Syndic) -> None:
     with syndic.db.write() as ses:
-        syndic.events.record(ses, kind="test.aborted", actor="t", payload={"x": 1})
-        syndic.events.record(ses, kind="test.aborted", actor="t", payload={"x": 2})
+        syndic.events.record(ses, Probe(1), actor="t")
+        syndic.events.record(ses, Probe(2), actor="t")
         raise RuntimeError("the state change failed")
 
 

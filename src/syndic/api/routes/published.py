@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request, Response
 from syndic.api.deps import SyndicDep
 from syndic.errors import AuthError, InvalidInput
 from syndic.gate.forms import parse_fields, read_body
-from syndic.gate.licensing import issue_licence_token
 from syndic.terms.formats import FILES
 
 router = APIRouter(tags=["terms files"])
@@ -79,9 +78,7 @@ async def olp_token(request: Request, syndic: SyndicDep) -> dict[str, Any]:
     agreement = form.get("agreement_id")
     if agreement is not None and not agreement.isdigit():
         raise InvalidInput("agreement_id must be a number")
-    issued = issue_licence_token(
-        syndic.deals,
-        syndic.keys,
+    issued = syndic.issue_licence_token(
         client_secret=_client_secret(request, form),
         grant_type=form.get("grant_type", ""),
         license_xml=form.get("license"),
