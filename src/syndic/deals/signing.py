@@ -22,7 +22,16 @@ from sqlalchemy import select
 from syndic.canonical import canonical_bytes
 from syndic.clock import iso
 from syndic.deals import rows
-from syndic.deals.agreement import AgreementDocument, build_document, file_bytes, scope_root
+from syndic.deals.agreement import (
+    AgreementDocument,
+    DealText,
+    MarketLeader,
+    Parties,
+    Scope,
+    build_document,
+    file_bytes,
+    scope_root,
+)
 from syndic.deals.coverage import Coverage
 from syndic.deals.events import AgreementSigned, AgreementTerminated
 from syndic.deals.models import Agreement, AgreementStatus, AgreementWork, Deal, Licensee
@@ -162,17 +171,17 @@ class Agreements:
         """Write the agreement's canonical document and the coalition's signature over it."""
         document = build_document(
             agreement_id=agreement.id,
-            deal_id=g.deal.id,
-            terms=g.deal.terms.document(),
-            scope=g.deal.scope,
-            clauses=g.deal.clauses,
-            coalition={"name": self.coalition.name, "public_key": self.coalition.signer.public_b64},
-            licensee=_licensee_party(g.licensee),
-            vlop_mau_threshold=g.threshold,
-            open_licence=g.vote.rule.open_licence,
+            deal=DealText(g.deal.id, g.deal.terms.document(), g.deal.clauses),
+            parties=Parties(
+                coalition={
+                    "name": self.coalition.name,
+                    "public_key": self.coalition.signer.public_b64,
+                },
+                licensee=_licensee_party(g.licensee),
+            ),
+            scope=Scope(g.deal.scope, g.digests, g.cover.summary()),
+            market_leader=MarketLeader(g.threshold, g.vote.rule.open_licence),
             governance=g.vote.record(),
-            coverage=g.cover.summary(),
-            digests=g.digests,
             start=g.start,
             end=g.end,
         )

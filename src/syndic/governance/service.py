@@ -209,7 +209,6 @@ class GovernanceService:
                     "changes": dict(changes),
                     "charter": proposed.document(),
                 },
-                rule=charter.amendment,
                 charter=charter,
                 proposed_by=who,
                 actor=actor or who,
@@ -243,7 +242,6 @@ class GovernanceService:
             subject_id=deal_id,
             topic="deals",
             question=question,
-            rule=charter.deal_vote,
             charter=charter,
             proposed_by=proposed_by,
             actor=proposed_by,
@@ -258,11 +256,12 @@ class GovernanceService:
         subject_id: int | None,
         topic: str,
         question: dict[str, Any],
-        rule: VoteRule,
         charter: Charter,
         proposed_by: str,
         actor: str,
     ) -> Proposal:
+        # the charter names the rule for each kind of question
+        rule = charter.amendment if kind == ProposalKind.CHARTER else charter.deal_vote
         now = tx.now()
         frozen = _freeze(rule, charter, now, kind)
         p = Proposal(
