@@ -52,7 +52,7 @@ async def _page(request: Request) -> PlainTextResponse:
     return PlainTextResponse("a member's paper, served by the member's own site")
 
 
-def demo_gate(s: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
+def demo_gate(syndic: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
     """Run the three visitors through the gate; what each got, and the site's crawl report."""
     key = Ed25519PrivateKey.from_private_bytes(
         hashlib.sha256(f"demo-crawler-{seed}".encode()).digest()
@@ -60,7 +60,7 @@ def demo_gate(s: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
     policy = parse_policy(DEMO_POLICY.format(jwk=json.dumps(jwk_of(key))), source="demo policy")
     site = Starlette(routes=[Route("/{p:path}", _page)])
     with serving_app(site, what="the demo member's site") as upstream:
-        app, gate = gate_app(s, policy, upstream)
+        app, gate = gate_app(syndic, policy, upstream)
         with (
             serving_app(app, what="the demo gate") as url,
             httpx.Client(base_url=url, timeout=30) as http,
@@ -69,7 +69,7 @@ def demo_gate(s: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
                 "/papers/1", headers={"User-Agent": "Mozilla/5.0 (compatible; GPTBot/1.2)"}
             )
             licensed = http.get("/papers/1", headers={"Authorization": f"License {licence_token}"})
-            now = int(s.clock.now().timestamp())
+            now = int(syndic.clock.now().timestamp())
 
             def signed(nonce: str, extra: dict[str, str]) -> dict[str, str]:
                 msg = Message.of_url("GET", url + "/papers/2", extra)
@@ -91,5 +91,5 @@ def demo_gate(s: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
         "licensed": licensed.status_code,
         "price_asked": f"{asked.status_code} {asked.headers.get('crawler-price', '')}",
         "paid": f"{paid.status_code} charged {paid.headers.get('crawler-charged', 'nothing')}",
-        "report": crawl_report(s.db, site=policy.site)["sites"][0],
+        "report": crawl_report(syndic.db, site=policy.site)["sites"][0],
     }

@@ -268,25 +268,25 @@ class Agreements:
 
     def document(self, agreement_id: int) -> bytes:
         """The exact bytes both parties sign (canonical JSON)."""
-        with self.txs.read() as s:
-            return rows.agreement(s, agreement_id).document
+        with self.txs.read() as session:
+            return rows.agreement(session, agreement_id).document
 
     def file_bytes(self, agreement_id: int) -> bytes:
-        with self.txs.read() as s:
-            return agreement_file(rows.agreement(s, agreement_id))
+        with self.txs.read() as session:
+            return agreement_file(rows.agreement(session, agreement_id))
 
     def terms(self, agreement_id: int) -> Terms:
         """The terms the agreement licenses, as signed."""
-        with self.txs.read() as s:
+        with self.txs.read() as session:
             return AgreementDocument.parse(
-                rows.agreement(s, agreement_id).document
+                rows.agreement(session, agreement_id).document
             ).licensed_terms()
 
     def rsl(self, agreement_id: int, *, base_url: str) -> str:
         """The agreement as an RSL 1.0 licence: its terms over exactly its licensed dataset,
         pointing at the signed agreement file for the scope and the parties."""
-        with self.txs.read() as s:
-            doc = AgreementDocument.parse(rows.agreement(s, agreement_id).document)
+        with self.txs.read() as session:
+            doc = AgreementDocument.parse(rows.agreement(session, agreement_id).document)
         base = base_url.rstrip("/")
         return render_terms(
             doc.licensed_terms(),
@@ -296,15 +296,15 @@ class Agreements:
         )
 
     def get(self, agreement_id: int) -> AgreementView:
-        with self.txs.read() as s:
-            return AgreementView.of(rows.agreement(s, agreement_id))
+        with self.txs.read() as session:
+            return AgreementView.of(rows.agreement(session, agreement_id))
 
     def every(self, *, licensee_id: int | None = None) -> list[AgreementView]:
-        with self.txs.read() as s:
+        with self.txs.read() as session:
             q = select(Agreement).order_by(Agreement.id)
             if licensee_id is not None:
                 q = q.where(Agreement.licensee_id == licensee_id)
-            return [AgreementView.of(a) for a in s.scalars(q)]
+            return [AgreementView.of(a) for a in session.scalars(q)]
 
 
 def agreement_file(a: Agreement) -> bytes:
