@@ -50,7 +50,7 @@ async def _page(request: Request) -> PlainTextResponse:
     return PlainTextResponse("a member's paper, served by the member's own site")
 
 
-def demo_gate(s: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
+def demo_gate(syndic: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
     """Run the three visitors through the gate; what each got, and the site's crawl report."""
     key = Ed25519PrivateKey.from_private_bytes(
         hashlib.sha256(f"demo-crawler-{seed}".encode()).digest()
@@ -58,7 +58,7 @@ def demo_gate(s: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
     policy = parse_policy(DEMO_POLICY.format(jwk=json.dumps(jwk_of(key))), source="demo policy")
     site = Starlette(routes=[Route("/{p:path}", _page)])
     with serving_app(site, what="the demo member's site") as upstream:
-        app, gate = s.gate_app(policy, upstream)
+        app, gate = syndic.gate_app(policy, upstream)
         with (
             serving_app(app, what="the demo gate") as url,
             httpx.Client(base_url=url, timeout=30) as http,
@@ -67,7 +67,7 @@ def demo_gate(s: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
                 "/papers/1", headers={"User-Agent": "Mozilla/5.0 (compatible; GPTBot/1.2)"}
             )
             licensed = http.get("/papers/1", headers={"Authorization": f"License {licence_token}"})
-            now = int(s.clock.now().timestamp())
+            now = int(syndic.clock.now().timestamp())
 
             def signed(nonce: str, extra: dict[str, str]) -> dict[str, str]:
                 msg = Message.of_url("GET", url + "/papers/2", extra)
@@ -89,5 +89,5 @@ def demo_gate(s: Syndic, *, licence_token: str, seed: int) -> dict[str, object]:
         "licensed": licensed.status_code,
         "price_asked": f"{asked.status_code} {asked.headers.get('crawler-price', '')}",
         "paid": f"{paid.status_code} charged {paid.headers.get('crawler-charged', 'nothing')}",
-        "report": s.crawl_report(site=policy.site)["sites"][0],
+        "report": syndic.crawl_report(site=policy.site)["sites"][0],
     }

@@ -96,28 +96,60 @@ class AgreementDocument(_Open):
         return tuple(sorted(self.terms["permits"]))
 
 
+@dataclass(frozen=True)
+class DealText:
+    """The deal being signed: its id, its terms document and its clauses."""
+
+    deal_id: int
+    terms: dict[str, Any]
+    clauses: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Parties:
+    """``coalition`` is its name and public key; ``licensee`` its id, name, contact, public
+    key and monthly active users."""
+
+    coalition: dict[str, str]
+    licensee: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The collections, the digests of the works covered, and the coverage summary at
+    signing (held-out works and excluded members)."""
+
+    collections: list[str]
+    digests: list[str]
+    coverage: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MarketLeader:
+    """The market-leader clause: the monthly-active-users threshold of a very large platform
+    and the open licence offered to smaller builders (if any)."""
+
+    vlop_mau_threshold: int
+    open_licence: str | None
+
+
 def build_document(
     *,
     agreement_id: int,
-    deal_id: int,
-    terms: dict[str, Any],
-    scope: list[str],
-    clauses: dict[str, Any],
-    coalition: dict[str, str],
-    licensee: dict[str, Any],
-    vlop_mau_threshold: int,
-    open_licence: str | None,
+    deal: DealText,
+    parties: Parties,
+    scope: Scope,
+    market_leader: MarketLeader,
     governance: dict[str, Any],
-    coverage: dict[str, Any],
-    digests: list[str],
     start: datetime,
     end: datetime,
 ) -> dict[str, Any]:
-    """The agreement document both parties sign (before canonicalisation).
-
-    ``coalition`` is its name and public key; ``licensee`` its id, name, contact, public key
-    and monthly active users; ``governance`` the vote that approved the deal; ``coverage``
-    the coverage summary at signing (held-out works and excluded members)."""
+    """The agreement document both parties sign (before canonicalisation); ``governance`` is
+    the vote that approved the deal."""
+    terms, clauses = deal.terms, deal.clauses
+    licensee = parties.licensee
+    digests, coverage = scope.digests, scope.coverage
+    vlop_mau_threshold = market_leader.vlop_mau_threshold
     mau = licensee["monthly_active_users"]
     schedule = [
         {**i, "due_on": (start + timedelta(days=i["due_days"])).date().isoformat()}
@@ -126,8 +158,8 @@ def build_document(
     return {
         "type": DOCUMENT_TYPE,
         "agreement": agreement_id,
-        "deal": deal_id,
-        "parties": {"coalition": dict(coalition), "licensee": dict(licensee)},
+        "deal": deal.deal_id,
+        "parties": {"coalition": dict(parties.coalition), "licensee": dict(licensee)},
         "terms": terms,
         "price": {
             "amount_minor": terms["amount_minor"],
@@ -138,7 +170,7 @@ def build_document(
         "reporting": clauses["reporting"],
         "dates": {"starts_at": iso(start), "ends_at": iso(end)},
         "scope": {
-            "collections": scope,
+            "collections": scope.collections,
             "works": len(digests),
             "root": scope_root(digests),
             "digests": digests,
@@ -148,7 +180,7 @@ def build_document(
             "threshold_monthly_active_users": vlop_mau_threshold,
             "licensee_monthly_active_users": mau,
             "licensee_is_very_large_platform": is_vlop(mau, vlop_mau_threshold),
-            "open_licence_for_small_builders": open_licence,
+            "open_licence_for_small_builders": market_leader.open_licence,
             "on_crossing_threshold": (
                 "the licensee reports it within 30 days; from then on only a licence "
                 "negotiated with the coalition covers it, and the open licence does not"

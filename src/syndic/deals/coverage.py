@@ -48,7 +48,7 @@ class Coverage:
 
 
 def coverage(
-    s: Session,
+    session: Session,
     *,
     scope: list[str],
     terms: Terms,
@@ -62,7 +62,7 @@ def coverage(
         licensee_is_vlop=licensee_is_vlop,
     )
     reasons: dict[int, list[str]] = {}
-    for m in s.scalars(select(Member)):
+    for m in session.scalars(select(Member)):
         why = []
         if m.status != MemberStatus.ACTIVE:
             why.append("member has left")
@@ -82,7 +82,7 @@ def coverage(
         q = q.where(Work.collection.in_(scope))
     out = Coverage()
     involved: set[int] = set()
-    for w in s.scalars(q):
+    for w in session.scalars(q):
         out.in_scope += 1
         holders = {sh.member_id for sh in w.shares}
         if w.status == WorkStatus.DISPUTED:
@@ -107,9 +107,9 @@ def covered_shares(agreement_id: int) -> Select[int, int, int]:
     )
 
 
-def shares_by_member(s: Session, agreement_id: int) -> dict[int, int]:
+def shares_by_member(session: Session, agreement_id: int) -> dict[int, int]:
     """Per member: the sum of their shares (bp) over the works the agreement covers."""
-    rows = s.execute(
+    rows = session.execute(
         select(Share.member_id, func.sum(Share.share_bp))
         .join(AgreementWork, AgreementWork.work_id == Share.work_id)
         .where(AgreementWork.agreement_id == agreement_id)
@@ -118,9 +118,9 @@ def shares_by_member(s: Session, agreement_id: int) -> dict[int, int]:
     return {int(m): int(w) for m, w in rows}
 
 
-def covers_member(s: Session, agreement_id: int, member_id: int) -> bool:
+def covers_member(session: Session, agreement_id: int, member_id: int) -> bool:
     """Whether the agreement covers at least one work ``member_id`` holds a share in."""
-    hit = s.scalar(
+    hit = session.scalar(
         select(AgreementWork.id)
         .join(Share, Share.work_id == AgreementWork.work_id)
         .where(AgreementWork.agreement_id == agreement_id, Share.member_id == member_id)
@@ -130,11 +130,11 @@ def covers_member(s: Session, agreement_id: int, member_id: int) -> bool:
 
 
 def covered_works(
-    s: Session, agreement_id: int, *, after: int = 0, limit: int = 500
+    session: Session, agreement_id: int, *, after: int = 0, limit: int = 500
 ) -> list[tuple[Work, int]]:
     """The next ``limit`` works the agreement covers, each with its place in the agreement
     (pass the last place as ``after`` to read on)."""
-    rows = s.execute(
+    rows = session.execute(
         select(Work, AgreementWork.id)
         .join(AgreementWork, AgreementWork.work_id == Work.id)
         .where(AgreementWork.agreement_id == agreement_id, AgreementWork.id > after)

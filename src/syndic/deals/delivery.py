@@ -84,23 +84,23 @@ class DeliveryOps:
                 row.revoked_at = tx.now()
                 tx.record(TokenRevoked(token=token_id), actor=actor)
 
-    def check_token(self, s: Session, token: str, *, now: datetime | None = None) -> Grant:
+    def check_token(self, session: Session, token: str, *, now: datetime | None = None) -> Grant:
         """The grant a presented token carries; AuthError when forged, expired or revoked, or
         when its agreement no longer covers the licensee (ended, or on the open terms and the
         licensee is now a very large platform)."""
         now = now or self.txs.clock.now()
-        row = s.scalar(select(AccessToken).where(AccessToken.token_hash == hash_token(token)))
+        row = session.scalar(select(AccessToken).where(AccessToken.token_hash == hash_token(token)))
         if row is None:
             raise AuthError("access token is not valid")
         if row.revoked_at is not None:
             raise AuthError("access token has been revoked")
         if now >= row.expires_at:
             raise AuthError("access token has expired")
-        a = rows.agreement(s, row.agreement_id)
+        a = rows.agreement(session, row.agreement_id)
         if a.status != AgreementStatus.ACTIVE or now >= a.ends_at:
             raise AuthError("the agreement behind this token is no longer active")
         doc = AgreementDocument.parse(a.document)
-        self._market_leader(s, a, doc, AuthError)
+        self._market_leader(session, a, doc, AuthError)
         return Grant(row.id, a.id, a.licensee_id, doc.usages(), row.expires_at)
 
     def licence_grant(self, token: str, *, usage: Usage, member: int | None) -> Grant:
@@ -118,12 +118,12 @@ class DeliveryOps:
 
     def grant(self, token: str) -> Grant:
         """``check_token`` in its own read (for callers that hold no session)."""
-        with self.txs.read() as s:
-            return self.check_token(s, token)
+        with self.txs.read() as session:
+            return self.check_token(session, token)
 
     def _market_leader(
         self,
-        s: Session,
+        session: Session,
         a: Agreement,
         doc: AgreementDocument,
         error: type[Forbidden] | type[AuthError],
@@ -131,11 +131,13 @@ class DeliveryOps:
         terms = doc.licensed_terms()
         if rows.on_open_terms(terms):  # only then: a paid agreement costs no extra reads
             charter = self.governance.charter()
-            rows.refuse_open_terms_under(charter, rows.licensee(s, a.licensee_id), terms, error)
+            rows.refuse_open_terms_under(
+                charter, rows.licensee(session, a.licensee_id), terms, error
+            )
 
     def authorize_delivery(self, token: str, agreement_id: int) -> Grant:
-        with self.txs.read() as s:
-            grant = self.check_token(s, token)
+        with self.txs.read() as session:
+            grant = self.check_token(session, token)
         if grant.agreement_id != agreement_id:
             self.authorizer.refuse(
                 who=f"licensee:{grant.licensee_id}",
@@ -150,8 +152,8 @@ class DeliveryOps:
         count = size = 0
         last = 0
         while True:
-            with self.txs.read() as s:
-                batch = covered_works(s, grant.agreement_id, after=last)
+            with self.txs.read() as session:
+                batch = covered_works(session, grant.agreement_id, after=last)
             if not batch:
                 break
             last = batch[-1][1]

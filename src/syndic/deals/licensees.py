@@ -69,19 +69,21 @@ class Licensees:
             return LicenseeView.of(lic)
 
     def every(self) -> list[LicenseeView]:
-        with self.txs.read() as s:
-            return [LicenseeView.of(x) for x in s.scalars(select(Licensee).order_by(Licensee.id))]
+        with self.txs.read() as session:
+            return [
+                LicenseeView.of(x) for x in session.scalars(select(Licensee).order_by(Licensee.id))
+            ]
 
     def get(self, licensee_id: int) -> LicenseeView:
-        with self.txs.read() as s:
-            return LicenseeView.of(rows.licensee(s, licensee_id))
+        with self.txs.read() as session:
+            return LicenseeView.of(rows.licensee(session, licensee_id))
 
     def requires_negotiation(self, licensee_id: int) -> bool:
         """Market-leader clause: a builder at or above the charter's monthly-active-users
         threshold needs a negotiated licence; the open licence (if any) is for smaller ones."""
         threshold = self.governance.charter().vlop_mau_threshold
-        with self.txs.read() as s:
-            return rows.needs_negotiation(rows.licensee(s, licensee_id), threshold)
+        with self.txs.read() as session:
+            return rows.needs_negotiation(rows.licensee(session, licensee_id), threshold)
 
     def report_users(
         self, licensee_id: int, monthly_active_users: int, *, actor: str

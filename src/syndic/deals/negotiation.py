@@ -38,8 +38,8 @@ class Negotiation:
 
     def _record_offer(self, tx: Tx, deal: Deal, offer: Offer, *, party: Party, actor: str) -> None:
         """The deal now carries ``offer``; the offer is kept with its diff and deadline."""
-        s = tx.session
-        previous = s.scalar(
+        session = tx.session
+        previous = session.scalar(
             select(DealOffer).where(DealOffer.deal_id == deal.id).order_by(DealOffer.round.desc())
         )
         now = tx.now()
@@ -63,7 +63,7 @@ class Negotiation:
             expires_at=iso(deal.offer_expires_at),
         )
         idx = tx.record(event, actor=actor)
-        s.add(
+        session.add(
             DealOffer(
                 deal_id=deal.id,
                 round=deal.round,
@@ -169,17 +169,17 @@ class Negotiation:
 
     def offers(self, deal_id: int) -> list[OfferView]:
         """Every offer and counter-offer on a deal, each with its diff from the one before."""
-        with self.txs.read() as s:
-            rows.deal(s, deal_id)
-            found = s.scalars(
+        with self.txs.read() as session:
+            rows.deal(session, deal_id)
+            found = session.scalars(
                 select(DealOffer).where(DealOffer.deal_id == deal_id).order_by(DealOffer.round)
             )
             return [OfferView.of(o) for o in found]
 
     def get(self, deal_id: int) -> DealView:
-        with self.txs.read() as s:
-            return DealView.of(rows.deal(s, deal_id))
+        with self.txs.read() as session:
+            return DealView.of(rows.deal(session, deal_id))
 
     def every(self) -> list[DealView]:
-        with self.txs.read() as s:
-            return [DealView.of(d) for d in s.scalars(select(Deal).order_by(Deal.id))]
+        with self.txs.read() as session:
+            return [DealView.of(d) for d in session.scalars(select(Deal).order_by(Deal.id))]

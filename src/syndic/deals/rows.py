@@ -18,22 +18,22 @@ from syndic.provenance.unit import Tx
 from syndic.terms.models import PaymentType, Terms
 
 
-def licensee(s: Session, licensee_id: int, *, lock: bool = False) -> Licensee:
-    lic = s.get(Licensee, licensee_id, with_for_update=lock or None)
+def licensee(session: Session, licensee_id: int, *, lock: bool = False) -> Licensee:
+    lic = session.get(Licensee, licensee_id, with_for_update=lock or None)
     if lic is None:
         raise NotFound(f"no licensee with id {licensee_id}")
     return lic
 
 
-def deal(s: Session, deal_id: int, *, lock: bool = False) -> Deal:
-    d = s.get(Deal, deal_id, with_for_update=lock or None, populate_existing=lock)
+def deal(session: Session, deal_id: int, *, lock: bool = False) -> Deal:
+    d = session.get(Deal, deal_id, with_for_update=lock or None, populate_existing=lock)
     if d is None:
         raise NotFound(f"no deal with id {deal_id}")
     return d
 
 
-def agreement(s: Session, agreement_id: int, *, lock: bool = False) -> Agreement:
-    a = s.get(Agreement, agreement_id, with_for_update=lock or None, populate_existing=lock)
+def agreement(session: Session, agreement_id: int, *, lock: bool = False) -> Agreement:
+    a = session.get(Agreement, agreement_id, with_for_update=lock or None, populate_existing=lock)
     if a is None:
         raise NotFound(f"no agreement with id {agreement_id}")
     return a

@@ -115,8 +115,8 @@ class DealService:
 
     def members_of(self, agreement_id: int) -> dict[int, int]:
         """Per member: the sum of their shares (bp) over the works the agreement covers."""
-        with self.txs.read() as s:
-            return shares_by_member(s, agreement_id)
+        with self.txs.read() as session:
+            return shares_by_member(session, agreement_id)
 
     def expire_due(self, *, actor: str = "steward") -> dict[str, int]:
         """Lapse offers past their deadline, expire active agreements past their end, and

@@ -22,7 +22,16 @@ from sqlalchemy import select
 from syndic.canonical import canonical_bytes
 from syndic.clock import iso
 from syndic.deals import rows
-from syndic.deals.agreement import AgreementDocument, build_document, file_bytes, scope_root
+from syndic.deals.agreement import (
+    AgreementDocument,
+    DealText,
+    MarketLeader,
+    Parties,
+    Scope,
+    build_document,
+    file_bytes,
+    scope_root,
+)
 from syndic.deals.coverage import Coverage
 from syndic.deals.events import AgreementSigned, AgreementTerminated
 from syndic.deals.models import Agreement, AgreementStatus, AgreementWork, Deal, Licensee
@@ -162,17 +171,17 @@ class Agreements:
         """Write the agreement's canonical document and the coalition's signature over it."""
         document = build_document(
             agreement_id=agreement.id,
-            deal_id=g.deal.id,
-            terms=g.deal.terms.document(),
-            scope=g.deal.scope,
-            clauses=g.deal.clauses,
-            coalition={"name": self.coalition.name, "public_key": self.coalition.signer.public_b64},
-            licensee=_licensee_party(g.licensee),
-            vlop_mau_threshold=g.threshold,
-            open_licence=g.vote.rule.open_licence,
+            deal=DealText(g.deal.id, g.deal.terms.document(), g.deal.clauses),
+            parties=Parties(
+                coalition={
+                    "name": self.coalition.name,
+                    "public_key": self.coalition.signer.public_b64,
+                },
+                licensee=_licensee_party(g.licensee),
+            ),
+            scope=Scope(g.deal.scope, g.digests, g.cover.summary()),
+            market_leader=MarketLeader(g.threshold, g.vote.rule.open_licence),
             governance=g.vote.record(),
-            coverage=g.cover.summary(),
-            digests=g.digests,
             start=g.start,
             end=g.end,
         )
@@ -259,25 +268,25 @@ class Agreements:
 
     def document(self, agreement_id: int) -> bytes:
         """The exact bytes both parties sign (canonical JSON)."""
-        with self.txs.read() as s:
-            return rows.agreement(s, agreement_id).document
+        with self.txs.read() as session:
+            return rows.agreement(session, agreement_id).document
 
     def file_bytes(self, agreement_id: int) -> bytes:
-        with self.txs.read() as s:
-            return agreement_file(rows.agreement(s, agreement_id))
+        with self.txs.read() as session:
+            return agreement_file(rows.agreement(session, agreement_id))
 
     def terms(self, agreement_id: int) -> Terms:
         """The terms the agreement licenses, as signed."""
-        with self.txs.read() as s:
+        with self.txs.read() as session:
             return AgreementDocument.parse(
-                rows.agreement(s, agreement_id).document
+                rows.agreement(session, agreement_id).document
             ).licensed_terms()
 
     def rsl(self, agreement_id: int, *, base_url: str) -> str:
         """The agreement as an RSL 1.0 licence: its terms over exactly its licensed dataset,
         pointing at the signed agreement file for the scope and the parties."""
-        with self.txs.read() as s:
-            doc = AgreementDocument.parse(rows.agreement(s, agreement_id).document)
+        with self.txs.read() as session:
+            doc = AgreementDocument.parse(rows.agreement(session, agreement_id).document)
         base = base_url.rstrip("/")
         return render_terms(
             doc.licensed_terms(),
@@ -287,15 +296,15 @@ class Agreements:
         )
 
     def get(self, agreement_id: int) -> AgreementView:
-        with self.txs.read() as s:
-            return AgreementView.of(rows.agreement(s, agreement_id))
+        with self.txs.read() as session:
+            return AgreementView.of(rows.agreement(session, agreement_id))
 
     def every(self, *, licensee_id: int | None = None) -> list[AgreementView]:
-        with self.txs.read() as s:
+        with self.txs.read() as session:
             q = select(Agreement).order_by(Agreement.id)
             if licensee_id is not None:
                 q = q.where(Agreement.licensee_id == licensee_id)
-            return [AgreementView.of(a) for a in s.scalars(q)]
+            return [AgreementView.of(a) for a in session.scalars(q)]
 
 
 def agreement_file(a: Agreement) -> bytes:

@@ -22,12 +22,16 @@ from syndic.provenance.unit import Transactions
 
 
 def deal_coverage(
-    s: Session, deal: Deal, *, vlop_mau_threshold: int, consenting: tuple[int, ...] | None = None
+    session: Session,
+    deal: Deal,
+    *,
+    vlop_mau_threshold: int,
+    consenting: tuple[int, ...] | None = None,
 ) -> Coverage:
     """The works ``deal`` would cover under this threshold (and, opt-in, these members)."""
-    lic = rows.licensee(s, deal.licensee_id)
+    lic = rows.licensee(session, deal.licensee_id)
     return coverage(
-        s,
+        session,
         scope=deal.scope,
         terms=deal.terms,
         licensee_is_vlop=is_vlop(lic.monthly_active_users, vlop_mau_threshold),
@@ -43,16 +47,16 @@ class DealVotes:
     def coverage(self, deal_id: int) -> dict[str, Any]:
         """What the deal would cover if signed now, and who is left out and why."""
         threshold = self.governance.charter().vlop_mau_threshold
-        with self.txs.read() as s:
-            deal = rows.deal(s, deal_id)
-            return deal_coverage(s, deal, vlop_mau_threshold=threshold).summary()
+        with self.txs.read() as session:
+            deal = rows.deal(session, deal_id)
+            return deal_coverage(session, deal, vlop_mau_threshold=threshold).summary()
 
     def open(self, deal_id: int, *, actor: str = "steward") -> DealView:
         """Put the deal to the members under the charter's rule for deals; members are told
         first whose works the deal would leave out and why."""
         with self.txs.write() as tx:
-            s = tx.session
-            deal = rows.deal(s, deal_id, lock=True)
+            session = tx.session
+            deal = rows.deal(session, deal_id, lock=True)
             to = move(deal_id, deal.status, "open_vote")
             if deal.status in NEGOTIATING:
                 if deal.offer_by != Party.LICENSEE:
@@ -61,9 +65,11 @@ class DealVotes:
                     )
                 rows.check_turn(tx, deal, party=Party.COALITION, licensee_id=None)
             charter = self.governance.charter(tx=tx)
-            rows.refuse_open_terms_under(charter, rows.licensee(s, deal.licensee_id), deal.terms)
+            rows.refuse_open_terms_under(
+                charter, rows.licensee(session, deal.licensee_id), deal.terms
+            )
             p = self.governance.open_deal_vote(
-                deal_id, question=_question(s, deal, charter), proposed_by=actor, tx=tx
+                deal_id, question=_question(session, deal, charter), proposed_by=actor, tx=tx
             )
             deal.status = to
             deal.vote_closes_at = p.closes_at
@@ -101,9 +107,9 @@ class DealVotes:
             return DealView.of(deal)
 
 
-def _question(s: Session, deal: Deal, charter: Charter) -> dict[str, Any]:
+def _question(session: Session, deal: Deal, charter: Charter) -> dict[str, Any]:
     """What the members are asked, and told first: whose works the deal would leave out."""
-    notice = deal_coverage(s, deal, vlop_mau_threshold=charter.vlop_mau_threshold).summary()
+    notice = deal_coverage(session, deal, vlop_mau_threshold=charter.vlop_mau_threshold).summary()
     if charter.binding is Binding.OPT_IN:
         notice["binding"] = "opt-in: the deal covers only the works of members who vote yes"
     terms = deal.terms.document()

@@ -25,6 +25,7 @@ import socket
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,6 +57,18 @@ async def _getaddrinfo(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
+@dataclass(frozen=True)
+class FetchLimits:
+    """How long fetched keys (and failures) are cached, and how much one fetch may cost."""
+
+    ttl_s: float = 300.0
+    failure_ttl_s: float = 60.0
+    timeout_s: float = 5.0
+    max_bytes: int = 64 * 1024
+    max_entries: int = 1024
+    max_fetches: int = 8
+
+
 class KeyDirectory:
     """Resolves a keyid: static keys first, then the agent's published JWKS (cached)."""
 
@@ -65,24 +78,14 @@ class KeyDirectory:
         static: Sequence[Mapping[str, Any]] = (),
         allow_http: bool = False,
         allow_private: bool = False,
-        ttl_s: float = 300.0,
-        failure_ttl_s: float = 60.0,
-        timeout_s: float = 5.0,
-        max_bytes: int = 64 * 1024,
-        max_entries: int = 1024,
-        max_fetches: int = 8,
+        limits: FetchLimits = FetchLimits(),
         resolver: Resolver = _getaddrinfo,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.static = {jwk_thumbprint(k): public_key_from_jwk(k) for k in static}
         self.allow_http = allow_http
         self.allow_private = allow_private
-        self.ttl_s = ttl_s
-        self.failure_ttl_s = failure_ttl_s
-        self.timeout_s = timeout_s
-        self.max_bytes = max_bytes
-        self.max_entries = max_entries
-        self.max_fetches = max_fetches
+        self.limits = limits
         self.resolver = resolver
         self.clock = clock
         # (type, uri) -> (expires, keys or None for a cached failure)
@@ -111,10 +114,10 @@ class KeyDirectory:
         return True, hit[1]
 
     def _store(self, key: tuple[str, str], keys: dict[str, PublicKey] | None) -> None:
-        ttl = self.ttl_s if keys is not None else self.failure_ttl_s
+        ttl = self.limits.ttl_s if keys is not None else self.limits.failure_ttl_s
         self._cache[key] = (self.clock() + ttl, keys)
         self._cache.move_to_end(key)
-        while len(self._cache) > self.max_entries:
+        while len(self._cache) > self.limits.max_entries:
             self._cache.popitem(last=False)
 
     async def _keys(self, agent: AgentRef) -> dict[str, PublicKey]:
@@ -124,7 +127,7 @@ class KeyDirectory:
             if keys is None:
                 raise SignatureError(UNUSABLE)
             return keys
-        if self._fetching >= self.max_fetches:
+        if self._fetching >= self.limits.max_fetches:
             log.warning(
                 "key directory %r not fetched: %d fetches running", agent.uri[:200], self._fetching
             )
@@ -201,8 +204,8 @@ class KeyDirectory:
         address = await self._address(host, port)
         target = httpx.URL(url).copy_with(host=address)
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout_s, follow_redirects=False)
-        async with asyncio.timeout(self.timeout_s):
+            self._client = httpx.AsyncClient(timeout=self.limits.timeout_s, follow_redirects=False)
+        async with asyncio.timeout(self.limits.timeout_s):
             async with self._client.stream(
                 "GET",
                 target,
@@ -218,13 +221,13 @@ class KeyDirectory:
                 if r.headers.get("content-encoding", "identity").lower() != "identity":
                     raise _Unusable("answered with a content-encoding (identity was asked)")
                 declared = r.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > self.max_bytes:
-                    raise _Unusable(f"declares {declared} bytes (limit {self.max_bytes})")
+                if declared.isdigit() and int(declared) > self.limits.max_bytes:
+                    raise _Unusable(f"declares {declared} bytes (limit {self.limits.max_bytes})")
                 body = bytearray()
                 async for chunk in r.aiter_raw():
                     body += chunk
-                    if len(body) > self.max_bytes:
-                        raise _Unusable(f"sent more than {self.max_bytes} bytes")
+                    if len(body) > self.limits.max_bytes:
+                        raise _Unusable(f"sent more than {self.limits.max_bytes} bytes")
         return json.loads(bytes(body))
 
     async def aclose(self) -> None:

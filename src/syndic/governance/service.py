@@ -114,8 +114,8 @@ def _check_topic(topic: str | None) -> str:
     return topic
 
 
-def _charter(s: Session) -> Charter:
-    row = s.scalar(select(CharterVersion).order_by(CharterVersion.version.desc()).limit(1))
+def _charter(session: Session) -> Charter:
+    row = session.scalar(select(CharterVersion).order_by(CharterVersion.version.desc()).limit(1))
     return Charter() if row is None else Charter.parse(row.document)
 
 
@@ -153,8 +153,8 @@ class GovernanceService:
         """The charter in force: the newest adopted version, or the defaults (version 0)."""
         if tx is not None:
             return _charter(tx.session)
-        with self.txs.read() as s:
-            return _charter(s)
+        with self.txs.read() as session:
+            return _charter(session)
 
     def market_leader(self) -> tuple[str | None, int]:
         """The charter's open licence (if any) and the threshold above which a builder is a
@@ -163,8 +163,8 @@ class GovernanceService:
         return c.open_licence, c.vlop_mau_threshold
 
     def charter_history(self) -> list[CharterVersionView]:
-        with self.txs.read() as s:
-            rows = s.scalars(select(CharterVersion).order_by(CharterVersion.version))
+        with self.txs.read() as session:
+            rows = session.scalars(select(CharterVersion).order_by(CharterVersion.version))
             return [CharterVersionView.of(r) for r in rows]
 
     def found(self, document: Mapping[str, Any], *, actor: str = "steward") -> Charter:
@@ -209,7 +209,6 @@ class GovernanceService:
                     "changes": dict(changes),
                     "charter": proposed.document(),
                 },
-                rule=charter.amendment,
                 charter=charter,
                 proposed_by=who,
                 actor=actor or who,
@@ -217,7 +216,7 @@ class GovernanceService:
             return ProposalView.of(p)
 
     @staticmethod
-    def _proposer(s: Session, charter: Charter, member_id: int | None) -> str:
+    def _proposer(session: Session, charter: Charter, member_id: int | None) -> str:
         """Who proposes an amendment, if the charter lets them."""
         if member_id is None:
             if "steward" not in charter.proposers:
@@ -225,7 +224,7 @@ class GovernanceService:
             return "steward"
         if "member" not in charter.proposers:
             raise Forbidden("under the charter only the steward may propose amendments")
-        m = s.get(Member, member_id)
+        m = session.get(Member, member_id)
         if m is None or m.status != MemberStatus.ACTIVE:
             raise Forbidden(f"{member_id} is not an active member and cannot propose")
         return f"member:{member_id}"
@@ -243,7 +242,6 @@ class GovernanceService:
             subject_id=deal_id,
             topic="deals",
             question=question,
-            rule=charter.deal_vote,
             charter=charter,
             proposed_by=proposed_by,
             actor=proposed_by,
@@ -258,11 +256,12 @@ class GovernanceService:
         subject_id: int | None,
         topic: str,
         question: dict[str, Any],
-        rule: VoteRule,
         charter: Charter,
         proposed_by: str,
         actor: str,
     ) -> Proposal:
+        # the charter names the rule for each kind of question
+        rule = charter.amendment if kind == ProposalKind.CHARTER else charter.deal_vote
         now = tx.now()
         frozen = _freeze(rule, charter, now, kind)
         p = Proposal(
@@ -296,26 +295,26 @@ class GovernanceService:
         return p
 
     def get(self, proposal_id: int) -> ProposalView:
-        with self.txs.read() as s:
-            return ProposalView.of(self._proposal(s, proposal_id))
+        with self.txs.read() as session:
+            return ProposalView.of(self._proposal(session, proposal_id))
 
     def list_proposals(self, *, status: str | None = None) -> list[ProposalView]:
-        with self.txs.read() as s:
+        with self.txs.read() as session:
             q = select(Proposal).order_by(Proposal.id)
             if status is not None:
                 q = q.where(Proposal.status == status)
-            return [ProposalView.of(p) for p in s.scalars(q)]
+            return [ProposalView.of(p) for p in session.scalars(q)]
 
     @staticmethod
-    def _proposal(s: Session, proposal_id: int, *, lock: bool = False) -> Proposal:
+    def _proposal(session: Session, proposal_id: int, *, lock: bool = False) -> Proposal:
         """The proposal; ``lock`` holds its row until the transaction ends (for a write)."""
-        p = s.get(Proposal, proposal_id, with_for_update=lock or None, populate_existing=lock)
+        p = session.get(Proposal, proposal_id, with_for_update=lock or None, populate_existing=lock)
         if p is None:
             raise NotFound(f"no proposal with id {proposal_id}")
         return p
 
     @staticmethod
-    def _deal_proposal(s: Session, deal_id: int, *, lock: bool = False) -> Proposal:
+    def _deal_proposal(session: Session, deal_id: int, *, lock: bool = False) -> Proposal:
         """The newest vote on deal ``deal_id``; ``Conflict`` when it was never put to one."""
         q = (
             select(Proposal)
@@ -325,7 +324,7 @@ class GovernanceService:
         )
         if lock:
             q = q.with_for_update().execution_options(populate_existing=True)
-        p = s.scalar(q)
+        p = session.scalar(q)
         if p is None:
             raise Conflict(f"deal {deal_id} has not been put to a vote")
         return p
@@ -374,28 +373,30 @@ class GovernanceService:
         votes: Mapping[str, int] | None,
         actor: str | None,
     ) -> BallotReceipt:
-        s = tx.session
+        session = tx.session
         rule = FrozenRule.of(p)
         quadratic = rule.voting.spends_credits
         ballot = _ballot(choice, votes, per_head=rule.voting.per_head())
         now = tx.now()
         self._check_open(p, now)
         # the member's row is locked for a spend, so two ballots cannot spend one credit twice
-        member = s.get(
+        member = session.get(
             Member, member_id, with_for_update=quadratic or None, populate_existing=quadratic
         )
         if member is None or member.status != MemberStatus.ACTIVE:
             raise Forbidden(f"{member_id} is not an active member and cannot vote")
-        if s.scalar(select(Vote.id).where(Vote.proposal_id == p.id, Vote.member_id == member_id)):
+        if session.scalar(
+            select(Vote.id).where(Vote.proposal_id == p.id, Vote.member_id == member_id)
+        ):
             raise Conflict(f"member {member_id} has already voted on {_label(p)}")
         spent = 0
         held: int | None = None
         if quadratic:
-            held = self._credits(s, member, rule)
+            held = self._credits(session, member, rule)
             spent = check_budget(f"member {member_id}", ballot, held)
         salt = secrets.token_hex(16)
         commitment = _sha256({"proposal": p.id, "member": member_id, "votes": ballot, "salt": salt})
-        s.add(
+        session.add(
             Vote(
                 proposal_id=p.id,
                 member_id=member_id,
@@ -407,7 +408,9 @@ class GovernanceService:
             )
         )
         if spent:
-            s.add(CreditSpend(member_id=member_id, proposal_id=p.id, spent_at=now, credits=spent))
+            session.add(
+                CreditSpend(member_id=member_id, proposal_id=p.id, spent_at=now, credits=spent)
+            )
         event = VoteCast(
             proposal=p.id,
             member=member_id,
@@ -462,24 +465,24 @@ class GovernanceService:
 
         Before its deadline a vote closes (``force``) only once every member has voted, or
         when its rule allows closing early (``early_close``)."""
-        s = tx.session
+        session = tx.session
         now = tx.now()
         rule = FrozenRule.of(p)
         if p.status != ProposalStatus.OPEN:
             raise Conflict(f"{_label(p)} is not open for voting")
         early = now < p.closes_at
         if early:
-            self._may_close_early(s, p, rule, force=force)
-        data = self._ballot_file(s, p, rule)
+            self._may_close_early(session, p, rule, force=force)
+        data = self._ballot_file(session, p, rule)
         outcome = ballot_file.tally(ballot_file.parse(data))
         if rule.voting.spends_credits:
-            self._charge_carried(s, p, outcome, now)
+            self._charge_carried(session, p, outcome, now)
         result = outcome.to_dict()
         result["consenting"] = sorted(
             int(v) for v, votes in outcome.counted.items() if choice_of(votes) == "yes"
         )
         result["closed_at"] = iso(now)
-        published = self._sealed(s, p, data, outcome) if rule.secret else data
+        published = self._sealed(session, p, data, outcome) if rule.secret else data
         p.status = ProposalStatus.CLOSED
         p.outcome = result
         p.tally_input = data
@@ -494,12 +497,14 @@ class GovernanceService:
         tx.record(event, actor=actor)
         return VoteResult.of(p)
 
-    def _may_close_early(self, s: Session, p: Proposal, rule: FrozenRule, *, force: bool) -> None:
+    def _may_close_early(
+        self, session: Session, p: Proposal, rule: FrozenRule, *, force: bool
+    ) -> None:
         if not force:
             raise Conflict(f"the vote on {_label(p)} is open until {iso(p.closes_at)}")
         if rule.early_close:
             return
-        voted, electorate = self._turnout(s, p)
+        voted, electorate = self._turnout(session, p)
         if voted < electorate:
             raise Conflict(
                 f"the vote on {_label(p)} is open until {iso(p.closes_at)}; it can "
@@ -508,7 +513,7 @@ class GovernanceService:
             )
 
     @staticmethod
-    def _charge_carried(s: Session, p: Proposal, outcome: Outcome, now: datetime) -> None:
+    def _charge_carried(session: Session, p: Proposal, outcome: Outcome, now: datetime) -> None:
         """Voice credits spent by votes carried by delegation are charged to their voters."""
         delegation = outcome.delegation
         if delegation is None:
@@ -517,26 +522,28 @@ class GovernanceService:
             for voter in carrier_voters:
                 spent = cost(outcome.counted[voter])
                 if spent:
-                    s.add(
+                    session.add(
                         CreditSpend(
                             member_id=int(voter), proposal_id=p.id, spent_at=now, credits=spent
                         )
                     )
 
     @staticmethod
-    def _sealed(s: Session, p: Proposal, data: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
+    def _sealed(
+        session: Session, p: Proposal, data: dict[str, Any], outcome: Outcome
+    ) -> dict[str, Any]:
         seals = {
             str(v.member_id): (v.commitment, v.salt)
-            for v in s.scalars(select(Vote).where(Vote.proposal_id == p.id))
+            for v in session.scalars(select(Vote).where(Vote.proposal_id == p.id))
         }
         return _published(data, outcome, seals)
 
     @staticmethod
-    def _turnout(s: Session, p: Proposal) -> tuple[int, int]:
+    def _turnout(session: Session, p: Proposal) -> tuple[int, int]:
         """(members who voted, members) among the active members."""
         active = select(Member.id).where(Member.status == MemberStatus.ACTIVE)
-        electorate = s.scalar(select(func.count()).select_from(active.subquery()))
-        voted = s.scalar(
+        electorate = session.scalar(select(func.count()).select_from(active.subquery()))
+        voted = session.scalar(
             select(func.count(Vote.id)).where(Vote.proposal_id == p.id, Vote.member_id.in_(active))
         )
         return int(voted or 0), int(electorate or 0)
@@ -576,24 +583,24 @@ class GovernanceService:
         ``published``: the file as anyone may have it, whose SHA-256 is in the log's
         ``vote.closed``: the same file for an open vote; for a secret one, voters named by
         pseudonym and delegated votes resolved into ballots (the same totals and outcome)."""
-        with self.txs.read() as s:
-            p = self._proposal(s, proposal_id)
+        with self.txs.read() as session:
+            p = self._proposal(session, proposal_id)
             if p.tally_input is None:
                 raise Conflict(f"the vote on {_label(p)} has not closed yet")
             if published and p.published_tally is not None:
                 return p.published_tally
             return p.tally_input
 
-    def _ballot_file(self, s: Session, p: Proposal, rule: FrozenRule) -> dict[str, Any]:
+    def _ballot_file(self, session: Session, p: Proposal, rule: FrozenRule) -> dict[str, Any]:
         members = list(
-            s.scalars(
+            session.scalars(
                 select(Member).where(Member.status == MemberStatus.ACTIVE).order_by(Member.id)
             )
         )
         active = {m.id for m in members}
         cast = [
             b
-            for b in s.scalars(
+            for b in session.scalars(
                 select(Vote).where(Vote.proposal_id == p.id).order_by(Vote.member_id)
             )
             if b.member_id in active
@@ -609,20 +616,20 @@ class GovernanceService:
             "quorum_bp": rule.quorum_bp,
             "threshold_bp": rule.threshold_bp,
             "credits": rule.voice_credits,
-            "voters": self._voters(s, members, cast, rule),
+            "voters": self._voters(session, members, cast, rule),
             "ballots": [{"voter": str(b.member_id), "votes": b.votes} for b in cast],
-            "delegations": self._delegations(s, active) if rule.delegation else [],
+            "delegations": self._delegations(session, active) if rule.delegation else [],
         }
 
     def _voters(
-        self, s: Session, members: list[Member], cast: list[Vote], rule: FrozenRule
+        self, session: Session, members: list[Member], cast: list[Vote], rule: FrozenRule
     ) -> list[dict[str, Any]]:
         """The electorate; under quadratic voting, each with the credits they hold."""
         if not rule.voting.spends_credits:
             return [{"id": str(m.id)} for m in members]
         if rule.delegation:
             # those who may be carried spend credits now: hold their rows against other spends
-            s.scalars(
+            session.scalars(
                 select(Member.id)
                 .where(
                     Member.id.in_(
@@ -635,16 +642,16 @@ class GovernanceService:
         held = {b.member_id: b.credits_held for b in cast}
         # a direct voter's credits as held when they cast; anyone else's as held now
         return [
-            {"id": str(m.id), "credits": self._credits(s, m, rule) if h is None else h}
+            {"id": str(m.id), "credits": self._credits(session, m, rule) if h is None else h}
             for m in members
             for h in (held.get(m.id),)
         ]
 
     @staticmethod
-    def _delegations(s: Session, active: set[int]) -> list[dict[str, Any]]:
+    def _delegations(session: Session, active: set[int]) -> list[dict[str, Any]]:
         """Delegations in force between active members, by member and topic."""
         out = []
-        rows = s.scalars(select(DelegationRow).where(DelegationRow.revoked_at.is_(None)))
+        rows = session.scalars(select(DelegationRow).where(DelegationRow.revoked_at.is_(None)))
         for d in sorted(rows, key=lambda d: (d.member_id, d.topic)):
             if d.member_id in active and d.delegate_id in active:
                 entry: dict[str, Any] = {"from": str(d.member_id), "to": str(d.delegate_id)}
@@ -654,7 +661,7 @@ class GovernanceService:
         return out
 
     # --- voice credits -------------------------------------------------------------------
-    def _credits(self, s: Session, member: Member, rule: CreditRule) -> int:
+    def _credits(self, session: Session, member: Member, rule: CreditRule) -> int:
         """Credits ``member`` holds now under ``rule`` (never below zero).
 
         Spends are charged to the period they were made in, and a new spend is charged to the
@@ -662,7 +669,7 @@ class GovernanceService:
         carry-over a period's unspent rest carries (at most one allowance) into the next."""
         days = rule.credit_period_days
         spent: dict[int, int] = {}
-        for at, n in s.execute(
+        for at, n in session.execute(
             select(CreditSpend.spent_at, CreditSpend.credits).where(
                 CreditSpend.member_id == member.id
             )
@@ -680,11 +687,11 @@ class GovernanceService:
 
     def credits(self, member_id: int) -> int:
         """Voice credits the member holds now, under the charter in force."""
-        with self.txs.read() as s:
-            m = s.get(Member, member_id)
+        with self.txs.read() as session:
+            m = session.get(Member, member_id)
             if m is None:
                 raise NotFound(f"no member with id {member_id}")
-            return self._credits(s, m, _charter(s))
+            return self._credits(session, m, _charter(session))
 
     # --- delegation ----------------------------------------------------------------------
     def delegate(
@@ -700,17 +707,17 @@ class GovernanceService:
             raise InvalidInput("a member cannot delegate to themselves")
         key = _check_topic(topic)
         with self.txs.write() as tx:
-            s = tx.session
+            session = tx.session
             for who in (member_id, delegate_id):
                 # the delegator's row is locked: their delegations change one at a time
                 mine = who == member_id
-                m = s.get(Member, who, with_for_update=mine or None, populate_existing=mine)
+                m = session.get(Member, who, with_for_update=mine or None, populate_existing=mine)
                 if m is None:
                     raise NotFound(f"no member with id {who}")
                 if m.status != MemberStatus.ACTIVE:
                     raise Conflict(f"member {who} has left")
             now = tx.now()
-            replaced = self._revoke_in_force(s, member_id, key, now)
+            replaced = self._revoke_in_force(session, member_id, key, now)
             row = DelegationRow(
                 member_id=member_id,
                 delegate_id=delegate_id,
@@ -718,8 +725,8 @@ class GovernanceService:
                 created_at=now,
                 revoked_at=None,
             )
-            s.add(row)
-            s.flush()
+            session.add(row)
+            session.flush()
             event = DelegationSet(
                 delegation=row.id,
                 member=member_id,
@@ -746,9 +753,9 @@ class GovernanceService:
             return DelegationView.of(row)
 
     @staticmethod
-    def _in_force(s: Session, member_id: int, topic: str) -> DelegationRow | None:
+    def _in_force(session: Session, member_id: int, topic: str) -> DelegationRow | None:
         """The member's delegation in force on ``topic`` (a unique index keeps it to one)."""
-        return s.scalar(
+        return session.scalar(
             select(DelegationRow).where(
                 DelegationRow.member_id == member_id,
                 DelegationRow.topic == topic,
@@ -756,22 +763,24 @@ class GovernanceService:
             )
         )
 
-    def _revoke_in_force(self, s: Session, member_id: int, topic: str, now: datetime) -> int | None:
+    def _revoke_in_force(
+        self, session: Session, member_id: int, topic: str, now: datetime
+    ) -> int | None:
         """Revoke the member's delegation on ``topic`` still in force; returns its id."""
-        row = self._in_force(s, member_id, topic)
+        row = self._in_force(session, member_id, topic)
         if row is None:
             return None
         row.revoked_at = now
-        s.flush()  # before a new one is inserted under the unique index
+        session.flush()  # before a new one is inserted under the unique index
         return row.id
 
     def delegations(self, *, member_id: int | None = None) -> list[DelegationView]:
         """Delegations in force (one member's, or everyone's)."""
-        with self.txs.read() as s:
+        with self.txs.read() as session:
             q = select(DelegationRow).where(DelegationRow.revoked_at.is_(None))
             if member_id is not None:
                 q = q.where(DelegationRow.member_id == member_id)
-            return [DelegationView.of(d) for d in s.scalars(q.order_by(DelegationRow.id))]
+            return [DelegationView.of(d) for d in session.scalars(q.order_by(DelegationRow.id))]
 
 
 def _ballot(

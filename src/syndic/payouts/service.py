@@ -81,11 +81,11 @@ class PayoutService:
     def book_revenue(self, agreement_id: int, amount_minor: int, *, actor: str = "steward") -> int:
         check_minor(amount_minor, allow_zero=False)
         with self.txs.write() as tx:
-            s = tx.session
-            if s.get(Agreement, agreement_id) is None:
+            session = tx.session
+            if session.get(Agreement, agreement_id) is None:
                 raise NotFound(f"no agreement with id {agreement_id}")
             return self.ledger.post(
-                s,
+                session,
                 memo=f"licence fee, agreement {agreement_id}",
                 currency=self.currency,
                 actor=actor,
@@ -94,8 +94,8 @@ class PayoutService:
 
     def undistributed(self, agreement_id: int) -> int:
         """Revenue booked for an agreement and not yet distributed, in minor units."""
-        with self.txs.read() as s:
-            return -self.ledger.balance(s, revenue_account(agreement_id))
+        with self.txs.read() as session:
+            return -self.ledger.balance(session, revenue_account(agreement_id))
 
     def covered_value(self, agreement_id: int, run_id: int) -> dict[int, float]:
         """Per member: the value (in valuation run ``run_id``) of the works the agreement
@@ -103,8 +103,8 @@ class PayoutService:
         covered). Works the run did not value (its test works, or works registered after it)
         count 0; a covered member with no valued work in scope is listed with 0."""
         shares = covered_shares(agreement_id).subquery()
-        with self.txs.read() as s:
-            rows = s.execute(
+        with self.txs.read() as session:
+            rows = session.execute(
                 select(shares.c.member_id, shares.c.share_bp, WorkValue.value)
                 .outerjoin(
                     WorkValue,
@@ -121,8 +121,8 @@ class PayoutService:
 
     def members_of(self, agreement_id: int) -> dict[int, int]:
         """Per member: the sum of their shares (bp) over the works the agreement covers."""
-        with self.txs.read() as s:
-            return shares_by_member(s, agreement_id)
+        with self.txs.read() as session:
+            return shares_by_member(session, agreement_id)
 
     def distribute(
         self,
@@ -136,10 +136,10 @@ class PayoutService:
         """Move the agreement's undistributed revenue to members' payable accounts: pro rata
         by ``covered`` (share bp per member), or as ``split`` allocates it."""
         with self.txs.write() as tx:
-            s = tx.session
-            if s.get(Agreement, agreement_id) is None:
+            session = tx.session
+            if session.get(Agreement, agreement_id) is None:
                 raise NotFound(f"no agreement with id {agreement_id}")
-            undistributed = -self.ledger.balance(s, revenue_account(agreement_id))
+            undistributed = -self.ledger.balance(session, revenue_account(agreement_id))
             if undistributed <= 0:
                 raise Conflict(f"agreement {agreement_id} has no undistributed revenue")
             if split is None:
@@ -154,7 +154,7 @@ class PayoutService:
             lines = [(revenue_account(agreement_id), undistributed)]
             lines += [(payable_account(m), -amt) for m, amt in sorted(parts.items()) if amt]
             self.ledger.post(
-                s,
+                session,
                 memo=f"distribution ({policy}), agreement {agreement_id}",
                 currency=self.currency,
                 lines=lines,
@@ -182,15 +182,15 @@ class PayoutService:
                     basis=basis,
                     created_at=now,
                 )
-                s.add(row)
+                session.add(row)
                 out.append(StatementView.model_validate(row))
             return out
 
     # --- pay-per-crawl money (payouts/crawl.py) ---------------------------------------------
     def crawl_owed(self, *, agent: str | None = None) -> list[CrawlOwed]:
         """Pay-per-crawl charges per crawler and site, and how much of each is settled."""
-        with self.txs.read() as s:
-            return crawl.owed(s, agent=agent)
+        with self.txs.read() as session:
+            return crawl.owed(session, agent=agent)
 
     def collect_crawl(
         self, agent: str, amount_minor: int, *, actor: str = "steward"
@@ -198,9 +198,9 @@ class PayoutService:
         """Book money received from a crawler's operator; credit the members whose sites it was
         charged on (paid by the next payout run)."""
         with self.txs.write() as tx:
-            s = tx.session
+            session = tx.session
             return crawl.collect(
-                s,
+                session,
                 self.ledger,
                 agent=agent,
                 amount_minor=amount_minor,
@@ -212,8 +212,8 @@ class PayoutService:
         """Pay every member's payable balance through the rail; returns the total paid."""
         total = 0
         with self.txs.write() as tx:
-            s = tx.session
-            rows = s.execute(
+            session = tx.session
+            rows = session.execute(
                 select(LedgerLine.account, func.sum(LedgerLine.amount_minor))
                 .where(LedgerLine.account.startswith("payable:member:"))
                 .group_by(LedgerLine.account)
@@ -223,7 +223,7 @@ class PayoutService:
                 if owed <= 0:
                     continue
                 member_id = int(account.rsplit(":", 1)[1])
-                member = s.get(Member, member_id)
+                member = session.get(Member, member_id)
                 assert member is not None
                 memo = f"payout to member {member_id}"
                 ref = self.rail.send(
@@ -233,13 +233,13 @@ class PayoutService:
                     memo=memo,
                 )
                 self.ledger.post(
-                    s,
+                    session,
                     memo=memo,
                     currency=self.currency,
                     actor=actor,
                     lines=[(account, owed), (CASH, -owed)],
                 )
-                s.add(
+                session.add(
                     Payout(
                         member_id=member_id,
                         account=member.payout_account,
@@ -257,18 +257,18 @@ class PayoutService:
         return total
 
     def statements(self, *, member_id: int | None = None) -> list[StatementView]:
-        with self.txs.read() as s:
+        with self.txs.read() as session:
             q = select(Statement).order_by(Statement.id)
             if member_id is not None:
                 q = q.where(Statement.member_id == member_id)
-            return [StatementView.model_validate(x) for x in s.scalars(q)]
+            return [StatementView.model_validate(x) for x in session.scalars(q)]
 
     def totals(self) -> dict[str, int]:
-        with self.txs.read() as s:
-            credited = s.scalar(
+        with self.txs.read() as session:
+            credited = session.scalar(
                 select(func.coalesce(func.sum(LedgerLine.amount_minor), 0)).where(
                     LedgerLine.account.startswith("revenue:"), LedgerLine.amount_minor < 0
                 )
             )
-            paid = s.scalar(select(func.coalesce(func.sum(Payout.amount_minor), 0)))
+            paid = session.scalar(select(func.coalesce(func.sum(Payout.amount_minor), 0)))
             return {"revenue_minor": -int(credited or 0), "paid_out_minor": int(paid or 0)}

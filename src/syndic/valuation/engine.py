@@ -57,6 +57,7 @@ def compute(
     train: NDArray[np.int64],
     test: NDArray[np.int64],
     params: RunParams,
+    *,
     progress: Progress | None = None,
 ) -> Computed:
     def tick(stage: str) -> Callable[[int, int | None], None] | None:
@@ -176,9 +177,7 @@ def _sentence(c: Computed, j: int, labels: dict[str, float], metric: str) -> str
         works=int(c.works_valued[j]),
         value=float(c.member_sum.values[j]),
         stderr=float(c.member_sum.stderr[j]),
-        rank=int(c.rank[j]),
-        low=int(c.rank_low[j]),
-        high=int(c.rank_high[j]),
+        rank=(int(c.rank[j]), int(c.rank_low[j]), int(c.rank_high[j])),
         members=len(c.member_ids),
         labels=labels,
         metric=metric,

@@ -111,16 +111,16 @@ def sentence(
     works: int,
     value: float,
     stderr: float,
-    rank: int,
-    low: int,
-    high: int,
+    rank: tuple[int, int, int],
     members: int,
     labels: dict[str, float],
     metric: str,
 ) -> str:
+    """``rank`` is (rank, lowest likely, highest likely) among ``members``."""
+    place, low, high = rank
     share = f"{value:+.5f}" + (f" (± {stderr:.5f})" if stderr > 0 else "")
-    where = f"rank {rank} of {members}"
-    where += f" (likely between {low} and {high})" if (low, high) != (rank, rank) else ""
+    where = f"rank {place} of {members}"
+    where += f" (likely between {low} and {high})" if (low, high) != (place, place) else ""
     best = max(labels.items(), key=lambda kv: kv[1]) if labels else None
     worst = min(labels.items(), key=lambda kv: kv[1]) if labels else None
     why = ""

@@ -35,6 +35,41 @@ AVAILABLE = importlib.util.find_spec("numba") is not None
 _lock = threading.Lock()
 
 
+def _radix_rows(keys: Any, scratch: Any) -> None:  # pragma: no cover - compiled by numba
+    """LSD radix sort of each row of ``keys`` in place (``scratch``: one row's worth)."""
+    rows, n = keys.shape
+    hist = np.empty((_PASSES, _BUCKETS), np.int64)
+    mask = np.uint64(_BUCKETS - 1)
+    for r in range(rows):
+        row = keys[r]
+        hist[:, :] = 0
+        for i in range(n):
+            k = row[i]
+            for p in range(_PASSES):
+                hist[p, (k >> np.uint64(p * _BITS)) & mask] += 1
+        in_row = True
+        for p in range(_PASSES):
+            h = hist[p]
+            if h.max() == n:  # the same digit everywhere: this pass would move nothing
+                continue
+            total = 0
+            for b in range(_BUCKETS):
+                c = h[b]
+                h[b] = total
+                total += c
+            src = row if in_row else scratch
+            dst = scratch if in_row else row
+            shift = np.uint64(p * _BITS)
+            for i in range(n):
+                k = src[i]
+                b = (k >> shift) & mask
+                dst[h[b]] = k
+                h[b] += 1
+            in_row = not in_row
+        if not in_row:
+            row[:] = scratch[:n]
+
+
 @functools.cache
 def _kernel() -> Kernel | None:
     """The compiled kernel, built once per process; None without numba."""
@@ -44,39 +79,7 @@ def _kernel() -> Kernel | None:
         except ImportError:
             return None
 
-        @numba.njit(nogil=True, cache=True)
-        def radix_rows(keys: Any, scratch: Any) -> None:  # pragma: no cover - compiled
-            rows, n = keys.shape
-            hist = np.empty((_PASSES, _BUCKETS), np.int64)
-            mask = np.uint64(_BUCKETS - 1)
-            for r in range(rows):
-                row = keys[r]
-                hist[:, :] = 0
-                for i in range(n):
-                    k = row[i]
-                    for p in range(_PASSES):
-                        hist[p, (k >> np.uint64(p * _BITS)) & mask] += 1
-                in_row = True
-                for p in range(_PASSES):
-                    h = hist[p]
-                    if h.max() == n:  # the same digit everywhere: this pass would move nothing
-                        continue
-                    total = 0
-                    for b in range(_BUCKETS):
-                        c = h[b]
-                        h[b] = total
-                        total += c
-                    src = row if in_row else scratch
-                    dst = scratch if in_row else row
-                    shift = np.uint64(p * _BITS)
-                    for i in range(n):
-                        k = src[i]
-                        b = (k >> shift) & mask
-                        dst[h[b]] = k
-                        h[b] += 1
-                    in_row = not in_row
-                if not in_row:
-                    row[:] = scratch[:n]
+        radix_rows = numba.njit(nogil=True, cache=True)(_radix_rows)
 
         with warnings.catch_warnings():
             # numba warns when it cannot write its on-disk cache (a read-only install); it

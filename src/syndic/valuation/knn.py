@@ -98,6 +98,7 @@ class _Kernel:
         y_train: NDArray[Any],
         x_test: NDArray[Any],
         y_test: NDArray[Any],
+        *,
         k: int,
         precision: Precision,
         score: Score,
@@ -234,7 +235,7 @@ class _KNNBase(Estimator):
         k = checks.neighbours(self.k, xt.shape[0])
         if not self.classification:
             yt, ys = yt.astype(np.float64), ys.astype(np.float64)
-        return _Kernel(xt, yt, xs, ys, k, self.precision, type(self).score)
+        return _Kernel(xt, yt, xs, ys, k=k, precision=self.precision, score=type(self).score)
 
     def fit(self, x_train: Any, y_train: Any, x_test: Any, y_test: Any) -> Self:
         kernel = self._kernel = self._prepare(x_train, y_train, x_test, y_test)
@@ -319,9 +320,9 @@ def rank_matrix(x_train: Any, x_test: Any) -> NDArray[np.int64]:
         np.zeros(xt.shape[0]),
         np.asarray(xs),
         np.zeros(xs.shape[0]),
-        1,
-        "float64",
-        _match,
+        k=1,
+        precision="float64",
+        score=_match,
     )
     with threadpool_limits(limits=1):
         return np.concatenate(

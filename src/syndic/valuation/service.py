@@ -197,7 +197,7 @@ class ValuationService:
         if progress:
             progress("features", 0, None)
         x = featurize(corpus, self.vault, params, self.cache_dir)
-        computed = compute(corpus, x, train, test, params, progress)
+        computed = compute(corpus, x, train, test, params, progress=progress)
         return (
             [int(corpus.work_ids[i]) for i in train],
             [int(corpus.work_ids[i]) for i in test],
@@ -226,7 +226,7 @@ class ValuationService:
             train_ids, test_ids, c = self._compute(corpus, params, progress)
             cp = self.checkpoint()
             if cp.size == size or self._same_pool(corpus, params, cp.size):
-                return self._store(params, corpus, train_ids, test_ids, c, cp, actor)
+                return self._store(params, corpus, (train_ids, test_ids), c, cp, actor=actor)
             size = cp.size
         raise Conflict("the pool kept changing while it was being valued; run it again")
 
@@ -241,12 +241,13 @@ class ValuationService:
         self,
         params: RunParams,
         corpus: Corpus,
-        train_ids: list[int],
-        test_ids: list[int],
+        split: tuple[list[int], list[int]],
         c: Computed,
         cp: StoredCheckpoint,
+        *,
         actor: str,
     ) -> RunView:
+        train_ids, test_ids = split
         digest = _result_digest(train_ids, c)
         corpus_digest = corpus.digest()
         root = base64.b64encode(cp.root).decode("ascii")

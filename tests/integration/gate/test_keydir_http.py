@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from syndic.errors import SignatureError
 from syndic.gate.botauth import DIRECTORY_PATH, AgentRef, jwk_of, jwk_thumbprint
-from syndic.gate.keydir import UNUSABLE, KeyDirectory
+from syndic.gate.keydir import UNUSABLE, FetchLimits, KeyDirectory
 from tests.integration.gate.helpers import serve
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
@@ -179,7 +179,10 @@ def test_failures_are_cached_and_the_cache_is_bounded(site: tuple[Site, str]) ->
     now = [0.0]
     s.answer = lambda: Response(b"down", status_code=503)
     keys = KeyDirectory(
-        allow_http=True, allow_private=True, failure_ttl_s=60, max_entries=2, clock=lambda: now[0]
+        allow_http=True,
+        allow_private=True,
+        limits=FetchLimits(failure_ttl_s=60, max_entries=2),
+        clock=lambda: now[0],
     )
 
     async def scenario() -> None:
@@ -206,5 +209,7 @@ def test_failures_are_cached_and_the_cache_is_bounded(site: tuple[Site, str]) ->
 
 def test_fetches_beyond_the_limit_are_refused_without_asking(site: tuple[Site, str]) -> None:
     s, url = site
-    assert _refused(KeyDirectory(allow_http=True, allow_private=True, max_fetches=0), url)
+    assert _refused(
+        KeyDirectory(allow_http=True, allow_private=True, limits=FetchLimits(max_fetches=0)), url
+    )
     assert s.hits == 0

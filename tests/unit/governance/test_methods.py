@@ -10,10 +10,16 @@ from hypothesis import strategies as st
 
 from syndic.errors import CreditsExceeded, InvalidInput
 from syndic.governance.voting.majority import choice_of, majority, supermajority
-from syndic.governance.voting.outcome import decide
+from syndic.governance.voting.outcome import Question, decide
 from syndic.governance.voting.quadratic import check_budget, cost, scale_to, tally
 
 OPTS = ("yes", "no", "abstain")
+
+
+def q(
+    electorate: int, quorum_bp: int, threshold_bp: int = 5000, status_quo: str | None = None
+) -> Question:
+    return Question(OPTS, electorate, quorum_bp, threshold_bp, status_quo)
 
 
 def heads(choices: dict[str, str]) -> dict[str, dict[str, int]]:
@@ -22,25 +28,25 @@ def heads(choices: dict[str, str]) -> dict[str, dict[str, int]]:
 
 def test_majority_counts_heads_with_weights_and_quorum() -> None:
     ballots = heads({"a": "yes", "b": "yes", "c": "no", "d": "abstain"})
-    out = majority(ballots, options=OPTS, weights={}, electorate=6, quorum_bp=5000)
+    out = majority(ballots, question=q(6, 5000), weights={})
     assert out.totals == {"yes": 2, "no": 1, "abstain": 1}
     assert (out.winner, out.passed, out.turnout, out.quorum_met) == ("yes", True, 4, True)
-    weighted = majority(ballots, options=OPTS, weights={"c": 3}, electorate=8, quorum_bp=5000)
+    weighted = majority(ballots, question=q(8, 5000), weights={"c": 3})
     assert weighted.totals["no"] == 3 and weighted.winner == "no"
-    low = majority(ballots, options=OPTS, weights={}, electorate=9, quorum_bp=5000)
+    low = majority(ballots, question=q(9, 5000), weights={})
     assert (low.winner, low.passed, low.quorum_met) == (None, False, False)
     assert "quorum" in low.reason
 
 
 def test_abstentions_count_for_quorum_not_for_the_decision() -> None:
     ballots = heads({"a": "yes", "b": "abstain", "c": "abstain", "d": "abstain"})
-    out = majority(ballots, options=OPTS, weights={}, electorate=4, quorum_bp=10_000)
+    out = majority(ballots, question=q(4, 10_000), weights={})
     assert out.passed and out.winner == "yes"
 
 
 def test_ties_and_status_quo() -> None:
     ballots = heads({"a": "yes", "b": "no"})
-    out = majority(ballots, options=OPTS, weights={}, electorate=2, quorum_bp=1, status_quo="no")
+    out = majority(ballots, question=q(2, 1, status_quo="no"), weights={})
     assert (out.winner, out.passed) == ("no", False)
     assert "tie between no, yes" in out.reason
 
@@ -48,25 +54,23 @@ def test_ties_and_status_quo() -> None:
 def test_supermajority_needs_its_threshold() -> None:
     # two-thirds (66.67%) is reached by exactly 2 of 3; 66.66% of the decisive votes is short
     two_of_three = heads({"a": "yes", "b": "yes", "c": "no"})
-    out = supermajority(two_of_three, options=OPTS, weights={}, electorate=3, quorum_bp=5000)
+    out = supermajority(two_of_three, question=q(3, 5000, threshold_bp=6667), weights={})
     assert (out.winner, out.passed) == ("yes", True)
     assert out.reason == "yes carries with 66.67% of decisive votes"
     short = heads({"a": "yes", "b": "no"})
     out = supermajority(
-        short, options=OPTS, weights={"a": 6666, "b": 3334}, electorate=10_000, quorum_bp=5000
+        short, question=q(10_000, 5000, threshold_bp=6667), weights={"a": 6666, "b": 3334}
     )
     assert (out.winner, out.passed) == (None, False)
     assert out.reason == "no winner: yes has 66.66% of decisive votes, below the 66.67% threshold"
     three_of_five = heads({"a": "yes", "b": "yes", "c": "yes", "d": "no", "e": "no"})
-    out = supermajority(three_of_five, options=OPTS, weights={}, electorate=5, quorum_bp=5000)
+    out = supermajority(three_of_five, question=q(5, 5000, threshold_bp=6667), weights={})
     assert not out.passed and "60.00%" in out.reason
     enough = heads({"a": "yes", "b": "yes", "c": "no", "d": "yes"})
-    out = supermajority(enough, options=OPTS, weights={}, electorate=4, quorum_bp=5000)
+    out = supermajority(enough, question=q(4, 5000, threshold_bp=6667), weights={})
     assert (out.winner, out.passed, out.method) == ("yes", True, "supermajority")
     with pytest.raises(InvalidInput, match="above 50%"):
-        supermajority(
-            enough, options=OPTS, weights={}, electorate=4, quorum_bp=1, threshold_bp=5000
-        )
+        supermajority(enough, question=q(4, 1, threshold_bp=5000), weights={})
 
 
 @given(st.integers(1, 10_000), st.integers(1, 10_000), st.integers(5001, 10_000))
@@ -106,22 +110,18 @@ def test_quadratic_costs_and_budget() -> None:
 
 def test_quadratic_tally_weighs_intensity() -> None:
     ballots = {"a": {"yes": 1}, "b": {"yes": 1}, "c": {"yes": 1}, "d": {"no": 4}}
-    out = tally(
-        ballots, options=OPTS, credits=dict.fromkeys("abcd", 16), electorate=4, quorum_bp=5000
-    )
+    out = tally(ballots, question=q(4, 5000), credits=dict.fromkeys("abcd", 16))
     assert out.totals == {"yes": 3, "no": 4, "abstain": 0}
     assert (out.winner, out.credits_spent, out.turnout) == ("no", 19, 4)
     with pytest.raises(CreditsExceeded):
-        tally({"a": {"yes": 5}}, options=OPTS, credits={"a": 16}, electorate=1, quorum_bp=1)
+        tally({"a": {"yes": 5}}, question=q(1, 1), credits={"a": 16})
 
 
 def test_quadratic_carried_votes_are_scaled_to_the_delegators_credits() -> None:
     out = tally(
         {"a": {"yes": 6, "no": 2}},
-        options=OPTS,
+        question=q(3, 1),
         credits={"a": 40, "b": 40, "c": 10},
-        electorate=3,
-        quorum_bp=1,
         carriers={"b": "a", "c": "a"},
     )
     assert out.counted["b"] == {"yes": 6, "no": 2}  # affordable: copied

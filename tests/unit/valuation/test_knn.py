@@ -183,7 +183,13 @@ def test_runs_of_near_ties_are_each_put_in_exact_order() -> None:
     one, four = np.nextafter(1.0, 2.0) - 1.0, np.nextafter(4.0, 5.0) - 4.0
     d = np.array([[1 + 2 * one, 1.0, 1 + one, 4 + four, 4.0, 9.0]])
     kernel = _Kernel(
-        np.zeros((6, 1)), np.zeros(6), np.zeros((1, 1)), np.zeros(1), 1, "float64", _match
+        np.zeros((6, 1)),
+        np.zeros(6),
+        np.zeros((1, 1)),
+        np.zeros(1),
+        k=1,
+        precision="float64",
+        score=_match,
     )
     keys = (d.view(np.uint64) >> np.uint64(kernel.index_bits)).ravel()
     assert keys[0] == keys[1] == keys[2] and keys[3] == keys[4]  # the key alone cannot order them

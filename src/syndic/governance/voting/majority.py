@@ -7,10 +7,10 @@ blank: it counts toward turnout and decides nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from syndic.errors import InvalidInput
-from syndic.governance.voting.outcome import Delegated, Outcome
+from syndic.governance.voting.outcome import Delegated, Outcome, Question
 
 Votes = Mapping[str, int]
 
@@ -27,12 +27,8 @@ def choice_of(votes: Votes) -> str | None:
 def majority(
     ballots: Mapping[str, Votes],
     *,
-    options: Sequence[str],
+    question: Question,
     weights: Mapping[str, int],
-    electorate: int,
-    quorum_bp: int,
-    threshold_bp: int = 5000,
-    status_quo: str | None = None,
     carriers: Mapping[str, str] | None = None,
     delegation: Delegated | None = None,
     method: str = "majority",
@@ -42,7 +38,7 @@ def majority(
     ``carriers`` (voter -> direct voter) adds the votes carried by delegation: the carried
     voter's weight goes to the carrier's choice.
     """
-    totals = dict.fromkeys(options, 0)
+    totals = dict.fromkeys(question.options, 0)
     counted: dict[str, dict[str, int]] = {}
     turnout = 0
     voters = [(v, v) for v in ballots] + sorted((carriers or {}).items())
@@ -62,12 +58,8 @@ def majority(
     return Outcome.decided(
         method,
         totals,
-        options=options,
+        question=question,
         turnout=turnout,
-        electorate=electorate,
-        quorum_bp=quorum_bp,
-        threshold_bp=threshold_bp,
-        status_quo=status_quo,
         counted=counted,
         delegation=delegation,
     )
@@ -76,26 +68,19 @@ def majority(
 def supermajority(
     ballots: Mapping[str, Votes],
     *,
-    options: Sequence[str],
+    question: Question,
     weights: Mapping[str, int],
-    electorate: int,
-    quorum_bp: int,
-    threshold_bp: int = 6667,
-    status_quo: str | None = None,
     carriers: Mapping[str, str] | None = None,
     delegation: Delegated | None = None,
 ) -> Outcome:
-    """A majority that must also reach ``threshold_bp`` (above 50%) of the decisive votes."""
-    if threshold_bp <= 5000:
+    """A majority that must also reach the question's threshold (above 50%) of the decisive
+    votes."""
+    if question.threshold_bp <= 5000:
         raise InvalidInput("a supermajority needs a threshold above 50%")
     return majority(
         ballots,
-        options=options,
+        question=question,
         weights=weights,
-        electorate=electorate,
-        quorum_bp=quorum_bp,
-        threshold_bp=threshold_bp,
-        status_quo=status_quo,
         carriers=carriers,
         delegation=delegation,
         method="supermajority",

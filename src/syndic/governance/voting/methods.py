@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from syndic.errors import InvalidInput
 from syndic.governance.voting.majority import Votes, majority, supermajority
-from syndic.governance.voting.outcome import Delegated, Outcome
+from syndic.governance.voting.outcome import Delegated, Outcome, Question
 from syndic.governance.voting.quadratic import tally as quadratic_tally
 
 # Defaults shared by the charter's rules and the ballot file (written once, here).
@@ -47,6 +47,12 @@ class Count:
     carriers: Mapping[str, str] = field(default_factory=dict)
     delegation: Delegated | None = None
 
+    def question(self, threshold_bp: int) -> Question:
+        """The question as put, decided at ``threshold_bp``."""
+        return Question(
+            tuple(self.options), self.electorate, self.quorum_bp, threshold_bp, self.status_quo
+        )
+
 
 @dataclass(frozen=True)
 class VotingMethod:
@@ -68,12 +74,8 @@ def _per_head(c: Count, method: Method) -> Outcome:
     count = supermajority if method is Method.SUPERMAJORITY else majority
     outcome = count(
         c.ballots,
-        options=c.options,
+        question=c.question(threshold),
         weights=c.weights,
-        electorate=c.electorate,
-        quorum_bp=c.quorum_bp,
-        threshold_bp=threshold,
-        status_quo=c.status_quo,
         carriers=c.carriers,
         delegation=c.delegation,
     )
@@ -83,12 +85,8 @@ def _per_head(c: Count, method: Method) -> Outcome:
 def _quadratic(c: Count) -> Outcome:
     return quadratic_tally(
         c.ballots,
-        options=c.options,
+        question=c.question(c.threshold_bp),
         credits=c.credits,
-        electorate=c.electorate,
-        quorum_bp=c.quorum_bp,
-        threshold_bp=c.threshold_bp,
-        status_quo=c.status_quo,
         carriers=c.carriers,
         delegation=c.delegation,
     )

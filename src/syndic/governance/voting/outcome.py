@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -11,6 +11,18 @@ Choice = Literal["yes", "no", "abstain"]
 OPTIONS: tuple[Choice, ...] = get_args(Choice)
 STATUS_QUO: Choice = "no"
 ABSTAIN: Choice = "abstain"
+
+
+@dataclass(frozen=True)
+class Question:
+    """What is put to the vote and how it is decided: the options, the size of the electorate,
+    the quorum and threshold (basis points), and the option that stands when none carries."""
+
+    options: tuple[str, ...]
+    electorate: int
+    quorum_bp: int
+    threshold_bp: int = 5000
+    status_quo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,37 +120,34 @@ class Outcome:
         method: str,
         totals: dict[str, int],
         *,
-        options: Sequence[str],
+        question: Question,
         turnout: int,
-        electorate: int,
-        quorum_bp: int,
-        threshold_bp: int,
-        status_quo: str | None,
         counted: dict[str, dict[str, int]],
         delegation: Delegated | None = None,
         credits_spent: int | None = None,
     ) -> Outcome:
         """The outcome of ``totals`` under the one decision rule (``decide``)."""
+        q = question
         d = decide(
             totals,
             turnout=turnout,
-            electorate=electorate,
-            quorum_bp=quorum_bp,
-            threshold_bp=threshold_bp,
-            status_quo=status_quo,
+            electorate=q.electorate,
+            quorum_bp=q.quorum_bp,
+            threshold_bp=q.threshold_bp,
+            status_quo=q.status_quo,
         )
         return cls(
             method=method,
-            options=tuple(options),
+            options=q.options,
             totals=totals,
             winner=d.winner,
             passed=d.passed,
             reason=d.reason,
-            electorate=electorate,
+            electorate=q.electorate,
             turnout=turnout,
-            quorum_bp=quorum_bp,
+            quorum_bp=q.quorum_bp,
             quorum_met=d.quorum_met,
-            threshold_bp=threshold_bp,
+            threshold_bp=q.threshold_bp,
             delegation=delegation,
             credits_spent=credits_spent,
             counted=counted,

@@ -8,11 +8,11 @@ afford it (each option's votes times sqrt(budget / cost), rounded down: never ov
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from math import isqrt
 
 from syndic.errors import CreditsExceeded, InvalidInput
-from syndic.governance.voting.outcome import Delegated, Outcome
+from syndic.governance.voting.outcome import Delegated, Outcome, Question
 
 Votes = Mapping[str, int]
 
@@ -47,18 +47,14 @@ def scale_to(votes: Votes, credits: int) -> dict[str, int]:
 def tally(
     ballots: Mapping[str, Votes],
     *,
-    options: Sequence[str],
+    question: Question,
     credits: Mapping[str, int],
-    electorate: int,
-    quorum_bp: int,
-    threshold_bp: int = 5000,
-    status_quo: str | None = None,
     carriers: Mapping[str, str] | None = None,
     delegation: Delegated | None = None,
 ) -> Outcome:
     """Sum votes per option; every voter who took part (directly or carried) is one head of
     turnout. Refuses a direct ballot that over-spends its voter's credits."""
-    totals = dict.fromkeys(options, 0)
+    totals = dict.fromkeys(question.options, 0)
     counted: dict[str, dict[str, int]] = {}
     spent_total = 0
     for voter, votes in ballots.items():
@@ -75,12 +71,8 @@ def tally(
     return Outcome.decided(
         "quadratic",
         totals,
-        options=options,
+        question=question,
         turnout=len(counted),
-        electorate=electorate,
-        quorum_bp=quorum_bp,
-        threshold_bp=threshold_bp,
-        status_quo=status_quo,
         counted=counted,
         delegation=delegation,
         credits_spent=spent_total,
