@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -79,16 +78,6 @@ class CreditRule(Protocol):
     def credit_period_days(self) -> int: ...
     @property
     def unspent_credits(self) -> str: ...
-
-
-@contextmanager
-def step(txs: Transactions, tx: Tx | None) -> Iterator[Tx]:
-    """The caller's transaction when this is a step of its use case, else a new one."""
-    if tx is not None:
-        yield tx
-        return
-    with txs.write() as own:
-        yield own
 
 
 def _sha256(value: Any) -> str:
@@ -345,7 +334,7 @@ class GovernanceService:
         tx: Tx | None = None,
     ) -> BallotReceipt:
         """Record one member's ballot: a ``choice``, or ``votes`` per option (quadratic)."""
-        with step(self.txs, tx) as t:
+        with self.txs.step(tx) as t:
             p = self._proposal(t.session, proposal_id, lock=True)
             return self._cast(t, p, member_id=member_id, choice=choice, votes=votes, actor=actor)
 

@@ -55,6 +55,15 @@ class Transactions:
             yield Tx(session, self.events)
 
     @contextmanager
+    def step(self, tx: Tx | None) -> Iterator[Tx]:
+        """The caller's transaction when this is a step of its use case, else a new one."""
+        if tx is not None:
+            yield tx
+            return
+        with self.write() as own:
+            yield own
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         with self.db.read() as session:
             yield session
