@@ -6,15 +6,13 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
-from pydantic import BaseModel
-from rich.table import Table
 
-from syndic.app import Syndic, default_settings
-from syndic.config import Settings
-from syndic.progress import console
+if TYPE_CHECKING:  # the application (and everything under it) is imported when first needed
+    from syndic.app import Syndic
+    from syndic.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,10 +25,14 @@ class Ctx:
         self._syndic: Syndic | None = None
 
     def settings(self) -> Settings:
+        from syndic.app import default_settings
+
         return default_settings(data_dir=self.data_dir)
 
     def syndic(self) -> Syndic:
         if self._syndic is None:
+            from syndic.app import Syndic
+
             self._syndic = Syndic.from_settings(self.settings())
         return self._syndic
 
@@ -69,6 +71,8 @@ def syndic() -> Syndic:
 
 
 def _plain(value: Any) -> Any:
+    from pydantic import BaseModel
+
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, datetime | date):
@@ -87,6 +91,10 @@ def print_json(value: Any) -> None:
 
 
 def print_table(rows: list[dict[str, Any]], columns: list[str], title: str | None = None) -> None:
+    from rich.table import Table
+
+    from syndic.progress import console
+
     table = Table(title=title)
     for c in columns:
         table.add_column(c)

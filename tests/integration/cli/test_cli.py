@@ -164,9 +164,9 @@ def test_unwritable_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
-    from syndic.cli.main import cli
+    from syndic.cli.main import all_commands
 
-    for name, cmd in cli.commands.items():
+    for name, cmd in all_commands().items():
         code, out, _ = run(capsys, name, "--help")
         assert code == 0 and "Usage" in out, name
         for sub in getattr(cmd, "commands", {}):
@@ -208,3 +208,30 @@ def test_a_bug_is_still_one_line(
     monkeypatch.setattr(Syndic, "init", broken)
     code, _, err = run(capsys, "--data-dir", str(tmp_path / "d"), "init", "--name", "C")
     assert code == 1 and err == "error: unexpected RuntimeError: boom\n"
+
+
+def test_the_help_table_matches_each_commands_own_help() -> None:
+    from syndic.cli.main import COMMANDS, all_commands
+
+    commands = all_commands()
+    assert set(commands) == set(COMMANDS)
+    for name, (_target, short) in COMMANDS.items():
+        assert (commands[name].help or "").strip().splitlines()[0] == short, name
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["member", "jion"], "No such command 'jion'"),
+        (["member", "join", "--bogus"], "No such option"),
+        (["work", "show"], "Missing argument"),
+        (["work", "show", "abc"], "is not a valid integer"),
+    ],
+)
+def test_usage_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], needle: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and needle in err and err.startswith("error: "), err

@@ -19,10 +19,10 @@ def test_every_setting_is_documented() -> None:
 
 
 def test_every_cli_command_is_documented() -> None:
-    from syndic.cli.main import cli
+    from syndic.cli.main import all_commands
 
     text = (DOCS / "cli.md").read_text()
-    for name, cmd in cli.commands.items():
+    for name, cmd in all_commands().items():
         subs = getattr(cmd, "commands", None)
         if subs:
             for sub in subs:

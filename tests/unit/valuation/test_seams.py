@@ -3,6 +3,7 @@ storage, and importing the application loads no heavy numerical library."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -45,15 +46,25 @@ def test_cli_options_reach_run_params_unchanged() -> None:
     assert RunParams(**seen) == RunParams()  # type: ignore[arg-type]
 
 
-def test_importing_the_application_loads_no_heavy_library() -> None:
+def _loaded_after(statement: str, names: tuple[str, ...]) -> list[str]:
     code = (
-        "import sys, syndic.app, syndic.cli.main; "
-        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+        f"import json, sys; {statement}; "
+        f"print(json.dumps([m for m in {names!r} if m in sys.modules]))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip() == "[]"
+    return list(json.loads(out))
+
+
+def test_importing_the_application_loads_no_heavy_library() -> None:
+    assert _loaded_after("import syndic.app", HEAVY) == []
+
+
+def test_the_cli_entry_point_loads_neither_the_application_nor_numpy() -> None:
+    """`syndic --help` stays fast: commands (and Syndic) are imported when one is run."""
+    names = (*HEAVY, "numpy", "syndic.app", "sqlalchemy", "pydantic", "rich")
+    assert _loaded_after("import syndic.cli.main", names) == []
 
 
 COMPUTING = [
