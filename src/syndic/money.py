@@ -69,4 +69,11 @@ class Money:
         return f"{Decimal(self.minor).scaleb(-exp):.{exp}f}"
 
     def __str__(self) -> str:
-        return f"{self.major} {self.currency}"
+        """As a person reads it: ``250,000.00 EUR`` (``major`` stays plain, for files)."""
+        exp = exponent(self.currency)
+        return f"{Decimal(self.minor).scaleb(-exp):,.{exp}f} {self.currency}"
+
+
+def show(minor: int, currency: str) -> str:
+    """Minor units as money a person reads: ``show(25000000, "EUR") == "250,000.00 EUR"``."""
+    return str(Money(minor, currency))

@@ -90,14 +90,61 @@ def print_json(value: Any) -> None:
     click.echo(json.dumps(_plain(value), indent=2, ensure_ascii=False))
 
 
-def print_table(rows: list[dict[str, Any]], columns: list[str], title: str | None = None) -> None:
+def print_table(
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    title: str | None = None,
+    *,
+    currency: str | None = None,
+) -> None:
+    """A table for people: a ``*_minor`` column is shown as money (``250,000.00 EUR``) under
+    its plain name, in the row's ``currency`` or the one given."""
     from rich.table import Table
 
     from syndic.progress import console
 
     table = Table(title=title)
     for c in columns:
-        table.add_column(c)
+        table.add_column(
+            c.removesuffix("_minor"), justify="right" if c.endswith("_minor") else "left"
+        )
     for r in rows:
-        table.add_row(*(str(_plain(r.get(c, ""))) for c in columns))
+        table.add_row(*(_cell(r, c, currency) for c in columns))
     console.print(table)
+
+
+def _cell(row: dict[str, Any], column: str, currency: str | None) -> str:
+    value = row.get(column, "")
+    cur = row.get("currency") or currency
+    if column.endswith("_minor") and isinstance(value, int) and isinstance(cur, str):
+        from syndic.money import show
+
+        return show(value, cur)
+    return str(_plain(value))
+
+
+def print_fields(fields: dict[str, Any], *, currency: str | None = None) -> None:
+    """``name: value`` lines for people, money shown as money (JSON keeps minor units)."""
+    width = max((len(k.removesuffix("_minor")) for k in fields), default=0)
+    for k in fields:
+        click.echo(
+            f"{k.removesuffix('_minor').replace('_', ' '):>{width}}: {_cell(fields, k, currency)}"
+        )
+
+
+def print_tree(mapping: dict[str, Any], *, indent: int = 2) -> None:
+    """Nested settings as indented ``name: value`` lines (never Python's dict repr)."""
+    pad = " " * indent
+    for k, v in mapping.items():
+        name = k.removesuffix("_bp").replace("_", " ")
+        if k.endswith("_bp") and isinstance(v, int):  # basis points, shown as a percentage
+            click.echo(f"{pad}{name}: {v / 100:g}%")
+        elif isinstance(v, dict) and v:
+            click.echo(f"{pad}{name}:")
+            print_tree(v, indent=indent + 2)
+        elif isinstance(v, list | tuple):
+            click.echo(f"{pad}{name}: {', '.join(str(_plain(x)) for x in v) or '(none)'}")
+        elif isinstance(v, bool):
+            click.echo(f"{pad}{name}: {'yes' if v else 'no'}")
+        else:
+            click.echo(f"{pad}{name}: {'(none)' if v is None or v == {} else _plain(v)}")

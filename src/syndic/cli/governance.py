@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from syndic.cli.common import command, json_option, print_json, print_table, syndic
+from syndic.cli.common import command, json_option, print_json, print_table, print_tree, syndic
 from syndic.deals.agreement import (
     DOCUMENT_TYPE,
     AgreementDocument,
@@ -61,9 +61,7 @@ def charter_show(as_json: bool) -> None:
         print_json(c.document())
         return
     click.echo(f"charter version {c.version}" + (" (defaults, not yet founded)" * (not c.version)))
-    for key, value in c.document().items():
-        if key != "version":
-            click.echo(f"  {key}: {value}")
+    print_tree({k: v for k, v in c.document().items() if k != "version"})
 
 
 @command(charter, "history")

@@ -13,11 +13,13 @@ from syndic.cli.common import (
     command,
     data_dir_option,
     json_option,
+    print_fields,
     print_json,
     print_table,
     syndic,
 )
 from syndic.errors import IntegrityError
+from syndic.money import parse_major, show
 
 
 @click.command()
@@ -40,11 +42,10 @@ def payout() -> None:
 @click.option("--amount", required=True, help="Amount received, in major units.")
 def payout_book(agreement_id: int, amount: str) -> None:
     """Book revenue received under an agreement."""
-    from syndic.money import parse_major
-
     app = syndic()
     app.payouts.book_revenue(agreement_id, parse_major(amount, app.settings.currency))
-    click.echo(f"booked {amount} {app.settings.currency} for agreement {agreement_id}")
+    minor = parse_major(amount, app.settings.currency)
+    click.echo(f"booked {show(minor, app.settings.currency)} for agreement {agreement_id}")
 
 
 @command(payout, "distribute")
@@ -64,7 +65,7 @@ def payout_run() -> None:
     """Pay members what they are owed."""
     app = syndic()
     total = app.payouts.pay_out()
-    click.echo(f"paid out {total} minor units ({app.settings.currency})")
+    click.echo(f"paid out {show(total, app.settings.currency)}")
 
 
 @command(payout, "crawl-owed")
@@ -87,8 +88,6 @@ def payout_crawl_owed(agent: str | None, as_json: bool) -> None:
 @json_option
 def payout_crawl_collect(agent: str, amount: str, as_json: bool) -> None:
     """Book money received for pay-per-crawl charges; credit the crawled sites' members."""
-    from syndic.money import Money, parse_major
-
     app = syndic()
     cur = app.settings.currency
     parts = app.payouts.collect_crawl(agent, parse_major(amount, cur))
@@ -96,7 +95,7 @@ def payout_crawl_collect(agent: str, amount: str, as_json: bool) -> None:
         print_json({"agent": agent, "currency": cur, "credited": [p.view() for p in parts]})
     else:
         for p in parts:
-            click.echo(f"{p.site}: member {p.member_id} credited {Money(p.amount_minor, cur)}")
+            click.echo(f"{p.site}: member {p.member_id} credited {show(p.amount_minor, cur)}")
         click.echo("paid to members by the next `syndic payout run`")
 
 
@@ -111,7 +110,7 @@ def payout_statements(member_id: int | None, as_json: bool) -> None:
     else:
         print_table(
             [r.model_dump() for r in rows],
-            ["member_id", "agreement_id", "amount_minor", "policy"],
+            ["member_id", "agreement_id", "amount_minor", "explanation"],
             "Statements",
         )
 
@@ -125,7 +124,7 @@ def report(as_json: bool) -> None:
     if as_json:
         print_json(r)
     else:
-        click.echo("\n".join(f"{k:>18}: {v}" for k, v in r.items()))
+        print_fields(r, currency=r["currency"])
 
 
 @click.group()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import func, select
 
 from syndic.deals.coverage import covered_shares, shares_by_member
@@ -21,6 +21,7 @@ from syndic.payouts.ledger import CASH, Ledger, LedgerLine, payable_account
 from syndic.payouts.models import Payout, Statement
 from syndic.payouts.policies import split_exact
 from syndic.payouts.rails import PayoutRail
+from syndic.payouts.words import statement_in_words
 from syndic.provenance.unit import Transactions
 from syndic.valuation.models import WorkValue
 
@@ -67,6 +68,12 @@ class StatementView(BaseModel):
     currency: str
     policy: str
     basis: dict[str, Any]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def explanation(self) -> str:
+        """The statement in words (``payouts/words.py``)."""
+        return statement_in_words(self.amount_minor, self.currency, self.policy, self.basis)
 
 
 class PayoutService:

@@ -103,11 +103,19 @@ def test_round_through_the_cli(
         capsys, *d, "export", "--agreement", "1", "--token", "forged", "--out", str(out_file)
     )
     assert code != 0 and "not valid" in err
-    assert run(capsys, *d, "payout", "book", "1", "--amount", "100.00")[0] == 0
+    code, out, _ = run(capsys, *d, "payout", "book", "1", "--amount", "1000.00")
+    assert code == 0 and out.strip() == "booked 1,000.00 EUR for agreement 1"
     assert run(capsys, *d, "payout", "distribute", "1")[0] == 0
-    assert run(capsys, *d, "payout", "run")[0] == 0
+    code, out, _ = run(capsys, *d, "payout", "statements", "--member", "1", "--json")
+    (statement,) = json.loads(out)
+    assert statement["explanation"].startswith("You receive ")
+    assert " of the 1,000.00 EUR distributed, pro rata by works" in statement["explanation"]
+    code, out, _ = run(capsys, *d, "payout", "run")
+    assert code == 0 and out.strip() == "paid out 1,000.00 EUR"
     rep = json.loads(run(capsys, *d, "report", "--json")[1])
-    assert rep["revenue_minor"] == rep["paid_out_minor"] == 10000
+    assert rep["revenue_minor"] == rep["paid_out_minor"] == 100000  # JSON keeps minor units
+    text = run(capsys, *d, "report")[1]
+    assert "revenue: 1,000.00 EUR" in text and "minor" not in text
 
 
 @pytest.mark.parametrize(

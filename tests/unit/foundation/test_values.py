@@ -6,7 +6,7 @@ import pytest
 
 from syndic.canonical import canonical_bytes, parse_canonical
 from syndic.errors import AmountError, InvalidInput
-from syndic.money import MAX_MINOR, Money, check_minor, parse_major
+from syndic.money import MAX_MINOR, Money, check_minor, parse_major, show
 
 
 def test_money_parses_major_units_exactly() -> None:
@@ -25,6 +25,23 @@ def test_money_refuses_negative_fractional_overflowing_or_garbage(text: str) -> 
 def test_minor_units_must_be_bounded_non_negative_integers(value: object) -> None:
     with pytest.raises(AmountError):
         check_minor(value)
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "text"),
+    [
+        (25_000_000, "EUR", "250,000.00 EUR"),
+        (-123_456, "USD", "-1,234.56 USD"),
+        (1_000_000, "JPY", "1,000,000 JPY"),
+        (1_234_567, "KWD", "1,234.567 KWD"),
+        (0, "EUR", "0.00 EUR"),
+    ],
+)
+def test_money_is_shown_as_a_person_reads_it(minor: int, currency: str, text: str) -> None:
+    assert show(minor, currency) == text
+    assert Money(minor, currency).major == text.split(maxsplit=1)[0].replace(
+        ",", ""
+    )  # files stay plain
 
 
 def test_currency_must_be_iso_code() -> None:
