@@ -41,6 +41,7 @@ from syndic.provenance.unit import Transactions
 from syndic.storage.db import Database
 from syndic.terms.crawlers import load_crawlers
 from syndic.terms.registry import TermsRegistry, write_published
+from syndic.validation import clean_name
 from syndic.valuation.service import ValuationService
 from syndic.vault import FileVault, VaultReport
 
@@ -154,8 +155,7 @@ class Syndic:
     @classmethod
     def init(cls, settings: Settings, *, name: str, clock: Clock | None = None) -> Syndic:
         """Create a new coalition: data dir, schema, signing key (0600) and the founding event."""
-        if not name.strip():
-            raise ConfigError("the coalition needs a name")
+        name = clean_name(name, what="the coalition's name")
         _ensure_writable(settings.data_dir)
         db = Database(settings.effective_database_url)
         try:

@@ -19,6 +19,15 @@ class ApiKeyCreated(Event):
 
 
 @dataclass(frozen=True)
+class ApiKeyRevoked(Event):
+    """An API key stopped working (from this moment: every request checks it)."""
+
+    kind: ClassVar[str] = "apikey.revoked"
+    key: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class AccessDenied(Event):
     """A principal reached for something it does not own (a resource, e.g. ``agreement:3``)."""
 

@@ -87,6 +87,14 @@ def member_leave(member_id: int) -> None:
     click.echo(f"member {member_id} has left")
 
 
+@command(member, "rejoin")
+@click.argument("member_id", type=int)
+def member_rejoin(member_id: int) -> None:
+    """A member who left comes back: their works count in future deals again."""
+    syndic().members.rejoin(member_id)
+    click.echo(f"member {member_id} has rejoined")
+
+
 @click.group()
 def work() -> None:
     """Works in the pool."""

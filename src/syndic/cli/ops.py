@@ -166,6 +166,32 @@ def key_create(role: str, subject_id: int | None, label: str) -> None:
     click.echo(syndic().keys.create(role=Role(role), subject_id=subject_id, label=label))
 
 
+@command(key, "list")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=None)
+@click.option("--subject", "subject_id", type=int, default=None, help="Member or licensee id.")
+@click.option("--all", "revoked", is_flag=True, help="Include revoked keys.")
+@json_option
+def key_list(role: str | None, subject_id: int | None, revoked: bool, as_json: bool) -> None:
+    """API keys in force (never the keys themselves: they are shown once, at creation)."""
+    rows = syndic().keys.list(
+        role=Role(role) if role else None, subject_id=subject_id, revoked=revoked
+    )
+    if as_json:
+        print_json([vars(r) for r in rows])
+    else:
+        cols = ["id", "role", "subject_id", "label", "created_at", "revoked_at"]
+        print_table([vars(r) for r in rows], cols, title=f"{len(rows)} API keys")
+
+
+@command(key, "revoke")
+@click.argument("key_id", type=int)
+@click.option("--reason", default="", help="Why (logged).")
+def key_revoke(key_id: int, reason: str) -> None:
+    """Revoke an API key: it stops working at once."""
+    syndic().keys.revoke(key_id, reason=reason)
+    click.echo(f"API key {key_id} revoked")
+
+
 @click.command()
 @data_dir_option
 @click.option("--host", default=None, help="Default 127.0.0.1.")

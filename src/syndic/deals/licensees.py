@@ -13,6 +13,7 @@ from syndic.governance.mandates import is_vlop
 from syndic.governance.service import GovernanceService
 from syndic.keys import load_public_b64
 from syndic.provenance.unit import Transactions
+from syndic.validation import clean_name
 
 
 class Licensees:
@@ -29,9 +30,8 @@ class Licensees:
         monthly_active_users: int = 0,
         actor: str = "steward",
     ) -> LicenseeView:
-        name = name.strip()
-        if not name or len(name) > 200:
-            raise InvalidInput("a licensee name must be 1-200 characters")
+        name = clean_name(name, what="a licensee name")
+        contact = clean_name(contact, what="a contact", required=False)
         if public_key is not None:
             load_public_b64(public_key)
         if monthly_active_users < 0:

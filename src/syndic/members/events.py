@@ -23,6 +23,15 @@ class MemberLeft(Event):
 
 
 @dataclass(frozen=True)
+class MemberRejoined(Event):
+    """A member who had left came back: their works count again from now on (deals already
+    signed without them stay as they were)."""
+
+    kind: ClassVar[str] = "member.rejoined"
+    member: int
+
+
+@dataclass(frozen=True)
 class WorkRegistered(Event):
     """A work entered the pool; its receipt proves this entry (``holders``: member, share_bp)."""
 

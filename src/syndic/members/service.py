@@ -14,6 +14,7 @@ from syndic.members.events import (
     DisputeResolved,
     MemberJoined,
     MemberLeft,
+    MemberRejoined,
     WorkDisputed,
     WorkRegistered,
     WorkWithdrawn,
@@ -25,6 +26,7 @@ from syndic.money import check_minor
 from syndic.provenance.events import EventRecorder
 from syndic.storage.db import Database
 from syndic.terms.models import Usage
+from syndic.validation import clean_name, clean_title
 from syndic.vault import Digest, FileVault
 
 
@@ -95,11 +97,9 @@ class MemberService:
         allow_vlop: bool,
         actor: str,
     ) -> Member:
-        handle = handle.strip()
-        if not handle or len(handle) > 200:
-            raise InvalidInput("a member handle must be 1-200 characters")
-        if not payout_account.strip():
-            raise InvalidInput("a member needs a payout account")
+        handle = clean_name(handle, what="a member handle")
+        name = clean_name(name, what="a member name", required=False)
+        payout_account = clean_name(payout_account, what="a payout account")
         usages = _check_usages(prohibited_usages)
         check_minor(floor_price_minor)
         if session.scalar(select(Member.id).where(Member.handle == handle)) is not None:
@@ -132,6 +132,18 @@ class MemberService:
             self.events.record(session, MemberLeft(member=m.id), actor=actor)
             return MemberView.of(m)
 
+    def rejoin(self, member_id: int, *, actor: str = "steward") -> MemberView:
+        """Bring back a member who left: same id, works and shares; future deals cover them
+        again (agreements signed meanwhile are not reopened)."""
+        with self.db.write() as session:
+            m = self._member(session, member_id)
+            if m.status != MemberStatus.LEFT:
+                raise Conflict(f"member {member_id} has not left (status: {m.status})")
+            m.status = MemberStatus.ACTIVE
+            m.left_at = None
+            self.events.record(session, MemberRejoined(member=m.id), actor=actor)
+            return MemberView.of(m)
+
     def get(self, member_id: int) -> MemberView:
         with self.db.read() as session:
             return MemberView.of(self._member(session, member_id))
@@ -160,8 +172,8 @@ class MemberService:
     def _register(
         self, session: Session, work: NewWork, *, registered_by: int, actor: str
     ) -> tuple[Work, bool]:
-        if not work.title.strip():
-            raise InvalidInput("a work needs a title")
+        clean_title(work.title, what="a work's title")
+        clean_name(work.collection, what="a collection", required=False)
         if not work.content:
             raise InvalidInput("a work needs content")
         holders = check_shares(work.holders)

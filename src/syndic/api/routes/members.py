@@ -44,6 +44,19 @@ def get_member(member_id: int, syndic: SyndicDep, _caller: OwnMember) -> MemberV
     return syndic.members.get(member_id)
 
 
+@router.post("/v1/members/{member_id}/leave")
+def leave(member_id: int, syndic: SyndicDep, caller: OwnMember) -> MemberView:
+    """The member leaves (themselves, or the steward records it): their works leave future
+    deals; signed agreements stand."""
+    return syndic.members.leave(member_id, actor=caller.actor)
+
+
+@router.post("/v1/members/{member_id}/rejoin")
+def rejoin(member_id: int, syndic: SyndicDep, caller: Steward) -> MemberView:
+    """A member who left comes back (the steward admits them again)."""
+    return syndic.members.rejoin(member_id, actor=caller.actor)
+
+
 @router.get("/v1/members/{member_id}/works")
 def member_works(
     member_id: int, syndic: SyndicDep, _caller: OwnMember, limit: int = 100, offset: int = 0
