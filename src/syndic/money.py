@@ -34,7 +34,10 @@ def check_minor(amount: object, *, allow_zero: bool = True, allow_negative: bool
     if amount == 0 and not allow_zero:
         raise AmountError("amount must be greater than zero")
     if abs(amount) > MAX_MINOR:
-        raise AmountError(f"amount {amount} exceeds the maximum of {MAX_MINOR} minor units")
+        raise AmountError(
+            f"amount {amount:,} minor units is over the maximum of {MAX_MINOR:,} minor units "
+            "(10 trillion in a currency with cents)"
+        )
     return amount
 
 

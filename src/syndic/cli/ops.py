@@ -40,11 +40,14 @@ def payout() -> None:
 @command(payout, "book")
 @click.argument("agreement_id", type=int)
 @click.option("--amount", required=True, help="Amount received, in major units.")
-def payout_book(agreement_id: int, amount: str) -> None:
+@click.option(
+    "--yes", "over_price", is_flag=True, help="Confirm an amount above the agreement's price."
+)
+def payout_book(agreement_id: int, amount: str, over_price: bool) -> None:
     """Book revenue received under an agreement."""
     app = syndic()
-    app.payouts.book_revenue(agreement_id, parse_major(amount, app.settings.currency))
     minor = parse_major(amount, app.settings.currency)
+    app.payouts.book_revenue(agreement_id, minor, over_price=over_price)
     click.echo(f"booked {show(minor, app.settings.currency)} for agreement {agreement_id}")
 
 

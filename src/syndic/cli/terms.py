@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from syndic.cli.common import (
     Ctx,
@@ -19,6 +20,7 @@ from syndic.errors import InvalidInput
 from syndic.money import parse_major
 from syndic.terms.crawlers import load_crawlers, refresh_crawlers
 from syndic.terms.models import PaymentType, Terms, Usage
+from syndic.validation import first_error
 
 USAGES = click.Choice([u.value for u in Usage])
 
@@ -40,8 +42,8 @@ def build_terms(
             currency=currency,
             duration_days=days,
         )
-    except ValueError as exc:
-        raise InvalidInput(str(exc).splitlines()[-1] if "\n" in str(exc) else str(exc)) from exc
+    except ValidationError as exc:
+        raise InvalidInput(first_error(exc, "terms")) from exc
 
 
 def terms_options(fn: click.decorators.FC) -> click.decorators.FC:

@@ -79,6 +79,16 @@ class Ledger:
         return txn.id
 
     @staticmethod
+    def credited(session: Session, account: str) -> int:
+        """Everything ever credited to ``account`` (its negative lines), as a positive sum."""
+        total = session.scalar(
+            select(func.coalesce(func.sum(LedgerLine.amount_minor), 0)).where(
+                LedgerLine.account == account, LedgerLine.amount_minor < 0
+            )
+        )
+        return -int(total or 0)
+
+    @staticmethod
     def balance(session: Session, account: str, *, prefix: bool = False) -> int:
         cond = LedgerLine.account.startswith(account) if prefix else LedgerLine.account == account
         return int(

@@ -9,11 +9,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import func, select
 
+from syndic.deals.agreement import AgreementDocument
 from syndic.deals.coverage import covered_shares, shares_by_member
 from syndic.deals.models import Agreement
 from syndic.errors import AmountError, Conflict, NotFound
 from syndic.members.models import FULL_SHARE_BP, Member
-from syndic.money import check_minor
+from syndic.money import check_minor, show
 from syndic.payouts import crawl
 from syndic.payouts.crawl import CrawlAllocation, CrawlOwed
 from syndic.payouts.events import PayoutSent
@@ -85,12 +86,31 @@ class PayoutService:
         self.rail = rail
         self.currency = currency
 
-    def book_revenue(self, agreement_id: int, amount_minor: int, *, actor: str = "steward") -> int:
+    def book_revenue(
+        self,
+        agreement_id: int,
+        amount_minor: int,
+        *,
+        over_price: bool = False,
+        actor: str = "steward",
+    ) -> int:
+        """Book money received under an agreement. Bringing its revenue above the agreement's
+        price is refused unless ``over_price`` says it is meant (a typo costs members)."""
         check_minor(amount_minor, allow_zero=False)
         with self.txs.write() as tx:
             session = tx.session
-            if session.get(Agreement, agreement_id) is None:
+            agreement = session.get(Agreement, agreement_id)
+            if agreement is None:
                 raise NotFound(f"no agreement with id {agreement_id}")
+            price = AgreementDocument.parse(agreement.document).terms.get("amount_minor")
+            booked = self.ledger.credited(session, revenue_account(agreement_id))
+            if not over_price and isinstance(price, int) and booked + amount_minor > price:
+                cur = self.currency
+                raise Conflict(
+                    f"booking {show(amount_minor, cur)} would bring agreement {agreement_id}'s "
+                    f"revenue to {show(booked + amount_minor, cur)}, above its price of "
+                    f"{show(price, cur)}; if that is right, confirm (--yes; API: over_price)"
+                )
             return self.ledger.post(
                 session,
                 memo=f"licence fee, agreement {agreement_id}",

@@ -103,7 +103,10 @@ def test_round_through_the_cli(
         capsys, *d, "export", "--agreement", "1", "--token", "forged", "--out", str(out_file)
     )
     assert code != 0 and "not valid" in err
-    code, out, _ = run(capsys, *d, "payout", "book", "1", "--amount", "1000.00")
+    code, out, err = run(capsys, *d, "payout", "book", "1", "--amount", "1000.00")
+    assert code == 2 and out == "" and "above its price of 100.00 EUR" in err  # a typo?
+    assert json.loads(run(capsys, *d, "report", "--json")[1])["revenue_minor"] == 0
+    code, out, _ = run(capsys, *d, "payout", "book", "1", "--amount", "1000.00", "--yes")
     assert code == 0 and out.strip() == "booked 1,000.00 EUR for agreement 1"
     assert run(capsys, *d, "payout", "distribute", "1")[0] == 0
     code, out, _ = run(capsys, *d, "payout", "statements", "--member", "1", "--json")
@@ -146,8 +149,10 @@ def test_bad_input_is_one_line(
         (["terms", "set", "--permit", "ai-train", "--price", "1.005"], "decimal places"),
         (
             ["terms", "set", "--permit", "ai-train", "--price", "99999999999999999999"],
-            "exceeds the maximum",
+            "is over the maximum",
         ),
+        (["terms", "set", "--permit", "ai-train", "--price", "0"], "needs an amount greater than"),
+        (["member", "join", "--handle", "h" * 5000, "--payout-account", "a"], "the limit is 200"),
         (["vote", "cast", "1", "--member", "1", "--choice", "yes"], "no deal with id 1"),
         (["init", "--name", "again"], "already"),
     ]

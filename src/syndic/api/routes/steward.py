@@ -21,6 +21,7 @@ class CloseVoteIn(BaseModel):
 
 class RevenueIn(BaseModel):
     amount_minor: int
+    over_price: bool = False  # confirms revenue above the agreement's price
 
 
 @router.put("/v1/terms", status_code=201)
@@ -50,7 +51,7 @@ def book_revenue(
 ) -> dict[str, int]:
     return {
         "ledger_txn": syndic.payouts.book_revenue(
-            agreement_id, body.amount_minor, actor=caller.actor
+            agreement_id, body.amount_minor, over_price=body.over_price, actor=caller.actor
         )
     }
 
