@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from syndic.cli.common import command, data_dir_option, json_option, print_json, print_table, syndic
 from syndic.cli.terms import build_terms, terms_options
@@ -15,6 +16,8 @@ from syndic.deals.states import Party
 from syndic.errors import InvalidInput
 from syndic.money import parse_major
 from syndic.storage.files import write_lines
+from syndic.terms.models import Terms
+from syndic.validation import first_error
 
 
 @click.group()
@@ -117,6 +120,46 @@ def _offer(kw: dict[str, Any], currency: str) -> Offer:
     )
 
 
+def _counter_offer(kw: dict[str, Any], currency: str, base: dict[str, Any]) -> Offer:
+    """The latest offer with what was given on the command line changed: a counter-offer is
+    complete (docs/governance.md), but a person types only what they change."""
+    ctx = click.get_current_context()
+
+    def given(name: str) -> bool:
+        return ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+
+    t = dict(base["terms"])
+    cur = kw["currency"] or t.get("currency") or currency
+    if given("permit"):
+        t["permits"] = list(kw["permit"])
+    if given("prohibit"):
+        t["prohibits"] = list(kw["prohibit"])
+    if given("payment"):
+        t["payment_type"] = kw["payment"]
+    if given("days"):
+        t["duration_days"] = kw["days"]
+    schedule = base.get("payment_schedule", [])
+    if given("price"):
+        t["amount_minor"] = parse_major(kw["price"], cur)
+        schedule = []  # a new price is due at the start unless installments are given
+    if given("installments"):
+        schedule = [_installment(x, cur) for x in kw["installments"]]
+    reporting = dict(base.get("reporting", {}))
+    if given("report_days"):
+        reporting["usage_report_days"] = kw["report_days"]
+    t["currency"] = cur
+    try:
+        terms = Terms.model_validate(t)
+    except ValidationError as exc:
+        raise InvalidInput(first_error(exc, "terms")) from exc
+    return Offer.build(
+        terms=terms,
+        scope=list(kw["collections"]) if given("collections") else base.get("scope", []),
+        payment_schedule=schedule,
+        reporting=reporting,
+    )
+
+
 @command(deal, "offer")
 @click.option("--licensee", "licensee_id", type=int, required=True)
 @offer_options
@@ -164,13 +207,20 @@ def deal_send(deal_id: int) -> None:
 @offer_options
 @json_option
 def deal_counter(deal_id: int, party: str, as_json: bool, **kw: Any) -> None:
-    """Answer the other side's offer with a counter-offer (full terms)."""
+    """Answer the other side's offer with a counter-offer: the latest offer with the options
+    given changed (e.g. only --price)."""
     app = syndic()
     who = Party(party)
     lic = app.deals.get_deal(deal_id).licensee_id if who is Party.LICENSEE else None
+    history = app.deals.offers(deal_id)
+    offer = (
+        _counter_offer(kw, app.settings.currency, history[-1].offer)
+        if history
+        else _offer(kw, app.settings.currency)
+    )
     d = app.deals.counter(
         deal_id,
-        _offer(kw, app.settings.currency),
+        offer,
         party=who,
         licensee_id=lic,
         actor="steward" if lic is None else f"licensee:{lic}",

@@ -15,8 +15,6 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-import httpx
-
 from syndic.errors import InputFileError
 
 FILE_NAME = "ai-robots.json"
@@ -97,6 +95,8 @@ def load_crawlers(data_dir: Path | None = None) -> CrawlerList:
 def refresh_crawlers(source: str, data_dir: Path, *, timeout: float = 30.0) -> CrawlerList:
     """Fetch ``source`` (an http(s) URL or a file), validate it, then replace the local list."""
     if source.startswith(("http://", "https://")):
+        import httpx  # only this command fetches; the rest of Syndic starts without it
+
         try:
             r = httpx.get(source, timeout=timeout, follow_redirects=True)
             r.raise_for_status()
