@@ -39,9 +39,11 @@ def barh(
     xlabel: str,
     fmt: str = "svg",
     signed: bool = False,
+    log: bool = False,
 ) -> bytes:
     """Horizontal bars, the first label at the top. ``signed`` colours bars by sign and draws
-    the zero line (for contributions that can be negative)."""
+    the zero line (for contributions that can be negative). ``log`` draws counts on a log
+    scale, each bar labelled with its count, so that 1 shows beside 100,000."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, max(2.0, 0.28 * len(labels) + 1)))
     vals = list(values)[::-1]
@@ -49,6 +51,11 @@ def barh(
     ax.barh(list(labels)[::-1], vals, color=colours)
     if signed:
         ax.axvline(0, color="#444", linewidth=0.8)
+    if log and vals:
+        ax.set_xscale("log")
+        ax.set_xlim(0.8, max(vals) * 3)
+        for y, v in enumerate(vals):
+            ax.annotate(f"{v:,.0f}", (v, y), xytext=(3, 0), textcoords="offset points", va="center")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", alpha=0.3)

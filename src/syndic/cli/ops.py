@@ -121,9 +121,20 @@ def payout_statements(member_id: int | None, as_json: bool) -> None:
 @click.command()
 @data_dir_option
 @json_option
-def report(as_json: bool) -> None:
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the report page (one self-contained HTML file) to FILE.",
+)
+def report(as_json: bool, html_path: Path | None) -> None:
     """Counts and money, read from the database."""
     r = syndic().report()
+    if html_path is not None:
+        from syndic.web.report import write_report
+
+        click.echo(f"report page written to {write_report(syndic(), html_path)}", err=as_json)
     if as_json:
         print_json(r)
     else:

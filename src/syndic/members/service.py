@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from syndic.errors import Conflict, InvalidInput, NotFound
@@ -309,6 +309,12 @@ class MemberService:
         while batch := self.list_works(member_id=member_id, limit=page, offset=offset):
             yield from batch
             offset += len(batch)
+
+    def work_counts(self) -> dict[int, int]:
+        """Per member: how many works they hold a share in."""
+        q = select(Share.member_id, func.count(Share.work_id)).group_by(Share.member_id)
+        with self.db.read() as session:
+            return {m: int(n) for m, n in session.execute(q)}
 
     def digests(self) -> list[Digest]:
         """The content address of every work, in id order (what the vault must hold)."""

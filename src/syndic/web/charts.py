@@ -21,8 +21,15 @@ def _svg(fig: object) -> Markup:
     return svg_markup(figure_bytes(fig, "svg"))
 
 
-def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, xlabel: str) -> Markup:
-    return svg_markup(barh(labels, values, title=title, xlabel=xlabel))
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str,
+    xlabel: str,
+    log: bool = False,
+) -> Markup:
+    return svg_markup(barh(labels, values, title=title, xlabel=xlabel, log=log))
 
 
 def histogram(values: Sequence[float], *, title: str, xlabel: str, bins: int = 30) -> Markup:

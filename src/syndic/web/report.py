@@ -43,14 +43,20 @@ def render_report(syndic: Syndic, *, extra: dict[str, Any] | None = None) -> str
         list(kinds),
         list(kinds.values()),
         title="Logged events by kind",
-        xlabel="events",
+        xlabel="events (log scale)",
+        log=True,
     )
+    licensees = {lic.id: lic.name for lic in syndic.deals.list_licensees()}
     return _env.get_template("report.html").render(
         report=rep,
         revenue=Money(rep["revenue_minor"], cur),
         paid=Money(rep["paid_out_minor"], cur),
         agreements=syndic.deals.list_agreements(),
+        licensees=licensees,
         top=[(members[m], Money(v, cur)) for m, v in top],
+        everyone=_everyone(syndic, members, by_member),
+        verify=_verify(syndic),
+        gate=_gate(syndic),
         policy=statements[0].policy if statements else "none",
         charts=charts,
         extra=extra or {},
@@ -80,6 +86,60 @@ def _votes(syndic: Syndic) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _everyone(syndic: Syndic, members: dict[int, Any], paid: Counter[int]) -> list[dict[str, Any]]:
+    """Every member, so each can find themselves: works, money paid, value and rank."""
+    from syndic.errors import NotFound
+
+    works = syndic.members.work_counts()
+    try:
+        values = {
+            v.member_id: v for v in syndic.valuation.member_values(syndic.valuation.show().id)
+        }
+    except NotFound:
+        values = {}
+    cur = syndic.settings.currency
+    return [
+        {
+            "m": m,
+            "works": works.get(m.id, 0),
+            "paid": Money(paid.get(m.id, 0), cur),
+            "value": values.get(m.id),
+        }
+        for m in members.values()
+    ]
+
+
+def _verify(syndic: Syndic) -> dict[str, Any]:
+    """What anyone needs to check the log themselves: the key, the latest signed checkpoint."""
+    from syndic.errors import NotFound
+
+    try:
+        cp = syndic.provenance.published_checkpoint()
+    except NotFound:
+        cp = None
+    return {
+        "public_key": syndic.public_key,
+        "verifier_key": syndic.provenance.verifier_key(),
+        "checkpoint": cp.note if cp is not None else None,
+    }
+
+
+def _gate(syndic: Syndic) -> dict[str, Any]:
+    """The crawl report (what the gate decided per member site), with a chart when any."""
+    crawl = syndic.crawl_report()
+    sites = crawl.get("sites", [])
+    chart = None
+    if sites:
+        chart = bar_chart(
+            [s["site"] for s in sites],
+            [s.get("requests", 0) for s in sites],
+            title="Crawler requests per member site",
+            xlabel="requests (log scale)",
+            log=True,
+        )
+    return {"sites": sites, "chart": chart}
 
 
 def write_report(syndic: Syndic, path: Path, *, extra: dict[str, Any] | None = None) -> Path:

@@ -37,5 +37,16 @@ def test_report_renders_summary_and_charts(demo_dir: Path, tmp_path: Path) -> No
         assert page.locator("figure svg").count() >= 3
         box = page.locator("figure svg").first.bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 100
+        # every member can find themselves: the search box narrows the full table
+        rows = page.locator("#all-members tbody tr")
+        assert rows.count() == rep["members"]
+        handle = rows.nth(rep["members"] // 2).locator("td").nth(1).inner_text()
+        page.fill("#member-search", handle)
+        assert page.locator("#all-members tbody tr:visible").count() >= 1
+        assert all(
+            handle.lower() in r.inner_text().lower()
+            for r in page.locator("#all-members tbody tr:visible").all()
+        )
+        assert page.locator("#member-count").inner_text().endswith(f"of {rep['members']} members.")
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
