@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import tempfile
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from syndic import gateway
 from syndic.auth.models import Role
 from syndic.auth.policy import Authorizer
 from syndic.auth.service import KeyService
@@ -20,16 +20,10 @@ from syndic.deals.models import Agreement, AgreementStatus, Licensee
 from syndic.deals.service import DealService, DealSettings
 from syndic.deals.views import Grant
 from syndic.errors import AuthError, ConfigError
-from syndic.gate.licensing import IssuedToken, issue_licence_token
-from syndic.gate.middleware import ASGIApp
-from syndic.gate.policy import Policy
-from syndic.gate.report import crawl_report
-from syndic.gate.service import Gate
 from syndic.governance.service import GovernanceService
 from syndic.keys import Signer
 from syndic.members.models import Member, Work
 from syndic.members.service import MemberService
-from syndic.payouts.charter import CharterPayouts
 from syndic.payouts.ledger import Ledger
 from syndic.payouts.rails import InstructionFileRail, PayoutRail
 from syndic.payouts.service import PayoutService, StatementView
@@ -42,8 +36,15 @@ from syndic.storage.db import Database
 from syndic.terms.crawlers import load_crawlers
 from syndic.terms.registry import TermsRegistry, write_published
 from syndic.validation import clean_name
-from syndic.valuation.service import ValuationService
 from syndic.vault import FileVault, VaultReport
+
+if TYPE_CHECKING:  # built on first use: a command that needs neither pays nothing for them
+    from syndic.gate.licensing import IssuedToken
+    from syndic.gate.middleware import ASGIApp
+    from syndic.gate.policy import Policy
+    from syndic.gate.service import Gate
+    from syndic.payouts.charter import CharterPayouts
+    from syndic.valuation.service import ValuationService
 
 
 def _ensure_writable(data_dir: Path) -> None:
@@ -119,14 +120,25 @@ class Syndic:
             clock=self.clock,
             checkpoint_every=settings.checkpoint_every,
         )
-        self.valuation = ValuationService(
+
+    @cached_property
+    def valuation(self) -> ValuationService:
+        """Valuation runs (built on first use: it brings the numerical stack)."""
+        from syndic.valuation.service import ValuationService
+
+        return ValuationService(
             self.db,
             self.vault,
             self.events,
             checkpoint=self.provenance.checkpoint,
-            cache_dir=settings.data_dir / "cache",
+            cache_dir=self.settings.data_dir / "cache",
         )
-        self.charter_payouts = CharterPayouts(
+
+    @cached_property
+    def charter_payouts(self) -> CharterPayouts:
+        from syndic.payouts.charter import CharterPayouts
+
+        return CharterPayouts(
             payouts=self.payouts, governance=self.governance, valuation=self.valuation
         )
 
@@ -226,10 +238,14 @@ class Syndic:
     # --- the crawler gate ------------------------------------------------------------------
     def gate(self, policy: Policy) -> Gate:
         """The gate for ``policy``, doing its I/O through a new ``Gateway`` over this Syndic."""
+        from syndic import gateway
+
         return gateway.gate(self, policy)
 
     def gate_app(self, policy: Policy, upstream: str) -> tuple[ASGIApp, Gate]:
         """The gate in front of ``upstream`` (a base URL), and the gate itself."""
+        from syndic import gateway
+
         return gateway.gate_app(self, policy, upstream)
 
     def issue_licence_token(
@@ -242,6 +258,8 @@ class Syndic:
         agreement_id: int | None = None,
     ) -> IssuedToken:
         """The OLP-style token endpoint: a licence token for a licensee's API key."""
+        from syndic.gate.licensing import issue_licence_token
+
         return issue_licence_token(
             self.deals,
             self.keys,
@@ -254,6 +272,8 @@ class Syndic:
 
     def crawl_report(self, *, site: str | None = None, top: int = 10) -> dict[str, Any]:
         """What the gate decided, per member site (see ``syndic.gate.report``)."""
+        from syndic.gate.report import crawl_report
+
         return crawl_report(self.db, site=site, top=top)
 
     # --- for the edges: what the CLI, the API and the pages ask, so they hold no session ---
