@@ -15,10 +15,10 @@ import asyncio
 import hashlib
 import json
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from syndic.errors import ChallengeError, InvalidInput, SyndicError, TooLarge
 from syndic.gate import paypercrawl as ppc
@@ -28,6 +28,7 @@ from syndic.gate.forms import parse_fields, read_body
 from syndic.gate.licensing import bearer_of
 from syndic.gate.pow import COOKIE, REDEEM_PATH, client_id
 from syndic.gate.service import Gate
+from syndic.gate.target import AmbiguousTarget
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -38,7 +39,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 MAX_SOLUTION = 4096  # bytes of a proof-of-work solution (challenge and nonce)
-_ENCODED_SLASH = re.compile(r"%2F|%5C")
 
 
 class BodyTooLarge(Exception):
@@ -83,11 +83,25 @@ def _limits(scope: Scope, req: Request, gate: Gate) -> Decision | None:
         return _bad(400, "bad_request", "malformed Content-Length")
     if length is not None and int(length) > p.max_body:
         return _bad(413, "body_too_large", f"request body exceeds {p.max_body} bytes")
-    if _ENCODED_SLASH.search(req.normal_path):
-        # what an upstream makes of %2F or %5C varies: the path rules could not be trusted
-        msg = "an encoded slash or backslash in the path is refused"
-        return _bad(400, "bad_request", msg)
+    try:
+        req.normal_target  # noqa: B018  (computed once: what is decided on and forwarded)
+    except AmbiguousTarget as exc:
+        # what a site makes of such a spelling varies: the path rules could not be trusted
+        return _bad(400, "bad_request", str(exc))
     return None
+
+
+def _normalised(scope: Scope, req: Request) -> Scope:
+    """The scope sent on: the normal target the decision was made on (never the raw one,
+    which a site could read as another path) and the headers minus the gate's own."""
+    path, _, query = req.normal_target.partition("?")
+    return {
+        **scope,
+        "path": unquote(path),
+        "raw_path": path.encode("ascii"),
+        "query_string": query.encode("ascii"),
+        "headers": _without_credentials(scope["headers"]),
+    }
 
 
 async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
@@ -218,7 +232,7 @@ class GateMiddleware:
                 await self._answer(send, req, crawler_error(gate.policy, d.rule, why))
                 return
         x = _Exchange(req, d, gate.policy.max_body, extra=self._extra)
-        forwarded = {**scope, "headers": _without_credentials(scope["headers"])}
+        forwarded = _normalised(scope, req)
         try:
             await self.app(forwarded, self._receiving(x, receive, send), self._sending(x, send))
         except Exception as exc:

@@ -231,17 +231,43 @@ def test_web_bot_auth_and_limit_settings() -> None:
         ("/%70rivate/doc", "/private/doc"),
         ("/PRIVATE", "/PRIVATE"),
         ("/public/../private", "/private"),
-        ("/%2e%2e/private", "/private"),
+        ("/about//../private/", "/private/"),
+        ("//private//doc", "/private/doc"),
         ("/a/./b/../c", "/a/c"),
+        ("/a/b/..", "/a/"),
+        ("/../../x", "/x"),
         ("/%7euser?q=%2f%41", "/~user?q=%2FA"),
-        ("/a%2fb", "/a%2Fb"),
         ("/caf\xc3\xa9", "/caf%C3%A9"),
     ],
 )
 def test_paths_are_normalised_before_matching(target: str, normal: str) -> None:
-    from syndic.terms.robots import normalise_target
+    from syndic.gate.target import normal_target
 
-    assert normalise_target(target) == normal
+    assert normal_target(target) == normal
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/a%2fb",
+        "/%2e%2e/private",
+        "/public/.%2E/private",
+        "/public/%252e%252e/private",
+        "/public/..%255cprivate",
+        "/public/..\\private",
+        "/public/..;/private",
+        "/public/%c0%ae%c0%ae/private",
+        "/public/.;x/private",
+        "/public/%00/../private",
+        "/public/\x00",
+        "private",
+    ],
+)
+def test_ambiguous_spellings_are_refused(target: str) -> None:
+    from syndic.gate.target import AmbiguousTarget, normal_target
+
+    with pytest.raises(AmbiguousTarget):
+        normal_target(target)
 
 
 def test_a_path_rule_matches_every_spelling_of_its_path() -> None:
