@@ -214,8 +214,7 @@ def _charge(rule: PolicyRule, facts: Facts, ctx: Context) -> Decision:
     assert price is not None  # the loader requires a price for charge rules
     offer = ppc.read_offer(facts.request.headers)
     if offer is None:
-        msg = f"this content costs {price} per request: retry with {ppc.EXACT} or {ppc.MAX}"
-        return refuse(rule.name, 402, "payment_required", msg, headers={ppc.PRICE: str(price)})
+        return crawler_error(ctx.policy, rule.name, ppc.missing_price(price))
     sig = facts.paid_signature
     refused = _offer_refused(offer, sig, price)
     if refused is not None:

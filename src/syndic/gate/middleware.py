@@ -17,6 +17,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote
 
@@ -39,6 +40,12 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 MAX_SOLUTION = 4096  # bytes of a proof-of-work solution (challenge and nonce)
+METRICS_PATH = "/.well-known/syndic/metrics"
+# How a server runs the gate in front of a site (``syndic gate``): with no Date or Server
+# header of its own, so a forwarded response carries the site's one Date and one Server
+# (RFC 9110 6.6.1, 10.2.4), and the gate dates its own answers (``date_header=True``).
+SERVER_OPTIONS: dict[str, Any] = {"server_header": False, "date_header": False}
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 
 class BodyTooLarge(Exception):
@@ -167,10 +174,28 @@ class _Exchange:
     extra: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
+def _dated(send: Send) -> Send:
+    """``send``, adding a ``Date`` to a response that has none."""
+
+    async def dated_send(msg: Message) -> None:
+        if msg["type"] == "http.response.start":
+            headers = list(msg.get("headers", []))
+            if not any(k.lower() == b"date" for k, _ in headers):
+                headers.append((b"date", formatdate(usegmt=True).encode()))
+                msg = {**msg, "headers": headers}
+        await send(msg)
+
+    return dated_send
+
+
 class GateMiddleware:
-    def __init__(self, app: ASGIApp, gate: Gate) -> None:
+    """``date_header``: add ``Date`` to every response without one; for a server run with
+    ``SERVER_OPTIONS`` (which then adds none), so each response has exactly one."""
+
+    def __init__(self, app: ASGIApp, gate: Gate, *, date_header: bool = False) -> None:
         self.app = app
         self.gate = gate
+        self.date_header = date_header
         extra = dict(gate.setup.terms_headers) if gate.policy.terms_headers else {}
         self._extra = [(k.lower().encode(), v.encode("latin-1")) for k, v in extra.items()]
 
@@ -181,6 +206,8 @@ class GateMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.date_header:
+            send = _dated(send)
         self.gate.port.start()
         req = _request(scope)
         refused = _limits(scope, req, self.gate)
@@ -188,6 +215,8 @@ class GateMiddleware:
             await self._answer(send, req, refused)
         elif req.normal_path == REDEEM_PATH and req.method == "POST":
             await self._redeem(req, receive, send)
+        elif req.normal_path == METRICS_PATH and req.method == "GET" and req.client in LOOPBACK:
+            await self._metrics(send)
         else:
             d = await self._decide(req)
             if d.forward:
@@ -309,6 +338,17 @@ class GateMiddleware:
             return None
         x.booked = True
         return [*x.extra, (ppc.CHARGED.encode(), str(d.charge).encode())]
+
+    async def _metrics(self, send: Send) -> None:
+        """The decision journal's counters in the Prometheus text format (loopback only)."""
+        site = self.gate.policy.site
+        lines = []
+        for name, value in self.gate.port.metrics().items():
+            kind = "gauge" if name == "pending" else "counter"
+            metric = f"syndic_gate_decisions_{name}" + ("_total" if kind == "counter" else "")
+            lines += [f"# TYPE {metric} {kind}", f'{metric}{{site="{site}"}} {value}']
+        body = ("\n".join(lines) + "\n").encode()
+        await _send_body(send, 200, body, {}, "text/plain; version=0.0.4")
 
     async def _redeem(self, req: Request, receive: Receive, send: Send) -> None:
         """POST challenge + nonce: a pass cookie for this client, once per challenge."""
