@@ -289,3 +289,24 @@ def test_the_example_in_the_docs_loads() -> None:
     assert block is not None
     p = parse_policy(block.group(1), source="docs/gate.md")
     assert p.hosts and p.member == 12 and isinstance(p.rules[1].cond, Agent)
+
+
+def test_a_yaml_alias_bomb_in_rule_conditions_is_refused_not_expanded() -> None:
+    lines = ["site: s", "hosts: [a]", "x0: &x0 {user_agent: bot}"]
+    lines += [
+        f"x{i}: &x{i} {{all: [*x{i - 1}, *x{i - 1}, *x{i - 1}, *x{i - 1}]}}" for i in range(1, 30)
+    ]
+    lines += ["rules:", "  - if: *x29", "    then: refuse"]
+    with pytest.raises(PolicyError, match=r"line 4: not valid YAML: aliases"):
+        parse_policy("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("text", ["- site: s\n", "just a string\n", "42\n"])
+def test_a_policy_whose_top_level_is_not_a_mapping_is_refused(text: str) -> None:
+    with pytest.raises(PolicyError, match="must be a mapping"):
+        parse_policy(text)
+
+
+def test_a_python_tag_in_a_policy_value_is_refused() -> None:
+    with pytest.raises(PolicyError, match="line 1: not valid YAML: could not determine"):
+        parse_policy("site: !!python/name:os.system\n")
