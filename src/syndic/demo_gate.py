@@ -20,6 +20,7 @@ from starlette.routing import Route
 from syndic.api.serving import serving_app
 from syndic.app import Syndic
 from syndic.gate.botauth import Message, jwk_of, sign_request
+from syndic.gate.middleware import SERVER_OPTIONS
 from syndic.gate.policy import parse_policy
 
 DEMO_POLICY = """\
@@ -60,7 +61,7 @@ def demo_gate(syndic: Syndic, *, licence_token: str, seed: int) -> dict[str, obj
     with serving_app(site, what="the demo member's site") as upstream:
         app, gate = syndic.gate_app(policy, upstream)
         with (
-            serving_app(app, what="the demo gate") as url,
+            serving_app(app, what="the demo gate", **SERVER_OPTIONS) as url,
             httpx.Client(base_url=url, timeout=30) as http,
         ):
             bot = http.get(

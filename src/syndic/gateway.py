@@ -119,6 +119,9 @@ class Gateway:
     def flush(self) -> int:
         return self.journal.flush()
 
+    def metrics(self) -> dict[str, int]:
+        return self.journal.metrics()
+
     def start(self) -> None:
         self.journal.start()
 
@@ -155,9 +158,10 @@ def gate(s: Syndic, policy: Policy) -> Gate:
 
 
 def gate_app(s: Syndic, policy: Policy, upstream: str) -> tuple[ASGIApp, Gate]:
-    """The gate in front of ``upstream`` (a base URL), and the gate itself."""
+    """The gate in front of ``upstream`` (a base URL), and the gate itself; serve it with
+    ``SERVER_OPTIONS`` (gate/middleware.py) so each response has one Date and Server."""
     g = gate(s, policy)
     upstream_app = Upstream(
         upstream, timeout_s=policy.upstream_timeout_s, deadline_s=policy.upstream_deadline_s
     )
-    return GateMiddleware(upstream_app, g), g
+    return GateMiddleware(upstream_app, g, date_header=True), g

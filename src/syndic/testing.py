@@ -87,6 +87,10 @@ class MemoryGatePort:
         self.queued = []
         return n
 
+    def metrics(self) -> dict[str, int]:
+        n = len(self.written)
+        return {"written": n, "pending": len(self.queued), "dropped": 0, "lost": 0, "failures": 0}
+
     def start(self) -> None:
         pass
 

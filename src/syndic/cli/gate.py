@@ -10,6 +10,7 @@ import uvicorn
 
 from syndic.cli.common import Ctx, command, data_dir_option, json_option, print_json, print_table
 from syndic.errors import ConfigError, InvalidInput
+from syndic.gate.middleware import SERVER_OPTIONS
 from syndic.gate.policy import load_policy
 
 
@@ -70,6 +71,7 @@ def gate(
             forwarded_allow_ips=trust_proxy.strip() or None,
             # the gate answers oversized headers itself (431, JSON); let them reach it
             h11_max_incomplete_event_size=4 * policy.max_header_bytes,
+            **SERVER_OPTIONS,  # the site's Date and Server go through, not a second pair
         )
     )
     server.run()

@@ -44,6 +44,7 @@ from syndic.governance.service import GovernanceService
 from syndic.keys import Signer, load_public_b64, verify
 from syndic.provenance.unit import Transactions, Tx
 from syndic.terms.models import Terms
+from syndic.terms.registry import OLP_SERVER_PATH
 from syndic.terms.rsl import render_terms
 
 
@@ -291,7 +292,7 @@ class Agreements:
         return render_terms(
             doc.licensed_terms(),
             content_urls=[f"{base}/v1/agreements/{agreement_id}/dataset.jsonl"],
-            server=f"{base}/v1/agreements/{agreement_id}/tokens",
+            server=base + OLP_SERVER_PATH,  # OLP: POST <server>/token with agreement_id
             terms_url=f"{base}/v1/agreements/{agreement_id}/file",
         )
 

@@ -20,7 +20,7 @@ from syndic.gate.botauth import Verified
 from syndic.gate.licensing import LicenceCheck, bearer_of
 from syndic.gate.policy import ActionKind, Policy, PolicyRule
 from syndic.gate.pow import COOKIE, PowIssuer, client_id
-from syndic.terms.robots import normalise_target
+from syndic.gate.target import AmbiguousTarget, normal_target
 
 MAX_NONCE = 128  # characters of a paid request's signature nonce
 
@@ -66,12 +66,21 @@ class Request:
 
     @cached_property
     def normal_target(self) -> str:
-        """Path and query in the one form ``path:`` patterns match (``normalise_target``)."""
-        return normalise_target(self.target)
+        """Path and query in the one form ``path:`` patterns match and the gate forwards
+        (``gate/target.py``); ``AmbiguousTarget`` for a spelling servers read differently."""
+        return normal_target(self.target)
 
     @property
     def normal_path(self) -> str:
         return self.normal_target.partition("?")[0]
+
+    @property
+    def logged_path(self) -> str:
+        """The normal path, or the raw one when it was refused as ambiguous."""
+        try:
+            return self.normal_path
+        except AmbiguousTarget:
+            return self.path
 
 
 @dataclass(frozen=True)
@@ -205,8 +214,7 @@ def _charge(rule: PolicyRule, facts: Facts, ctx: Context) -> Decision:
     assert price is not None  # the loader requires a price for charge rules
     offer = ppc.read_offer(facts.request.headers)
     if offer is None:
-        msg = f"this content costs {price} per request: retry with {ppc.EXACT} or {ppc.MAX}"
-        return refuse(rule.name, 402, "payment_required", msg, headers={ppc.PRICE: str(price)})
+        return crawler_error(ctx.policy, rule.name, ppc.missing_price(price))
     sig = facts.paid_signature
     refused = _offer_refused(offer, sig, price)
     if refused is not None:

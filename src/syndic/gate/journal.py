@@ -6,10 +6,18 @@ so decisions queue in memory and a background task flushes them with one
 they are written at once, in their own transaction with their ledger posting or spent-id
 row, before the response goes out.
 
-A batch whose write fails goes back to the front of the queue and is retried on the next
-flush; the loop logs the failure and keeps running. The queue is bounded (``max_pending``):
-past it the oldest decisions are dropped, counted in ``dropped`` and logged, so a database
-that stays down costs memory up to that bound, never more.
+Every text field of a decision is bounded when the decision is made (``FIELD_LIMITS`` in
+gate/port.py), so no request can make an entry too large to log.
+
+A batch whose write fails for a reason that may pass (the database is down or busy) goes back
+to the front of the queue and is retried on the next flush; the loop logs the failure and keeps
+running. A batch refused for what it holds (a value the log or a column will not take) is
+split in halves until the decisions that cannot be written are alone; those are dropped,
+counted in ``lost`` and logged, and the rest are written, so one bad decision never blocks
+the ones after it. The queue is bounded (``max_pending``): past it the oldest decisions are
+dropped, counted in ``dropped`` and logged, so a database that stays down costs memory up to
+that bound, never more. ``metrics()`` gives the counters (the gate serves them to loopback
+clients at ``/.well-known/syndic/metrics``).
 """
 
 from __future__ import annotations
@@ -22,10 +30,12 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from syndic.clock import Clock
+from syndic.errors import InvalidInput
 from syndic.gate.events import GateDecided
 from syndic.gate.models import GateDecision
 from syndic.gate.port import DecisionRecord
@@ -34,6 +44,25 @@ from syndic.provenance.log import TransparencyLog
 from syndic.storage.db import Database
 
 log = logging.getLogger(__name__)
+
+
+def _permanent(exc: BaseException) -> bool:
+    """Whether a write failed for what the batch holds (retrying cannot help), rather than
+    for the state of the database (busy, down), which may pass."""
+    if isinstance(exc, InvalidInput | sa_exc.DataError | sa_exc.IntegrityError):
+        return True
+    if isinstance(exc, sa_exc.StatementError) and not isinstance(exc, sa_exc.DBAPIError):
+        return True  # a value that could not even be bound
+    return isinstance(exc, ValueError | TypeError | ArithmeticError)
+
+
+class _Unwritten(Exception):
+    """A transient failure, with the decisions of the batch not yet written."""
+
+    def __init__(self, records: list[DecisionRecord], error: Exception) -> None:
+        super().__init__(str(error))
+        self.records = records
+        self.error = error
 
 
 def _entry(r: DecisionRecord) -> bytes:
@@ -62,7 +91,8 @@ class Journal:
         self._lock = threading.Lock()
         self._task: asyncio.Task[None] | None = None
         self.written = 0
-        self.dropped = 0
+        self.dropped = 0  # the queue was full
+        self.lost = 0  # could not be written at all
         self.failures = 0
 
     @property
@@ -93,9 +123,7 @@ class Journal:
         idx = self.log.append_many(s, entries)
         rows = []
         for r, i in zip(records, idx, strict=True):
-            row: dict[str, Any] = asdict(r)
-            row["path"] = row["path"][:500]
-            row["agent"] = row["agent"][:200]
+            row: dict[str, Any] = asdict(r)  # fields already bounded (DecisionRecord)
             row["log_index"] = i
             rows.append(row)
         s.execute(insert(GateDecision), rows)
@@ -103,8 +131,9 @@ class Journal:
     def flush(self) -> int:
         """Write every pending decision (synchronously); returns how many.
 
-        A batch whose write fails is put back at the front of the queue (within
-        ``max_pending``) and the error is raised; nothing is lost by the failure itself."""
+        A batch whose write fails for a reason that may pass is put back at the front of the
+        queue (within ``max_pending``) and the error is raised; nothing is lost by such a
+        failure. Decisions that cannot be written at all are dropped and counted (``lost``)."""
         n = 0
         while True:
             with self._lock:
@@ -115,16 +144,66 @@ class Journal:
             if not batch:
                 return n
             try:
-                with self.db.write() as s:
-                    self.write(s, batch)
+                written = self._write_isolating(batch)
+            except _Unwritten as u:
+                self._put_back(u.records)
+                raise u.error from None
             except BaseException:
-                with self._lock:
-                    self._pending[:0] = batch
-                    self._bound()
-                self.failures += 1
+                self._put_back(batch)
                 raise
-            n += len(batch)
-            self.written += len(batch)
+            n += written
+            self.written += written
+
+    def _put_back(self, records: list[DecisionRecord]) -> None:
+        with self._lock:
+            self._pending[:0] = records
+            self._bound()
+        self.failures += 1
+
+    def _write_isolating(self, batch: list[DecisionRecord]) -> int:
+        """Write ``batch`` in order; a part refused for what it holds is split until each
+        decision that cannot be written is alone, and that one is lost. A failure that may
+        pass raises ``_Unwritten`` with every decision not yet written."""
+        written = 0
+        todo = [batch]  # parts still to write, the next one last
+        while todo:
+            part = todo.pop()
+            try:
+                with self.db.write() as s:
+                    self.write(s, part)
+            except Exception as exc:
+                if not _permanent(exc):
+                    raise _Unwritten([*part, *(r for p in reversed(todo) for r in p)], exc) from exc
+                if len(part) == 1:
+                    self._lose(part[0], exc)
+                else:
+                    mid = len(part) // 2
+                    todo += [part[mid:], part[:mid]]
+                continue
+            written += len(part)
+        return written
+
+    def _lose(self, r: DecisionRecord, exc: Exception) -> None:
+        self.lost += 1
+        log.error(
+            "gate decision lost: it cannot be written (%s: %s); site %s, path %s; %d lost so far",
+            type(exc).__name__,
+            str(exc)[:200],
+            r.site,
+            r.path[:100],
+            self.lost,
+        )
+
+    def metrics(self) -> dict[str, int]:
+        """The journal's counters: decisions written, pending, dropped (the queue was full),
+        lost (they could not be written), and failed flushes."""
+        return {
+            "written": self.written,
+            "pending": self.pending,
+            "dropped": self.dropped,
+            "lost": self.lost,
+            "failures": self.failures,
+        }
 
     def record_now(
         self, record: DecisionRecord, also: Callable[[Session], None] | None = None

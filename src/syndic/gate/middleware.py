@@ -15,10 +15,11 @@ import asyncio
 import hashlib
 import json
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from typing import Any
+from urllib.parse import unquote
 
 from syndic.errors import ChallengeError, InvalidInput, SyndicError, TooLarge
 from syndic.gate import paypercrawl as ppc
@@ -28,6 +29,7 @@ from syndic.gate.forms import parse_fields, read_body
 from syndic.gate.licensing import bearer_of
 from syndic.gate.pow import COOKIE, REDEEM_PATH, client_id
 from syndic.gate.service import Gate
+from syndic.gate.target import AmbiguousTarget
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -38,7 +40,12 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 MAX_SOLUTION = 4096  # bytes of a proof-of-work solution (challenge and nonce)
-_ENCODED_SLASH = re.compile(r"%2F|%5C")
+METRICS_PATH = "/.well-known/syndic/metrics"
+# How a server runs the gate in front of a site (``syndic gate``): with no Date or Server
+# header of its own, so a forwarded response carries the site's one Date and one Server
+# (RFC 9110 6.6.1, 10.2.4), and the gate dates its own answers (``date_header=True``).
+SERVER_OPTIONS: dict[str, Any] = {"server_header": False, "date_header": False}
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 
 class BodyTooLarge(Exception):
@@ -83,11 +90,25 @@ def _limits(scope: Scope, req: Request, gate: Gate) -> Decision | None:
         return _bad(400, "bad_request", "malformed Content-Length")
     if length is not None and int(length) > p.max_body:
         return _bad(413, "body_too_large", f"request body exceeds {p.max_body} bytes")
-    if _ENCODED_SLASH.search(req.normal_path):
-        # what an upstream makes of %2F or %5C varies: the path rules could not be trusted
-        msg = "an encoded slash or backslash in the path is refused"
-        return _bad(400, "bad_request", msg)
+    try:
+        req.normal_target  # noqa: B018  (computed once: what is decided on and forwarded)
+    except AmbiguousTarget as exc:
+        # what a site makes of such a spelling varies: the path rules could not be trusted
+        return _bad(400, "bad_request", str(exc))
     return None
+
+
+def _normalised(scope: Scope, req: Request) -> Scope:
+    """The scope sent on: the normal target the decision was made on (never the raw one,
+    which a site could read as another path) and the headers minus the gate's own."""
+    path, _, query = req.normal_target.partition("?")
+    return {
+        **scope,
+        "path": unquote(path),
+        "raw_path": path.encode("ascii"),
+        "query_string": query.encode("ascii"),
+        "headers": _without_credentials(scope["headers"]),
+    }
 
 
 async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
@@ -153,10 +174,28 @@ class _Exchange:
     extra: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
+def _dated(send: Send) -> Send:
+    """``send``, adding a ``Date`` to a response that has none."""
+
+    async def dated_send(msg: Message) -> None:
+        if msg["type"] == "http.response.start":
+            headers = list(msg.get("headers", []))
+            if not any(k.lower() == b"date" for k, _ in headers):
+                headers.append((b"date", formatdate(usegmt=True).encode()))
+                msg = {**msg, "headers": headers}
+        await send(msg)
+
+    return dated_send
+
+
 class GateMiddleware:
-    def __init__(self, app: ASGIApp, gate: Gate) -> None:
+    """``date_header``: add ``Date`` to every response without one; for a server run with
+    ``SERVER_OPTIONS`` (which then adds none), so each response has exactly one."""
+
+    def __init__(self, app: ASGIApp, gate: Gate, *, date_header: bool = False) -> None:
         self.app = app
         self.gate = gate
+        self.date_header = date_header
         extra = dict(gate.setup.terms_headers) if gate.policy.terms_headers else {}
         self._extra = [(k.lower().encode(), v.encode("latin-1")) for k, v in extra.items()]
 
@@ -167,6 +206,8 @@ class GateMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.date_header:
+            send = _dated(send)
         self.gate.port.start()
         req = _request(scope)
         refused = _limits(scope, req, self.gate)
@@ -174,6 +215,8 @@ class GateMiddleware:
             await self._answer(send, req, refused)
         elif req.normal_path == REDEEM_PATH and req.method == "POST":
             await self._redeem(req, receive, send)
+        elif req.normal_path == METRICS_PATH and req.method == "GET" and req.client in LOOPBACK:
+            await self._metrics(send)
         else:
             d = await self._decide(req)
             if d.forward:
@@ -218,7 +261,7 @@ class GateMiddleware:
                 await self._answer(send, req, crawler_error(gate.policy, d.rule, why))
                 return
         x = _Exchange(req, d, gate.policy.max_body, extra=self._extra)
-        forwarded = {**scope, "headers": _without_credentials(scope["headers"])}
+        forwarded = _normalised(scope, req)
         try:
             await self.app(forwarded, self._receiving(x, receive, send), self._sending(x, send))
         except Exception as exc:
@@ -295,6 +338,17 @@ class GateMiddleware:
             return None
         x.booked = True
         return [*x.extra, (ppc.CHARGED.encode(), str(d.charge).encode())]
+
+    async def _metrics(self, send: Send) -> None:
+        """The decision journal's counters in the Prometheus text format (loopback only)."""
+        site = self.gate.policy.site
+        lines = []
+        for name, value in self.gate.port.metrics().items():
+            kind = "gauge" if name == "pending" else "counter"
+            metric = f"syndic_gate_decisions_{name}" + ("_total" if kind == "counter" else "")
+            lines += [f"# TYPE {metric} {kind}", f'{metric}{{site="{site}"}} {value}']
+        body = ("\n".join(lines) + "\n").encode()
+        await _send_body(send, 200, body, {}, "text/plain; version=0.0.4")
 
     async def _redeem(self, req: Request, receive: Receive, send: Send) -> None:
         """POST challenge + nonce: a pass cookie for this client, once per challenge."""

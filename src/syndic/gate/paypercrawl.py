@@ -1,9 +1,12 @@
 """Pay per crawl: HTTP 402 with ``crawler-price``; a signed retry that accepts the price is
 served and charged, and the response says so in ``crawler-charged``.
 
-Errors carry ``crawler-error`` with the protocol's codes and status codes (400 for a
-malformed or unsigned offer, 402 for a price that does not match, 403 for a crawler the
-site blocks). Prices are ``CUR major`` strings (``EUR 0.01``) held as integer minor units.
+Errors carry ``crawler-error`` with the codes and status codes of Cloudflare's published
+table (400 for a malformed or unsigned offer, 402 for a missing offer or one that does not pay
+the price, 403 for a crawler the site blocks); every 402 also carries ``crawler-price``. A
+``crawler-max-price`` at or above the price is served and charged the price (not the
+maximum); below it, or in another currency, is 402 ``InvalidCrawlerMaxPrice``.
+Prices are ``CUR major`` strings (``EUR 0.01``) held as integer minor units.
 """
 
 from __future__ import annotations
@@ -57,6 +60,14 @@ STRONG_AUTH = CrawlerError(
     "StrongAuthRequired", 400, "a paid request must carry a Web Bot Auth signature"
 )
 CONFLICT = CrawlerError("ConflictingPriceHeaders", 400, f"send {EXACT} or {MAX}, not both")
+
+
+def missing_price(price: Price) -> CrawlerError:
+    return CrawlerError(
+        "MissingCrawlerPrice",
+        402,
+        f"this content costs {price} per request: retry signed, with {EXACT} or {MAX}",
+    )
 
 
 def invalid_signature(why: str) -> CrawlerError:

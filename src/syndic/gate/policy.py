@@ -32,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from syndic import safe_yaml
 from syndic.errors import PolicyError, SignatureError
 from syndic.gate.botauth import jwk_thumbprint
 from syndic.gate.conditions import CONDITIONS, AllOf, Condition, UnsafeAllowAll
@@ -356,7 +357,10 @@ class _Loader:
             return {k: self.tree(v, (*at, k)) for k, _, v in self.mapping(node, "a mapping")}
         if isinstance(node, yaml.SequenceNode):
             return [self.tree(v, (*at, i)) for i, v in enumerate(node.value)]
-        return yaml.safe_load(yaml.serialize(node))
+        try:
+            return safe_yaml.construct(node)
+        except safe_yaml.YamlError as exc:
+            raise self.fail(node, f"not valid YAML: {exc.problem}") from None
 
     def schema_error(self, err: ErrorDetails) -> PolicyError:
         loc = err["loc"]
@@ -427,14 +431,13 @@ _HOST = re.compile(
 
 
 def _compose(text: str, source: str) -> yaml.Node:
+    """The policy's node tree, read with aliases refused and nesting bounded
+    (``syndic.safe_yaml``): a YAML alias bomb is refused, not expanded."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f", line {mark.line + 1}" if mark is not None else ""
+        root = safe_yaml.compose(text)
+    except safe_yaml.YamlError as exc:
+        line = f", line {exc.line}" if exc.line is not None else ""
         raise PolicyError(f"{source}{line}: not valid YAML: {exc.problem}") from exc
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
     if root is None:
         raise PolicyError(f"{source}: the policy file is empty")
     return root
@@ -447,7 +450,7 @@ def parse_policy(text: str, *, source: str = "<policy>") -> Policy:
     root = _compose(text, source)
     data = ld.tree(root)
     if not isinstance(data, dict):
-        raise ld.fail(root, "the policy must be a mapping (key: value)")
+        raise ld.fail(root, "the policy must be a mapping (key: value), not a list or a value")
     try:
         settings = Settings.model_validate(data)
         missing: list[ErrorDetails] = []

@@ -15,10 +15,29 @@ from syndic.gate.events import GateDecided
 from syndic.gate.licensing import LicenceCheck
 from syndic.terms.models import Usage
 
+# the longest value of each text field of a decision, as its column holds it: a field is cut
+# to this when the record is made, so a 64 KiB URI is logged and stored as its first 500
+# characters and can never make a log entry or a row too large to write
+FIELD_LIMITS = {
+    "site": 100,
+    "outcome": 24,
+    "rule": 64,
+    "agent": 200,
+    "path": 500,
+    "currency": 3,
+    "charge_nonce": 200,
+}
+
+
+def clip(value: str, limit: int) -> str:
+    """``value`` cut to ``limit`` characters, the cut marked with a final ``…``."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
 
 @dataclass
 class DecisionRecord:
-    """One decision as it is logged and stored (a row of ``gate_decisions``)."""
+    """One decision as it is logged and stored (a row of ``gate_decisions``); its text fields
+    are bounded (``FIELD_LIMITS``) when it is made."""
 
     site: str
     outcome: str
@@ -33,6 +52,12 @@ class DecisionRecord:
     charged_minor: int = 0
     currency: str | None = None
     charge_nonce: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, limit in FIELD_LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, clip(value, limit))
 
     def event(self) -> GateDecided:
         return GateDecided(
@@ -78,6 +103,10 @@ class GatePort(Protocol):
 
     def flush(self) -> int:
         """Write every queued decision now; returns how many."""
+        ...
+
+    def metrics(self) -> dict[str, int]:
+        """Counters of the decision journal: written, pending, dropped, lost, failures."""
         ...
 
     def start(self) -> None:

@@ -117,7 +117,7 @@ class Gate:
             rule=d.rule,
             status=status,
             agent=d.agent,
-            path=req.normal_path,
+            path=req.logged_path,
             at=self.setup.clock.now(),
             licensee_id=d.grant_licensee,
             agreement_id=d.grant_agreement,

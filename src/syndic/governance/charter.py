@@ -6,6 +6,7 @@ founding version is the one exception (there is no earlier rule to vote under).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -63,6 +64,12 @@ class VoteRule(BaseModel):
         return self
 
 
+def _json_type(value: Any) -> str:
+    """What a JSON value is, in words (for a message about the wrong one)."""
+    names = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
+    return next((w for t, w in names.items() if isinstance(value, t)), "a number")
+
+
 class Charter(BaseModel):
     """One version of the charter. ``version`` 0 is the default before a founding vote."""
 
@@ -104,8 +111,9 @@ class Charter(BaseModel):
     @classmethod
     def parse(cls, data: Any, *, version: int | None = None) -> Charter:
         """Validate a charter document; errors name the field (``PolicyError``)."""
-        if not isinstance(data, dict):
-            raise PolicyError("a charter is a JSON object")
+        if not isinstance(data, Mapping):
+            raise PolicyError(f"a charter is a JSON object, not {_json_type(data)}")
+        data = dict(data)
         if version is not None:
             data = {**data, "version": version}
         try:

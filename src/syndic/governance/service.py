@@ -158,7 +158,7 @@ class GovernanceService:
 
     def found(self, document: Mapping[str, Any], *, actor: str = "steward") -> Charter:
         """Adopt the founding charter (version 1). Every later version needs a vote."""
-        charter = Charter.parse(dict(document), version=1)
+        charter = Charter.parse(document, version=1)  # refuses anything but an object
         with self.txs.write() as tx:
             current = tx.session.scalar(select(func.max(CharterVersion.version)))
             if current is not None:

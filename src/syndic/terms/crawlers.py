@@ -21,12 +21,42 @@ FILE_NAME = "ai-robots.json"
 MAX_BYTES = 4 << 20
 
 
+_TOKEN_RUN = re.compile(r"[A-Za-z_-]+")
+_SEARCH_FUNCTION = re.compile(r"\bsearch", re.IGNORECASE)  # "search", not "research"
+
+
+def product_token(name: str) -> str | None:
+    """The RFC 9309 product token (``[A-Za-z_-]+``) to name a crawler by in robots.txt: the
+    longest one its name starts with, which is what Google's parser and RFC 9309 crawlers read
+    from a ``User-agent`` line (``AI2Bot`` is read as ``AI``, ``Brightbot 1.0`` as
+    ``Brightbot``); for a name that starts with none, its longest run of token characters."""
+    runs: list[str] = _TOKEN_RUN.findall(name)
+    if not runs:
+        return None
+    if _TOKEN_RUN.match(name):
+        return runs[0]
+    return max(runs, key=len)
+
+
 @dataclass(frozen=True)
 class Crawler:
     name: str
     operator: str = ""
     function: str = ""
     respect: str = ""
+
+    @property
+    def token(self) -> str | None:
+        """Its robots.txt product token (``product_token``)."""
+        return product_token(self.name)
+
+    @property
+    def is_search(self) -> bool:
+        """Whether the list says it crawls for search (its function mentions search, or its
+        name is a ``...SearchBot``): robots.txt lets it in when the terms permit search."""
+        return bool(_SEARCH_FUNCTION.search(self.function)) or self.name.lower().endswith(
+            "searchbot"
+        )
 
 
 @dataclass(frozen=True)

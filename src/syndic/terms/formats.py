@@ -8,7 +8,13 @@ a site adds to every response (``X-Robots-Tag``, ``Link rel=license``, ``tdm-res
 
 What a preference says: a usage is "y" only when the terms allow it for free; a paid or
 prohibited usage is "n", and the ``License`` pointer tells a crawler how to get a licence.
-Search is "y" whenever the terms permit it (being found is not what the coalition sells).
+Search is "y" whenever the terms permit it (being found is not what the coalition sells), and
+then robots.txt lets the list's search crawlers in, so the two files say the same thing.
+
+IETF AIPREF ``Content-Usage`` follows the current vocabulary draft: ``train-ai`` and
+``search`` only (the working group removed ``ai-use`` in August 2025). RSL's ``ai-input`` has
+no AIPREF category: it is stated by ``Content-Signal: ai-input=`` (and by the RSL licence and
+TDMRep), and a ``Content-Usage`` read back leaves it unknown (None).
 """
 
 from __future__ import annotations
@@ -19,21 +25,24 @@ from typing import Any
 
 from syndic.errors import InvalidInput
 from syndic.terms import rsl
-from syndic.terms.crawlers import CrawlerList
+from syndic.terms.crawlers import Crawler, CrawlerList
 from syndic.terms.models import PaymentType, Terms, Usage
 from syndic.terms.robots import RobotsGroup, RobotsTxt, write_robots
 
 RSL_PATH = "license.xml"
 TDM_POLICY_PATH = "tdm-policy.json"
+# a TDMRep policy's @context, exactly as the TDMRep report requires it
+TDMREP_CONTEXT = ("http://www.w3.org/ns/odrl.jsonld", "http://www.w3.org/ns/tdmrep.jsonld")
 FREE = (PaymentType.FREE, PaymentType.ATTRIBUTION)
 
 
 @dataclass(frozen=True)
 class Preferences:
-    """Yes/no per AIPREF category: ``train-ai``, ``ai-use``, ``search``."""
+    """Yes/no per category: ``train-ai`` and ``search`` (AIPREF and Content-Signal) and
+    ``ai-input`` (Content-Signal only; None when a Content-Usage, which cannot say, was read)."""
 
     train_ai: bool
-    ai_use: bool
+    ai_input: bool | None
     search: bool
 
     @classmethod
@@ -41,13 +50,13 @@ class Preferences:
         free = terms.payment_type in FREE
         return cls(
             train_ai=free and terms.allows(Usage.AI_TRAIN),
-            ai_use=free and terms.allows(Usage.AI_INPUT),
+            ai_input=free and terms.allows(Usage.AI_INPUT),
             search=terms.allows(Usage.SEARCH),
         )
 
     @property
     def reserves_tdm(self) -> bool:
-        return not (self.train_ai and self.ai_use)
+        return not (self.train_ai and self.ai_input)
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,7 @@ class Site:
     base_url: str
     coalition: str
     version: int
-    license_server: str | None = None  # the OLP token endpoint
+    license_server: str | None = None  # the OLP licence server (clients POST <server>/token)
     # the market-leader clause (the charter's): what small builders may use without a deal
     open_licence: str | None = None
     vlop_mau_threshold: int | None = None
@@ -79,13 +88,15 @@ class Site:
 
 # --- AIPREF Content-Usage and Content-Signal --------------------------------------------------
 def content_usage(p: Preferences) -> str:
+    """AIPREF ``Content-Usage`` (an RFC 9651 dictionary): the draft's two categories."""
     yn = {True: "y", False: "n"}
-    return f"train-ai={yn[p.train_ai]}, ai-use={yn[p.ai_use]}, search={yn[p.search]}"
+    return f"train-ai={yn[p.train_ai]}, search={yn[p.search]}"
 
 
 def content_signal(p: Preferences) -> str:
     yn = {True: "yes", False: "no"}
-    return f"search={yn[p.search]}, ai-input={yn[p.ai_use]}, ai-train={yn[p.train_ai]}"
+    ai_input = yn[bool(p.ai_input)]  # unknown is not a yes
+    return f"search={yn[p.search]}, ai-input={ai_input}, ai-train={yn[p.train_ai]}"
 
 
 def _pairs(text: str, what: str) -> dict[str, str]:
@@ -110,11 +121,13 @@ def _flag(pairs: dict[str, str], key: str, what: str) -> bool:
 
 
 def parse_content_usage(text: str) -> Preferences:
-    """AIPREF ``Content-Usage`` (``train-ai=n, search=y``); an absent category reads as n."""
+    """AIPREF ``Content-Usage`` (``train-ai=n, search=y``); an absent category reads as n.
+    AIPREF has no ``ai-input``: it is unknown (None), unless an older file still says
+    ``ai-use``, the category the draft had until August 2025."""
     pairs = _pairs(text, "Content-Usage")
     return Preferences(
         train_ai=_flag(pairs, "train-ai", "Content-Usage"),
-        ai_use=_flag(pairs, "ai-use", "Content-Usage"),
+        ai_input=_flag(pairs, "ai-use", "Content-Usage") if "ai-use" in pairs else None,
         search=_flag(pairs, "search", "Content-Usage"),
     )
 
@@ -123,17 +136,38 @@ def parse_content_signal(text: str) -> Preferences:
     pairs = _pairs(text, "Content-Signal")
     return Preferences(
         train_ai=_flag(pairs, "ai-train", "Content-Signal"),
-        ai_use=_flag(pairs, "ai-input", "Content-Signal"),
+        ai_input=_flag(pairs, "ai-input", "Content-Signal"),
         search=_flag(pairs, "search", "Content-Signal"),
     )
 
 
 # --- robots.txt and ai.txt --------------------------------------------------------------------
+def _tokens(crawlers: list[Crawler], *, besides: frozenset[str] = frozenset()) -> list[str]:
+    """Their product tokens, each once (case-insensitively), in list order."""
+    out: list[str] = []
+    seen = set(besides)
+    for c in crawlers:
+        token = c.token
+        if token is not None and token.lower() not in seen:
+            seen.add(token.lower())
+            out.append(token)
+    return out
+
+
 def robots_txt(terms: Terms, site: Site, crawlers: CrawlerList) -> str:
+    """Every listed crawler is named by its RFC 9309 product token (``Crawler.token``), so
+    each parser reads the name that was written. When AI use needs a licence, the crawlers
+    are refused, except that the list's search crawlers are let in while the terms permit
+    search (``Content-Usage: search=y``); a token both groups would name is refused."""
     p = Preferences.of(terms)
     groups = []
     if p.reserves_tdm:
-        groups.append(RobotsGroup(agents=crawlers.names, disallow=["/"]))
+        search = [c for c in crawlers.crawlers if p.search and c.is_search]
+        refused = _tokens([c for c in crawlers.crawlers if c not in search])
+        groups.append(RobotsGroup(agents=refused, disallow=["/"]))
+        allowed = _tokens(search, besides=frozenset(t.lower() for t in refused))
+        if allowed:
+            groups.append(RobotsGroup(agents=allowed, allow=["/"]))
     groups.append(
         RobotsGroup(
             agents=["*"],
@@ -197,7 +231,7 @@ def tdm_policy(terms: Terms, site: Site) -> str:
     if terms.payment_type not in FREE:
         duty.append({"action": "compensate", "target": site.url(RSL_PATH)})
     doc = {
-        "@context": ["http://www.w3.org/ns/odrl.jsonld", {"tdm": "http://www.w3.org/ns/tdmrep#"}],
+        "@context": list(TDMREP_CONTEXT),
         "@type": "Offer",
         "profile": "http://www.w3.org/ns/tdmrep",
         "uid": site.url(f"{TDM_POLICY_PATH}#v{site.version}"),

@@ -18,7 +18,8 @@ from syndic.terms.events import TermsPublished
 from syndic.terms.formats import Site, render_all
 from syndic.terms.models import Terms, TermsVersion
 
-OLP_TOKEN_PATH = "/v1/olp/token"
+OLP_SERVER_PATH = "/v1/olp"  # the licence server RSL's `server` names
+OLP_TOKEN_PATH = OLP_SERVER_PATH + "/token"  # where OLP clients POST: <server>/token
 
 
 def terms_document(terms: Terms) -> dict[str, Any]:
@@ -79,7 +80,7 @@ class TermsRegistry:
             base_url=base_url,
             coalition=coalition,
             version=version,
-            license_server=base_url.rstrip("/") + OLP_TOKEN_PATH,
+            license_server=base_url.rstrip("/") + OLP_SERVER_PATH,
             open_licence=open_licence,
             vlop_mau_threshold=threshold,
         )

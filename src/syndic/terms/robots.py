@@ -36,7 +36,7 @@ def escape_pattern(raw: bytes) -> str:
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
-def _decode_unreserved(text: str) -> str:
+def decode_unreserved(text: str) -> str:
     """Decode escapes of unreserved characters and upper-case the rest (RFC 3986 6.2.2)."""
 
     def one(m: re.Match[str]) -> str:
@@ -46,42 +46,9 @@ def _decode_unreserved(text: str) -> str:
     return _PCT.sub(one, text)
 
 
-def _remove_dot_segments(path: str) -> str:
-    """RFC 3986 5.2.4: ``/a/./b/../c`` -> ``/a/c``."""
-    out: list[str] = []
-    segments = path.split("/")
-    for i, seg in enumerate(segments):
-        last = i == len(segments) - 1
-        if seg == "..":
-            if len(out) > 1:
-                out.pop()
-            if last:
-                out.append("")
-        elif seg == ".":
-            if last:
-                out.append("")
-        else:
-            out.append(seg)
-    result = "/".join(out)
-    return result if result.startswith("/") else "/" + result
-
-
 def normalise_pattern(pattern: str) -> str:
-    """A path pattern in the form ``normalise_target`` gives requests."""
-    return _decode_unreserved(escape_pattern(pattern.encode("utf-8")))
-
-
-def normalise_target(target: str) -> str:
-    """A request target (path and query, as sent) in one canonical form for matching:
-    non-ASCII octets percent-encoded, escapes of unreserved characters decoded, other
-    escapes upper-cased (RFC 9309 2.2.2, RFC 3986 6.2.2), dot segments removed from the path.
-    So ``/%70rivate``, ``/public/../private`` and ``/private`` are one path. ``target`` is
-    the raw target decoded as latin-1 (one character per octet)."""
-    path, sep, query = target.partition("?")
-    path = _remove_dot_segments(_decode_unreserved(escape_pattern(path.encode("latin-1"))))
-    if sep:
-        return path + "?" + _decode_unreserved(escape_pattern(query.encode("latin-1")))
-    return path
+    """A path pattern in the form the gate gives request targets (``gate/target.py``)."""
+    return decode_unreserved(escape_pattern(pattern.encode("utf-8")))
 
 
 def _compile(pattern: str) -> re.Pattern[str]:

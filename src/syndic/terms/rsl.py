@@ -16,25 +16,52 @@
 ``render_terms`` is the one call other parts use: a ``Terms`` plus the content it covers
 become an RSL document. Reading accepts RSL 0.9 spellings (``train-ai``) and comma lists.
 Money is written in major units (the ISO 4217 exponent) and read back into minor units.
+
+As RSL 1.0 says: ``<content url>`` is a full (http or https) URL or a path on the server,
+matched by RFC 9309's rules (``*``, a final ``$``); anything else is refused, written or
+read. ``server`` names the licence server itself: OLP clients POST to ``<server>/token``.
+When the terms let search in at no charge but price AI use, the payment is split per usage:
+one ``<license>`` permits search, free, and another permits the AI usages at the price.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from xml.parsers import expat
 
 from syndic.errors import InvalidInput, RslError
 from syndic.money import Money, parse_major
-from syndic.terms.models import PaymentType, Terms, Usage, decide, expand, parse_usage_list
+from syndic.terms.models import (
+    AI_USAGES,
+    PaymentType,
+    Terms,
+    Usage,
+    decide,
+    expand,
+    parse_usage_list,
+)
 
 NS = "https://rslstandard.org/rsl"
 MEDIA_TYPE = "application/rsl+xml"
 MAX_BYTES = 1 << 20
 _Q = f"{{{NS}}}"
 _FREE = (PaymentType.FREE, PaymentType.ATTRIBUTION)
+_CONTENT_URL = re.compile(r"https?://[^/\s?#]+(?:/[^\s$#]*\$?)?|/(?!/)[^\s$#]*\$?")
+
+
+def check_content_url(url: str) -> str:
+    """``url`` if it is what RSL 1.0 allows in ``<content url>``: a full http(s) URL, or a
+    path starting with ``/`` (RFC 9309 matching: ``*`` anywhere, ``$`` only at the end)."""
+    if not _CONTENT_URL.fullmatch(url):
+        raise RslError(
+            f"<content url={url!r}> must be a full http(s) URL or a path starting with / "
+            "(RFC 9309 patterns: * anywhere, $ only at the end)"
+        )
+    return url
 
 
 class RuleType(StrEnum):
@@ -128,13 +155,62 @@ def license_from_terms(
     )
 
 
+def licenses_from_terms(
+    terms: Terms,
+    *,
+    users: Iterable[str] = (),
+    geo: Iterable[str] = (),
+    legal: Iterable[tuple[str, str]] = (),
+    reporting: str | None = None,
+) -> tuple[License, ...]:
+    """The ``<license>`` elements for ``terms`` (the rest as for ``license_from_terms``). Paid
+    terms that also permit search are split per usage: search is free (being found is not
+    what the coalition sells, and the published Content-Usage says ``search=y``), the AI
+    usages carry the price; otherwise one licence says it all."""
+    users, geo, legal = tuple(users), tuple(geo), tuple(legal)
+
+    def one(t: Terms) -> License:
+        return license_from_terms(t, users=users, geo=geo, legal=legal, reporting=reporting)
+
+    paid = terms.payment_type not in _FREE
+    ai = {u for u in AI_USAGES if terms.allows(u)}
+    if not (paid and terms.allows(Usage.SEARCH) and ai):
+        return (one(terms),)
+    ai_permits = {Usage.AI_ALL if u is Usage.ALL else u for u in terms.permits} - {Usage.SEARCH}
+    search = terms.model_copy(
+        update={
+            "permits": frozenset({Usage.SEARCH}),
+            "payment_type": PaymentType.FREE,
+            "amount_minor": 0,
+        }
+    )
+    priced = terms.model_copy(update={"permits": frozenset(ai_permits)})
+    return (one(search), one(priced))
+
+
 def terms_from_license(lic: License, *, duration_days: int = 365) -> Terms:
     """The ``Terms`` an RSL licence states (user/geo/legal are not part of ``Terms``)."""
-    pay = lic.payment or Payment()
+    return terms_from_licenses((lic,), duration_days=duration_days)
+
+
+def terms_from_licenses(licenses: Sequence[License], *, duration_days: int = 365) -> Terms:
+    """The ``Terms`` the licences of one ``<content>`` state together: what any permits, at
+    the price of the priced one (a free search licence beside a priced AI one, as
+    ``licenses_from_terms`` writes them, reads back as the terms it was split from)."""
+    if not licenses:
+        raise RslError("a <content> needs at least one <license>")
+    priced = [lic for lic in licenses if lic.payment is not None and lic.payment.type not in _FREE]
+    if len(priced) > 1:
+        raise RslError("more than one priced <license> for one content is not Syndic's terms")
+    pay = (priced[0] if priced else licenses[0]).payment or Payment()
+    permits = frozenset().union(*(lic.permits.usage for lic in licenses))
+    if {Usage.AI_ALL, Usage.SEARCH} <= permits:
+        permits = (permits - {Usage.AI_ALL, Usage.SEARCH}) | {Usage.ALL}
+    prohibits = frozenset.intersection(*(lic.prohibits.usage for lic in licenses))
     try:
         return Terms(
-            permits=lic.permits.usage,
-            prohibits=lic.prohibits.usage,
+            permits=permits,
+            prohibits=prohibits,
             payment_type=pay.type,
             amount_minor=pay.amount_minor or 0,
             currency=pay.currency or "EUR",
@@ -157,15 +233,15 @@ def render_terms(
 ) -> str:
     """RSL XML for ``terms`` over each of ``content_urls`` (paths or full URLs).
 
-    ``server`` names the licence server (our OLP token endpoint): its presence tells a
-    crawler it must obtain a licence token before use.
+    ``server`` names the licence server (OLP clients POST to ``<server>/token``): its
+    presence tells a crawler it must obtain a licence token before use.
     """
-    urls = list(content_urls)
+    urls = [check_content_url(u) for u in content_urls]
     if not urls:
         raise RslError("an RSL document needs at least one content URL")
-    lic = license_from_terms(terms, users=users, geo=geo, legal=legal, reporting=reporting_url)
+    lics = licenses_from_terms(terms, users=users, geo=geo, legal=legal, reporting=reporting_url)
     doc = RslDocument(
-        tuple(Content(url=u, server=server, licenses=(lic,), terms=terms_url) for u in urls)
+        tuple(Content(url=u, server=server, licenses=lics, terms=terms_url) for u in urls)
     )
     return write_rsl(doc)
 
@@ -187,7 +263,7 @@ def write_rsl(doc: RslDocument) -> str:
         raise RslError("an RSL document needs at least one <content>")
     root = ET.Element("rsl", {"xmlns": NS})
     for c in doc.contents:
-        attrs = {"url": c.url}
+        attrs = {"url": check_content_url(c.url)}
         if c.server:
             attrs["server"] = c.server
         content = ET.SubElement(root, "content", attrs)
@@ -316,6 +392,7 @@ def parse_rsl(data: str | bytes) -> RslDocument:
         url = (c.get("url") or "").strip()
         if not url:
             raise RslError("<content> needs a url attribute")
+        check_content_url(url)
         contents.append(
             Content(
                 url=url,
@@ -338,9 +415,12 @@ __all__ = [
     "RslDocument",
     "RslError",
     "Rules",
+    "check_content_url",
     "license_from_terms",
+    "licenses_from_terms",
     "parse_rsl",
     "render_terms",
     "terms_from_license",
+    "terms_from_licenses",
     "write_rsl",
 ]

@@ -263,3 +263,35 @@ def test_agreement_signature_checks_the_file_before_signing(
         "sign the agreement file"
         in run(capsys, "agreement", "signature", str(tmp_path / "bare.json"), "--key", str(key))[2]
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("[1, 2]", "an array"),
+        ('[["version", 3]]', "an array"),
+        ('"x"', "a string"),
+        ("3", "a number"),
+        ("null", "null"),
+    ],
+)
+def test_a_charter_file_that_is_not_an_object_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, what: str
+) -> None:
+    d = ["--data-dir", str(tmp_path / "d")]
+    assert run(capsys, "init", *d, "--name", "C")[0] == 0
+    f = tmp_path / "charter.json"
+    f.write_text(text)
+    code, _, err = run(capsys, "charter", "found", str(f), *d)
+    assert code == 2 and err == f"error: a charter is a JSON object, not {what}\n"
+
+
+def test_a_gate_policy_alias_bomb_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.unit.foundation.test_safe_yaml import BOMB
+
+    f = tmp_path / "gate.yaml"
+    f.write_text(BOMB)
+    code, _, err = run(capsys, "gate", "check", str(f))
+    assert code == 2 and err.count("\n") == 1 and "aliases" in err and "line 2" in err

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from syndic.app import Syndic
 from syndic.gate.botauth import Message, jwk_of, sign_request
+from syndic.gate.middleware import SERVER_OPTIONS
 from syndic.gate.models import GateDecision
 from syndic.gate.policy import parse_policy
 from syndic.gate.pow import solve
@@ -100,7 +101,12 @@ class Env:
 
 
 def _env(
-    make_syndic: MakeSyndic, *, cache: int = 0, timeout: int = 5, upstream: str | None = None
+    make_syndic: MakeSyndic,
+    *,
+    cache: int = 0,
+    timeout: int = 5,
+    upstream: str | None = None,
+    max_target: int = 64 * 1024,
 ) -> Iterator[Env]:
     clock = ManualClock()
     s = make_syndic(clock=clock)
@@ -110,7 +116,7 @@ def _env(
     with serve(upstream_app()) as up, serve(jwks_app({"keys": [jwk_of(key)]})) as directory:
         app, gate = s.gate_app(policy, upstream or up)
         with (
-            serve(app, h11_max_incomplete_event_size=64 * 1024) as url,
+            serve(app, h11_max_incomplete_event_size=max_target, **SERVER_OPTIONS) as url,
             httpx.Client(base_url=url, timeout=10) as http,
         ):
             yield Env(s, clock, gate, url, up, directory, key, member, licensee, agreement, http)
@@ -207,8 +213,12 @@ def test_pay_per_crawl_charges_a_signed_retry_once(env_both: Env) -> None:
         headers=env.signed("/papers/2", extra={"crawler-exact-price": "EUR 0.05"}, nonce="c"),
     )
     assert exact.status_code == 200 and exact.headers["crawler-charged"] == "EUR 0.05"
+    # a maximum equal to the price meets it (Cloudflare: "meet or exceed")
+    equal = env.signed("/papers/3", extra={"crawler-max-price": "EUR 0.050"}, nonce="d")
+    met = http.get("/papers/3", headers=equal)
+    assert met.status_code == 200 and met.headers["crawler-charged"] == "EUR 0.05"
     with env.s.db.read() as sess:
-        assert Ledger.balance(sess, "crawl:charged:alice-site") == -10
+        assert Ledger.balance(sess, "crawl:charged:alice-site") == -15
 
 
 @pytest.mark.parametrize(
@@ -216,6 +226,8 @@ def test_pay_per_crawl_charges_a_signed_retry_once(env_both: Env) -> None:
     [
         ("wrong-exact", 402, "InvalidCrawlerExactPrice"),
         ("low-max", 402, "InvalidCrawlerMaxPrice"),
+        ("max-other-currency", 402, "InvalidCrawlerMaxPrice"),
+        ("no-offer", 402, "MissingCrawlerPrice"),
         ("both", 400, "ConflictingPriceHeaders"),
         ("malformed", 400, "InvalidCrawlerPriceValue"),
         ("unsigned", 400, "StrongAuthRequired"),
@@ -230,7 +242,9 @@ def test_pay_per_crawl_errors_use_the_protocols_codes(
     price = {"crawler-max-price": "EUR 0.10"}
     headers = {
         "wrong-exact": lambda: env.signed("/p", extra={"crawler-exact-price": "EUR 0.04"}),
-        "low-max": lambda: env.signed("/p", extra={"crawler-max-price": "EUR 0.01"}),
+        "low-max": lambda: env.signed("/p", extra={"crawler-max-price": "EUR 0.04"}),
+        "max-other-currency": lambda: env.signed("/p", extra={"crawler-max-price": "USD 9.00"}),
+        "no-offer": lambda: env.signed("/p"),
         "both": lambda: env.signed("/p", extra={**price, "crawler-exact-price": "EUR 0.05"}),
         "malformed": lambda: env.signed("/p", extra={"crawler-max-price": "five euros"}),
         "unsigned": lambda: {**price, "User-Agent": "ExampleCrawler"},
@@ -240,6 +254,8 @@ def test_pay_per_crawl_errors_use_the_protocols_codes(
     }[kind]()
     r = env.http.get("/p", headers=headers)
     assert (r.status_code, r.headers["crawler-error"]) == (status, code)
+    if status == 402:  # every 402 says what the price is
+        assert r.headers["crawler-price"] == "EUR 0.05"
     with env.s.db.read() as sess:
         assert Ledger.balance(sess, "crawl:charged:alice-site") == 0
 
@@ -409,3 +425,38 @@ def test_the_gate_as_middleware_around_an_app(make_syndic: MakeSyndic) -> None:
     with s.db.read() as sess:
         outcomes = sorted(sess.scalars(select(GateDecision.outcome)))
     assert outcomes == ["licensed", "licensed", "payment-required"]
+
+
+def test_forwarded_responses_keep_the_sites_one_date_and_server(env: Env) -> None:
+    with httpx.Client() as direct:
+        site = direct.get(env.upstream + "/public/a")
+    r = env.http.get("/public/a")
+    assert r.status_code == 200
+    dates = [v for k, v in r.headers.multi_items() if k == "date"]
+    servers = [v for k, v in r.headers.multi_items() if k == "server"]
+    assert len(dates) == 1 and servers == [site.headers["server"]]
+    refused = env.http.get("/papers/1", headers={"User-Agent": "GPTBot"})  # the gate's answer
+    assert len(refused.headers.get_list("date")) == 1
+    assert "server" not in refused.headers
+
+
+def test_a_64_kib_uri_does_not_stop_decision_logging(make_syndic: MakeSyndic) -> None:
+    gen = _env(make_syndic, max_target=256 * 1024)
+    env = next(gen)
+    try:
+        token = env.s.deals.issue_token(env.agreement)
+        huge = env.http.get("/", extensions={"target": b"/public/" + b"x" * (65 * 1024)})
+        assert huge.status_code == 200
+        for i in range(5):
+            ok = env.http.get(f"/papers/{i}", headers={"Authorization": f"License {token}"})
+            assert ok.status_code == 200
+        env.gate.port.flush()  # what the background writer has not written yet
+        metrics = env.http.get("/.well-known/syndic/metrics").text
+        assert 'syndic_gate_decisions_lost_total{site="alice-site"} 0' in metrics
+        assert 'syndic_gate_decisions_written_total{site="alice-site"} 6' in metrics
+        with env.s.db.read() as sess:
+            rows = sess.execute(select(GateDecision.outcome, GateDecision.path)).all()
+        assert [o for o, _ in rows] == ["passed"] + ["licensed"] * 5  # the meter is whole
+        assert len(rows[0][1]) == 500
+    finally:
+        gen.close()

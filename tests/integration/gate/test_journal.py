@@ -87,3 +87,36 @@ def test_the_background_flusher_survives_a_failing_database(make_syndic: MakeSyn
 
     asyncio.run(asyncio.wait_for(scenario(), timeout=60))
     assert _rows(s) == 1 and j.failures >= 2
+
+
+def test_fields_are_bounded_before_the_journal(make_syndic: MakeSyndic) -> None:
+    s = make_syndic(clock=ManualClock())
+    j = Journal(s.db, s.log, s.clock)
+    long = DecisionRecord("site", "passed", "r", 200, "a" * 5000, "/" + "x" * 65536, _NOW)
+    assert len(long.path) == 500 and long.path.endswith("…") and len(long.agent) == 200
+    j.add(long)
+    j.add(_rec(1))
+    assert j.flush() == 2 and j.lost == 0
+    with s.db.read() as sess:
+        assert [len(p) for p in sess.scalars(select(GateDecision.path))] == [500, 2]
+
+
+def test_a_batch_that_cannot_be_written_never_blocks_the_ones_after_it(
+    backend: str, make_syndic: MakeSyndic, caplog: pytest.LogCaptureFixture
+) -> None:
+    s = make_syndic(clock=ManualClock())
+    j = Journal(s.db, s.log, s.clock, max_batch=4)
+    for i in range(10):
+        # a status no column holds: the log entry is fine, the row cannot be written
+        j.add(_rec(i) if i != 5 else DecisionRecord("site", "x", "r", 2**64, "a", "/5", _NOW))
+    assert j.flush() == 9
+    assert j.lost == 1 and j.pending == 0 and j.metrics()["lost"] == 1
+    assert any("gate decision lost" in r.message for r in caplog.records)
+    with s.db.read() as sess:
+        paths = list(sess.scalars(select(GateDecision.path).order_by(GateDecision.id)))
+    assert paths == [f"/{i}" for i in range(10) if i != 5]
+    j.add(_rec(10))  # and the journal goes on
+    assert j.flush() == 1 and _rows(s) == 10
+
+
+_NOW = datetime(2026, 1, 1, tzinfo=UTC)

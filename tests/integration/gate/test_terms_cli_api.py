@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -62,7 +63,7 @@ def test_terms_publish_writes_every_format(make_syndic: MakeSyndic, tmp_path: Pa
     assert "License: https://c.example/license.xml" in robots
     assert not RobotsTxt.parse(robots).allowed("/", "GPTBot")
     lic = parse_rsl((tmp_path / "www/license.xml").read_bytes())
-    assert lic.contents[0].server == "https://c.example/v1/olp/token"
+    assert lic.contents[0].server == "https://c.example/v1/olp"  # the server, not its /token
 
 
 def test_terms_publish_without_terms_is_a_clear_error(
@@ -146,12 +147,13 @@ def test_terms_files_and_licence_tokens_over_http(make_syndic: MakeSyndic) -> No
     with serve(create_app(s)) as url, httpx.Client(base_url=url) as http:
         r = http.get("/license.xml")
         assert r.headers["content-type"].startswith("application/rsl+xml")
-        assert parse_rsl(r.content).contents[0].licenses[0].permits.usage
+        content = parse_rsl(r.content).contents[0]
+        assert content.licenses[0].permits.usage and content.server is not None
         assert "User-Agent: GPTBot" in http.get("/robots.txt").text
         assert http.get("/.well-known/tdmrep.json").json()[0]["tdm-reservation"] == 1
         basic = "Basic " + base64.b64encode(f"{licensee}:{key}".encode()).decode()
-        tok = http.post(
-            "/v1/olp/token",
+        tok = http.post(  # OLP: the client POSTs to <server>/token, as the licence names it
+            urlsplit(content.server).path + "/token",
             data={"grant_type": "client_credentials", "usage": "ai-train"},
             headers={"Authorization": basic},
         )

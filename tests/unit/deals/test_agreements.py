@@ -194,6 +194,7 @@ def test_rsl_termination_and_expiry(make_syndic: MakeSyndic, backend: str) -> No
     assert f"https://coalition.example/v1/agreements/{a}/dataset.jsonl" in rsl
     assert '<permits type="usage">ai-train</permits>' in rsl
     assert f"https://coalition.example/v1/agreements/{a}/file</terms>" in rsl
+    assert 'server="https://coalition.example/v1/olp"' in rsl  # clients POST <server>/token
     token = s.deals.issue_token(a)
     s.deals.terminate(a, reason="breach of the reporting duty")
     with pytest.raises(AuthError, match="no longer active"):
@@ -381,3 +382,14 @@ def test_the_open_terms_are_for_small_builders_only(make_syndic: MakeSyndic, bac
         "https://c.example/license.xml"
     )
     assert line in files["robots.txt"].splitlines() and line in files["ai.txt"].splitlines()
+
+
+def test_the_scope_root_is_computed_as_docs_governance_says() -> None:
+    import hashlib
+
+    from syndic.deals.agreement import scope_root
+
+    digests = [f"sha256:{hashlib.sha256(w).hexdigest()}" for w in (b"b", b"a", b"c")]
+    # the recipe in docs/governance.md, with nothing but hashlib
+    by_hand = hashlib.sha256("".join(d + "\n" for d in sorted(digests)).encode()).hexdigest()
+    assert scope_root(digests) == f"sha256:{by_hand}" == scope_root(digests[::-1])

@@ -231,17 +231,43 @@ def test_web_bot_auth_and_limit_settings() -> None:
         ("/%70rivate/doc", "/private/doc"),
         ("/PRIVATE", "/PRIVATE"),
         ("/public/../private", "/private"),
-        ("/%2e%2e/private", "/private"),
+        ("/about//../private/", "/private/"),
+        ("//private//doc", "/private/doc"),
         ("/a/./b/../c", "/a/c"),
+        ("/a/b/..", "/a/"),
+        ("/../../x", "/x"),
         ("/%7euser?q=%2f%41", "/~user?q=%2FA"),
-        ("/a%2fb", "/a%2Fb"),
         ("/caf\xc3\xa9", "/caf%C3%A9"),
     ],
 )
 def test_paths_are_normalised_before_matching(target: str, normal: str) -> None:
-    from syndic.terms.robots import normalise_target
+    from syndic.gate.target import normal_target
 
-    assert normalise_target(target) == normal
+    assert normal_target(target) == normal
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/a%2fb",
+        "/%2e%2e/private",
+        "/public/.%2E/private",
+        "/public/%252e%252e/private",
+        "/public/..%255cprivate",
+        "/public/..\\private",
+        "/public/..;/private",
+        "/public/%c0%ae%c0%ae/private",
+        "/public/.;x/private",
+        "/public/%00/../private",
+        "/public/\x00",
+        "private",
+    ],
+)
+def test_ambiguous_spellings_are_refused(target: str) -> None:
+    from syndic.gate.target import AmbiguousTarget, normal_target
+
+    with pytest.raises(AmbiguousTarget):
+        normal_target(target)
 
 
 def test_a_path_rule_matches_every_spelling_of_its_path() -> None:
@@ -263,3 +289,24 @@ def test_the_example_in_the_docs_loads() -> None:
     assert block is not None
     p = parse_policy(block.group(1), source="docs/gate.md")
     assert p.hosts and p.member == 12 and isinstance(p.rules[1].cond, Agent)
+
+
+def test_a_yaml_alias_bomb_in_rule_conditions_is_refused_not_expanded() -> None:
+    lines = ["site: s", "hosts: [a]", "x0: &x0 {user_agent: bot}"]
+    lines += [
+        f"x{i}: &x{i} {{all: [*x{i - 1}, *x{i - 1}, *x{i - 1}, *x{i - 1}]}}" for i in range(1, 30)
+    ]
+    lines += ["rules:", "  - if: *x29", "    then: refuse"]
+    with pytest.raises(PolicyError, match=r"line 4: not valid YAML: aliases"):
+        parse_policy("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("text", ["- site: s\n", "just a string\n", "42\n"])
+def test_a_policy_whose_top_level_is_not_a_mapping_is_refused(text: str) -> None:
+    with pytest.raises(PolicyError, match="must be a mapping"):
+        parse_policy(text)
+
+
+def test_a_python_tag_in_a_policy_value_is_refused() -> None:
+    with pytest.raises(PolicyError, match="line 1: not valid YAML: could not determine"):
+        parse_policy("site: !!python/name:os.system\n")

@@ -24,7 +24,7 @@ from syndic.terms.formats import (
 )
 from syndic.terms.models import PaymentType, Terms, Usage
 from syndic.terms.robots import RobotsTxt
-from syndic.terms.rsl import parse_rsl, terms_from_license
+from syndic.terms.rsl import parse_rsl, terms_from_licenses
 from tests.conftest import shared_dir
 
 PAID = Terms(
@@ -37,7 +37,7 @@ SITE = Site(
     base_url="https://coalition.example",
     coalition="Open Science Coalition",
     version=3,
-    license_server="https://coalition.example/v1/olp/token",
+    license_server="https://coalition.example/v1/olp",
 )
 
 
@@ -54,9 +54,10 @@ def test_every_file_reads_back_to_the_terms() -> None:
     }
     doc = parse_rsl(files["license.xml"])
     assert doc.contents[0].server == SITE.license_server
-    assert terms_from_license(doc.contents[0].licenses[0]) == PAID
+    assert terms_from_licenses(doc.contents[0].licenses) == PAID
     prefs, licence = read_robots_preferences(files["robots.txt"])
-    assert prefs == Preferences.of(PAID) == Preferences(train_ai=False, ai_use=False, search=True)
+    assert prefs == Preferences(train_ai=False, ai_input=None, search=True)  # AIPREF cannot say
+    assert Preferences.of(PAID) == Preferences(train_ai=False, ai_input=False, search=True)
     assert licence == "https://coalition.example/license.xml"
     robots = RobotsTxt.parse(files["robots.txt"])
     assert not robots.allowed("/paper", "GPTBot")
@@ -92,8 +93,8 @@ def test_free_terms_reserve_nothing() -> None:
     "p", [Preferences(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)]
 )
 def test_aipref_and_content_signal_round_trip(p: Preferences) -> None:
-    p = Preferences(bool(p.train_ai), bool(p.ai_use), bool(p.search))
-    assert parse_content_usage(content_usage(p)) == p
+    p = Preferences(bool(p.train_ai), bool(p.ai_input), bool(p.search))
+    assert parse_content_usage(content_usage(p)) == Preferences(p.train_ai, None, p.search)
     assert parse_content_signal(content_signal(p)) == p
 
 

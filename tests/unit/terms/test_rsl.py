@@ -16,6 +16,7 @@ from syndic.terms.rsl import (
     parse_rsl,
     render_terms,
     terms_from_license,
+    terms_from_licenses,
     write_rsl,
 )
 
@@ -46,13 +47,14 @@ def test_render_then_parse_round_trips_terms() -> None:
     c = doc.contents[0]
     assert c.server == "https://coalition.example/v1/olp"
     assert c.terms == "https://coalition.example/terms"
-    (lic,) = c.licenses
-    assert terms_from_license(lic) == TERMS
+    search, lic = c.licenses  # search free, AI use priced (split per usage)
+    assert terms_from_licenses(c.licenses) == TERMS
+    assert search.permits.usage == {Usage.SEARCH} and search.permits.geo == {"FR", "DE"}
     assert lic.permits.geo == {"FR", "DE"}
     assert lic.reporting == "https://coalition.example/report"
     assert lic.legal == (("warranty", "none"),)
     assert lic == license_from_terms(
-        TERMS,
+        TERMS.model_copy(update={"permits": frozenset({Usage.AI_TRAIN})}),
         users=["commercial"],
         geo=["FR", "DE"],
         legal=[("warranty", "none")],
@@ -205,3 +207,39 @@ def test_amounts_are_written_with_the_currencys_minor_unit() -> None:
             (Content("/", licenses=(License(payment=Payment(PaymentType.CRAWL, 1, "KWD")),)),)
         )
     )
+
+
+def test_paid_terms_that_let_search_in_split_the_payment_per_usage() -> None:
+    paid = Terms(
+        permits=frozenset({Usage.ALL}),
+        payment_type=PaymentType.TRAINING,
+        amount_minor=500_00,
+    )
+    (content,) = parse_rsl(render_terms(paid, server="https://c.example/v1/olp")).contents
+    search, ai = content.licenses
+    assert search.permits.usage == {Usage.SEARCH} and search.payment is not None
+    assert search.payment.type is PaymentType.FREE and search.payment.amount_minor is None
+    assert ai.permits.usage == {Usage.AI_ALL}
+    assert ai.payment is not None and ai.payment.amount_minor == 500_00
+    assert not ai.allows(Usage.SEARCH) and search.allows(Usage.SEARCH)
+    assert terms_from_licenses(content.licenses) == paid
+    # one usage, or a free licence: nothing to split
+    only_ai = paid.model_copy(update={"permits": frozenset({Usage.AI_TRAIN})})
+    assert len(parse_rsl(render_terms(only_ai)).contents[0].licenses) == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/papers/*", "/papers/*.pdf$", "https://site.example", "https://s.example/a/*"]
+)
+def test_content_urls_are_paths_or_full_urls(url: str) -> None:
+    assert parse_rsl(render_terms(TERMS, content_urls=[url])).contents[0].url == url
+
+
+@pytest.mark.parametrize(
+    "url", ["papers/", "ftp://s.example/", "https://", "/a$b", "//s.example/x", "/a b"]
+)
+def test_other_content_urls_are_refused_written_or_read(url: str) -> None:
+    with pytest.raises(RslError, match="full http"):
+        render_terms(TERMS, content_urls=[url])
+    with pytest.raises(RslError, match="full http"):
+        parse_rsl(f'<rsl xmlns="{NS}"><content url="{url}"><license/></content></rsl>')
