@@ -7,7 +7,7 @@ import sys
 import click
 
 from syndic import __version__
-from syndic.cli import deals, gate, governance, log, members, ops, receipt, terms, value
+from syndic.cli import deals, gate, governance, log, members, ops, receipt, terms, value, web
 from syndic.cli.common import Ctx, data_dir_option
 from syndic.errors import SyndicError
 
@@ -44,6 +44,7 @@ for group in (
     value.value,
     ops.key,
     ops.serve,
+    web.login_link,
     ops.demo,
 ):
     cli.add_command(group)

@@ -25,6 +25,15 @@ class JoinIn(BaseModel):
     prohibited_usages: list[str] = Field(default_factory=list)
     floor_price_minor: int = 0
     allow_vlop: bool = True
+    email: str | None = None
+
+
+class MandateIn(BaseModel):
+    """The parts of the mandate to change; the ones left out stay as they are."""
+
+    prohibited_usages: list[str] | None = None
+    floor_price_minor: int | None = None
+    allow_vlop: bool | None = None
 
 
 @router.get("/v1/members")
@@ -42,6 +51,15 @@ def join(body: JoinIn, syndic: SyndicDep, caller: Steward) -> MemberView:
 @router.get("/v1/members/{member_id}")
 def get_member(member_id: int, syndic: SyndicDep, _caller: OwnMember) -> MemberView:
     return syndic.members.get(member_id)
+
+
+@router.put("/v1/members/{member_id}/mandate")
+def change_mandate(
+    member_id: int, body: MandateIn, syndic: SyndicDep, caller: OwnMember
+) -> MemberView:
+    """The member (or the steward) changes the mandate; logged, it binds deals signed from
+    now on."""
+    return syndic.members.change_mandate(member_id, **body.model_dump(), actor=caller.actor)
 
 
 @router.get("/v1/members/{member_id}/works")
