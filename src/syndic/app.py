@@ -35,6 +35,7 @@ from syndic.payouts.charter import CharterPayouts
 from syndic.payouts.ledger import Ledger
 from syndic.payouts.rails import InstructionFileRail, PayoutRail
 from syndic.payouts.service import PayoutService, StatementView
+from syndic.portal import MemberPortal
 from syndic.provenance.checkpoint import log_origin
 from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import TransparencyLog
@@ -129,6 +130,16 @@ class Syndic:
         )
         self.charter_payouts = CharterPayouts(
             payouts=self.payouts, governance=self.governance, valuation=self.valuation
+        )
+        # what a member's pages read across parts (reads only)
+        self.portal = MemberPortal(
+            members=self.members,
+            governance=self.governance,
+            deals=self.deals,
+            payouts=self.payouts,
+            valuation=self.valuation,
+            provenance=self.provenance,
+            vault=self.vault,
         )
 
     def _wire_auth(self) -> None:

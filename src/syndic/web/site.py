@@ -19,12 +19,18 @@ from starlette.exceptions import HTTPException
 from syndic.api.app import create_app
 from syndic.app import Syndic
 from syndic.errors import SyndicError
-from syndic.web.pages import member, public, signin
+from syndic.web.pages import member, member_votes, member_works, public, signin
 from syndic.web.render import make_env, render
 from syndic.web.session import cookies_for
 
 STATIC = Path(__file__).with_name("static")
-PAGE_ROUTERS = (public.router, signin.router, member.router)
+PAGE_ROUTERS = (
+    public.router,
+    signin.router,
+    member.router,
+    member_works.router,
+    member_votes.router,
+)
 log = logging.getLogger(__name__)
 
 _TITLES = {
