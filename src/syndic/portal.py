@@ -139,8 +139,12 @@ class MemberPortal:
         proposed = Proposed(
             usages=_usage_set(terms["permits"]),
             amount_minor=int(terms["amount_minor"]),
+            # the threshold frozen with the vote (the charter's, for a vote from before that)
             licensee_is_vlop=is_vlop(
-                licensee.monthly_active_users, int(p.rule.get("vlop_mau_threshold", 0) or 0)
+                licensee.monthly_active_users,
+                int(
+                    p.rule.get("vlop_mau_threshold") or self.governance.charter().vlop_mau_threshold
+                ),
             ),
         )
         m = member.mandate

@@ -194,7 +194,8 @@ def test_delegate_and_revoke(r: Round) -> None:
 
 def test_money_statement_and_someone_elses_statement(r: Round) -> None:
     money = r.v.get(f"/members/{r.me}/money").text
-    assert "<svg" in money and "Payouts sent to you" in money  # chart and its table
+    assert 'src="data:image/svg+xml;base64,' in money and "Payouts sent to you" in money
+    assert 'alt="Bar chart of the payouts to you over time: ' in money  # a text alternative
     st = r.v.get(f"/members/{r.me}/statements/{r.agreement}")
     assert st.status_code == 200 and "You received" in st.text
     assert r.v.get(f"/members/{r.other}/statements/{r.agreement}").status_code == 403

@@ -14,7 +14,9 @@ from syndic.testing import ManualClock
 from tests.conftest import MakeSyndic
 
 
-def test_a_link_signs_in_once_and_its_session_ends_on_sign_out(make_syndic: MakeSyndic) -> None:
+def test_a_link_signs_in_once_and_its_session_ends_on_sign_out(
+    make_syndic: MakeSyndic, backend: str
+) -> None:
     clock = ManualClock()
     s = make_syndic(clock=clock)
     m = s.members.join(handle="alice", name="Alice", payout_account="acct:a")

@@ -109,9 +109,9 @@ def money(request: Request, member_id: int) -> Response:
     payouts = syndic.payouts.payouts_to(member_id)
     chart = None
     if payouts:
-        from syndic.web.charts import bar_chart  # matplotlib only when there is a chart
+        from syndic.web.charts import bar_chart_uri  # matplotlib only when there is a chart
 
-        chart = bar_chart(
+        chart = bar_chart_uri(
             [p.created_at.strftime("%Y-%m-%d") for p in payouts],
             [p.amount_minor / 100 for p in payouts],
             title="Payouts to you over time",
