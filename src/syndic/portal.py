@@ -4,7 +4,8 @@ services' own methods (``MemberPortal`` is composed in ``Syndic`` as ``syndic.po
 
 A vote is explained with the same rules that decide it: a work's coverage follows
 ``deals.coverage`` (scope, disputes, every holder's mandate) and the red lines are
-``governance.mandates.red_lines_crossed``. The payout estimate is labelled as one: the
+``governance.mandates.red_lines_crossed``; co-holders left out and the number of works covered
+are those the members were told when the vote opened. The payout estimate is labelled as one: the
 deal's price split evenly over the works it would cover, times this member's share in each.
 """
 
@@ -154,7 +155,9 @@ class MemberPortal:
             ),
             proposed,
         )
-        coverage = self.deals.coverage(deal.id)
+        # what members were told when the vote opened (computing it again over a large pool
+        # takes seconds); this member's own red lines are checked against their mandate now
+        coverage = p.question.get("coverage") or self.deals.coverage(deal.id)
         excluded = {int(e["member"]) for e in coverage["excluded_members"]}
         works = [
             self._work_in_deal(w, deal.scope, member_id, bool(crossed), excluded)
