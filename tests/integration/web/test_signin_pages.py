@@ -74,12 +74,23 @@ def test_one_member_cannot_open_anothers_pages_and_the_attempt_is_logged(w: Worl
     a, b = w.members
     v = Visitor(w.s)
     v.sign_in(Role.MEMBER, a)
-    for path in (f"/members/{b}",):
+    for path in (
+        f"/members/{b}",
+        f"/members/{b}/money",
+        f"/members/{b}/statements/1",
+        f"/members/{b}/data.zip",
+        f"/works/{w.works[1]}",
+        f"/works/{w.works[1]}/receipt.json",
+    ):
         r = v.get(path)
         assert r.status_code == 403, path
         assert "m1" not in r.text and "W1" not in r.text
+    before = w.s.members.get(b).mandate
+    token = csrf_of(v.get(f"/members/{a}/mandate").text)  # a's own, valid token
+    r = v.client.post(f"/members/{b}/mandate", data={"csrf": token, "vlop": "refuse"})
+    assert r.status_code == 403 and w.s.members.get(b).mandate == before
     denied = w.payloads("access.denied")
-    assert {d["resource"] for d in denied} >= {f"member:{b}"}
+    assert {d["resource"] for d in denied} >= {f"member:{b}", f"work:{w.works[1]}"}
 
 
 def test_the_wrong_role_gets_a_403_page_not_data(w: World) -> None:
