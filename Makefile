@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit install postgres chromium guide-tools bench clean
+.PHONY: demo test lint typecheck unit install postgres chromium guide-tools bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,20 +34,28 @@ chromium:
 # curl and jq: the guides' commands (tests/integration/docs runs them as written)
 guide-tools:
 	@command -v curl >/dev/null && command -v jq >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl jq >/dev/null)
+# axe-core for the browser tests' accessibility checks, from npm into ./node_modules (ignored).
+node_modules/axe-core/axe.min.js: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+# The screenshots in docs/web.md, taken from a small coalition by a real browser.
+screenshots: $(STAMP) chromium
+	$(BIN)/python scripts/web_screenshots.py docs/screenshots
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
-test: $(STAMP) postgres chromium guide-tools lint typecheck
+test: $(STAMP) postgres chromium guide-tools node_modules/axe-core/axe.min.js lint typecheck
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP) postgres
 	$(BIN)/python benchmarks/bench_import.py
 
 clean:
-	rm -rf $(VENV) syndic-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) syndic-data .pytest_cache .mypy_cache .ruff_cache node_modules

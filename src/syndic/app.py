@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from syndic.auth.models import Role
 from syndic.auth.policy import Authorizer
 from syndic.auth.service import KeyService
+from syndic.auth.signin import DEFAULT_LINK_TTL, SignIn
 from syndic.clock import Clock, SystemClock
 from syndic.coalition import Coalition, CoalitionCreated
 from syndic.config import Settings
@@ -24,6 +25,7 @@ from syndic.governance.service import GovernanceService
 from syndic.keys import Signer
 from syndic.members.models import Member, Work
 from syndic.members.service import MemberService
+from syndic.outbox import Mail, Outbox, outbox_for
 from syndic.payouts.ledger import Ledger
 from syndic.payouts.rails import InstructionFileRail, PayoutRail
 from syndic.payouts.service import PayoutService, StatementView
@@ -44,6 +46,7 @@ if TYPE_CHECKING:  # built on first use: a command that needs neither pays nothi
     from syndic.gate.policy import Policy
     from syndic.gate.service import Gate
     from syndic.payouts.charter import CharterPayouts
+    from syndic.portal import MemberPortal
     from syndic.valuation.service import ValuationService
 
 
@@ -142,6 +145,21 @@ class Syndic:
             payouts=self.payouts, governance=self.governance, valuation=self.valuation
         )
 
+    @cached_property
+    def portal(self) -> MemberPortal:
+        """What a member's pages read across parts (reads only)."""
+        from syndic.portal import MemberPortal
+
+        return MemberPortal(
+            members=self.members,
+            governance=self.governance,
+            deals=self.deals,
+            payouts=self.payouts,
+            valuation=self.valuation,
+            provenance=self.provenance,
+            vault=self.vault,
+        )
+
     def _wire_auth(self) -> None:
         """API keys and the one authorization policy, told how to find who owns what (looked
         up when asked, so the parts named here may be built after)."""
@@ -150,8 +168,16 @@ class Syndic:
         def licensee(licensee_id: int) -> object:
             return self.deals.get_licensee(licensee_id)
 
-        self.keys = KeyService(
-            txs, subjects={Role.MEMBER: self.members.get, Role.LICENSEE: licensee}
+        subjects = {Role.MEMBER: self.members.get, Role.LICENSEE: licensee}
+        self.keys = KeyService(txs, subjects=subjects)
+        self.signin = SignIn(txs, subjects=subjects)  # the pages' one-time links and sessions
+        self.outbox: Outbox = outbox_for(
+            data_dir=self.settings.data_dir,
+            clock=self.clock,
+            smtp_host=self.settings.smtp_host,
+            smtp_port=self.settings.smtp_port,
+            smtp_starttls=self.settings.smtp_starttls,
+            sender=self.settings.mail_from,
         )
         self.authorizer = Authorizer(
             txs,
@@ -296,6 +322,48 @@ class Syndic:
             return self.deals.grant(token)
         except AuthError:
             return None
+
+    # --- sign-in for the pages ---------------------------------------------------------------
+    def login_link(
+        self,
+        *,
+        role: Role,
+        subject_id: int | None,
+        ttl: timedelta = DEFAULT_LINK_TTL,
+        base_url: str | None = None,
+        actor: str = "steward",
+    ) -> str:
+        """A one-time sign-in link (a URL) for the steward, a member or a licensee."""
+        token = self.signin.issue_link(role=role, subject_id=subject_id, ttl=ttl, actor=actor)
+        return f"{(base_url or self.settings.public_url).rstrip('/')}/signin/link?token={token}"
+
+    def request_login_link(self, email: str, *, base_url: str | None = None) -> bool:
+        """Mail a sign-in link to ``email`` if it is a member's, a licensee's contact or the
+        steward's address; returns whether one was sent (the page never says, so that the
+        form does not tell who is a member)."""
+        wanted = email.strip().lower()
+        who: tuple[Role, int | None] | None = None
+        if self.settings.steward_email and wanted == self.settings.steward_email.lower():
+            who = (Role.STEWARD, None)
+        elif (m := self.members.by_email(wanted)) is not None:
+            who = (Role.MEMBER, m.id)
+        else:
+            lic = [x for x in self.deals.list_licensees() if x.contact.lower() == wanted]
+            who = (Role.LICENSEE, lic[0].id) if lic else None
+        if who is None:
+            return False
+        url = self.login_link(role=who[0], subject_id=who[1], base_url=base_url, actor="web")
+        minutes = int(DEFAULT_LINK_TTL.total_seconds() // 60)
+        self.outbox.send(
+            Mail(
+                to=wanted,
+                subject=f"Your sign-in link for {self.name}",
+                body=f"Open this link to sign in to {self.name}. It works once, for "
+                f"{minutes} minutes:\n\n{url}\n\nIf you did not ask for it, ignore this "
+                "message.\n",
+            )
+        )
+        return True
 
     def report(self) -> dict[str, Any]:
         with self.db.read() as session:

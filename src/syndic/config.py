@@ -32,6 +32,18 @@ class Settings(BaseSettings):
         description="public base URL of the API: published terms files point here",
     )
 
+    smtp_host: str | None = Field(
+        default=None, description="mail server for sign-in links; unset: <data_dir>/outbox.jsonl"
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="the mail server's port")
+    smtp_starttls: bool = Field(default=False, description="use STARTTLS with the mail server")
+    mail_from: str = Field(
+        default="syndic@localhost", description="the sender of mail Syndic sends"
+    )
+    steward_email: str | None = Field(
+        default=None, description="the steward's address: sign-in links asked for it go there"
+    )
+
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "syndic.db"

@@ -20,7 +20,8 @@ dependency's exception as one of ours with ``raise X(...) from exc``.
     ├── Conflict                     double vote, illegal state transition (409)
     ├── AuthError                    missing, forged or expired credential (401)
     │   ├── SignatureError           a Web Bot Auth signature that does not verify
-    │   └── ChallengeError           a proof-of-work solution that is wrong, stale or spent
+    │   ├── ChallengeError           a proof-of-work solution that is wrong, stale or spent
+    │   └── LinkInvalid              a sign-in link that is unknown, expired or used (410)
     ├── Forbidden                    valid credential, outside its scope (403)
     ├── IntegrityError               tampering or corruption detected
     │   └── LogTampered
@@ -127,6 +128,13 @@ class ChallengeError(AuthError):
     """A proof-of-work solution that is wrong, expired, for another client or spent."""
 
     code = "challenge_invalid"
+
+
+class LinkInvalid(AuthError):
+    """A one-time sign-in link that is unknown, expired or already used."""
+
+    code = "signin_link_invalid"
+    status = 410
 
 
 class Forbidden(SyndicError):

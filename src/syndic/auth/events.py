@@ -34,3 +34,33 @@ class AccessDenied(Event):
     kind: ClassVar[str] = "access.denied"
     resource: str
     reason: str
+
+
+@dataclass(frozen=True)
+class SignInLinkIssued(Event):
+    """A one-time sign-in link was made (its token is never logged)."""
+
+    kind: ClassVar[str] = "signin.link_issued"
+    link: int
+    role: str
+    subject: int | None
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class SessionStarted(Event):
+    """A sign-in link was used: a browser session began."""
+
+    kind: ClassVar[str] = "signin.session_started"
+    session: int
+    link: int
+    role: str
+    subject: int | None
+
+
+@dataclass(frozen=True)
+class SessionEnded(Event):
+    """A browser session was ended by signing out."""
+
+    kind: ClassVar[str] = "signin.session_ended"
+    session: int

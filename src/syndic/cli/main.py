@@ -99,6 +99,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "syndic.cli.ops:key",
         "API keys.",
     ),
+    "login-link": (
+        "syndic.cli.web:login_link",
+        "Print a one-time sign-in link for the web pages (it works once, then expires).",
+    ),
     "serve": (
         "syndic.cli.ops:serve",
         "Run the API over the data dir.",

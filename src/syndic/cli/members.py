@@ -28,6 +28,7 @@ def member() -> None:
 @click.option("--prohibit", multiple=True, help="A usage never allowed (red line), e.g. ai-train.")
 @click.option("--floor-price", default="0", help="Lowest licence price accepted, in major units.")
 @click.option("--no-vlop", is_flag=True, help="Refuse deals with very large platforms.")
+@click.option("--email", default=None, help="Where sign-in links asked for are mailed.")
 @json_option
 def member_join(
     handle: str,
@@ -36,6 +37,7 @@ def member_join(
     prohibit: tuple[str, ...],
     floor_price: str,
     no_vlop: bool,
+    email: str | None,
     as_json: bool,
 ) -> None:
     """Add a member under a mandate."""
@@ -47,6 +49,7 @@ def member_join(
         prohibited_usages=prohibit,
         floor_price_minor=parse_major(floor_price, app.settings.currency),
         allow_vlop=not no_vlop,
+        email=email,
     )
     print_json(m) if as_json else click.echo(f"member {m.id} joined: {m.handle}")
 
@@ -76,6 +79,49 @@ def member_show(member_id: int, as_json: bool) -> None:
     else:
         click.echo(
             f"{m.id} {m.handle} ({m.status}) joined {m.joined_at:%Y-%m-%d}; mandate: {m.mandate}"
+        )
+
+
+@command(member, "mandate")
+@click.argument("member_id", type=int)
+@click.option(
+    "--prohibit",
+    multiple=True,
+    help="A usage never allowed (red line); repeat for each. Replaces the red lines.",
+)
+@click.option("--no-red-lines", is_flag=True, help="Remove every red line.")
+@click.option("--floor-price", default=None, help="Lowest licence price accepted (major units).")
+@click.option(
+    "--vlop/--no-vlop", default=None, help="Allow (or refuse) deals with very large platforms."
+)
+@json_option
+def member_mandate(
+    member_id: int,
+    prohibit: tuple[str, ...],
+    no_red_lines: bool,
+    floor_price: str | None,
+    vlop: bool | None,
+    as_json: bool,
+) -> None:
+    """Change a member's mandate (logged; binds deals signed from now on)."""
+    if prohibit and no_red_lines:
+        raise InvalidInput("give --prohibit or --no-red-lines, not both")
+    app = syndic()
+    m = app.members.change_mandate(
+        member_id,
+        prohibited_usages=() if no_red_lines else (prohibit or None),
+        floor_price_minor=None
+        if floor_price is None
+        else parse_major(floor_price, app.settings.currency),
+        allow_vlop=vlop,
+        actor="steward",
+    )
+    if as_json:
+        print_json(m)
+    else:
+        click.echo(
+            f"member {m.id}: mandate changed to {m.mandate}; it applies to deals signed from "
+            "now on (signed agreements keep their scope)"
         )
 
 

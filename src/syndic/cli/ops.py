@@ -211,14 +211,14 @@ def key_revoke(key_id: int, reason: str) -> None:
 @click.option("--host", default=None, help="Default 127.0.0.1.")
 @click.option("--port", type=int, default=None, help="Default 8000.")
 def serve(host: str | None, port: int | None) -> None:
-    """Run the API over the data dir."""
+    """Serve the web pages (at /) and the API (under /v1) over the data dir."""
     import uvicorn
 
-    from syndic.api.app import create_app
+    from syndic.web.site import create_site
 
     app = syndic()
     uvicorn.run(
-        create_app(app),
+        create_site(app),
         host=host or app.settings.host,
         port=port or app.settings.port,
         log_level="info",

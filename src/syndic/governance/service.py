@@ -649,6 +649,11 @@ class GovernanceService:
                 out.append(entry)
         return out
 
+    def voted_on(self, member_id: int) -> set[int]:
+        """The proposals ``member_id`` has cast a ballot on (directly)."""
+        with self.txs.read() as session:
+            return set(session.scalars(select(Vote.proposal_id).where(Vote.member_id == member_id)))
+
     # --- voice credits -------------------------------------------------------------------
     def _credits(self, session: Session, member: Member, rule: CreditRule) -> int:
         """Credits ``member`` holds now under ``rule`` (never below zero).

@@ -17,6 +17,17 @@ class MemberJoined(Event):
 
 
 @dataclass(frozen=True)
+class MandateChanged(Event):
+    """A member changed their mandate; it applies to deals signed from now on (agreements
+    already signed keep the scope they froze)."""
+
+    kind: ClassVar[str] = "member.mandate_changed"
+    member: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class MemberLeft(Event):
     kind: ClassVar[str] = "member.left"
     member: int

@@ -39,6 +39,8 @@ class Member(Base):
     floor_price_minor: Mapped[int] = mapped_column(BigInt, default=0)
     allow_vlop: Mapped[bool] = mapped_column(default=True)
     payout_account: Mapped[str] = mapped_column(String(200))
+    # where sign-in links are mailed when the member asks for one (optional)
+    email: Mapped[str | None] = mapped_column(String(254), index=True, default=None)
 
     def mandate(self) -> dict[str, Any]:
         return {

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from syndic.errors import Conflict, InvalidInput, NotFound
 from syndic.members.events import (
     DisputeResolved,
+    MandateChanged,
     MemberJoined,
     MemberLeft,
     MemberRejoined,
@@ -53,6 +54,16 @@ def _check_usages(usages: Iterable[str]) -> list[str]:
     return sorted(set(out))
 
 
+def _check_email(email: str | None) -> str | None:
+    if email is None or not email.strip():
+        return None
+    clean = email.strip().lower()
+    local, at, domain = clean.partition("@")
+    if not at or not local or "." not in domain or len(clean) > 254 or " " in clean:
+        raise InvalidInput(f"not an e-mail address: {email!r}")
+    return clean
+
+
 class MemberService:
     def __init__(self, db: Database, vault: FileVault, events: EventRecorder) -> None:
         self.db = db
@@ -69,21 +80,22 @@ class MemberService:
         prohibited_usages: Iterable[str] = (),
         floor_price_minor: int = 0,
         allow_vlop: bool = True,
+        email: str | None = None,
         actor: str = "steward",
     ) -> MemberView:
         with self.db.write() as session:
-            return MemberView.of(
-                self._join(
-                    session,
-                    handle=handle,
-                    name=name,
-                    payout_account=payout_account,
-                    prohibited_usages=prohibited_usages,
-                    floor_price_minor=floor_price_minor,
-                    allow_vlop=allow_vlop,
-                    actor=actor,
-                )
+            m = self._join(
+                session,
+                handle=handle,
+                name=name,
+                payout_account=payout_account,
+                prohibited_usages=prohibited_usages,
+                floor_price_minor=floor_price_minor,
+                allow_vlop=allow_vlop,
+                actor=actor,
             )
+            m.email = _check_email(email)
+            return MemberView.of(m)
 
     def _join(
         self,
@@ -143,6 +155,54 @@ class MemberService:
             m.left_at = None
             self.events.record(session, MemberRejoined(member=m.id), actor=actor)
             return MemberView.of(m)
+
+    def change_mandate(
+        self,
+        member_id: int,
+        *,
+        prohibited_usages: Iterable[str] | None = None,
+        floor_price_minor: int | None = None,
+        allow_vlop: bool | None = None,
+        actor: str | None = None,
+    ) -> MemberView:
+        """Change what the coalition may agree to for this member's works (None: unchanged).
+        Logged with the mandate before and after. It binds deals signed from now on: the
+        coverage of a deal is computed when it is signed, and an agreement already signed
+        keeps the works it froze."""
+        usages = None if prohibited_usages is None else _check_usages(prohibited_usages)
+        if floor_price_minor is not None:
+            check_minor(floor_price_minor)
+        with self.db.write() as session:
+            m = self._member(session, member_id)
+            if m.status != MemberStatus.ACTIVE:
+                raise Conflict(f"member {member_id} has left; their mandate no longer applies")
+            before = m.mandate()
+            if usages is not None:
+                m.prohibited_usages = usages
+            if floor_price_minor is not None:
+                m.floor_price_minor = floor_price_minor
+            if allow_vlop is not None:
+                m.allow_vlop = allow_vlop
+            after = m.mandate()
+            if after == before:
+                raise InvalidInput("that is the mandate already in force: nothing to change")
+            self.events.record(
+                session,
+                MandateChanged(member=m.id, before=before, after=after),
+                actor=actor or f"member:{member_id}",
+            )
+            return MemberView.of(m)
+
+    def by_email(self, email: str) -> MemberView | None:
+        """The active member with this e-mail address (case-insensitive), if any."""
+        wanted = email.strip().lower()
+        if not wanted:
+            return None
+        with self.db.read() as session:
+            m = session.scalar(
+                select(Member).where(Member.email == wanted, Member.status == MemberStatus.ACTIVE)
+            )
+            return None if m is None else MemberView.of(m)
 
     def get(self, member_id: int) -> MemberView:
         with self.db.read() as session:

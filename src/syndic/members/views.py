@@ -19,6 +19,7 @@ class MemberView(BaseModel):
     status: str
     joined_at: datetime
     mandate: dict[str, Any]
+    email: str | None = None
 
     @classmethod
     def of(cls, m: Member) -> MemberView:
@@ -29,6 +30,7 @@ class MemberView(BaseModel):
             status=m.status,
             joined_at=m.joined_at,
             mandate=m.mandate(),
+            email=m.email,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
@@ -75,6 +76,18 @@ class StatementView(BaseModel):
     def explanation(self) -> str:
         """The statement in words (``payouts/words.py``)."""
         return statement_in_words(self.amount_minor, self.currency, self.policy, self.basis)
+
+
+class PayoutView(BaseModel):
+    """Money sent to a member: when, how much, through which rail reference."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    member_id: int
+    amount_minor: int
+    currency: str
+    rail_reference: str
+    created_at: datetime
 
 
 class PayoutService:
@@ -289,6 +302,19 @@ class PayoutService:
             if member_id is not None:
                 q = q.where(Statement.member_id == member_id)
             return [StatementView.model_validate(x) for x in session.scalars(q)]
+
+    def payouts_to(self, member_id: int) -> list[PayoutView]:
+        """What was paid to ``member_id``, oldest first."""
+        with self.txs.read() as session:
+            rows = session.scalars(
+                select(Payout).where(Payout.member_id == member_id).order_by(Payout.id)
+            )
+            return [PayoutView.model_validate(p) for p in rows]
+
+    def owed_to(self, member_id: int) -> int:
+        """What the coalition owes ``member_id`` and has not paid yet (minor units)."""
+        with self.txs.read() as session:
+            return -self.ledger.balance(session, payable_account(member_id))
 
     def totals(self) -> dict[str, int]:
         with self.txs.read() as session:

@@ -25,6 +25,15 @@ class JoinIn(BaseModel):
     prohibited_usages: list[str] = Field(default_factory=list)
     floor_price_minor: int = 0
     allow_vlop: bool = True
+    email: str | None = None
+
+
+class MandateIn(BaseModel):
+    """The parts of the mandate to change; the ones left out stay as they are."""
+
+    prohibited_usages: list[str] | None = None
+    floor_price_minor: int | None = None
+    allow_vlop: bool | None = None
 
 
 @router.get("/v1/members")
@@ -55,6 +64,15 @@ def leave(member_id: int, syndic: SyndicDep, caller: OwnMember) -> MemberView:
 def rejoin(member_id: int, syndic: SyndicDep, caller: Steward) -> MemberView:
     """A member who left comes back (the steward admits them again)."""
     return syndic.members.rejoin(member_id, actor=caller.actor)
+
+
+@router.put("/v1/members/{member_id}/mandate")
+def change_mandate(
+    member_id: int, body: MandateIn, syndic: SyndicDep, caller: OwnMember
+) -> MemberView:
+    """The member (or the steward) changes the mandate; logged, it binds deals signed from
+    now on."""
+    return syndic.members.change_mandate(member_id, **body.model_dump(), actor=caller.actor)
 
 
 @router.get("/v1/members/{member_id}/works")

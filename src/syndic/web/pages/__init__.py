@@ -1,0 +1,1 @@
+"""Page handlers, one module per person: each parses a form, calls ``Syndic``, renders."""
