@@ -186,7 +186,5 @@ class GuardedRoute(APIRoute):
         return guarded
 
 
-Caller = Annotated[Principal, allow(Role.STEWARD, Role.MEMBER, Role.LICENSEE)]
-"""Any authenticated caller: for routes whose answer depends on who asks (not who may)."""
 Steward = Annotated[Principal, allow(Role.STEWARD)]
 Licensee = Annotated[Principal, allow(Role.LICENSEE)]
