@@ -73,7 +73,9 @@ class Syndic:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.signer = signer
-        self.db = Database(settings.effective_database_url)
+        self.db = Database(
+            settings.effective_database_url, lock_timeout_s=settings.db_lock_timeout_s
+        )
         self.vault = FileVault(settings.vault_dir)
         self.log = TransparencyLog()
         self.events = EventRecorder(self.log, self.clock)
@@ -195,7 +197,7 @@ class Syndic:
         """Create a new coalition: data dir, schema, signing key (0600) and the founding event."""
         name = clean_name(name, what="the coalition's name")
         _ensure_writable(settings.data_dir)
-        db = Database(settings.effective_database_url)
+        db = Database(settings.effective_database_url, lock_timeout_s=settings.db_lock_timeout_s)
         try:
             db.migrate()
             with db.read() as session:
@@ -227,7 +229,7 @@ class Syndic:
         if not settings.key_path.exists():
             raise ConfigError(f"no coalition in {settings.data_dir}; run `syndic init` first")
         _ensure_writable(settings.data_dir)
-        db = Database(settings.effective_database_url)
+        db = Database(settings.effective_database_url, lock_timeout_s=settings.db_lock_timeout_s)
         try:
             db.migrate()
         finally:
@@ -278,18 +280,20 @@ class Syndic:
         self,
         *,
         client_secret: str,
+        client_id: str | None = None,
         grant_type: str,
         license_xml: str | None = None,
         usage: str | None = None,
         agreement_id: int | None = None,
     ) -> IssuedToken:
-        """The OLP-style token endpoint: a licence token for a licensee's API key."""
+        """The OLP-style token endpoint: a licence token for a licensee's API key (and id)."""
         from syndic.gate.licensing import issue_licence_token
 
         return issue_licence_token(
             self.deals,
             self.keys,
             client_secret=client_secret,
+            client_id=client_id,
             grant_type=grant_type,
             license_xml=license_xml,
             usage=usage,

@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     token_ttl_days: int = Field(default=30, ge=1, description="lifetime of licence access tokens")
     host: str = Field(default="127.0.0.1", description="address `syndic serve` listens on")
     port: int = Field(default=8000, ge=0, le=65535, description="port `syndic serve` listens on")
+    db_lock_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="how long a write waits for another writer's lock before the API answers "
+        "503 with Retry-After (SQLite busy timeout, PostgreSQL lock_timeout)",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="public base URL of the API: published terms files point here",

@@ -26,6 +26,7 @@ dependency's exception as one of ours with ``raise X(...) from exc``.
     ├── IntegrityError               tampering or corruption detected
     │   └── LogTampered
     ├── DatabaseError                the database refused or failed (wrapped SQLAlchemy error)
+    │   └── DatabaseBusy             held by another writer past the lock timeout (503, retry)
     ├── VerificationError            a proof, signature or receipt does not verify
     └── ValuationError               a valuation cannot be run on this input
 """
@@ -154,6 +155,16 @@ class LogTampered(IntegrityError):
 class DatabaseError(SyndicError):
     code = "database_error"
     status = 500
+
+
+class DatabaseBusy(DatabaseError):
+    """Another writer held the database past the lock timeout (SQLite ``database is locked``,
+    a PostgreSQL lock timeout, deadlock or serialization failure): nothing was written, and
+    the same request may simply be sent again later."""
+
+    code = "database_busy"
+    status = 503
+    retry_after_s: ClassVar[int] = 5
 
 
 class VerificationError(SyndicError):

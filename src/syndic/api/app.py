@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import cast
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from syndic import __version__
+from syndic.api import docs, openapi
+from syndic.api.deps import GuardedRoute
 from syndic.api.routes import (
     deals,
     governance,
@@ -20,13 +27,31 @@ from syndic.api.routes import (
     valuation,
 )
 from syndic.app import Syndic
-from syndic.errors import SyndicError
+from syndic.errors import DatabaseBusy, SyndicError
+
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+"""Stable codes for the answers the router gives itself (no route, wrong method)."""
 
 
-def _error(status: int, code: str, message: str, **extra: object) -> JSONResponse:
-    body: dict[str, object] = {"code": code, "message": message, **extra}
-    headers = {"WWW-Authenticate": 'Bearer realm="syndic"'} if status == 401 else None
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+def _error(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    sent = dict(headers or {})
+    if status == 401:
+        sent.setdefault("WWW-Authenticate", 'Bearer realm="syndic"')
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=sent
+    )
+
+
+def _allowed(scope: Scope) -> str:
+    """Every method some route serves at this path (a 405's ``Allow``), not only the first
+    route's that matched the path."""
+    methods: set[str] = set()
+    for route in api_routes():
+        if route.methods and route.matches(scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 ROUTERS = (
@@ -42,16 +67,34 @@ ROUTERS = (
 )
 
 
+def api_routes() -> list[GuardedRoute]:
+    """Every route of the API, each as its router declares it (its path with any prefix)."""
+    routes = [r for router in ROUTERS for r in router.routes]
+    if not all(isinstance(r, GuardedRoute) for r in routes):
+        raise TypeError("every API route is a GuardedRoute: it authorizes before anything else")
+    return cast(list[GuardedRoute], routes)
+
+
 def create_app(syndic: Syndic) -> FastAPI:
     app = FastAPI(
-        title="Syndic", version=__version__, description="A trusted data intermediary's API."
+        title="Syndic",
+        version=__version__,
+        description="A trusted data intermediary's API.",
+        docs_url=None,  # served below, from local assets: /docs works offline
+        redoc_url=None,
     )
     app.state.syndic = syndic
     for r in ROUTERS:
         app.include_router(r)
+    openapi.install(app, api_routes())
+    docs.install(app)
 
     @app.exception_handler(SyndicError)
     async def _syndic_error(_req: Request, exc: SyndicError) -> JSONResponse:
+        if isinstance(exc, DatabaseBusy):
+            return _error(
+                exc.status, exc.code, exc.message, {"Retry-After": str(exc.retry_after_s)}
+            )
         return _error(exc.status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
@@ -61,8 +104,12 @@ def create_app(syndic: Syndic) -> FastAPI:
         return _error(422, "invalid_input", f"{where}: {first.get('msg', 'invalid request')}")
 
     @app.exception_handler(HTTPException)
-    async def _http(_req: Request, exc: HTTPException) -> JSONResponse:
-        return _error(exc.status_code, "http_error", str(exc.detail))
+    async def _http(req: Request, exc: HTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed(req.scope)
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail), headers)
 
     @app.exception_handler(Exception)
     async def _internal(_req: Request, exc: Exception) -> JSONResponse:

@@ -88,15 +88,19 @@ def issue_licence_token(
     keys: KeyService,
     *,
     client_secret: str,
+    client_id: str | None,
     grant_type: str,
     license_xml: str | None = None,
     usage: str | None = None,
     agreement_id: int | None = None,
 ) -> IssuedToken:
-    """OLP-style ``POST /token``: a licensee's API key is its client secret."""
+    """OLP-style ``POST /token``: a licensee's API key is its client secret, and its id (when
+    the client sends one, as HTTP Basic always does) must be the licensee's id."""
+    who = _licensee(keys, client_secret)  # who asks first: a stranger learns nothing more
+    if client_id is not None and client_id != str(who.subject_id):
+        raise AuthError("invalid client credentials")
     if grant_type not in ("client_credentials", "rsl"):
         raise InvalidInput(f"unsupported grant_type {grant_type!r} (client_credentials or rsl)")
-    who = _licensee(keys, client_secret)
     wanted = _wanted_usages(usage, license_xml)
     candidates = [
         a

@@ -24,9 +24,9 @@ class GateDecision(Base):
     status: Mapped[int] = mapped_column(Integer)
     agent: Mapped[str] = mapped_column(String(200))
     path: Mapped[str] = mapped_column(String(500))
-    licensee_id: Mapped[int | None] = mapped_column(Integer)
-    agreement_id: Mapped[int | None] = mapped_column(Integer)
-    member_id: Mapped[int | None] = mapped_column(Integer)  # whose site (None: `member: any`)
+    licensee_id: Mapped[int | None] = mapped_column(BigInt)
+    agreement_id: Mapped[int | None] = mapped_column(BigInt)
+    member_id: Mapped[int | None] = mapped_column(BigInt)  # whose site (None: `member: any`)
     charged_minor: Mapped[int] = mapped_column(BigInt, default=0)
     currency: Mapped[str | None] = mapped_column(String(3))
     # a pay-per-crawl charge is bound to its signature's nonce: a replayed request is refused

@@ -32,6 +32,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     type_annotation_map = {  # noqa: RUF012  (SQLAlchemy reads this class attribute)
+        int: BigInt,  # ids and counts hold what the API admits (2^63-1) on PostgreSQL too
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
         list[str]: JSON(),

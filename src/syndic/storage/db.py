@@ -17,13 +17,19 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from syndic.errors import ConfigError, Conflict, DatabaseError, SyndicError
+from syndic.errors import ConfigError, Conflict, DatabaseBusy, DatabaseError, SyndicError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _sqlite_engine(url: str, begin: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30})
+LOCK_TIMEOUT_S = 30.0
+"""How long a write waits for another writer's lock before it gives up (``DatabaseBusy``)."""
+_BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01"})
+"""PostgreSQL: lock_not_available (lock_timeout), serialization_failure, deadlock_detected."""
+
+
+def _sqlite_engine(url: str, begin: str, lock_timeout_s: float) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": lock_timeout_s})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -32,7 +38,7 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -45,14 +51,16 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
 class Database:
     """Sessions for reading and for writing; ``write()`` is one transaction, all or nothing."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = _sqlite_engine(url, "BEGIN")
-            self._write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
+            self.engine = _sqlite_engine(url, "BEGIN", lock_timeout_s)
+            self._write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE", lock_timeout_s)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True)
+            # A lock held past the timeout fails the statement (55P03) instead of waiting on.
+            options = f"-c lock_timeout={int(lock_timeout_s * 1000)}"
+            self.engine = create_engine(url, pool_pre_ping=True, connect_args={"options": options})
             self._write_engine = self.engine
         self._write_lock = threading.RLock()
 
@@ -124,7 +132,22 @@ def _database_error(exc: SQLAlchemyError) -> SyndicError:
     orig = getattr(exc, "orig", None)
     if isinstance(orig, SyndicError):
         return orig
+    if _busy(exc):
+        return DatabaseBusy(
+            "the database is busy with another writer; nothing was written: try again shortly"
+        )
     return DatabaseError(f"database: {_first_line(exc)}")
+
+
+def _busy(exc: SQLAlchemyError) -> bool:
+    """Did the statement fail only because another writer held a lock past the timeout?"""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    text = str(orig)
+    return isinstance(exc, OperationalError) and (
+        "database is locked" in text or "database is busy" in text
+    )
 
 
 def _unique_violation(exc: IntegrityError) -> str | None:

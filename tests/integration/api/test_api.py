@@ -173,7 +173,7 @@ def test_keys_are_stored_hashed(world) -> None:  # type: ignore[no-untyped-def]
 def test_unknown_route_is_json(world) -> None:  # type: ignore[no-untyped-def]
     _, c, _, _ = world
     r = c.get("/v1/nothing-here")
-    assert r.status_code == 404 and r.json()["error"]["code"] == "http_error"
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     assert isinstance(httpx.Response, type)
 
 

@@ -315,7 +315,8 @@ def test_agreements_are_the_parties_own(make_syndic: MakeSyndic) -> None:
         doc = s.deals.agreement_document(a.id)
         sig = base64.b64encode(OTHER_KEY.sign(doc)).decode()
         r = c.post(f"/v1/agreements/{a.id}/signature", headers=h["other"], json={"signature": sig})
-        assert "not this licensee's" in err(r, 403, "forbidden")
+        assert err(r, 403, "forbidden") == f"agreement {a.id} is not yours"  # the policy's
+        assert w.events() == before + 6  # refused before the service ran, and logged
         for path in ("", "/document", "/file", "/rsl"):
             msg = err(c.get(f"/v1/agreements/{a.id}{path}", headers=h["m0"]), 403, "forbidden")
             assert msg == "members cannot act on agreements"
@@ -326,5 +327,5 @@ def test_agreements_are_the_parties_own(make_syndic: MakeSyndic) -> None:
             403,
             "forbidden",
         )
-        assert w.events() == before + 5  # members' refusals write nothing
+        assert w.events() == before + 6  # members' refusals write nothing
         assert s.deals.get_agreement(a.id).status == "pending"

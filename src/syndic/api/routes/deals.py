@@ -9,7 +9,17 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from syndic.api.deps import Caller, Licensee, Steward, SyndicDep, allow
+from syndic.api.bounds import BodyId, Count, PathId
+from syndic.api.deps import (
+    LICENCE_TOKEN,
+    GuardedRoute,
+    Licensee,
+    Steward,
+    SyndicDep,
+    allow,
+    credential,
+)
+from syndic.api.openapi import media
 from syndic.auth.models import Principal, Role
 from syndic.deals.offers import Installment, Offer, Reporting
 from syndic.deals.states import Party
@@ -20,14 +30,14 @@ from syndic.governance.voting.outcome import Choice
 from syndic.terms.models import Terms
 from syndic.terms.rsl import MEDIA_TYPE as RSL_MEDIA_TYPE
 
-router = APIRouter(tags=["deals"])
+router = APIRouter(tags=["deals"], route_class=GuardedRoute)
 
 
 class LicenseeIn(BaseModel):
     name: str
     contact: str
     public_key: str | None = None
-    monthly_active_users: int = 0
+    monthly_active_users: Count = 0
 
 
 class KeyIn(BaseModel):
@@ -35,7 +45,7 @@ class KeyIn(BaseModel):
 
 
 class UsersIn(BaseModel):
-    monthly_active_users: int = Field(ge=0)
+    monthly_active_users: Count
 
 
 class OfferIn(BaseModel):
@@ -54,12 +64,12 @@ class OfferIn(BaseModel):
 
 
 class DraftIn(OfferIn):
-    licensee_id: int
+    licensee_id: BodyId
 
 
 class VoteIn(BaseModel):
     choice: Choice | None = None
-    votes: dict[str, int] | None = Field(
+    votes: dict[str, Count] | None = Field(
         default=None, description="quadratic ballots: votes per option (n votes cost n^2)"
     )
 
@@ -79,11 +89,11 @@ class TokenOut(BaseModel):
 
 Negotiator = Annotated[
     Principal,
-    allow(
-        Role.STEWARD, Role.LICENSEE, message="only the steward and the licensee negotiate a deal"
-    ),
+    allow(Role.STEWARD, own="deal", message="only the steward and the licensee negotiate a deal"),
 ]
-DealReader = Annotated[Principal, allow(Role.STEWARD, Role.MEMBER, own="deal")]
+DealReader = Annotated[Principal, allow(Role.STEWARD, own="deal")]
+DealLicensee = Annotated[Principal, allow(own="deal")]
+AgreementLicensee = Annotated[Principal, allow(own="agreement")]
 AgreementParty = Annotated[
     Principal, allow(Role.STEWARD, own="agreement", message="members cannot act on agreements")
 ]
@@ -145,12 +155,14 @@ def draft(body: DraftIn, syndic: SyndicDep, caller: Steward) -> DealView:
 
 
 @router.post("/v1/deals/{deal_id}/send")
-def send(deal_id: int, syndic: SyndicDep, caller: Steward) -> DealView:
+def send(deal_id: PathId, syndic: SyndicDep, caller: Steward) -> DealView:
     return syndic.deals.send(deal_id, actor=caller.actor)
 
 
 @router.get("/v1/deals")
-def list_deals(syndic: SyndicDep, caller: Caller) -> list[DealView]:
+def list_deals(
+    syndic: SyndicDep, caller: Annotated[Principal, allow(Role.STEWARD, Role.LICENSEE)]
+) -> list[DealView]:
     deals = syndic.deals.list_deals()
     if caller.role is Role.LICENSEE:
         return [d for d in deals if d.licensee_id == caller.subject_id]
@@ -158,18 +170,18 @@ def list_deals(syndic: SyndicDep, caller: Caller) -> list[DealView]:
 
 
 @router.get("/v1/deals/{deal_id}")
-def get_deal(deal_id: int, syndic: SyndicDep, _caller: DealReader) -> DealView:
+def get_deal(deal_id: PathId, syndic: SyndicDep, _caller: DealReader) -> DealView:
     return syndic.deals.get_deal(deal_id)
 
 
 @router.get("/v1/deals/{deal_id}/offers")
-def offers(deal_id: int, syndic: SyndicDep, _caller: DealReader) -> list[OfferView]:
+def offers(deal_id: PathId, syndic: SyndicDep, _caller: DealReader) -> list[OfferView]:
     """Every offer and counter-offer, each with its diff from the one before."""
     return syndic.deals.offers(deal_id)
 
 
 @router.post("/v1/deals/{deal_id}/counter")
-def counter(deal_id: int, body: OfferIn, syndic: SyndicDep, caller: Negotiator) -> DealView:
+def counter(deal_id: PathId, body: OfferIn, syndic: SyndicDep, caller: Negotiator) -> DealView:
     """A counter-offer with full terms, by the party whose turn it is."""
     party, licensee_id = _party(caller)
     return syndic.deals.counter(
@@ -178,21 +190,23 @@ def counter(deal_id: int, body: OfferIn, syndic: SyndicDep, caller: Negotiator) 
 
 
 @router.post("/v1/deals/{deal_id}/accept")
-def accept(deal_id: int, syndic: SyndicDep, caller: Licensee) -> DealView:
+def accept(deal_id: PathId, syndic: SyndicDep, caller: DealLicensee) -> DealView:
     """The licensee accepts the coalition's latest offer."""
     return syndic.deals.accept(deal_id, licensee_id=_subject(caller), actor=caller.actor)
 
 
 @router.get("/v1/deals/{deal_id}/coverage")
 def coverage(
-    deal_id: int, syndic: SyndicDep, _caller: Annotated[Principal, allow(Role.STEWARD, Role.MEMBER)]
+    deal_id: PathId,
+    syndic: SyndicDep,
+    _caller: Annotated[Principal, allow(Role.STEWARD, Role.MEMBER)],
 ) -> dict[str, object]:
     """Which works the deal would cover, and whose are left out and why."""
     return syndic.deals.coverage(deal_id)
 
 
 @router.post("/v1/deals/{deal_id}/votes", status_code=201)
-def cast_vote(deal_id: int, body: VoteIn, syndic: SyndicDep, caller: Voter) -> BallotReceipt:
+def cast_vote(deal_id: PathId, body: VoteIn, syndic: SyndicDep, caller: Voter) -> BallotReceipt:
     """A member casts their own vote; the receipt's salt opens the logged commitment."""
     return syndic.deals.cast_vote(
         deal_id,
@@ -219,19 +233,23 @@ def list_agreements(
 
 
 @router.get("/v1/agreements/{agreement_id}")
-def get_agreement(agreement_id: int, syndic: SyndicDep, _caller: AgreementParty) -> AgreementView:
+def get_agreement(
+    agreement_id: PathId, syndic: SyndicDep, _caller: AgreementParty
+) -> AgreementView:
     return syndic.deals.get_agreement(agreement_id)
 
 
-@router.get("/v1/agreements/{agreement_id}/document")
-def agreement_document(agreement_id: int, syndic: SyndicDep, _caller: AgreementParty) -> Response:
+@router.get("/v1/agreements/{agreement_id}/document", **media("application/json"))
+def agreement_document(
+    agreement_id: PathId, syndic: SyndicDep, _caller: AgreementParty
+) -> Response:
     """The exact bytes both parties sign (RFC 8785 canonical JSON)."""
     return Response(syndic.deals.agreement_document(agreement_id), media_type="application/json")
 
 
 @router.post("/v1/agreements/{agreement_id}/signature")
 def countersign(
-    agreement_id: int, body: SignatureIn, syndic: SyndicDep, caller: Licensee
+    agreement_id: PathId, body: SignatureIn, syndic: SyndicDep, caller: AgreementLicensee
 ) -> AgreementView:
     """The licensee's signature over the document; the agreement becomes active."""
     return syndic.deals.countersign(
@@ -239,14 +257,14 @@ def countersign(
     )
 
 
-@router.get("/v1/agreements/{agreement_id}/file")
-def agreement_file(agreement_id: int, syndic: SyndicDep, _caller: AgreementParty) -> Response:
+@router.get("/v1/agreements/{agreement_id}/file", **media("application/json"))
+def agreement_file(agreement_id: PathId, syndic: SyndicDep, _caller: AgreementParty) -> Response:
     """The agreement file with both signatures (check it with `syndic agreement verify`)."""
     return Response(syndic.deals.agreement_file_bytes(agreement_id), media_type="application/json")
 
 
-@router.get("/v1/agreements/{agreement_id}/rsl")
-def agreement_rsl(agreement_id: int, syndic: SyndicDep, _caller: AgreementParty) -> Response:
+@router.get("/v1/agreements/{agreement_id}/rsl", **media(RSL_MEDIA_TYPE))
+def agreement_rsl(agreement_id: PathId, syndic: SyndicDep, _caller: AgreementParty) -> Response:
     """The agreement as an RSL 1.0 licence over its licensed dataset."""
     return Response(
         syndic.deals.rsl(agreement_id, base_url=syndic.settings.public_url),
@@ -256,20 +274,24 @@ def agreement_rsl(agreement_id: int, syndic: SyndicDep, _caller: AgreementParty)
 
 @router.post("/v1/agreements/{agreement_id}/terminate")
 def terminate(
-    agreement_id: int, body: TerminateIn, syndic: SyndicDep, caller: Steward
+    agreement_id: PathId, body: TerminateIn, syndic: SyndicDep, caller: Steward
 ) -> AgreementView:
     return syndic.deals.terminate(agreement_id, reason=body.reason, actor=caller.actor)
 
 
 @router.post("/v1/agreements/{agreement_id}/tokens", status_code=201)
-def issue_token(agreement_id: int, syndic: SyndicDep, caller: AgreementParty) -> TokenOut:
+def issue_token(agreement_id: PathId, syndic: SyndicDep, caller: AgreementParty) -> TokenOut:
     return TokenOut(
         token=syndic.deals.issue_token(agreement_id, actor=caller.actor), agreement_id=agreement_id
     )
 
 
-@router.get("/v1/agreements/{agreement_id}/dataset.jsonl")
-def dataset(agreement_id: int, request: Request, syndic: SyndicDep) -> StreamingResponse:
+@router.get(
+    "/v1/agreements/{agreement_id}/dataset.jsonl",
+    dependencies=[credential(LICENCE_TOKEN)],
+    **media("application/jsonl"),
+)
+def dataset(agreement_id: PathId, request: Request, syndic: SyndicDep) -> StreamingResponse:
     """The licensed data, with `Authorization: License <token>` (RSL's licence-token scheme)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "license" or not token.strip():

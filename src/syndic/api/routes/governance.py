@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from syndic.api.deps import Steward, SyndicDep, allow, principal
+from syndic.api.bounds import BodyId, Count, PathId
+from syndic.api.deps import GuardedRoute, Steward, SyndicDep, allow, optional_key
 from syndic.auth.models import Principal, Role
 from syndic.governance.views import (
     BallotReceipt,
@@ -17,7 +18,7 @@ from syndic.governance.views import (
 )
 from syndic.governance.voting.outcome import Choice
 
-router = APIRouter(tags=["governance"])
+router = APIRouter(tags=["governance"], route_class=GuardedRoute)
 
 
 class AmendmentIn(BaseModel):
@@ -26,7 +27,7 @@ class AmendmentIn(BaseModel):
 
 class BallotIn(BaseModel):
     choice: Choice | None = None
-    votes: dict[str, int] | None = None
+    votes: dict[str, Count] | None = None
 
 
 class CloseIn(BaseModel):
@@ -34,7 +35,7 @@ class CloseIn(BaseModel):
 
 
 class DelegationIn(BaseModel):
-    delegate_id: int
+    delegate_id: BodyId
     topic: Literal["deals", "charter"] | None = None
 
 
@@ -83,12 +84,12 @@ def proposals(syndic: SyndicDep, caller: Reader, status: str | None = None) -> l
 
 
 @router.get("/v1/proposals/{proposal_id}")
-def proposal(proposal_id: int, syndic: SyndicDep, caller: Reader) -> ProposalView:
+def proposal(proposal_id: PathId, syndic: SyndicDep, caller: Reader) -> ProposalView:
     return _seen_by(caller, syndic.governance.get(proposal_id))
 
 
 @router.post("/v1/proposals/{proposal_id}/ballots", status_code=201)
-def ballot(proposal_id: int, body: BallotIn, syndic: SyndicDep, caller: Voter) -> BallotReceipt:
+def ballot(proposal_id: PathId, body: BallotIn, syndic: SyndicDep, caller: Voter) -> BallotReceipt:
     """A member's own ballot; the receipt's salt opens the commitment in the log."""
     return syndic.governance.cast(
         proposal_id,
@@ -100,17 +101,19 @@ def ballot(proposal_id: int, body: BallotIn, syndic: SyndicDep, caller: Voter) -
 
 
 @router.post("/v1/proposals/{proposal_id}/close")
-def close(proposal_id: int, body: CloseIn, syndic: SyndicDep, caller: Steward) -> ProposalView:
+def close(proposal_id: PathId, body: CloseIn, syndic: SyndicDep, caller: Steward) -> ProposalView:
     return syndic.governance.close(proposal_id, force=body.early, actor=caller.actor)
 
 
 @router.get("/v1/proposals/{proposal_id}/ballot-file")
-def ballot_file(proposal_id: int, request: Request, syndic: SyndicDep) -> dict[str, Any]:
+def ballot_file(
+    proposal_id: PathId, syndic: SyndicDep, caller: Annotated[Principal | None, optional_key()]
+) -> dict[str, Any]:
     """The ballot file of a closed vote, for anyone (no key needed): `syndic vote tally`
     recomputes the result, and its SHA-256 is in the log's `vote.closed`. For a secret vote
     voters appear under pseudonyms (each finds theirs by the `published_as` of their receipt);
     with the steward's key, the file exactly as tallied."""
-    steward = "authorization" in request.headers and principal(request, syndic).role is Role.STEWARD
+    steward = caller is not None and caller.role is Role.STEWARD
     return syndic.governance.ballot_file(proposal_id, published=not steward)
 
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from syndic.api.deps import Caller, SyndicDep
-from syndic.auth.models import Role
+from syndic.api.bounds import PathId
+from syndic.api.deps import GuardedRoute, SyndicDep, allow
+from syndic.auth.models import Principal, Role
 
-router = APIRouter(tags=["keys"])
+router = APIRouter(tags=["keys"], route_class=GuardedRoute)
+
+# any key: what each caller sees and may revoke is scoped in the service (their own keys)
+AnyKey = Annotated[Principal, allow(Role.STEWARD, Role.MEMBER, Role.LICENSEE)]
 
 
 class KeyOut(BaseModel):
@@ -23,11 +28,11 @@ class KeyOut(BaseModel):
 
 
 class RevokeIn(BaseModel):
-    reason: str = ""
+    reason: str = Field(default="", max_length=200)
 
 
 @router.get("/v1/keys")
-def list_keys(syndic: SyndicDep, caller: Caller, revoked: bool = False) -> list[KeyOut]:
+def list_keys(syndic: SyndicDep, caller: AnyKey, revoked: bool = False) -> list[KeyOut]:
     """Keys in force (with ``revoked=true``, every key): all of them for a steward, the
     caller's own for a member or licensee. Never the key itself."""
     if caller.role is Role.STEWARD:
@@ -39,7 +44,7 @@ def list_keys(syndic: SyndicDep, caller: Caller, revoked: bool = False) -> list[
 
 @router.post("/v1/keys/{key_id}/revoke")
 def revoke_key(
-    key_id: int, syndic: SyndicDep, caller: Caller, body: RevokeIn | None = None
+    key_id: PathId, syndic: SyndicDep, caller: AnyKey, body: RevokeIn | None = None
 ) -> KeyOut:
     """Revoke a key at once (a steward: any key; anyone else: one of their own)."""
     view = syndic.keys.revoke(

@@ -10,12 +10,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse, Response
 
-from syndic.api.deps import SyndicDep
+from syndic.api.deps import GuardedRoute, SyndicDep
+from syndic.api.openapi import media
 
-router = APIRouter(prefix="/v1/log", tags=["log"])
+router = APIRouter(prefix="/v1/log", tags=["log"], route_class=GuardedRoute)
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse)
+@router.get("/checkpoint", **media("text/plain; charset=utf-8"))
 def checkpoint(syndic: SyndicDep) -> PlainTextResponse:
     cp = syndic.provenance.published_checkpoint()
     return PlainTextResponse(
@@ -25,12 +26,12 @@ def checkpoint(syndic: SyndicDep) -> PlainTextResponse:
     )
 
 
-@router.get("/verifier-key", response_class=PlainTextResponse)
+@router.get("/verifier-key", **media("text/plain; charset=utf-8"))
 def verifier_key(syndic: SyndicDep) -> PlainTextResponse:
     return PlainTextResponse(syndic.provenance.verifier_key() + "\n")
 
 
-@router.get("/tile/{rest:path}")
+@router.get("/tile/{rest:path}", **media("application/octet-stream"))
 def tile(rest: str, syndic: SyndicDep) -> Response:
     data = syndic.provenance.tile(f"tile/{rest}")
     return Response(

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from syndic.api.deps import SyndicDep
+from syndic.api.deps import GuardedRoute, SyndicDep
 
-router = APIRouter(tags=["public"])
+router = APIRouter(tags=["public"], route_class=GuardedRoute)
 
 
 @router.get("/v1/coalition")

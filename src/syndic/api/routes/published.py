@@ -7,12 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from syndic.api.deps import SyndicDep
+from syndic.api.bounds import MAX_ID
+from syndic.api.deps import CLIENT_CREDENTIALS, GuardedRoute, SyndicDep, credential
+from syndic.api.openapi import media
 from syndic.errors import AuthError, InvalidInput
 from syndic.gate.forms import parse_fields, read_body
 from syndic.terms.formats import FILES
 
-router = APIRouter(tags=["terms files"])
+router = APIRouter(tags=["terms files"], route_class=GuardedRoute)
 MAX_FORM = 64 * 1024
 
 
@@ -20,29 +22,29 @@ def _file(syndic: SyndicDep, path: str) -> Response:
     return Response(syndic.published_files()[path], media_type=FILES[path])
 
 
-@router.get("/robots.txt", response_class=Response)
+@router.get("/robots.txt", **media(FILES["robots.txt"]))
 def robots_txt(syndic: SyndicDep) -> Response:
     """robots.txt with the AI crawler list, License, Content-Usage and Content-Signal."""
     return _file(syndic, "robots.txt")
 
 
-@router.get("/license.xml", response_class=Response)
+@router.get("/license.xml", **media(FILES["license.xml"]))
 def license_xml(syndic: SyndicDep) -> Response:
     """The terms in force as an RSL 1.0 licence (application/rsl+xml)."""
     return _file(syndic, "license.xml")
 
 
-@router.get("/ai.txt", response_class=Response)
+@router.get("/ai.txt", **media(FILES["ai.txt"]))
 def ai_txt(syndic: SyndicDep) -> Response:
     return _file(syndic, "ai.txt")
 
 
-@router.get("/.well-known/tdmrep.json", response_class=Response)
+@router.get("/.well-known/tdmrep.json", **media(FILES[".well-known/tdmrep.json"]))
 def tdmrep(syndic: SyndicDep) -> Response:
     return _file(syndic, ".well-known/tdmrep.json")
 
 
-@router.get("/tdm-policy.json", response_class=Response)
+@router.get("/tdm-policy.json", **media(FILES["tdm-policy.json"]))
 def tdm_policy(syndic: SyndicDep) -> Response:
     return _file(syndic, "tdm-policy.json")
 
@@ -56,34 +58,47 @@ async def _form(request: Request) -> dict[str, str]:
     return parse_fields(body, request.headers.get("content-type", ""))
 
 
-def _client_secret(request: Request, form: dict[str, str]) -> str:
+def _client(request: Request, form: dict[str, str]) -> tuple[str | None, str]:
+    """The client's id (None when it sends none: a Bearer key) and secret (its API key)."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "basic":
         try:
-            _, _, secret = base64.b64decode(value, validate=True).decode().partition(":")
+            client_id, colon, secret = (
+                base64.b64decode(value, validate=True).decode().partition(":")
+            )
         except (ValueError, UnicodeDecodeError) as exc:
             raise AuthError("malformed Basic credentials") from exc
-        return secret
+        if not colon:
+            raise AuthError("malformed Basic credentials: expected client_id:client_secret")
+        return client_id, secret
     if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
+        return None, value.strip()
     if form.get("client_secret"):
-        return form["client_secret"]
+        return form.get("client_id"), form["client_secret"]
     raise AuthError("authenticate with HTTP Basic (client_id:client_secret = licensee id:API key)")
 
 
-@router.post("/v1/olp/token")
+def _agreement_id(form: dict[str, str]) -> int | None:
+    text = form.get("agreement_id")
+    if text is None:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise InvalidInput("agreement_id must be a whole number from 1 to 2^63-1")
+    return int(text)
+
+
+@router.post("/v1/olp/token", dependencies=[credential(CLIENT_CREDENTIALS)])
 async def olp_token(request: Request, syndic: SyndicDep) -> dict[str, Any]:
     """A licence token for an active agreement (``grant_type`` client_credentials or rsl)."""
     form = await _form(request)
-    agreement = form.get("agreement_id")
-    if agreement is not None and not agreement.isdigit():
-        raise InvalidInput("agreement_id must be a number")
+    client_id, secret = _client(request, form)
     issued = syndic.issue_licence_token(
-        client_secret=_client_secret(request, form),
+        client_secret=secret,
+        client_id=client_id,
         grant_type=form.get("grant_type", ""),
         license_xml=form.get("license"),
         usage=form.get("usage"),
-        agreement_id=None if agreement is None else int(agreement),
+        agreement_id=_agreement_id(form),
     )
     return {
         "access_token": issued.access_token,

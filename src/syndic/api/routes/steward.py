@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from syndic.api.deps import Steward, SyndicDep
+from syndic.api.bounds import Minor, PathId, QueryId
+from syndic.api.deps import GuardedRoute, Steward, SyndicDep
 from syndic.deals.views import AgreementView, DealView
 from syndic.payouts.service import StatementView
 from syndic.terms.models import Terms
 
-router = APIRouter(tags=["steward"])
+router = APIRouter(tags=["steward"], route_class=GuardedRoute)
 
 
 class CloseVoteIn(BaseModel):
@@ -20,7 +21,7 @@ class CloseVoteIn(BaseModel):
 
 
 class RevenueIn(BaseModel):
-    amount_minor: int
+    amount_minor: Minor
     over_price: bool = False  # confirms revenue above the agreement's price
 
 
@@ -30,24 +31,24 @@ def publish_terms(body: Terms, syndic: SyndicDep, caller: Steward) -> dict[str, 
 
 
 @router.post("/v1/deals/{deal_id}/vote")
-def open_vote(deal_id: int, syndic: SyndicDep, caller: Steward) -> DealView:
+def open_vote(deal_id: PathId, syndic: SyndicDep, caller: Steward) -> DealView:
     """Open the members' vote; how long and by what rule is the charter's to say."""
     return syndic.deals.open_vote(deal_id, actor=caller.actor)
 
 
 @router.post("/v1/deals/{deal_id}/vote/close")
-def close_vote(deal_id: int, body: CloseVoteIn, syndic: SyndicDep, caller: Steward) -> DealView:
+def close_vote(deal_id: PathId, body: CloseVoteIn, syndic: SyndicDep, caller: Steward) -> DealView:
     return syndic.deals.close_vote(deal_id, force=body.early, actor=caller.actor)
 
 
 @router.post("/v1/deals/{deal_id}/sign", status_code=201)
-def sign(deal_id: int, syndic: SyndicDep, caller: Steward) -> AgreementView:
+def sign(deal_id: PathId, syndic: SyndicDep, caller: Steward) -> AgreementView:
     return syndic.deals.sign(deal_id, actor=caller.actor)
 
 
 @router.post("/v1/agreements/{agreement_id}/revenue", status_code=201)
 def book_revenue(
-    agreement_id: int, body: RevenueIn, syndic: SyndicDep, caller: Steward
+    agreement_id: PathId, body: RevenueIn, syndic: SyndicDep, caller: Steward
 ) -> dict[str, int]:
     return {
         "ledger_txn": syndic.payouts.book_revenue(
@@ -58,7 +59,7 @@ def book_revenue(
 
 @router.post("/v1/agreements/{agreement_id}/distribute")
 def distribute(
-    agreement_id: int, syndic: SyndicDep, caller: Steward, run_id: int | None = None
+    agreement_id: PathId, syndic: SyndicDep, caller: Steward, run_id: QueryId = None
 ) -> list[StatementView]:
     """Distribute under the charter's payout policy (``run_id``: the valuation run to use)."""
     return syndic.distribute(agreement_id, run_id=run_id, actor=caller.actor)
@@ -66,7 +67,7 @@ def distribute(
 
 class CrawlCollectionIn(BaseModel):
     agent: str
-    amount_minor: int
+    amount_minor: Minor
 
 
 @router.get("/v1/crawl-charges")

@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 
-from syndic.api.deps import Steward, SyndicDep, allow
+from syndic.api.bounds import PathId, QueryId
+from syndic.api.deps import GuardedRoute, Steward, SyndicDep, allow
+from syndic.api.openapi import media
 from syndic.auth.models import Principal, Role
 from syndic.valuation.views import MemberValueView, RunView, WorkValueView
 
-router = APIRouter(tags=["valuation"])
+router = APIRouter(tags=["valuation"], route_class=GuardedRoute)
 
 StewardOrSelf = Annotated[Principal, allow(Role.STEWARD, own="member")]
 
@@ -22,30 +24,30 @@ def list_runs(syndic: SyndicDep, _caller: Steward) -> list[RunView]:
 
 
 @router.get("/v1/valuation/runs/{run_id}")
-def get_run(run_id: int, syndic: SyndicDep, _caller: Steward) -> RunView:
+def get_run(run_id: PathId, syndic: SyndicDep, _caller: Steward) -> RunView:
     return syndic.valuation.show(run_id)
 
 
 @router.get("/v1/valuation/runs/{run_id}/members")
-def run_members(run_id: int, syndic: SyndicDep, _caller: Steward) -> list[MemberValueView]:
+def run_members(run_id: PathId, syndic: SyndicDep, _caller: Steward) -> list[MemberValueView]:
     return syndic.valuation.member_values(run_id)
 
 
 @router.get("/v1/valuation/runs/{run_id}/works")
-def run_works(run_id: int, syndic: SyndicDep, _caller: Steward) -> list[WorkValueView]:
+def run_works(run_id: PathId, syndic: SyndicDep, _caller: Steward) -> list[WorkValueView]:
     return syndic.valuation.work_values(run_id)
 
 
 @router.get("/v1/valuation/members/{member_id}")
 def member_value(
-    member_id: int, syndic: SyndicDep, _caller: StewardOrSelf, run: int | None = None
+    member_id: PathId, syndic: SyndicDep, _caller: StewardOrSelf, run: QueryId = None
 ) -> MemberValueView:
     """One member's value and why, in the given run (default: the latest)."""
     return syndic.valuation.member_value(member_id, run)
 
 
-@router.get("/v1/valuation/members/{member_id}/chart.svg")
+@router.get("/v1/valuation/members/{member_id}/chart.svg", **media("image/svg+xml"))
 def member_chart(
-    member_id: int, syndic: SyndicDep, _caller: StewardOrSelf, run: int | None = None
+    member_id: PathId, syndic: SyndicDep, _caller: StewardOrSelf, run: QueryId = None
 ) -> Response:
     return Response(syndic.valuation.chart(member_id, run, fmt="svg"), media_type="image/svg+xml")

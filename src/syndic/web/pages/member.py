@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Form, Request, Response
 
+from syndic.api.bounds import PathId
 from syndic.auth.models import Role
 from syndic.auth.policy import Need
 from syndic.errors import Forbidden, InvalidInput, NotFound
@@ -24,12 +25,12 @@ OWN_MEMBER = Need.of(Role.STEWARD, own="member")
 RED_LINE_CHOICES = sorted(u.value for u in LEAF_USAGES)
 
 
-def member_viewer(request: Request, member_id: int) -> Viewer:
+def member_viewer(request: Request, member_id: PathId) -> Viewer:
     """The member themself, or the steward (to read)."""
     return require(request, OWN_MEMBER, subject=member_id)
 
 
-def member_actor(request: Request, member_id: int) -> Viewer:
+def member_actor(request: Request, member_id: PathId) -> Viewer:
     """The member themself: changes on these pages are theirs alone to make."""
     viewer = member_viewer(request, member_id)
     if viewer.role is not Role.MEMBER:
@@ -38,7 +39,7 @@ def member_actor(request: Request, member_id: int) -> Viewer:
 
 
 @router.get("/members/{member_id}")
-def dashboard(request: Request, member_id: int) -> Response:
+def dashboard(request: Request, member_id: PathId) -> Response:
     member_viewer(request, member_id)
     board = syndic_of(request).portal.dashboard(member_id)
     return render(request, "member/dashboard.html", title="Dashboard", board=board)
@@ -47,7 +48,7 @@ def dashboard(request: Request, member_id: int) -> Response:
 # --- mandate --------------------------------------------------------------------------------
 def _mandate_page(
     request: Request,
-    member_id: int,
+    member_id: PathId,
     *,
     status: int = 200,
     errors: dict[str, str] | None = None,
@@ -68,7 +69,7 @@ def _mandate_page(
 
 
 @router.get("/members/{member_id}/mandate")
-def mandate(request: Request, member_id: int, saved: bool = False) -> Response:
+def mandate(request: Request, member_id: PathId, saved: bool = False) -> Response:
     member_viewer(request, member_id)
     return _mandate_page(request, member_id, saved=saved)
 
@@ -76,7 +77,7 @@ def mandate(request: Request, member_id: int, saved: bool = False) -> Response:
 @router.post("/members/{member_id}/mandate")
 def change_mandate(
     request: Request,
-    member_id: int,
+    member_id: PathId,
     floor_price: Annotated[str, Form()] = "0",
     vlop: Annotated[str, Form()] = "allow",
     red_lines: Annotated[list[str] | None, Form()] = None,
@@ -102,7 +103,7 @@ def change_mandate(
 
 # --- money ----------------------------------------------------------------------------------
 @router.get("/members/{member_id}/money")
-def money(request: Request, member_id: int) -> Response:
+def money(request: Request, member_id: PathId) -> Response:
     member_viewer(request, member_id)
     syndic = syndic_of(request)
     statements = syndic.payouts.statements(member_id=member_id)
@@ -130,7 +131,7 @@ def money(request: Request, member_id: int) -> Response:
 
 
 @router.get("/members/{member_id}/statements/{agreement_id}")
-def statement(request: Request, member_id: int, agreement_id: int) -> Response:
+def statement(request: Request, member_id: PathId, agreement_id: PathId) -> Response:
     member_viewer(request, member_id)
     syndic = syndic_of(request)
     mine = [
@@ -150,14 +151,14 @@ def statement(request: Request, member_id: int, agreement_id: int) -> Response:
 
 # --- my data, and leaving ---------------------------------------------------------------------
 @router.get("/members/{member_id}/data")
-def my_data(request: Request, member_id: int) -> Response:
+def my_data(request: Request, member_id: PathId) -> Response:
     member_viewer(request, member_id)
     board = syndic_of(request).portal.dashboard(member_id)
     return render(request, "member/data.html", title="My data", board=board)
 
 
 @router.get("/members/{member_id}/data.zip")
-def download_data(request: Request, member_id: int) -> Response:
+def download_data(request: Request, member_id: PathId) -> Response:
     member_viewer(request, member_id)
     syndic = syndic_of(request)
     body = syndic.portal.export(member_id, now=syndic.clock.now())
@@ -172,7 +173,7 @@ def download_data(request: Request, member_id: int) -> Response:
 
 
 @router.post("/members/{member_id}/leave")
-def leave(request: Request, member_id: int, confirm: Annotated[str, Form()] = "") -> Response:
+def leave(request: Request, member_id: PathId, confirm: Annotated[str, Form()] = "") -> Response:
     viewer = member_actor(request, member_id)
     if confirm != "leave":
         board = syndic_of(request).portal.dashboard(member_id)

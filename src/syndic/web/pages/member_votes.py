@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Form, Request, Response
 
+from syndic.api.bounds import PathId
 from syndic.errors import CreditsExceeded, InvalidInput, NotFound
 from syndic.governance.views import BallotReceipt, ProposalView
 from syndic.governance.voting.outcome import OPTIONS
@@ -21,7 +22,7 @@ TOPICS = (("", "every topic"), ("deals", "deals"), ("charter", "charter amendmen
 
 def _votes_page(
     request: Request,
-    member_id: int,
+    member_id: PathId,
     *,
     status: int = 200,
     saved: str = "",
@@ -46,15 +47,15 @@ def _votes_page(
 
 
 @router.get("/members/{member_id}/votes")
-def votes(request: Request, member_id: int, saved: str = "") -> Response:
+def votes(request: Request, member_id: PathId, saved: str = "") -> Response:
     member_viewer(request, member_id)
     return _votes_page(request, member_id, saved=saved)
 
 
 def _proposal_page(
     request: Request,
-    member_id: int,
-    proposal_id: int,
+    member_id: PathId,
+    proposal_id: PathId,
     *,
     status: int = 200,
     errors: dict[str, str] | None = None,
@@ -75,7 +76,7 @@ def _proposal_page(
 
 
 @router.get("/members/{member_id}/votes/{proposal_id}")
-def proposal(request: Request, member_id: int, proposal_id: int) -> Response:
+def proposal(request: Request, member_id: PathId, proposal_id: PathId) -> Response:
     member_viewer(request, member_id)
     return _proposal_page(request, member_id, proposal_id)
 
@@ -93,7 +94,7 @@ def _allocation(values: dict[str, str]) -> dict[str, int]:
 
 
 @router.post("/members/{member_id}/votes/{proposal_id}")
-async def cast(request: Request, member_id: int, proposal_id: int) -> Response:
+async def cast(request: Request, member_id: PathId, proposal_id: PathId) -> Response:
     viewer = member_actor(request, member_id)
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
@@ -137,7 +138,7 @@ async def _cast(
     request: Request,
     p: ProposalView,
     *,
-    member_id: int,
+    member_id: PathId,
     choice: str | None,
     votes: dict[str, int] | None,
     actor: str,
@@ -169,7 +170,7 @@ async def _cast(
 @router.post("/members/{member_id}/delegation")
 def delegate(
     request: Request,
-    member_id: int,
+    member_id: PathId,
     delegate_id: Annotated[str, Form()] = "",
     topic: Annotated[str, Form()] = "",
 ) -> Response:
@@ -187,7 +188,7 @@ def delegate(
 
 
 @router.post("/members/{member_id}/delegation/revoke")
-def revoke(request: Request, member_id: int, topic: Annotated[str, Form()] = "") -> Response:
+def revoke(request: Request, member_id: PathId, topic: Annotated[str, Form()] = "") -> Response:
     viewer = member_actor(request, member_id)
     syndic_of(request).governance.revoke_delegation(
         member_id, topic=topic or None, actor=viewer.principal.actor

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import File, Form, Request, Response, UploadFile
 
+from syndic.api.bounds import PathId
 from syndic.auth.models import Role
 from syndic.auth.policy import Need
 from syndic.errors import Forbidden, InvalidInput, SharesError, TooLarge
@@ -31,7 +32,9 @@ def _matches(w: WorkView, q: str) -> bool:
 
 
 @router.get("/members/{member_id}/works")
-def works(request: Request, member_id: int, q: str = "", registered: int | None = None) -> Response:
+def works(
+    request: Request, member_id: PathId, q: str = "", registered: int | None = None
+) -> Response:
     member_viewer(request, member_id)
     every = list(syndic_of(request).members.iter_works(member_id=member_id))
     found = [w for w in every if _matches(w, q.strip())] if q.strip() else every
@@ -50,7 +53,7 @@ def works(request: Request, member_id: int, q: str = "", registered: int | None 
 
 def _form(
     request: Request,
-    member_id: int,
+    member_id: PathId,
     *,
     status: int = 200,
     errors: dict[str, str] | None = None,
@@ -69,12 +72,12 @@ def _form(
 
 
 @router.get("/members/{member_id}/works/new")
-def new_work(request: Request, member_id: int) -> Response:
+def new_work(request: Request, member_id: PathId) -> Response:
     member_actor(request, member_id)
     return _form(request, member_id)
 
 
-def _holders(member_id: int, values: dict[str, str]) -> list[tuple[int, int]]:
+def _holders(member_id: PathId, values: dict[str, str]) -> list[tuple[int, int]]:
     """Your share, then each co-holder row that names a member."""
     holders = [(member_id, parse_percent(values.get("my_share", "") or "0"))]
     for i in range(1, CO_HOLDER_ROWS + 1):
@@ -91,7 +94,7 @@ def _holders(member_id: int, values: dict[str, str]) -> list[tuple[int, int]]:
 @router.post("/members/{member_id}/works")
 async def register(
     request: Request,
-    member_id: int,
+    member_id: PathId,
     content: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     viewer = member_actor(request, member_id)
@@ -134,7 +137,7 @@ async def register(
 
 
 async def _in_thread(
-    request: Request, work: NewWork, member_id: int, viewer: Viewer
+    request: Request, work: NewWork, member_id: PathId, viewer: Viewer
 ) -> tuple[WorkView, bool]:
     """The service is synchronous (one database writer): run it off the event loop."""
     from starlette.concurrency import run_in_threadpool
@@ -149,12 +152,12 @@ async def _in_thread(
 
 
 # --- one work ------------------------------------------------------------------------------
-def _holder(request: Request, work_id: int) -> Viewer:
+def _holder(request: Request, work_id: PathId) -> Viewer:
     return require(request, WORK_HOLDER, subject=work_id)
 
 
 @router.get("/works/{work_id}")
-def work(request: Request, work_id: int, registered: int | None = None) -> Response:
+def work(request: Request, work_id: PathId, registered: int | None = None) -> Response:
     viewer = _holder(request, work_id)
     w = syndic_of(request).members.get_work(work_id)
     return render(
@@ -168,7 +171,7 @@ def work(request: Request, work_id: int, registered: int | None = None) -> Respo
 
 
 @router.get("/works/{work_id}/receipt.json")
-def receipt(request: Request, work_id: int) -> Response:
+def receipt(request: Request, work_id: PathId) -> Response:
     _holder(request, work_id)
     syndic = syndic_of(request)
     w = syndic.members.get_work(work_id)
@@ -179,7 +182,7 @@ def receipt(request: Request, work_id: int) -> Response:
     )
 
 
-def _acting_holder(request: Request, work_id: int) -> Viewer:
+def _acting_holder(request: Request, work_id: PathId) -> Viewer:
     viewer = _holder(request, work_id)
     if viewer.role is not Role.MEMBER:
         raise Forbidden("only a holder of the work can do this here")
@@ -187,14 +190,14 @@ def _acting_holder(request: Request, work_id: int) -> Viewer:
 
 
 @router.post("/works/{work_id}/withdraw")
-def withdraw(request: Request, work_id: int, reason: Annotated[str, Form()] = "") -> Response:
+def withdraw(request: Request, work_id: PathId, reason: Annotated[str, Form()] = "") -> Response:
     viewer = _acting_holder(request, work_id)
     syndic_of(request).members.withdraw_work(work_id, reason=reason, actor=viewer.principal.actor)
     return see_other(f"/works/{work_id}")
 
 
 @router.post("/works/{work_id}/dispute")
-def dispute(request: Request, work_id: int, reason: Annotated[str, Form()] = "") -> Response:
+def dispute(request: Request, work_id: PathId, reason: Annotated[str, Form()] = "") -> Response:
     viewer = _acting_holder(request, work_id)
     if not reason.strip():
         w = syndic_of(request).members.get_work(work_id)
