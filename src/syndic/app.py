@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from syndic import gateway
+from syndic.access.service import AccessService
 from syndic.auth.models import Role
 from syndic.auth.policy import Authorizer
 from syndic.auth.service import KeyService
@@ -19,6 +21,13 @@ from syndic.config import Settings
 from syndic.deals.models import Agreement, AgreementStatus, Licensee
 from syndic.deals.service import DealService, DealSettings
 from syndic.deals.views import Grant
+from syndic.detection.service import (
+    DetectionService,
+    EvidenceIssuer,
+    Progress,
+    ScanRequest,
+    ScanSummary,
+)
 from syndic.errors import AuthError, ConfigError
 from syndic.gate.licensing import IssuedToken, issue_licence_token
 from syndic.gate.middleware import ASGIApp
@@ -33,6 +42,7 @@ from syndic.payouts.charter import CharterPayouts
 from syndic.payouts.ledger import Ledger
 from syndic.payouts.rails import InstructionFileRail, PayoutRail
 from syndic.payouts.service import PayoutService, StatementView
+from syndic.pool import PoolCatalogue
 from syndic.provenance.checkpoint import log_origin
 from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import TransparencyLog
@@ -128,6 +138,15 @@ class Syndic:
         self.charter_payouts = CharterPayouts(
             payouts=self.payouts, governance=self.governance, valuation=self.valuation
         )
+        # detection (scans of others' datasets) and access (marked delivery, tracing)
+        self.detection = DetectionService(
+            txs,
+            self.vault,
+            catalogue=PoolCatalogue(self.members, self.db, self.log),
+            index_path=settings.data_dir / "detection" / "index.npz",
+        )
+        self.members.on_change.append(self.detection.sync)
+        self.access = AccessService(txs, deals=self.deals, signer=signer)
 
     def _wire_auth(self) -> None:
         """API keys and the one authorization policy, told how to find who owns what (looked
@@ -222,6 +241,29 @@ class Syndic:
     ) -> list[StatementView]:
         """Distribute an agreement's revenue under the charter's payout policy."""
         return self.charter_payouts.distribute(agreement_id, run_id=run_id, actor=actor)
+
+    # --- detection and access --------------------------------------------------------------
+    def detect_scan(self, request: ScanRequest, *, progress: Progress | None = None) -> ScanSummary:
+        """Scan a third-party dataset for members' works and for canaries; stored and logged."""
+        book = self.access.canary_book()
+        return self.detection.scan(request, canaries=book.agreements_in, progress=progress)
+
+    def evidence_bundle(self, scan_id: int, member: int) -> bytes:
+        """One member's signed evidence bundle for a stored scan (logged)."""
+        issuer = EvidenceIssuer(
+            signer=self.signer,
+            coalition={
+                "name": self.name,
+                "origin": self.provenance.origin,
+                "public_key": self.public_key,
+            },
+            receipts=lambda idx: [r.to_dict() for r in self.provenance.receipts(idx)],
+        )
+        return self.detection.evidence(scan_id, member, issuer=issuer)
+
+    def licensed_dataset(self, grant: Grant) -> Iterator[bytes]:
+        """The dataset ``grant`` licenses, metered, marked for its licensee, with canaries."""
+        return self.access.deliver(grant)
 
     # --- the crawler gate ------------------------------------------------------------------
     def gate(self, policy: Policy) -> Gate:

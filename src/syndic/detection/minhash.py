@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
@@ -61,14 +62,18 @@ _BATCH_SHINGLES = 1 << 15  # shingles per array pass: 16 MiB of uint32 at 128 pe
 _BATCH_BYTES = 1 << 20  # normalised text per batch (about 1,000 abstracts): memory stays flat
 _P = 0x100000001B3  # the word hash's multiplier (odd, so invertible modulo 2^64)
 
-# Characters a reader cannot see and that copies often lose or gain: zero-width spaces and
-# joiners, the word joiner, the byte-order mark, the soft hyphen and every other format
-# character (Unicode category Cf) in the Basic Multilingual Plane and the tag block.
-_INVISIBLE = {
-    cp: None
-    for cp in [*range(0x10000), *range(0xE0000, 0xE0080)]
-    if unicodedata.category(chr(cp)) == "Cf"
-}
+
+@lru_cache(maxsize=1)
+def invisible() -> dict[int, None]:
+    """A ``str.translate`` table removing characters a reader cannot see and that copies
+    often lose or gain: zero-width spaces and joiners, the word joiner, the byte-order mark,
+    the soft hyphen and every other format character (Unicode category Cf) in the Basic
+    Multilingual Plane and the tag block. Built on first use (it costs tens of ms)."""
+    return {
+        cp: None
+        for cp in [*range(0x10000), *range(0xE0000, 0xE0080)]
+        if unicodedata.category(chr(cp)) == "Cf"
+    }
 
 
 _ASCII_GAPS = (
@@ -78,7 +83,7 @@ _ASCII_GAPS = (
 
 def normalise(text: str) -> str:
     """The text shingles are cut from: NFKC, case folded, invisible characters removed."""
-    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
+    return unicodedata.normalize("NFKC", text).translate(invisible()).casefold()
 
 
 def _normalised_bytes(text: str) -> bytes:
@@ -188,8 +193,9 @@ def _word_hashes(buf: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int
 
 def _shingle_hashes(
     word_hashes: npt.NDArray[np.uint64], offsets: npt.NDArray[np.intp], k: int
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.intp]]:
-    """Hashes of every shingle of a batch, and the index of the text each belongs to.
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
+    """64-bit hashes of every shingle of a batch, and the index of the text each belongs to
+    (``_fold`` gives the 32-bit hash datasketch sees).
 
     ``word_hashes`` holds the words of all texts end to end; text ``t`` owns
     ``word_hashes[offsets[t]:offsets[t + 1]]``. A shingle starts at every word that has
@@ -208,8 +214,7 @@ def _shingle_hashes(
     for i in range(k):
         take = i < span[first]
         h[take] = _fmix64_array(h[take] ^ padded[first[take] + i])
-    folded = (h ^ (h >> np.uint64(32))).astype(np.uint32)
-    return folded, owner[first]
+    return h, owner[first]
 
 
 def _minhash_rows(
@@ -267,13 +272,52 @@ def signatures(
     return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
 
 
+def _fold_array(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
+    return (h ^ (h >> np.uint64(32))).astype(np.uint32)
+
+
 def _batch(parts: Sequence[bytes], a: Signatures, b: Signatures, k: int) -> Signatures:
+    hashes, owner = _batch_shingles(parts, k)
+    return _minhash_rows(_fold_array(hashes), owner, len(parts), a, b)
+
+
+def _batch_shingles(
+    parts: Sequence[bytes], k: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
     buf = b" ".join(parts)
     hashes, word_starts = _word_hashes(buf)
     text_starts = np.cumsum([0, *(len(p) + 1 for p in parts[:-1])]).astype(np.intp)
     offsets = np.searchsorted(word_starts, np.append(text_starts, len(buf) + 1))
-    shingle_hashes, owner = _shingle_hashes(hashes, offsets.astype(np.intp), k)
-    return _minhash_rows(shingle_hashes, owner, len(parts), a, b)
+    return _shingle_hashes(hashes, offsets.astype(np.intp), k)
+
+
+@dataclass(frozen=True)
+class Sketch:
+    """A batch of texts sketched once for both uses: MinHash rows for similarity, and each
+    text's distinct 64-bit shingle hashes (``hashes[owner == i]``) for exact overlap counts."""
+
+    sigs: Signatures
+    hashes: npt.NDArray[np.uint64]
+    owner: npt.NDArray[np.intp]
+    sizes: npt.NDArray[np.intp]  # distinct shingles per text
+
+
+def sketch(
+    texts: Sequence[str], *, num_perm: int = NUM_PERM, seed: int = SEED, k: int = K
+) -> Sketch:
+    """``signatures`` of ``texts`` together with their distinct shingle hashes (one batch:
+    the caller bounds its size)."""
+    a, b = permutations(num_perm, seed)
+    hashes, owner = _batch_shingles([_normalised_bytes(t) for t in texts], k)
+    sigs = _minhash_rows(_fold_array(hashes), owner, len(texts), a, b)
+    pairs = np.unique(np.stack([owner.astype(np.uint64), hashes]), axis=1)
+    owner_u = pairs[0].astype(np.intp)
+    return Sketch(
+        sigs=sigs,
+        hashes=pairs[1],
+        owner=owner_u,
+        sizes=np.bincount(owner_u, minlength=len(texts)).astype(np.intp),
+    )
 
 
 def jaccard(x: Signatures, y: Signatures) -> float:

@@ -1,0 +1,213 @@
+"""Detection end to end on a real coalition: the index follows the pool, a scan finds copies
+(verbatim, perturbed, embedded, truncated) and canaries, evidence verifies offline, and bad
+datasets are refused with nothing stored."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from syndic.app import Syndic
+from syndic.config import Settings
+from syndic.detection.evidence import verify_bundle
+from syndic.detection.models import Scan
+from syndic.detection.readers import Fields, Format
+from syndic.detection.service import ScanRequest
+from syndic.errors import InputFileError, InvalidInput, NotFound, VerificationError
+from syndic.keys import public_b64
+from syndic.members.importer import import_arxiv
+from syndic.terms.models import Terms, Usage
+from syndic.testing import ManualClock
+
+LAB_KEY = Ed25519PrivateKey.from_private_bytes(b"\x05" * 32)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return [json.loads(x) for x in path.read_text().splitlines()]
+
+
+def _scans(s: Syndic) -> int:
+    with s.db.read() as sess:
+        return sess.query(Scan).count()
+
+
+@pytest.fixture(scope="session")
+def pool_dir(tmp_path_factory: pytest.TempPathFactory, fixture_jsonl: Path) -> Path:
+    """A coalition holding the 240 fixture works, built once; each test opens a copy."""
+    data = tmp_path_factory.mktemp("detection") / "pool"
+    s = Syndic.init(Settings(data_dir=data), name="Pool", clock=ManualClock())
+    import_arxiv(s.members, fixture_jsonl)
+    s.close()
+    return data
+
+
+@pytest.fixture
+def pool(pool_dir: Path, tmp_path: Path) -> Iterator[tuple[Syndic, ManualClock]]:
+    clock = ManualClock()
+    data = shutil.copytree(pool_dir, tmp_path / "pool")
+    s = Syndic.from_settings(Settings(data_dir=data), clock=clock)
+    yield s, clock
+    s.close()
+
+
+def _dataset(tmp_path: Path, fixture_jsonl: Path, strat: list[str]) -> tuple[Path, dict[str, int]]:
+    rows = _rows(fixture_jsonl)
+    rng = random.Random(4)
+    a, b, c, d = (r["abstract"] for r in rows[:4])
+    words = b.split()
+    kept = [w for w in words if rng.random() > 0.1]
+    records = [
+        {"id": "verbatim", "text": a},
+        {"id": "edited", "text": " ".join(kept)},
+        {"id": "embedded", "text": strat[0] + " " + c + " " + strat[1]},
+        {"id": "half", "text": " ".join(d.split()[: len(d.split()) // 2])},
+        *({"id": f"other{i}", "text": t} for i, t in enumerate(strat[2:30])),
+    ]
+    path = tmp_path / "third-party.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    return path, {"verbatim": 0, "edited": 1, "embedded": 2, "half": 3}
+
+
+def test_scan_finds_copies_and_evidence_verifies(
+    pool: tuple[Syndic, ManualClock], tmp_path: Path, fixture_jsonl: Path, shared: Path
+) -> None:
+    s, _ = pool
+    with (shared / "data/arxiv/strat25k.jsonl").open() as fh:
+        strat = [json.loads(x)["abstract"] for x, _ in zip(fh, range(40), strict=False)]
+    path, expect = _dataset(tmp_path, fixture_jsonl, strat)
+    summary = s.detect_scan(ScanRequest(path, Format.JSONL, Fields(id="id")))
+    works = s.members.list_works(limit=4)
+    found = {m["record"]: m for m in summary.matches}
+    assert set(found) == set(expect)  # no unrelated abstract matches
+    for rid, i in expect.items():
+        assert found[rid]["work"] == works[i].id
+        assert found[rid]["digest"] == works[i].digest
+    # a work is "arXiv:<id>", its title and its abstract: the abstract alone is most of it
+    assert found["verbatim"]["jaccard"] > 0.8
+    assert found["verbatim"]["record_containment"] == 1.0
+    assert found["embedded"]["containment"] > 0.85  # all but the id and title
+    assert found["half"]["record_containment"] == 1.0
+    text = _rows(fixture_jsonl)[0]["abstract"]
+    span = found["verbatim"]["span"]
+    assert span["words"] > 50 and span["record"] == [0, len(text.rstrip().rstrip("."))]
+    stored = s.detection.get_scan(summary.id)
+    assert stored["records"] == 32 and stored["matches"] == 4
+    assert stored["dataset_digest"] == summary.dataset_digest
+
+    member = found["embedded"]["members"][0]
+    bundle = s.evidence_bundle(summary.id, member)
+    ok = verify_bundle(bundle, public_key=s.public_key)
+    assert ok.member == member and ok.matches >= 1
+    doc = json.loads(bundle)
+    assert doc["bundle"]["matches"][0]["receipt"]["work"] == doc["bundle"]["matches"][0]["digest"]
+    doc["bundle"]["matches"][0]["work_passage"] = "tampered"
+    with pytest.raises(VerificationError):
+        verify_bundle(json.dumps(doc).encode(), public_key=s.public_key)
+    with pytest.raises(VerificationError):
+        verify_bundle(bundle, public_key=public_b64(LAB_KEY))  # not the coalition's key
+    with pytest.raises(NotFound):
+        s.evidence_bundle(summary.id, 10_000)
+
+
+def test_index_follows_registration_and_withdrawal(pool: tuple[Syndic, ManualClock]) -> None:
+    s, _ = pool
+    index = s.detection.reindex()
+    assert len(index) == 240
+    first = s.members.list_works(limit=1)[0]
+    s.members.withdraw_work(first.id, reason="left")
+    index = s.detection.sync()
+    assert index is not None and len(index) == 239 and index.row(first.id) is None
+    assert index.version.tree_size > 240
+
+
+@pytest.mark.parametrize(
+    ("content", "fmt", "message"),
+    [
+        (b'{"text": "a"}\n{"text": \n', Format.JSONL, "line 2 is not JSON"),
+        (b'{"text": "a"}\n{"body": "b"}\n', Format.JSONL, "line 2: no text field 'text'"),
+        (b'{"text": "a\\u0000b"}\n', Format.JSONL, "binary content"),
+        (b"\xff\xfe\x00\x01binary\n", Format.JSONL, "line 1: binary content"),
+        (b"PAR1 not really parquet", Format.PARQUET, "not a readable Parquet file"),
+    ],
+)
+def test_bad_datasets_are_refused_and_nothing_is_stored(
+    pool: tuple[Syndic, ManualClock], tmp_path: Path, content: bytes, fmt: Format, message: str
+) -> None:
+    s, _ = pool
+    path = tmp_path / "bad"
+    path.write_bytes(content)
+    with pytest.raises(InvalidInput, match=message):
+        s.detect_scan(ScanRequest(path, fmt))
+    assert _scans(s) == 0
+
+
+def test_oversized_record_and_truncated_parquet_are_refused(
+    pool: tuple[Syndic, ManualClock], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from syndic.detection import readers
+
+    s, _ = pool
+    monkeypatch.setattr(readers, "MAX_RECORD_BYTES", 1 << 20)  # the same path as 8 MiB, smaller
+    big = tmp_path / "big.jsonl"
+    big.write_text('{"text": "ok"}\n' + json.dumps({"text": "x " * (1 << 20)}) + "\n")
+    with pytest.raises(InvalidInput, match="line 2: record is over 1 MiB"):
+        s.detect_scan(ScanRequest(big, Format.JSONL))
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({"text": [f"row {i} " * 50 for i in range(5000)]}), good)
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(InputFileError, match="Parquet"):
+        s.detect_scan(ScanRequest(cut, Format.PARQUET))
+    with pytest.raises(InvalidInput, match="no column 'body'"):
+        s.detect_scan(ScanRequest(good, Format.PARQUET, Fields(text="body")))
+    assert _scans(s) == 0
+    summary = s.detect_scan(ScanRequest(good, Format.PARQUET))
+    assert summary.records == 5000 and summary.matches == []
+
+
+def test_canaries_in_a_dataset_name_their_agreement(
+    pool: tuple[Syndic, ManualClock], tmp_path: Path
+) -> None:
+    s, clock = pool
+    agreement = _agreement(s, clock)
+    canary = s.access.canaries(agreement)[2]
+    path = tmp_path / "ds.jsonl"
+    path.write_text(
+        json.dumps({"text": "an unrelated line"})
+        + "\n"
+        + json.dumps({"text": "A model wrote: " + canary.text.upper()})
+        + "\n"
+    )
+    summary = s.detect_scan(ScanRequest(path, Format.JSONL))
+    assert summary.canaries == [{"position": 1, "record": "1", "agreement": agreement}]
+
+
+def _agreement(s: Syndic, clock: ManualClock, name: str = "Lab", *, publish: bool = True) -> int:
+    """A signed, active agreement for a new licensee ``name`` over the whole pool."""
+    terms = Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=100_00)
+    if publish:
+        s.terms.publish(terms)
+    lic = s.deals.register_licensee(
+        name=name, contact=f"{name}@example.org", public_key=public_b64(LAB_KEY)
+    )
+    deal = s.deals.offer(licensee_id=lic.id, terms=terms, actor="licensee")
+    s.deals.open_vote(deal.id)
+    for m in s.members.list_members()[:8]:
+        s.deals.cast_vote(deal.id, member_id=m.id, choice="yes")
+    clock.advance(timedelta(hours=72))
+    s.deals.close_vote(deal.id)
+    a = s.deals.sign(deal.id)
+    sig = base64.b64encode(LAB_KEY.sign(s.deals.agreement_document(a.id))).decode()
+    s.deals.countersign(a.id, sig, licensee_id=lic.id, actor=f"licensee:{lic.id}")
+    return a.id
