@@ -4,9 +4,9 @@ Every markable place in the leaked texts (``marks.places``) shows one bit: the f
 written in. A copy delivered under agreement ``A`` shows, at every place of a member's work,
 the bit ``A``'s key chose. For any other source, ``A``'s bits are a keyed pseudo-random
 function that source never saw, so each place agrees with ``A`` with probability 1/2,
-independently across distinct places. Places are counted once per distinct context (the
-same words around the same kind of mark), so a sentence repeated many times cannot pile up
-agreement.
+independently across distinct places. Only texts that show at least one typographic form
+count (see ``observed``), and places are counted once per distinct context (the same words
+around the same kind of mark), so a sentence repeated many times cannot pile up agreement.
 
 For each agreement: ``n`` places, ``k`` agreeing; the p-value is P(Binomial(n, 1/2) >= k),
 the chance that a copy not delivered under ``A`` agrees this well. With ``m`` agreements
@@ -71,10 +71,17 @@ def binomial_tail(n: int, k: int) -> float:
 
 
 def observed(texts: Iterable[str]) -> list[Place]:
-    """One place per distinct (kind, context); a context seen with both forms is dropped."""
+    """The places that count: those of texts showing at least one typographic form (a marked
+    copy shows one at about half its places; text written plainly, such as most unrelated
+    records mixed in, shows none), one per distinct (kind, context); a context seen with
+    both forms is dropped. The choice looks only at the forms, never at any key, so under
+    the null hypothesis the counted bits stay fair coins against every agreement's key."""
     seen: dict[tuple[str, bytes], Place | None] = {}
     for text in texts:
-        for p in places(text):
+        found = list(places(text))
+        if not any(p.bit for p in found):
+            continue
+        for p in found:
             key = (p.plain, p.context)
             if key in seen and (prev := seen[key]) is not None and prev.bit != p.bit:
                 seen[key] = None

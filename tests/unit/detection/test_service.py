@@ -4,28 +4,23 @@ datasets are refused with nothing stored."""
 
 from __future__ import annotations
 
-import base64
 import json
 import random
-import shutil
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from syndic.app import Syndic
-from syndic.config import Settings
 from syndic.detection.evidence import verify_bundle
 from syndic.detection.models import Scan
 from syndic.detection.readers import Fields, Format
 from syndic.detection.service import ScanRequest
 from syndic.errors import InputFileError, InvalidInput, NotFound, VerificationError
 from syndic.keys import public_b64
-from syndic.members.importer import import_arxiv
-from syndic.terms.models import Terms, Usage
 from syndic.testing import ManualClock
+from tests.coalition import open_pool_copy, signed_pool_agreement
 
 LAB_KEY = Ed25519PrivateKey.from_private_bytes(b"\x05" * 32)
 
@@ -39,21 +34,10 @@ def _scans(s: Syndic) -> int:
         return sess.query(Scan).count()
 
 
-@pytest.fixture(scope="session")
-def pool_dir(tmp_path_factory: pytest.TempPathFactory, fixture_jsonl: Path) -> Path:
-    """A coalition holding the 240 fixture works, built once; each test opens a copy."""
-    data = tmp_path_factory.mktemp("detection") / "pool"
-    s = Syndic.init(Settings(data_dir=data), name="Pool", clock=ManualClock())
-    import_arxiv(s.members, fixture_jsonl)
-    s.close()
-    return data
-
-
 @pytest.fixture
 def pool(pool_dir: Path, tmp_path: Path) -> Iterator[tuple[Syndic, ManualClock]]:
     clock = ManualClock()
-    data = shutil.copytree(pool_dir, tmp_path / "pool")
-    s = Syndic.from_settings(Settings(data_dir=data), clock=clock)
+    s = open_pool_copy(pool_dir, tmp_path, clock)
     yield s, clock
     s.close()
 
@@ -180,7 +164,7 @@ def test_canaries_in_a_dataset_name_their_agreement(
     pool: tuple[Syndic, ManualClock], tmp_path: Path
 ) -> None:
     s, clock = pool
-    agreement = _agreement(s, clock)
+    agreement = signed_pool_agreement(s, clock)
     canary = s.access.canaries(agreement)[2]
     path = tmp_path / "ds.jsonl"
     path.write_text(
@@ -191,23 +175,3 @@ def test_canaries_in_a_dataset_name_their_agreement(
     )
     summary = s.detect_scan(ScanRequest(path, Format.JSONL))
     assert summary.canaries == [{"position": 1, "record": "1", "agreement": agreement}]
-
-
-def _agreement(s: Syndic, clock: ManualClock, name: str = "Lab", *, publish: bool = True) -> int:
-    """A signed, active agreement for a new licensee ``name`` over the whole pool."""
-    terms = Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=100_00)
-    if publish:
-        s.terms.publish(terms)
-    lic = s.deals.register_licensee(
-        name=name, contact=f"{name}@example.org", public_key=public_b64(LAB_KEY)
-    )
-    deal = s.deals.offer(licensee_id=lic.id, terms=terms, actor="licensee")
-    s.deals.open_vote(deal.id)
-    for m in s.members.list_members()[:8]:
-        s.deals.cast_vote(deal.id, member_id=m.id, choice="yes")
-    clock.advance(timedelta(hours=72))
-    s.deals.close_vote(deal.id)
-    a = s.deals.sign(deal.id)
-    sig = base64.b64encode(LAB_KEY.sign(s.deals.agreement_document(a.id))).decode()
-    s.deals.countersign(a.id, sig, licensee_id=lic.id, actor=f"licensee:{lic.id}")
-    return a.id
