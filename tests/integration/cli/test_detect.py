@@ -80,7 +80,7 @@ def test_scan_evidence_trace_and_usage(
     assert run(capsys, *args, *d)[0] == 0
     lines = export.read_text().splitlines()
     rng = random.Random(1)
-    leak = rng.sample(lines, len(lines) // 10) + [json.dumps({"text": "an unrelated note"})]
+    leak = [*rng.sample(lines, len(lines) // 10), json.dumps({"text": "an unrelated note"})]
     rng.shuffle(leak)
     (tmp_path / "leak.jsonl").write_text("\n".join(leak) + "\n")
     code, out, _ = run(capsys, "trace", str(tmp_path / "leak.jsonl"), "--json", *d)
