@@ -26,6 +26,9 @@ from syndic.detection import minhash
 from syndic.errors import IntegrityError
 
 FORMAT = 1
+MAX_POSTINGS = 32
+"""Shingles held by more works than this are not counted as evidence of a copy."""
+BUILD_BATCH = 1000  # works sketched at a time when building: memory stays flat
 
 
 @dataclass(frozen=True)
@@ -100,18 +103,29 @@ class WorkIndex:
         if not ids:
             return base
         p = self.params
-        sk = minhash.sketch(texts, num_perm=p.num_perm, seed=p.seed, k=p.k)
+        sketches = [
+            minhash.sketch(texts[i : i + BUILD_BATCH], num_perm=p.num_perm, seed=p.seed, k=p.k)
+            for i in range(0, len(texts), BUILD_BATCH)
+        ]
         start = len(base)
-        post_hash = np.concatenate([base.post_hash, sk.hashes])
-        post_work = np.concatenate([base.post_work, (sk.owner + start).astype(np.int32)])
+        post_hash = np.concatenate([base.post_hash, *(sk.hashes for sk in sketches)])
+        post_work = np.concatenate(
+            [
+                base.post_work,
+                *(
+                    (sk.owner + start + i * BUILD_BATCH).astype(np.int32)
+                    for i, sk in enumerate(sketches)
+                ),
+            ]
+        )
         order = np.argsort(post_hash, kind="stable")
         return WorkIndex(
             params=p,
             version=version,
             work_ids=np.concatenate([base.work_ids, np.asarray(ids, dtype=np.int64)]),
             digests=base.digests + tuple(digests),
-            sigs=np.concatenate([base.sigs, sk.sigs]),
-            sizes=np.concatenate([base.sizes, sk.sizes]),
+            sigs=np.concatenate([base.sigs, *(sk.sigs for sk in sketches)]),
+            sizes=np.concatenate([base.sizes, *(sk.sizes for sk in sketches)]),
             post_hash=post_hash[order],
             post_work=post_work[order],
         )
@@ -142,15 +156,33 @@ class WorkIndex:
     def overlaps(self, sk: minhash.Sketch, *, min_shared: int) -> list[Overlap]:
         """Every (text, work) pair of a sketched batch sharing at least ``min_shared``
         distinct shingles, in (text, work) order."""
-        if len(self.post_hash) == 0 or len(sk.hashes) == 0:
+        return self.overlaps_of(sk.hashes, sk.owner, min_shared=min_shared)
+
+    def overlaps_of(
+        self, hashes: npt.NDArray[np.uint64], owner: npt.NDArray[np.intp], *, min_shared: int
+    ) -> list[Overlap]:
+        """``overlaps`` from the distinct shingle hashes of texts and the text of each."""
+        if len(self.post_hash) == 0 or len(hashes) == 0:
             return []
-        lo = np.searchsorted(self.post_hash, sk.hashes, side="left")
-        hi = np.searchsorted(self.post_hash, sk.hashes, side="right")
+        # Searching in sorted order walks the postings forward: several times faster than
+        # random probes into an array far larger than the cache.
+        order = np.argsort(hashes)
+        queries = hashes[order]
+        lo = np.searchsorted(self.post_hash, queries, side="left")
+        hi = lo + (self.post_hash[np.minimum(lo, len(self.post_hash) - 1)] == queries)
         counts = hi - lo
-        hit = counts > 0
+        # a query matching several works: count its run of equal postings
+        multi = np.flatnonzero(counts > 0)
+        if len(multi):
+            right = np.searchsorted(self.post_hash, queries[multi], side="right")
+            counts[multi] = right - lo[multi]
+        owners = owner[order]
+        # A shingle found in more than MAX_POSTINGS works ("in this paper we show") says
+        # little about which work a text copies, and expanding it costs the most: skip it.
+        hit = (counts > 0) & (counts <= MAX_POSTINGS)
         if not hit.any():
             return []
-        counts, lo, text = counts[hit], lo[hit], sk.owner[hit]
+        counts, lo, text = counts[hit], lo[hit], owners[hit]
         # one row per (shingle, work) posting: expand each [lo, hi) range
         total = int(counts.sum())
         run_start = np.repeat(np.cumsum(counts) - counts, counts)

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from syndic.detection import minhash
-from syndic.detection.index import WorkIndex
+from syndic.detection.index import Overlap, WorkIndex
 from syndic.detection.readers import Record
 
 BATCH_RECORDS = 2048
@@ -74,10 +75,21 @@ class Match:
 
 
 def scored(
-    index: WorkIndex, sk: minhash.Sketch, thresholds: Thresholds
+    index: WorkIndex, texts: list[str], thresholds: Thresholds
 ) -> Iterator[tuple[int, int, float, float, float, int]]:
-    """(text, work row, jaccard, containment, record containment, shared) of each match."""
-    for o in index.overlaps(sk, min_shared=thresholds.min_shared):
+    """(text, work row, jaccard, containment, record containment, shared) of each match of
+    ``texts`` (one batch). Only texts that share shingles with some work get a signature."""
+    found: list[Overlap] = []
+
+    def candidates(hashes: npt.NDArray[np.uint64], owner: npt.NDArray[np.intp]) -> Any:
+        found.extend(index.overlaps_of(hashes, owner, min_shared=thresholds.min_shared))
+        mask = np.zeros(len(texts), dtype=bool)
+        mask[[o.text for o in found]] = True
+        return mask
+
+    p = index.params
+    sk = minhash.sketch(texts, num_perm=p.num_perm, seed=p.seed, k=p.k, rows=candidates)
+    for o in found:
         containment = o.shared / max(int(index.sizes[o.work]), 1)
         record_containment = o.shared / max(int(sk.sizes[o.text]), 1)
         if max(containment, record_containment) < thresholds.min_containment:
@@ -109,10 +121,8 @@ def match_records(
     on_batch: Callable[[list[Record]], None] | None = None,
 ) -> Iterator[Match]:
     """Every match of ``records`` against ``index``; ``work_text(row)`` reads a work's text."""
-    p = index.params
     for batch in batches(records):
-        sk = minhash.sketch([r.text for r in batch], num_perm=p.num_perm, seed=p.seed, k=p.k)
-        for t, w, jac, cont, rcont, shared in scored(index, sk, thresholds):
+        for t, w, jac, cont, rcont, shared in scored(index, [r.text for r in batch], thresholds):
             rec = batch[t]
             yield Match(
                 position=rec.position,

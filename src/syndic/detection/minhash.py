@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
@@ -171,9 +171,16 @@ def permutations(num_perm: int, seed: int) -> tuple[Signatures, Signatures]:
 
 def _powers(base: int, n: int) -> npt.NDArray[np.uint64]:
     """``base^0 .. base^(n-1)`` modulo 2^64 (numpy's integer arrays wrap)."""
+    return _power_table(base, max(1 << 16, 1 << (n - 1).bit_length()))[:n]
+
+
+@lru_cache(maxsize=4)
+def _power_table(base: int, n: int) -> npt.NDArray[np.uint64]:
     out = np.full(n, np.uint64(base), dtype=np.uint64)
     out[:1] = 1
-    return np.cumprod(out, dtype=np.uint64)
+    table = np.cumprod(out, dtype=np.uint64)
+    table.flags.writeable = False
+    return table
 
 
 def _word_hashes(buf: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
@@ -303,20 +310,37 @@ class Sketch:
 
 
 def sketch(
-    texts: Sequence[str], *, num_perm: int = NUM_PERM, seed: int = SEED, k: int = K
+    texts: Sequence[str],
+    *,
+    num_perm: int = NUM_PERM,
+    seed: int = SEED,
+    k: int = K,
+    rows: Callable[[npt.NDArray[np.uint64], npt.NDArray[np.intp]], npt.NDArray[np.bool_]]
+    | None = None,
 ) -> Sketch:
     """``signatures`` of ``texts`` together with their distinct shingle hashes (one batch:
-    the caller bounds its size)."""
+    the caller bounds its size). With ``rows``, only the texts it selects (given every
+    distinct shingle hash and the text it belongs to, it returns a mask over texts) get a
+    signature; the others' rows are left empty (a scan asks only for its candidates')."""
     a, b = permutations(num_perm, seed)
     hashes, owner = _batch_shingles([_normalised_bytes(t) for t in texts], k)
-    sigs = _minhash_rows(_fold_array(hashes), owner, len(texts), a, b)
-    pairs = np.unique(np.stack([owner.astype(np.uint64), hashes]), axis=1)
-    owner_u = pairs[0].astype(np.intp)
+    # distinct hashes per text: one sort on a key mixing text and hash (a collision between
+    # two different pairs has probability 2^-64), then back in text order
+    key = hashes ^ (owner.astype(np.uint64) * np.uint64(_START))
+    _, first = np.unique(key, return_index=True)
+    first.sort()
+    distinct, whose = hashes[first], owner[first]
+    if rows is None:
+        sigs = _minhash_rows(_fold_array(hashes), owner, len(texts), a, b)
+    else:
+        wanted = rows(distinct, whose)[owner]
+        sigs = _minhash_rows(_fold_array(hashes[wanted]), owner[wanted], len(texts), a, b)
+    hashes, owner = distinct, whose
     return Sketch(
         sigs=sigs,
-        hashes=pairs[1],
-        owner=owner_u,
-        sizes=np.bincount(owner_u, minlength=len(texts)).astype(np.intp),
+        hashes=hashes,
+        owner=owner,
+        sizes=np.bincount(owner, minlength=len(texts)).astype(np.intp),
     )
 
 
