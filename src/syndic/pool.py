@@ -25,6 +25,10 @@ class PoolCatalogue:
             if w.status == "active"
         ]
 
+    def log_index(self, work_id: int) -> int:
+        """The log entry that registered a work (withdrawn or not)."""
+        return self.members.get_work(work_id).log_index
+
     def version(self) -> Version:
         with self.db.read() as session:
             size = self.log.size(session)

@@ -61,6 +61,8 @@ _SCAN_KEYS = (
 class Catalogue(Protocol):
     def active_works(self) -> list[WorkRef]: ...
 
+    def log_index(self, work_id: int) -> int: ...
+
     def version(self) -> Version: ...
 
 
@@ -290,10 +292,8 @@ class DetectionService:
         matches = self.scan_matches(scan_id, member=member)
         if not matches:
             raise NotFound(f"scan {scan_id} found no work of member {member}")
-        refs = {w.id: w for w in self.catalogue.active_works()}
-        receipts = issuer.receipts(
-            [refs[m["work"]].log_index if m["work"] in refs else -1 for m in matches]
-        )
+        # the receipt proves registration, so a work withdrawn since the scan still has one
+        receipts = issuer.receipts([self.catalogue.log_index(m["work"]) for m in matches])
         for m, receipt in zip(matches, receipts, strict=True):
             m["receipt"] = receipt
             m["work_text"] = self.work_text(m["digest"])
