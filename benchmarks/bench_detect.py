@@ -16,7 +16,10 @@ abstract-sized.
   Scores are kept at a minimal threshold and the thresholds evaluated after, so one pass per
   shingle size gives the whole grid.
 
-Usage: python benchmarks/bench_detect.py [--records 25000] [--loop 2000] [--k 3,5,7]
+- with --library: datasketch's MinHashLSH and MinHashLSHEnsemble as the candidate step, on the
+  same probes, beside our postings look-up (recall, candidates on non-members, records/s).
+
+Usage: python benchmarks/bench_detect.py [--records 25000] [--loop 2000] [--k 3,5,7] [--library]
 """
 
 from __future__ import annotations
@@ -143,6 +146,71 @@ def quality(k: int, members: list[dict[str, str]], negatives: list[str], seed: i
     return grid
 
 
+def library_candidates(members: list[dict[str, str]], negatives: list[str], seed: int) -> dict:
+    """datasketch's own indexes as the candidate step, on the same probes: MinHashLSH (Jaccard
+    at 0.3) and MinHashLSHEnsemble (containment of the record in the work at 0.3), with the
+    query time per record, beside our postings look-up (``scored``) on the same probes."""
+    from datasketch import MinHashLSH, MinHashLSHEnsemble
+
+    rng = random.Random(seed)
+    texts = [work_text(r) for r in members]
+    index = WorkIndex.empty(Params(), Version(0, "")).with_works(
+        list(range(len(members))), [r["id"] for r in members], texts, Version(0, "")
+    )
+    vocab = [w for n in negatives[:2000] for w in n.split()]
+    probes = [
+        (how, i, perturb(members[i]["abstract"], how, rng, vocab, rng.sample(negatives, 3)))
+        for i in rng.sample(range(len(members)), 400)
+        for how in KINDS
+    ]
+    probes += [("negative", -1, t) for t in negatives]
+    sk = minhash.sketch([t for _, _, t in probes])
+    out: dict[str, dict] = {}
+    lsh = MinHashLSH(threshold=0.3, num_perm=minhash.NUM_PERM)
+    for w in range(len(index)):
+        lsh.insert(w, minhash.lean(index.sigs[w]), check_duplication=False)
+    ens = MinHashLSHEnsemble(threshold=0.3, num_perm=minhash.NUM_PERM, num_part=16)
+    ens.index((w, minhash.lean(index.sigs[w]), int(index.sizes[w])) for w in range(len(index)))
+    queries = {
+        "datasketch MinHashLSH (jaccard>=0.3)": lambda i: lsh.query(minhash.lean(sk.sigs[i])),
+        "datasketch LSHEnsemble (record in work>=0.3)": lambda i: list(
+            ens.query(minhash.lean(sk.sigs[i]), max(int(sk.sizes[i]), 1))
+        ),
+    }
+    for name, query in queries.items():
+        t = time.perf_counter()
+        found = [set(query(i)) for i in range(len(probes))]
+        out[name] = _candidate_stats(probes, found, time.perf_counter() - t)
+    t = time.perf_counter()
+    ours: list[set[int]] = [set() for _ in probes]
+    for lo in range(0, len(probes), 2000):
+        batch = [text for _, _, text in probes[lo : lo + 2000]]
+        for i, w, *_ in scored(index, batch, Thresholds()):
+            ours[lo + i].add(w)
+    out["ours: postings + confirmation (defaults)"] = _candidate_stats(
+        probes, ours, time.perf_counter() - t
+    )
+    return out
+
+
+def _candidate_stats(probes, found, seconds: float) -> dict:  # type: ignore[no-untyped-def]
+    per = dict.fromkeys(KINDS, 0)
+    n = 0
+    fp = 0
+    for (kind, source, _), cands in zip(probes, found, strict=True):
+        if kind == "negative":
+            fp += bool(cands)
+        else:
+            per[kind] += source in cands
+            n += 1
+    n //= len(KINDS)
+    return {
+        "recall": {k: round(v / n, 3) for k, v in per.items()},
+        "negatives_with_candidates": fp,
+        "records_per_s": round(len(probes) / seconds),
+    }
+
+
 def evaluate(probes, best, min_shared: int, min_cont: float) -> dict:  # type: ignore[no-untyped-def]
     found = dict.fromkeys(KINDS, 0)
     right = wrong = fp = 0
@@ -173,6 +241,7 @@ def main() -> None:
     ap.add_argument("--loop", type=int, default=2_000)
     ap.add_argument("--k", default="3,5,7")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--library", action="store_true", help="also datasketch's LSH indexes")
     args = ap.parse_args()
     # members: producers300 less the 265 works strat25k also holds, so that all 25,000
     # strat25k works are non-members
@@ -192,7 +261,10 @@ def main() -> None:
     print(f"index of {len(index)} works built in {time.perf_counter() - t:.2f}s")
     print(json.dumps({"speed": speed(abstracts, args.loop, index)}, indent=1))
     print(f"peak RSS so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
-    for k in (int(x) for x in args.k.split(",")):
+    if args.library:
+        lib = library_candidates(members, negatives, args.seed)
+        print(json.dumps({"candidates": lib}, indent=1))
+    for k in (int(x) for x in args.k.split(",") if x):
         print(json.dumps({"k": k, "quality": quality(k, members, negatives, args.seed)}, indent=1))
 
 
