@@ -1,4 +1,5 @@
-"""Reading a third-party dataset record by record: JSONL, Parquet or a directory of text files.
+"""Reading a dataset record by record: JSONL, Parquet, a directory of text files, or one text
+file (a document, or what a model produced).
 
 Readers stream (one line, one Parquet batch or one file at a time) so memory stays flat, and
 refuse bad input with one line naming where it is: a line that is not JSON (its number), a
@@ -27,6 +28,7 @@ class Format(StrEnum):
     JSONL = "jsonl"
     PARQUET = "parquet"
     TXT_DIR = "txt-dir"
+    TXT = "txt"  # one text file is one record (a document, a model's output)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ def read_records(path: Path, fmt: Format, fields: Fields) -> Iterator[Record]:
         return _jsonl(path, fields)
     if fmt is Format.PARQUET:
         return _parquet(path, fields)
+    if fmt is Format.TXT:
+        return _txt_file(path)
     return _txt_dir(path)
 
 
@@ -159,6 +163,18 @@ def _txt_files(path: Path) -> list[Path]:
     if not path.is_dir():
         raise InputFileError(f"{path} is not a directory")
     return sorted(p for p in path.rglob("*") if p.is_file())
+
+
+def _txt_file(path: Path) -> Iterator[Record]:
+    where = f"file {path.name}"
+    try:
+        if path.stat().st_size > MAX_RECORD_BYTES:
+            raise InvalidInput(f"{where}: record is over {MAX_RECORD_BYTES >> 20} MiB; refused")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if raw.strip():
+        yield Record(0, path.name, where, _text(raw, where))
 
 
 def _txt_dir(path: Path) -> Iterator[Record]:

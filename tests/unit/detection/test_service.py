@@ -178,6 +178,13 @@ def test_canaries_in_a_dataset_name_their_agreement(
     )
     summary = s.detect_scan(ScanRequest(path, Format.JSONL))
     assert summary.canaries == [{"position": 1, "record": "1", "agreement": agreement}]
+    output = tmp_path / "model-output.txt"  # a text a model produced names it too
+    output.write_text("Sure! " + canary.text.replace(" ", "  ") + " Anything else?")
+    traced = s.access.trace(output, Format.TXT, Fields())
+    assert traced["canaries"] == [agreement] and traced["verdict"] == "no licensee"
+    output.write_text("")
+    with pytest.raises(InvalidInput, match="nothing to trace"):
+        s.access.trace(output, Format.TXT, Fields())
 
 
 def test_scan_and_evidence_on_both_backends(
