@@ -16,10 +16,13 @@ abstract-sized.
   Scores are kept at a minimal threshold and the thresholds evaluated after, so one pass per
   shingle size gives the whole grid.
 
+- with --memory: peak RSS of a streamed scan (readers + matching, a fresh process) of
+  strat25k and of strat25k four times over: flat memory means the same peak.
 - with --library: datasketch's MinHashLSH and MinHashLSHEnsemble as the candidate step, on the
   same probes, beside our postings look-up (recall, candidates on non-members, records/s).
 
-Usage: python benchmarks/bench_detect.py [--records 25000] [--loop 2000] [--k 3,5,7] [--library]
+Usage: python benchmarks/bench_detect.py [--records 25000] [--loop 2000] [--k 3,5,7]
+       [--library] [--memory]
 """
 
 from __future__ import annotations
@@ -235,6 +238,60 @@ def evaluate(probes, best, min_shared: int, min_cont: float) -> dict:  # type: i
     }
 
 
+MEMORY_CHILD = """
+import resource, sys, time
+from pathlib import Path
+sys.path.insert(0, {bench!r})
+import bench_detect as b
+from syndic.detection.index import Params, Version, WorkIndex
+from syndic.detection.matching import Thresholds, match_records
+from syndic.detection.readers import Fields, Format, read_records
+members = b.rows("producers300.jsonl")
+index = WorkIndex.empty(Params(), Version(0, "")).with_works(
+    list(range(len(members))), [r["id"] for r in members],
+    [b.work_text(r) for r in members], Version(0, ""))
+del members
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+records = read_records(Path({path!r}), Format.JSONL, Fields(text="abstract"))
+n = sum(1 for _ in match_records(records, index, thresholds=Thresholds(),
+        work_text=lambda w: ""))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(base // 1024, peak // 1024, n, round(time.perf_counter() - t, 1))
+"""
+
+
+def memory(copies: tuple[int, ...]) -> list[dict[str, float]]:
+    """Peak RSS of a streamed scan of strat25k repeated ``copies`` times (a fresh process
+    each): flat memory means the peak does not grow with the dataset."""
+    import subprocess
+    import sys
+    import tempfile
+
+    out = []
+    source = (DATA / "strat25k.jsonl").read_bytes()
+    for c in copies:
+        with tempfile.NamedTemporaryFile(suffix=".jsonl") as fh:
+            for _ in range(c):
+                fh.write(source)
+            fh.flush()
+            code = MEMORY_CHILD.format(bench=str(Path(__file__).parent), path=fh.name)
+            res = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            )
+            base, peak, matches, secs = res.stdout.split()
+            out.append(
+                {
+                    "records": 25_000 * c,
+                    "rss_after_index_mib": int(base),
+                    "peak_rss_mib": int(peak),
+                    "matches": int(matches),
+                    "seconds": float(secs),
+                }
+            )
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=25_000)
@@ -242,6 +299,7 @@ def main() -> None:
     ap.add_argument("--k", default="3,5,7")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--library", action="store_true", help="also datasketch's LSH indexes")
+    ap.add_argument("--memory", action="store_true", help="peak RSS of 25k- and 100k-record scans")
     args = ap.parse_args()
     # members: producers300 less the 265 works strat25k also holds, so that all 25,000
     # strat25k works are non-members
@@ -261,6 +319,8 @@ def main() -> None:
     print(f"index of {len(index)} works built in {time.perf_counter() - t:.2f}s")
     print(json.dumps({"speed": speed(abstracts, args.loop, index)}, indent=1))
     print(f"peak RSS so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    if args.memory:
+        print(json.dumps({"memory": memory((1, 4))}, indent=1))
     if args.library:
         lib = library_candidates(members, negatives, args.seed)
         print(json.dumps({"candidates": lib}, indent=1))
