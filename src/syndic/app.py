@@ -52,7 +52,7 @@ from syndic.storage.db import Database
 from syndic.terms.crawlers import load_crawlers
 from syndic.terms.registry import TermsRegistry, write_published
 from syndic.valuation.service import ValuationService
-from syndic.vault import FileVault, VaultReport
+from syndic.vault import Digest, FileVault, VaultReport
 
 
 def _ensure_writable(data_dir: Path) -> None:
@@ -260,6 +260,13 @@ class Syndic:
             receipts=lambda idx: [r.to_dict() for r in self.provenance.receipts(idx)],
         )
         return self.detection.evidence(scan_id, member, issuer=issuer)
+
+    def delivered_form(self, work_id: int, agreement_id: int) -> dict[str, Any]:
+        """How a work's text reads in deliveries under an agreement (for its members)."""
+        work = self.members.get_work(work_id)
+        self.deals.get_agreement(agreement_id)
+        text = self.vault.read_bytes(Digest.parse(work.digest)).decode("utf-8")
+        return {"work": work_id, **self.access.delivered_form(text, agreement_id)}
 
     def licensed_dataset(self, grant: Grant) -> Iterator[bytes]:
         """The dataset ``grant`` licenses, metered, marked for its licensee, with canaries."""

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from syndic.access import canaries as canary_mod
 from syndic.access.events import UsageReported
-from syndic.access.marks import agreement_key, mark
+from syndic.access.marks import agreement_key, mark, unmarked
 from syndic.access.models import UsageReport
 from syndic.access.trace import Verdict, trace
 from syndic.clock import iso
@@ -50,6 +50,22 @@ class AccessService:
         where = canary_mod.positions(self._canary_secret, grant.agreement_id, count)
         marked = (_mark_line(line, key) for line in self.deals.dataset_lines(grant))
         return canary_mod.interleave(marked, where, [c.line() for c in found])
+
+    def delivered_form(self, text: str, agreement: int) -> dict[str, Any]:
+        """What a delivery under ``agreement`` changes in ``text``: every changed character
+        (offset, from, to), and whether the two differ only in the documented forms."""
+        delivered = mark(text, self.key(agreement))
+        changes = [
+            {"offset": i, "from": f"U+{ord(a):04X}", "to": f"U+{ord(b):04X}"}
+            for i, (a, b) in enumerate(zip(text, delivered, strict=True))
+            if a != b
+        ]
+        return {
+            "agreement": agreement,
+            "changes": changes,
+            "only_documented_forms": unmarked(delivered) == unmarked(text),
+            "delivered": delivered,
+        }
 
     def canaries(self, agreement: int) -> list[canary_mod.Canary]:
         return canary_mod.canaries(self._canary_secret, agreement)

@@ -138,6 +138,22 @@ def detect_verify(file: Path, key: str, as_json: bool) -> None:
         )
 
 
+@command(detect, "marks")
+@click.argument("work_id", type=int)
+@click.option("--agreement", "agreement_id", type=int, required=True)
+@json_option
+def detect_marks(work_id: int, agreement_id: int, as_json: bool) -> None:
+    """Show how a work reads in deliveries under an agreement: each changed character."""
+    out = syndic().delivered_form(work_id, agreement_id)
+    if as_json:
+        print_json(out)
+        return
+    ok = "only the documented forms" if out["only_documented_forms"] else "OTHER CHANGES"
+    click.echo(f"work {work_id} under agreement {agreement_id}: {len(out['changes'])} marks, {ok}")
+    for c in out["changes"]:
+        click.echo(f"  offset {c['offset']}: {c['from']} -> {c['to']}")
+
+
 @click.command("trace")
 @data_dir_option
 @click.argument("file", type=click.Path(path_type=Path))

@@ -38,6 +38,15 @@ def test_scan_evidence_trace_and_usage(
     s.close()
     d = ("--data-dir", str(tmp_path / "pool"))
 
+    changed = []
+    for work in range(1, 11):
+        code, out, _ = run(
+            capsys, "detect", "marks", str(work), "--agreement", str(agreement), "--json", *d
+        )
+        marks = json.loads(out)
+        assert code == 0 and marks["only_documented_forms"]
+        changed += [c["to"] for c in marks["changes"]]
+    assert changed and set(changed) <= {"U+2010", "U+002D", "U+2019", "U+0027"}
     code, out, _ = run(capsys, "detect", "reindex", "--json", *d)
     assert code == 0 and json.loads(out)["works"] == 240
 
