@@ -138,6 +138,28 @@ def detect_verify(file: Path, key: str, as_json: bool) -> None:
         )
 
 
+@command(detect, "duplicates")
+@click.option(
+    "--threshold",
+    type=float,
+    default=0.8,
+    show_default=True,
+    help="Estimated Jaccard similarity at or above which two works are near copies.",
+)
+@json_option
+def detect_duplicates(threshold: float, as_json: bool) -> None:
+    """Groups of members' works that are near copies of each other."""
+    if not 0.0 < threshold <= 1.0:
+        raise click.BadParameter("--threshold must be in (0, 1]")
+    groups = syndic().detection.near_copies(threshold=threshold)
+    if as_json:
+        print_json(groups)
+        return
+    click.echo(f"{len(groups)} groups of near copies")
+    for g in groups:
+        click.echo("  " + ", ".join(f"work {x['work']} (members {x['members']})" for x in g))
+
+
 @command(detect, "marks")
 @click.argument("work_id", type=int)
 @click.option("--agreement", "agreement_id", type=int, required=True)

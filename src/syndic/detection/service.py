@@ -169,6 +169,18 @@ class DetectionService:
                 texts.append(text)
         return index.with_works(ids, digests, texts, index.version)
 
+    def near_copies(self, *, threshold: float) -> list[list[dict[str, Any]]]:
+        """Groups of members' works that are near copies of each other (estimated Jaccard at
+        least ``threshold``, through datasketch's MinHashLSH): the same text registered twice,
+        by one member or by two (a dispute waiting to happen)."""
+        from syndic.detection.minhash import near_copy_clusters
+
+        index = self.index()
+        holders = {w.id: w.members for w in self.catalogue.active_works()}
+        ids = [int(i) for i in index.work_ids]
+        groups = near_copy_clusters(ids, index.sigs, threshold=threshold, seed=index.params.seed)
+        return [[{"work": w, "members": list(holders.get(w, ()))} for w in g] for g in groups]
+
     def work_text(self, digest: str) -> str:
         return self.vault.read_bytes(Digest.parse(digest)).decode("utf-8", errors="replace")
 

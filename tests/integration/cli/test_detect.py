@@ -49,6 +49,8 @@ def test_scan_evidence_trace_and_usage(
     assert changed and set(changed) <= {"U+2010", "U+002D", "U+2019", "U+0027"}
     code, out, _ = run(capsys, "detect", "reindex", "--json", *d)
     assert code == 0 and json.loads(out)["works"] == 240
+    code, out, _ = run(capsys, "detect", "duplicates", "--json", *d)
+    assert code == 0 and json.loads(out) == []  # the fixture holds no text twice
 
     abstract = json.loads(fixture_jsonl.read_text().splitlines()[7])["abstract"]
     dataset = tmp_path / "ds.jsonl"

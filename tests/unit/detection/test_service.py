@@ -22,6 +22,7 @@ from syndic.errors import InputFileError, InvalidInput, NotFound, VerificationEr
 from syndic.keys import public_b64
 from syndic.members.service import NewWork
 from syndic.testing import ManualClock
+from syndic.vault import Digest
 from tests.coalition import open_pool_copy, signed_pool_agreement
 from tests.conftest import MakeSyndic
 
@@ -106,9 +107,17 @@ def test_scan_finds_copies_and_evidence_verifies(
 
 def test_index_follows_registration_and_withdrawal(pool: tuple[Syndic, ManualClock]) -> None:
     s, _ = pool
+    first = s.members.list_works(limit=1)[0]
+    copy = s.vault.read_bytes(Digest.parse(first.digest)).replace(b"arXiv:", b"Reposted arXiv:")
+    m = s.members.join(handle="copier", name="", payout_account="acct:x")
+    again, _ = s.members.register_work(
+        NewWork(copy, "again", "paper", "c", [(m.id, 10_000)], {}), registered_by=m.id
+    )
+    groups = s.detection.near_copies(threshold=0.8)
+    assert [[x["work"] for x in g] for g in groups] == [[first.id, again.id]]
+    s.members.withdraw_work(again.id, reason="a duplicate")
     index = s.detection.reindex()
     assert len(index) == 240
-    first = s.members.list_works(limit=1)[0]
     s.members.withdraw_work(first.id, reason="left")
     index = s.detection.sync()
     assert index is not None and len(index) == 239 and index.row(first.id) is None
