@@ -13,6 +13,7 @@ from syndic.detection.evidence import verify_bundle
 from syndic.detection.matching import Thresholds
 from syndic.detection.readers import Fields, Format
 from syndic.detection.service import ScanRequest
+from syndic.errors import InvalidInput
 from syndic.progress import stage_bars
 from syndic.storage.files import make_dir, read_input, write_output
 
@@ -150,7 +151,7 @@ def detect_verify(file: Path, key: str, as_json: bool) -> None:
 def detect_duplicates(threshold: float, as_json: bool) -> None:
     """Groups of members' works that are near copies of each other."""
     if not 0.0 < threshold <= 1.0:
-        raise click.BadParameter("--threshold must be in (0, 1]")
+        raise InvalidInput("--threshold must be in (0, 1]")
     groups = syndic().detection.near_copies(threshold=threshold)
     if as_json:
         print_json(groups)
@@ -205,7 +206,7 @@ def _day(value: str) -> datetime:
     try:
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 @command(usage, "report")

@@ -51,6 +51,7 @@ def test_scan_evidence_trace_and_usage(
     assert code == 0 and json.loads(out)["works"] == 240
     code, out, _ = run(capsys, "detect", "duplicates", "--json", *d)
     assert code == 0 and json.loads(out) == []  # the fixture holds no text twice
+    _one_line_refusal(run(capsys, "detect", "duplicates", "--threshold", "2", *d), "(0, 1]")
 
     abstract = json.loads(fixture_jsonl.read_text().splitlines()[7])["abstract"]
     dataset = tmp_path / "ds.jsonl"
@@ -119,6 +120,7 @@ def test_scan_evidence_trace_and_usage(
     _one_line_refusal(
         run(capsys, *report, "--from", str(day), "--to", str(day), *d), "must end after"
     )
+    _one_line_refusal(run(capsys, *report, "--from", "soon", "--to", "later", *d), "not a date")
 
 
 def _public_key(tmp_path: Path) -> str:
