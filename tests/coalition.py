@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import base64
+import shutil
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from syndic.app import Syndic
+from syndic.config import Settings
 from syndic.keys import public_b64
+from syndic.members.importer import import_arxiv
 from syndic.members.service import NewWork
 from syndic.provenance.models import LogEntry
 from syndic.terms.models import Terms, Usage
@@ -109,4 +114,39 @@ def approved(w: World, amount: int = FEE, *, yes: int | None = None) -> int:
 def active_agreement(w: World, amount: int = FEE) -> int:
     a = w.s.deals.sign(approved(w, amount))
     countersign(w, a.id)
+    return a.id
+
+
+def build_pool(data: Path, fixture_jsonl: Path) -> Path:
+    """A coalition at ``data`` holding the 240 fixture works (build once, open copies)."""
+    s = Syndic.init(Settings(data_dir=data), name="Pool", clock=ManualClock())
+    import_arxiv(s.members, fixture_jsonl)
+    s.close()
+    return data
+
+
+def open_pool_copy(pool: Path, tmp_path: Path, clock: ManualClock) -> Syndic:
+    data = shutil.copytree(pool, tmp_path / "pool")
+    return Syndic.from_settings(Settings(data_dir=data), clock=clock)
+
+
+def signed_pool_agreement(
+    s: Syndic, clock: ManualClock, name: str = "Lab", *, publish: bool = True
+) -> int:
+    """A signed, active agreement for a new licensee ``name`` over the whole pool."""
+    terms = Terms(permits=frozenset({Usage.AI_TRAIN}), amount_minor=100_00)
+    if publish:
+        s.terms.publish(terms)
+    lic = s.deals.register_licensee(
+        name=name, contact=f"{name}@example.org", public_key=public_b64(LAB_KEY)
+    )
+    deal = s.deals.offer(licensee_id=lic.id, terms=terms, actor="licensee")
+    s.deals.open_vote(deal.id)
+    for m in s.members.list_members()[:8]:
+        s.deals.cast_vote(deal.id, member_id=m.id, choice="yes")
+    clock.advance(timedelta(hours=72))
+    s.deals.close_vote(deal.id)
+    a = s.deals.sign(deal.id)
+    sig = base64.b64encode(LAB_KEY.sign(s.deals.agreement_document(a.id))).decode()
+    s.deals.countersign(a.id, sig, licensee_id=lic.id, actor=f"licensee:{lic.id}")
     return a.id

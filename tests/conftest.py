@@ -98,3 +98,11 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
         )
     assert code == 0, out.getvalue()
     return d
+
+
+@pytest.fixture(scope="session")
+def pool_dir(tmp_path_factory: pytest.TempPathFactory, fixture_jsonl: Path) -> Path:
+    """A coalition holding the 240 fixture works, built once; tests open copies of it."""
+    from tests.coalition import build_pool
+
+    return build_pool(tmp_path_factory.mktemp("detection") / "pool", fixture_jsonl)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -38,9 +39,11 @@ from syndic.storage.db import Database
 from syndic.terms.crawlers import load_crawlers
 from syndic.terms.registry import TermsRegistry, write_published
 from syndic.validation import clean_name
-from syndic.vault import FileVault, VaultReport
+from syndic.vault import Digest, FileVault, VaultReport
 
 if TYPE_CHECKING:  # built on first use: a command that needs neither pays nothing for them
+    from syndic.access.service import AccessService
+    from syndic.detection.service import DetectionService, Progress, ScanRequest, ScanSummary
     from syndic.gate.licensing import IssuedToken
     from syndic.gate.middleware import ASGIApp
     from syndic.gate.policy import Policy
@@ -88,6 +91,7 @@ class Syndic:
         self.name = row.name
         self.crawlers = load_crawlers(settings.data_dir)  # read once; the gate matches on it
         self.members = MemberService(self.db, self.vault, self.events)
+        self.members.on_change.append(self._detection_follows)
         self.txs = txs = Transactions(self.db, self.events)
         self._wire_auth()  # before the parts that take the authorizer
         self.governance = GovernanceService(txs)
@@ -146,6 +150,35 @@ class Syndic:
         return CharterPayouts(
             payouts=self.payouts, governance=self.governance, valuation=self.valuation
         )
+
+    # --- detection (scans of others' datasets) and access (marked delivery, tracing) -----
+    @property
+    def _index_path(self) -> Path:
+        return self.settings.data_dir / "detection" / "index.npz"
+
+    @cached_property
+    def detection(self) -> DetectionService:
+        """Built on first use (it brings numpy and datasketch)."""
+        from syndic.detection.service import DetectionService
+        from syndic.pool import PoolCatalogue
+
+        return DetectionService(
+            self.txs,
+            self.vault,
+            catalogue=PoolCatalogue(self.members, self.db, self.log),
+            index_path=self._index_path,
+        )
+
+    def _detection_follows(self) -> None:
+        """After the pool changes: keep an existing index level (none yet: nothing to do)."""
+        if self._index_path.exists():
+            self.detection.sync()
+
+    @cached_property
+    def access(self) -> AccessService:
+        from syndic.access.service import AccessService
+
+        return AccessService(self.txs, deals=self.deals, signer=self.signer)
 
     @cached_property
     def portal(self) -> MemberPortal:
@@ -262,6 +295,38 @@ class Syndic:
     ) -> list[StatementView]:
         """Distribute an agreement's revenue under the charter's payout policy."""
         return self.charter_payouts.distribute(agreement_id, run_id=run_id, actor=actor)
+
+    # --- detection and access --------------------------------------------------------------
+    def detect_scan(self, request: ScanRequest, *, progress: Progress | None = None) -> ScanSummary:
+        """Scan a third-party dataset for members' works and for canaries; stored and logged."""
+        book = self.access.canary_book()
+        return self.detection.scan(request, canaries=book.agreements_in, progress=progress)
+
+    def evidence_bundle(self, scan_id: int, member: int) -> bytes:
+        """One member's signed evidence bundle for a stored scan (logged)."""
+        from syndic.detection.service import EvidenceIssuer
+
+        issuer = EvidenceIssuer(
+            signer=self.signer,
+            coalition={
+                "name": self.name,
+                "origin": self.provenance.origin,
+                "public_key": self.public_key,
+            },
+            receipts=lambda idx: [r.to_dict() for r in self.provenance.receipts(idx)],
+        )
+        return self.detection.evidence(scan_id, member, issuer=issuer)
+
+    def delivered_form(self, work_id: int, agreement_id: int) -> dict[str, Any]:
+        """How a work's text reads in deliveries under an agreement (for its members)."""
+        work = self.members.get_work(work_id)
+        self.deals.get_agreement(agreement_id)
+        text = self.vault.read_bytes(Digest.parse(work.digest)).decode("utf-8")
+        return {"work": work_id, **self.access.delivered_form(text, agreement_id)}
+
+    def licensed_dataset(self, grant: Grant) -> Iterator[bytes]:
+        """The dataset ``grant`` licenses, metered, marked for its licensee, with canaries."""
+        return self.access.deliver(grant)
 
     # --- the crawler gate ------------------------------------------------------------------
     def gate(self, policy: Policy) -> Gate:

@@ -1,8 +1,10 @@
 """Imports every table module so ``Base.metadata`` is complete (for Alembic and tests)."""
 
 from syndic import coalition
+from syndic.access import models as access_models
 from syndic.auth import service as auth_service
 from syndic.deals import models as deals_models
+from syndic.detection import models as detection_models
 from syndic.gate import models as gate_models
 from syndic.governance import models as governance_models
 from syndic.members import models as members_models
@@ -13,9 +15,11 @@ from syndic.terms import models as terms_models
 from syndic.valuation import models as valuation_models
 
 __all__ = [
+    "access_models",
     "auth_service",
     "coalition",
     "deals_models",
+    "detection_models",
     "gate_models",
     "governance_models",
     "ledger",

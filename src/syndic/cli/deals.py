@@ -388,5 +388,5 @@ def export(agreement_id: int, token: str, out: Path) -> None:
     """Write the dataset an agreement licenses as JSONL (metered and logged)."""
     app = syndic()
     grant = app.deals.authorize_delivery(token, agreement_id)
-    n = write_lines(out, app.deals.dataset_lines(grant))
+    n = write_lines(out, app.licensed_dataset(grant))
     click.echo(f"{n} works written to {out}")

@@ -95,6 +95,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "syndic.cli.value:value",
         "Data valuation: what each work and each member is worth to a model, and why.",
     ),
+    "detect": (
+        "syndic.cli.detect:detect",
+        "Find members' works in datasets others publish or use; evidence bundles.",
+    ),
+    "trace": (
+        "syndic.cli.detect:trace",
+        "Name the licensee a leaked copy (a file, or a sample of its records) came from.",
+    ),
+    "usage": (
+        "syndic.cli.detect:usage",
+        "Licensees' usage reports, checked against the delivery meter.",
+    ),
     "key": (
         "syndic.cli.ops:key",
         "API keys.",

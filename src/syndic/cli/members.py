@@ -280,6 +280,7 @@ def import_arxiv_cmd(path: Path, as_json: bool) -> None:
             start=lambda n: bars.start("importing", n),
             advance=lambda n: bars.advance("importing", n),
         )
+    app.members.changed()
     if as_json:
         print_json(result.__dict__)
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,13 @@ class MemberService:
         self.db = db
         self.vault = vault
         self.events = events
+        self.on_change: list[Callable[[], object]] = []
+        """Called after a change to the pool commits (detection keeps its index level)."""
+
+    def changed(self) -> None:
+        """Tell whoever follows the pool that works were registered, withdrawn or disputed."""
+        for hook in self.on_change:
+            hook()
 
     # --- members -------------------------------------------------------------------------
     def join(
@@ -227,7 +234,10 @@ class MemberService:
         """Register a work; the same content twice returns the existing work (created=False)."""
         with self.db.write() as session:
             w, created = self._register(session, work, registered_by=registered_by, actor=actor)
-            return WorkView.of(w), created
+            view = WorkView.of(w), created
+        if created:
+            self.changed()
+        return view
 
     def _register(
         self, session: Session, work: NewWork, *, registered_by: int, actor: str
@@ -288,7 +298,9 @@ class MemberService:
                 WorkWithdrawn(work=work_id, digest=w.digest, reason=reason.strip()),
                 actor=actor,
             )
-            return WorkView.of(w)
+            view = WorkView.of(w)
+        self.changed()
+        return view
 
     def dispute_work(self, work_id: int, *, reason: str, actor: str = "steward") -> WorkView:
         """Someone contests who holds this work: it is held out of new deals until resolved."""
@@ -304,7 +316,9 @@ class MemberService:
                 WorkDisputed(work=work_id, digest=w.digest, reason=reason.strip()),
                 actor=actor,
             )
-            return WorkView.of(w)
+            view = WorkView.of(w)
+        self.changed()
+        return view
 
     def resolve_dispute(
         self,
@@ -337,7 +351,9 @@ class MemberService:
             self.events.record(
                 session, DisputeResolved(work=work_id, holders=settled_holders), actor=actor
             )
-            return WorkView.of(w)
+            view = WorkView.of(w)
+        self.changed()
+        return view
 
     @staticmethod
     def _work(session: Session, work_id: int) -> Work:

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from syndic.access.canaries import PER_AGREEMENT
 from syndic.api.app import create_app
 from syndic.app import Syndic
 from syndic.auth.service import Role
@@ -142,7 +143,8 @@ def test_licensee_round_and_scoping(world) -> None:  # type: ignore[no-untyped-d
 
     token = c.post(f"/v1/agreements/{a.id}/tokens", headers=h(keys["lab"])).json()["token"]
     r = c.get(f"/v1/agreements/{a.id}/dataset.jsonl", headers={"Authorization": f"License {token}"})
-    assert r.status_code == 200 and len(r.text.splitlines()) == 240
+    # the 240 works, marked for this licensee, and its canary records
+    assert r.status_code == 200 and len(r.text.splitlines()) == 240 + PER_AGREEMENT
     assert c.get(f"/v1/agreements/{a.id}/dataset.jsonl", headers=h(keys["lab"])).status_code == 401
     forged = c.get(
         f"/v1/agreements/{a.id}/dataset.jsonl", headers={"Authorization": "License syl_nope"}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from syndic.access.canaries import PER_AGREEMENT
 from syndic.cli.main import main
 
 
@@ -98,7 +99,7 @@ def test_round_through_the_cli(
     code, out, _ = run(
         capsys, *d, "export", "--agreement", "1", "--token", token.strip(), "--out", str(out_file)
     )
-    assert code == 0 and len(out_file.read_text().splitlines()) == 240
+    assert code == 0 and len(out_file.read_text().splitlines()) == 240 + PER_AGREEMENT
     code, _, err = run(
         capsys, *d, "export", "--agreement", "1", "--token", "forged", "--out", str(out_file)
     )

@@ -297,4 +297,4 @@ def dataset(agreement_id: PathId, request: Request, syndic: SyndicDep) -> Stream
     if scheme.lower() != "license" or not token.strip():
         raise AuthError("send an access token as `Authorization: License <token>`")
     grant = syndic.deals.authorize_delivery(token.strip(), agreement_id)
-    return StreamingResponse(syndic.deals.dataset_lines(grant), media_type="application/jsonl")
+    return StreamingResponse(syndic.licensed_dataset(grant), media_type="application/jsonl")

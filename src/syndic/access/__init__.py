@@ -1,0 +1,1 @@
+"""Access: licensed delivery marked per licensee, leak tracing, canaries, usage reports."""
