@@ -10,11 +10,18 @@ from syndic.provenance.events import Event
 
 @dataclass(frozen=True)
 class PayoutSent(Event):
+    """A payment posted to the ledger (the rail gets it after commit). ``rail_reference`` is
+    the payment's stable id; ``account`` and ``ledger_txn`` are logged since payment ids
+    (older entries have neither)."""
+
     kind: ClassVar[str] = "payout.sent"
+    optional: ClassVar[frozenset[str]] = frozenset({"account", "ledger_txn"})
     member: int
     amount_minor: int
     currency: str
     rail_reference: str
+    account: str | None = None
+    ledger_txn: int | None = None
 
 
 @dataclass(frozen=True)
