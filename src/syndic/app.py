@@ -16,6 +16,7 @@ from syndic.auth.service import KeyService
 from syndic.clock import Clock, SystemClock
 from syndic.coalition import Coalition, CoalitionCreated
 from syndic.config import Settings
+from syndic.deals import audit as deals_audit
 from syndic.deals.models import Agreement, AgreementStatus, Licensee
 from syndic.deals.service import DealService, DealSettings
 from syndic.deals.views import Grant
@@ -27,16 +28,20 @@ from syndic.gate.report import crawl_report
 from syndic.gate.service import Gate
 from syndic.governance.service import GovernanceService
 from syndic.keys import Signer
+from syndic.members import audit as members_audit
 from syndic.members.models import Member, Work
 from syndic.members.service import MemberService
+from syndic.payouts import audit as payouts_audit
 from syndic.payouts.charter import CharterPayouts
 from syndic.payouts.ledger import Ledger
 from syndic.payouts.rails import InstructionFileRail, PayoutRail
 from syndic.payouts.service import PayoutService, StatementView
+from syndic.provenance.audit import AuditReport
 from syndic.provenance.checkpoint import log_origin
 from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import TransparencyLog
 from syndic.provenance.service import ProvenanceService
+from syndic.provenance.state import StateAudit, StateReport
 from syndic.provenance.unit import Transactions
 from syndic.storage.db import Database
 from syndic.terms.crawlers import load_crawlers
@@ -127,6 +132,10 @@ class Syndic:
         )
         self.charter_payouts = CharterPayouts(
             payouts=self.payouts, governance=self.governance, valuation=self.valuation
+        )
+        # `syndic audit`: each domain's checks of its tables against the log (docs/provenance.md)
+        self.state_audit = StateAudit(
+            self.db, checks=[*members_audit.CHECKS, *deals_audit.CHECKS, *payouts_audit.CHECKS]
         )
 
     def _wire_auth(self) -> None:
@@ -261,6 +270,10 @@ class Syndic:
     def public_key(self) -> str:
         """The coalition's Ed25519 public key, base64 (what verifiers need)."""
         return self.signer.public_b64
+
+    def audit(self, *, log: bool = True) -> tuple[AuditReport | None, StateReport]:
+        """Verify the log (unless ``log`` is False), then replay it against the tables."""
+        return (self.provenance.verify() if log else None), self.state_audit.run()
 
     def verify_vault(self) -> VaultReport:
         """Rehash every blob a work names; the report lists missing and corrupted ones."""

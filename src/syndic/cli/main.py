@@ -7,7 +7,7 @@ import sys
 import click
 
 from syndic import __version__
-from syndic.cli import deals, gate, governance, log, members, ops, receipt, terms, value
+from syndic.cli import audit, deals, gate, governance, log, members, ops, receipt, terms, value
 from syndic.cli.common import Ctx, data_dir_option
 from syndic.errors import SyndicError
 
@@ -40,6 +40,7 @@ for group in (
     ops.report,
     ops.vault,
     log.log,
+    audit.audit,
     receipt.receipt,
     value.value,
     ops.key,

@@ -30,3 +30,18 @@ class LedgerPosted(Event):
     memo: str
     currency: str
     lines: list[list[Any]]  # [account, amount in minor units]
+
+
+@dataclass(frozen=True)
+class PayoutDistributed(Event):
+    """The statements a distribution wrote, one per covered member, in the order written:
+    ``{member, amount_minor, basis_sha256}`` (the SHA-256 of the basis' canonical JSON), so
+    ``syndic audit`` can check each statement row. Distributions logged before this event
+    existed are checked against their ledger posting alone."""
+
+    kind: ClassVar[str] = "payout.distributed"
+    agreement: int
+    policy: str
+    currency: str
+    ledger_txn: int
+    statements: list[dict[str, Any]]

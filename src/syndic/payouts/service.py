@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
+from syndic.canonical import canonical_bytes
 from syndic.deals.coverage import covered_shares, shares_by_member
 from syndic.deals.models import Agreement
 from syndic.errors import AmountError, Conflict, NotFound
@@ -17,7 +19,7 @@ from syndic.members.models import FULL_SHARE_BP, Member
 from syndic.money import check_minor
 from syndic.payouts import crawl
 from syndic.payouts.crawl import CrawlAllocation, CrawlOwed
-from syndic.payouts.events import PayoutSent
+from syndic.payouts.events import PayoutDistributed, PayoutSent
 from syndic.payouts.ledger import CASH, Ledger, LedgerLine, payable_account
 from syndic.payouts.models import Payout, Statement
 from syndic.payouts.policies import split_exact
@@ -68,6 +70,15 @@ class PayoutRun:
 
 def revenue_account(agreement_id: int) -> str:
     return f"revenue:agreement:{agreement_id}"
+
+
+def basis_sha256(basis: Mapping[str, Any]) -> str:
+    """What ``payout.distributed`` logs of a statement's basis: its canonical JSON's hash."""
+    return hashlib.sha256(canonical_bytes(dict(basis))).hexdigest()
+
+
+def sha(view: StatementView) -> str:
+    return basis_sha256(view.basis)
 
 
 class StatementView(BaseModel):
@@ -165,7 +176,7 @@ class PayoutService:
             parts = {m: a.amount_minor for m, a in allocations.items()}
             lines = [(revenue_account(agreement_id), undistributed)]
             lines += [(payable_account(m), -amt) for m, amt in sorted(parts.items()) if amt]
-            self.ledger.post(
+            txn = self.ledger.post(
                 session,
                 memo=f"distribution ({policy}), agreement {agreement_id}",
                 currency=self.currency,
@@ -196,6 +207,17 @@ class PayoutService:
                 )
                 session.add(row)
                 out.append(StatementView.model_validate(row))
+            event = PayoutDistributed(
+                agreement=agreement_id,
+                policy=policy,
+                currency=self.currency,
+                ledger_txn=txn,
+                statements=[
+                    {"member": v.member_id, "amount_minor": v.amount_minor, "basis_sha256": sha(v)}
+                    for v in out
+                ],
+            )
+            tx.record(event, actor=actor)
             return out
 
     # --- pay-per-crawl money (payouts/crawl.py) ---------------------------------------------
