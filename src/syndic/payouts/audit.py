@@ -94,7 +94,7 @@ class StatementsCheck(StateCheck):
         i = 0
         for row in rows:
             w = want[i] if i < len(want) else None
-            if w is not None and w.get("legacy") and row.amount_minor == 0:
+            if row.amount_minor == 0 and _legacy_zero(row, w, want[i - 1] if i else None):
                 continue  # old distributions posted no line for a zero share
             if w is None:
                 yield f"statements row {row.id} is in the table but no log entry wrote it"
@@ -114,6 +114,13 @@ class StatementsCheck(StateCheck):
                     return
         if i < len(want):
             yield f"statements: {len(want) - i} statement(s) the log wrote are missing"
+
+
+def _legacy_zero(row: Statement, *around: dict[str, Any] | None) -> bool:
+    """A zero statement of an older distribution (next to its other statements)."""
+    return any(
+        w is not None and w.get("legacy") and w["agreement"] == row.agreement_id for w in around
+    )
 
 
 def _replay_statements(events: Sequence[Logged]) -> list[dict[str, Any]]:

@@ -178,3 +178,63 @@ def test_checks_are_a_registry_with_unique_names(paid: World) -> None:
 
     with pytest.raises(TypeError, match="named twice"):
         StateAudit(paid.s.db, [*paid.s.state_audit.checks, Extra()])
+
+
+def test_entries_logged_before_statements_and_payment_ids_still_audit(
+    make_syndic: MakeSyndic,
+) -> None:
+    """A distribution logged as its posting alone, and a payment logged without its account
+    and posting (what older versions wrote), audit clean; an edited statement is caught."""
+    from syndic.payouts.events import PayoutSent
+    from syndic.payouts.models import Payout
+
+    w = world(make_syndic, n=2)
+    s = w.s
+    agreement = active_agreement(w)
+    m0, m1 = w.members
+    with s.txs.write() as tx:
+        s.ledger.post(
+            tx.session,
+            memo=f"distribution (pro-rata-works), agreement {agreement}",
+            currency="EUR",
+            lines=[("cash", 300), (f"payable:member:{m0}", -300)],
+        )
+        for member, amount in ((m0, 300), (m1, 0)):
+            tx.session.add(
+                Statement(
+                    member_id=member,
+                    agreement_id=agreement,
+                    amount_minor=amount,
+                    currency="EUR",
+                    policy="pro-rata-works",
+                    basis={},
+                    created_at=tx.now(),
+                )
+            )
+    with s.txs.write() as tx:
+        txn = s.ledger.post(
+            tx.session,
+            memo=f"payout to member {m0}",
+            currency="EUR",
+            lines=[(f"payable:member:{m0}", 300), ("cash", -300)],
+        )
+        tx.session.add(
+            Payout(
+                member_id=m0,
+                account="acct:0",
+                amount_minor=300,
+                currency="EUR",
+                rail_reference="instr-0123456789abcdef",
+                payment_id="instr-0123456789abcdef",
+                ledger_txn_id=None,
+                created_at=tx.now(),
+            )
+        )
+        old = PayoutSent(
+            member=m0, amount_minor=300, currency="EUR", rail_reference="instr-0123456789abcdef"
+        )
+        assert "account" not in old.payload()
+        tx.record(old, actor="steward")
+    assert txn and problems(s) == []
+    sql(s, "UPDATE statements SET amount_minor = 299 WHERE amount_minor = 300")
+    assert any("statements row" in p and "amount_minor is 299" in p for p in problems(s))
