@@ -160,6 +160,7 @@ class PayoutService:
         by ``covered`` (share bp per member), or as ``split`` allocates it."""
         with self.txs.write() as tx:
             session = tx.session
+            self.ledger.events.log.serialise(session)  # two at once: one distributes it
             if session.get(Agreement, agreement_id) is None:
                 raise NotFound(f"no agreement with id {agreement_id}")
             undistributed = -self.ledger.balance(session, revenue_account(agreement_id))
@@ -256,6 +257,8 @@ class PayoutService:
         run delivers: each posting is paid exactly once."""
         paid = count = 0
         with self.txs.write() as tx:
+            # two runs at once: the second waits here, then reads the balances the first left
+            self.ledger.events.log.serialise(tx.session)
             for account, owed in self._owed(tx):
                 self._post_payment(tx, account, owed, actor)
                 paid, count = paid + owed, count + 1
