@@ -30,6 +30,7 @@ from syndic.outbox import Mail, Outbox, outbox_for
 from syndic.payouts.ledger import Ledger
 from syndic.payouts.rails import InstructionFileRail, PayoutRail
 from syndic.payouts.service import PayoutService, StatementView
+from syndic.provenance.audit import AuditReport
 from syndic.provenance.checkpoint import log_origin
 from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import TransparencyLog
@@ -50,6 +51,7 @@ if TYPE_CHECKING:  # built on first use: a command that needs neither pays nothi
     from syndic.gate.service import Gate
     from syndic.payouts.charter import CharterPayouts
     from syndic.portal import MemberPortal
+    from syndic.provenance.state import StateAudit, StateReport
     from syndic.valuation.service import ValuationService
 
 
@@ -149,6 +151,19 @@ class Syndic:
 
         return CharterPayouts(
             payouts=self.payouts, governance=self.governance, valuation=self.valuation
+        )
+
+    @cached_property
+    def state_audit(self) -> StateAudit:
+        """`syndic audit`: each domain's checks of its tables against the log
+        (docs/provenance.md)."""
+        from syndic.deals import audit as deals_audit
+        from syndic.members import audit as members_audit
+        from syndic.payouts import audit as payouts_audit
+        from syndic.provenance.state import StateAudit
+
+        return StateAudit(
+            self.db, checks=[*members_audit.CHECKS, *deals_audit.CHECKS, *payouts_audit.CHECKS]
         )
 
     # --- detection (scans of others' datasets) and access (marked delivery, tracing) -----
@@ -376,6 +391,10 @@ class Syndic:
     def public_key(self) -> str:
         """The coalition's Ed25519 public key, base64 (what verifiers need)."""
         return self.signer.public_b64
+
+    def audit(self, *, log: bool = True) -> tuple[AuditReport | None, StateReport]:
+        """Verify the log (unless ``log`` is False), then replay it against the tables."""
+        return (self.provenance.verify() if log else None), self.state_audit.run()
 
     def verify_vault(self) -> VaultReport:
         """Rehash every blob a work names; the report lists missing and corrupted ones."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from syndic.deals.views import Grant
 from syndic.errors import AuthError, Forbidden
 from syndic.gate.licensing import LicenceCheck
 from syndic.gate.port import DecisionRecord
+from syndic.payouts.rails import Payment, RailLine
 from syndic.terms.models import Usage
 
 
@@ -25,14 +27,21 @@ class ManualClock:
 
 
 class RecordingRail:
-    """A payout rail that keeps the payments it was handed, in order."""
+    """A payout rail in memory: keeps the payments it was handed, in order, once per id."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, int, str]] = []
+        self.payments: list[Payment] = []
 
-    def send(self, *, account: str, amount_minor: int, currency: str, memo: str) -> str:
-        self.sent.append((account, amount_minor, currency))
-        return f"rec-{len(self.sent)}"
+    def deliver(self, payments: Sequence[Payment]) -> int:
+        have = {p.id for p in self.payments}
+        new = [p for p in payments if p.id not in have]
+        self.payments += new
+        self.sent += [(p.account, p.amount_minor, p.currency) for p in new]
+        return len(new)
+
+    def held(self) -> list[RailLine]:
+        return [RailLine(n, p) for n, p in enumerate(self.payments, 1)]
 
 
 class MemoryGatePort:

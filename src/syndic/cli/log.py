@@ -81,9 +81,19 @@ def log_prove_consistency(old: int, new: int, as_json: bool) -> None:
 
 
 @command(log, "verify")
+@click.option(
+    "--state",
+    is_flag=True,
+    help="Also replay the log against the tables (what `syndic audit` does).",
+)
 @json_option
-def log_verify(as_json: bool) -> None:
+def log_verify(state: bool, as_json: bool) -> None:
     """Recompute every hash, checkpoint root and signature, and check every named vault blob."""
+    if state:
+        from syndic.cli.audit import report as audit_report
+
+        audit_report(*syndic().audit(), as_json=as_json)
+        return
     report = provenance().verify()
     if as_json:
         print_json(report.to_dict())

@@ -87,6 +87,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "syndic.cli.log:log",
         "The public, append-only transparency log (RFC 9162, C2SP checkpoints and tiles).",
     ),
+    "audit": (
+        "syndic.cli.audit:audit",
+        "Verify the log, then replay it against the tables money and rights rest on.",
+    ),
     "receipt": (
         "syndic.cli.receipt:receipt",
         "Registration receipts: proof that a work entered the log, checkable offline.",

@@ -64,11 +64,39 @@ def payout_distribute(agreement_id: int, run_id: int | None) -> None:
 
 
 @command(payout, "run")
-def payout_run() -> None:
-    """Pay members what they are owed."""
+@json_option
+def payout_run(as_json: bool) -> None:
+    """Pay members what they are owed; deliver to the rail every payment it lacks (safe to
+    run again after a crash: each payment reaches the rail once)."""
     app = syndic()
-    total = app.payouts.pay_out()
-    click.echo(f"paid out {show(total, app.settings.currency)}")
+    run = app.payouts.run()
+    if as_json:
+        print_json({**vars(run), "currency": app.settings.currency})
+        return
+    click.echo(
+        f"paid out {show(run.paid_minor, app.settings.currency)} in {run.payments} "
+        f"payments; {run.delivered} instructions delivered to the rail"
+    )
+
+
+@command(payout, "reconcile")
+@json_option
+def payout_reconcile(as_json: bool) -> None:
+    """Compare the rail's instructions with the payments and the ledger; name every difference."""
+    rep = syndic().payouts.reconcile()
+    if as_json:
+        print_json(rep.to_dict())
+    elif rep.ok:
+        click.echo(f"reconciled: {rep.payments} payments, {rep.rail_lines} rail instructions")
+    else:
+        for d in rep.differences[1:]:
+            click.echo(f"{d.kind}: {d.message}")
+    if not rep.ok:
+        first = rep.differences[0]
+        raise IntegrityError(
+            f"payouts do not reconcile ({len(rep.differences)} difference(s)); "
+            f"{first.kind}: {first.message}"
+        )
 
 
 @command(payout, "crawl-owed")

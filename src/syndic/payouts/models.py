@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from syndic.storage.base import Base, BigInt
@@ -25,7 +25,12 @@ class Statement(Base):
 
 
 class Payout(Base):
+    """One payment to a member: written with its ledger posting, in the same transaction.
+    ``payment_id`` is the stable id the rail deduplicates on (``rail_reference`` repeats it;
+    rows from before payment ids keep their old rail reference as their id)."""
+
     __tablename__ = "payouts"
+    __table_args__ = (UniqueConstraint("payment_id", name="uq_payouts_payment_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
@@ -34,6 +39,10 @@ class Payout(Base):
     currency: Mapped[str] = mapped_column(String(3))
     rail_reference: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    payment_id: Mapped[str] = mapped_column(String(64))
+    ledger_txn_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ledger_txns.id", name="fk_payouts_ledger_txn_id")
+    )
 
 
 class CrawlSettlement(Base):

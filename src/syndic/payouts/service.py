@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import func, select
 
+from syndic.canonical import canonical_bytes
 from syndic.deals.agreement import AgreementDocument
 from syndic.deals.coverage import covered_shares, shares_by_member
 from syndic.deals.models import Agreement
@@ -18,13 +21,14 @@ from syndic.members.models import FULL_SHARE_BP, Member
 from syndic.money import check_minor, show
 from syndic.payouts import crawl
 from syndic.payouts.crawl import CrawlAllocation, CrawlOwed
-from syndic.payouts.events import PayoutSent
+from syndic.payouts.events import PayoutDistributed, PayoutSent
 from syndic.payouts.ledger import CASH, Ledger, LedgerLine, payable_account
 from syndic.payouts.models import Payout, Statement
 from syndic.payouts.policies import split_exact
-from syndic.payouts.rails import PayoutRail
+from syndic.payouts.rails import Payment, PayoutRail
+from syndic.payouts.reconcile import Reconciliation, reconcile
 from syndic.payouts.words import statement_in_words
-from syndic.provenance.unit import Transactions
+from syndic.provenance.unit import Transactions, Tx
 from syndic.valuation.models import WorkValue
 
 
@@ -57,8 +61,27 @@ def _checked(
     return dict(allocations)
 
 
+@dataclass(frozen=True)
+class PayoutRun:
+    """What one ``payout run`` did: posted ``payments`` worth ``paid_minor``, and handed the
+    rail ``delivered`` payments it did not have yet (this run's, or a killed run's)."""
+
+    paid_minor: int
+    payments: int
+    delivered: int
+
+
 def revenue_account(agreement_id: int) -> str:
     return f"revenue:agreement:{agreement_id}"
+
+
+def basis_sha256(basis: Mapping[str, Any]) -> str:
+    """What ``payout.distributed`` logs of a statement's basis: its canonical JSON's hash."""
+    return hashlib.sha256(canonical_bytes(dict(basis))).hexdigest()
+
+
+def sha(view: StatementView) -> str:
+    return basis_sha256(view.basis)
 
 
 class StatementView(BaseModel):
@@ -177,6 +200,7 @@ class PayoutService:
         by ``covered`` (share bp per member), or as ``split`` allocates it."""
         with self.txs.write() as tx:
             session = tx.session
+            self.ledger.events.log.serialise(session)  # two at once: one distributes it
             if session.get(Agreement, agreement_id) is None:
                 raise NotFound(f"no agreement with id {agreement_id}")
             undistributed = -self.ledger.balance(session, revenue_account(agreement_id))
@@ -193,7 +217,7 @@ class PayoutService:
             parts = {m: a.amount_minor for m, a in allocations.items()}
             lines = [(revenue_account(agreement_id), undistributed)]
             lines += [(payable_account(m), -amt) for m, amt in sorted(parts.items()) if amt]
-            self.ledger.post(
+            txn = self.ledger.post(
                 session,
                 memo=f"distribution ({policy}), agreement {agreement_id}",
                 currency=self.currency,
@@ -224,6 +248,17 @@ class PayoutService:
                 )
                 session.add(row)
                 out.append(StatementView.model_validate(row))
+            event = PayoutDistributed(
+                agreement=agreement_id,
+                policy=policy,
+                currency=self.currency,
+                ledger_txn=txn,
+                statements=[
+                    {"member": v.member_id, "amount_minor": v.amount_minor, "basis_sha256": sha(v)}
+                    for v in out
+                ],
+            )
+            tx.record(event, actor=actor)
             return out
 
     # --- pay-per-crawl money (payouts/crawl.py) ---------------------------------------------
@@ -249,52 +284,97 @@ class PayoutService:
             )
 
     def pay_out(self, *, actor: str = "steward") -> int:
-        """Pay every member's payable balance through the rail; returns the total paid."""
-        total = 0
+        """Pay every member's payable balance; returns the total posted by this run."""
+        return self.run(actor=actor).paid_minor
+
+    def run(self, *, actor: str = "steward") -> PayoutRun:
+        """Post a payment for every member's payable balance, then deliver to the rail.
+
+        Each payment's ledger posting, payout row (with its stable payment id) and
+        ``payout.sent`` entry commit together; only then is the rail handed every payment the
+        database holds, and it skips the ids it already has. A run killed anywhere leaves
+        either nothing posted (the transaction rolls back) or postings whose payments the next
+        run delivers: each posting is paid exactly once."""
+        paid = count = 0
         with self.txs.write() as tx:
-            session = tx.session
-            rows = session.execute(
-                select(LedgerLine.account, func.sum(LedgerLine.amount_minor))
-                .where(LedgerLine.account.startswith("payable:member:"))
-                .group_by(LedgerLine.account)
-            ).all()
-            for account, bal in sorted(rows):
-                owed = -int(bal)
-                if owed <= 0:
-                    continue
-                member_id = int(account.rsplit(":", 1)[1])
-                member = session.get(Member, member_id)
-                assert member is not None
-                memo = f"payout to member {member_id}"
-                ref = self.rail.send(
-                    account=member.payout_account,
-                    amount_minor=owed,
-                    currency=self.currency,
-                    memo=memo,
+            # two runs at once: the second waits here, then reads the balances the first left
+            self.ledger.events.log.serialise(tx.session)
+            for account, owed in self._owed(tx):
+                self._post_payment(tx, account, owed, actor)
+                paid, count = paid + owed, count + 1
+        delivered = self.deliver()
+        return PayoutRun(paid_minor=paid, payments=count, delivered=delivered)
+
+    def _owed(self, tx: Tx) -> list[tuple[str, int]]:
+        rows = tx.session.execute(
+            select(LedgerLine.account, func.sum(LedgerLine.amount_minor))
+            .where(LedgerLine.account.startswith("payable:member:"))
+            .group_by(LedgerLine.account)
+        ).all()
+        return [(a, -int(b)) for a, b in sorted(rows) if -int(b) > 0]
+
+    def _post_payment(self, tx: Tx, account: str, owed: int, actor: str) -> None:
+        session = tx.session
+        member_id = int(account.rsplit(":", 1)[1])
+        member = session.get(Member, member_id)
+        if member is None:
+            raise NotFound(f"ledger account {account} names no member")
+        memo = f"payout to member {member_id}"
+        txn = self.ledger.post(
+            session,
+            memo=memo,
+            currency=self.currency,
+            actor=actor,
+            lines=[(account, owed), (CASH, -owed)],
+        )
+        payment_id = f"pay-{uuid.uuid4().hex}"
+        session.add(
+            Payout(
+                member_id=member_id,
+                account=member.payout_account,
+                amount_minor=owed,
+                currency=self.currency,
+                rail_reference=payment_id,
+                payment_id=payment_id,
+                ledger_txn_id=txn,
+                created_at=tx.now(),
+            )
+        )
+        event = PayoutSent(
+            member=member_id,
+            amount_minor=owed,
+            currency=self.currency,
+            rail_reference=payment_id,
+            account=member.payout_account,
+            ledger_txn=txn,
+        )
+        tx.record(event, actor=actor)
+
+    def payments(self) -> list[Payment]:
+        """Every payment the database holds, in the order they were posted."""
+        with self.txs.read() as session:
+            rows = session.scalars(select(Payout).order_by(Payout.id))
+            return [
+                Payment(
+                    p.payment_id,
+                    p.account,
+                    p.amount_minor,
+                    p.currency,
+                    f"payout to member {p.member_id}",
                 )
-                self.ledger.post(
-                    session,
-                    memo=memo,
-                    currency=self.currency,
-                    actor=actor,
-                    lines=[(account, owed), (CASH, -owed)],
-                )
-                session.add(
-                    Payout(
-                        member_id=member_id,
-                        account=member.payout_account,
-                        amount_minor=owed,
-                        currency=self.currency,
-                        rail_reference=ref,
-                        created_at=tx.now(),
-                    )
-                )
-                event = PayoutSent(
-                    member=member_id, amount_minor=owed, currency=self.currency, rail_reference=ref
-                )
-                tx.record(event, actor=actor)
-                total += owed
-        return total
+                for p in rows
+            ]
+
+    def deliver(self) -> int:
+        """Hand the rail every payment the database holds (it skips those it has); returns
+        how many were new to it. What ``run`` does after its commit, and what repairs a run
+        killed before it finished delivering."""
+        return self.rail.deliver(self.payments())
+
+    def reconcile(self) -> Reconciliation:
+        """Compare what the rail holds with the payments and the ledger (payouts/reconcile)."""
+        with self.txs.read() as session:
+            return reconcile(session, self.rail.held())
 
     def statements(self, *, member_id: int | None = None) -> list[StatementView]:
         with self.txs.read() as session:

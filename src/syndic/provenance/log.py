@@ -99,6 +99,13 @@ class TransparencyLog:
             self._write(session, pending)
         return indices
 
+    def serialise(self, session: Session) -> None:
+        """Take the lock every append takes (the head row), held until the transaction ends.
+        A use case that reads state and then writes on what it read (a payout run reads the
+        balances owed) calls this first, so no other writer can change what it read before it
+        commits. (SQLite's ``BEGIN IMMEDIATE`` already serialises writers.)"""
+        session.execute(select(LogHead.id).where(LogHead.id == 1).with_for_update())
+
     @contextmanager
     def batched(self, session: Session) -> Iterator[Callable[[], None]]:
         """Hold this session's appends in memory for the block: each gets its index at once

@@ -79,6 +79,7 @@ def coalition(make_syndic: MakeSyndic) -> Coalition:
         "agreement_id": agreement,
         "proposal_id": 1,
         "run_id": 1,
+        "key_id": 999_999,  # no such key: revoking one of the callers' keys would end the table
     }
     return Coalition(w, TestClient(create_app(s)), ids, keys)
 
