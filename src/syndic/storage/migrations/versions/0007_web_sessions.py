@@ -48,8 +48,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("members") as batch:
-        batch.drop_index("ix_members_email")
-        batch.drop_column("email")
+    # a plain ALTER TABLE (SQLite 3.35+): batch mode would copy `members`, which the works'
+    # foreign keys forbid while they are enforced
+    op.drop_index("ix_members_email", table_name="members")
+    op.drop_column("members", "email")
     op.drop_table("web_sessions")
     op.drop_table("signin_links")
