@@ -27,6 +27,7 @@ from syndic.gate.report import crawl_report
 from syndic.gate.service import Gate
 from syndic.governance.service import GovernanceService
 from syndic.keys import Signer
+from syndic.members.limits import Limits
 from syndic.members.models import Member, Work
 from syndic.members.service import MemberService
 from syndic.payouts.charter import CharterPayouts
@@ -80,7 +81,12 @@ class Syndic:
             raise ConfigError("the key file does not match the coalition's registered public key")
         self.name = row.name
         self.crawlers = load_crawlers(settings.data_dir)  # read once; the gate matches on it
-        self.members = MemberService(self.db, self.vault, self.events)
+        self.members = MemberService(
+            self.db,
+            self.vault,
+            self.events,
+            limits=Limits(settings.max_work_bytes, settings.max_field_chars),
+        )
         self.txs = txs = Transactions(self.db, self.events)
         self._wire_auth()  # before the parts that take the authorizer
         self.governance = GovernanceService(txs)

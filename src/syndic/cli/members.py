@@ -227,7 +227,7 @@ def import_arxiv_cmd(path: Path, as_json: bool) -> None:
             advance=lambda n: bars.advance("importing", n),
         )
     if as_json:
-        print_json(result.__dict__)
+        print_json(result.as_dict())
     else:
         click.echo(
             f"{result.lines} lines: {result.members_created} new members, "

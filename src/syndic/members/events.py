@@ -24,14 +24,20 @@ class MemberLeft(Event):
 
 @dataclass(frozen=True)
 class WorkRegistered(Event):
-    """A work entered the pool; its receipt proves this entry (``holders``: member, share_bp)."""
+    """A work entered the pool; its receipt proves this entry (``holders``: member, share_bp).
+    A work that is not plain UTF-8 text names its ``media_type``, and the digest of the text
+    extracted from it (``text_digest``) when there is one; both are left out otherwise, so the
+    entries of text works keep their bytes."""
 
     kind: ClassVar[str] = "work.registered"
+    optional: ClassVar[frozenset[str]] = frozenset({"media_type", "text_digest"})
     work: int
     digest: str
     title: str
     collection: str
     holders: list[dict[str, int]]
+    media_type: str | None = None
+    text_digest: str | None = None
 
 
 @dataclass(frozen=True)

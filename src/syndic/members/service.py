@@ -18,7 +18,8 @@ from syndic.members.events import (
     WorkRegistered,
     WorkWithdrawn,
 )
-from syndic.members.models import Member, MemberStatus, Share, Work, WorkStatus
+from syndic.members.limits import Limits
+from syndic.members.models import PLAIN_TEXT, Member, MemberStatus, Share, Work, WorkStatus
 from syndic.members.shares import check_shares
 from syndic.members.views import MemberView, WorkView
 from syndic.money import check_minor
@@ -38,6 +39,8 @@ class NewWork:
     collection: str
     holders: list[tuple[int, int]]
     meta: dict[str, Any]
+    media_type: str = PLAIN_TEXT
+    text: bytes | None = None  # the text extracted from it, when it is not itself text
 
 
 def _check_usages(usages: Iterable[str]) -> list[str]:
@@ -52,10 +55,18 @@ def _check_usages(usages: Iterable[str]) -> list[str]:
 
 
 class MemberService:
-    def __init__(self, db: Database, vault: FileVault, events: EventRecorder) -> None:
+    def __init__(
+        self,
+        db: Database,
+        vault: FileVault,
+        events: EventRecorder,
+        *,
+        limits: Limits | None = None,
+    ) -> None:
         self.db = db
         self.vault = vault
         self.events = events
+        self.limits = limits or Limits()
 
     # --- members -------------------------------------------------------------------------
     def join(
@@ -164,6 +175,8 @@ class MemberService:
             raise InvalidInput("a work needs a title")
         if not work.content:
             raise InvalidInput("a work needs content")
+        if (why := self.limits.work_size(len(work.content))) is not None:
+            raise InvalidInput(why)
         holders = check_shares(work.holders)
         digest = Digest.of_bytes(work.content)
         existing = session.scalar(select(Work).where(Work.digest == str(digest)))
@@ -176,6 +189,7 @@ class MemberService:
             self._member(session, registered_by)
         stored = self.vault.put_bytes(work.content)
         assert stored == digest
+        text_digest = None if work.text is None else str(self.vault.put_bytes(work.text))
         w = Work(
             digest=str(digest),
             title=work.title.strip(),
@@ -187,6 +201,8 @@ class MemberService:
             registered_at=self.events.clock.now(),
             status=WorkStatus.ACTIVE,
             log_index=-1,
+            media_type=work.media_type,
+            text_digest=text_digest,
         )
         session.add(w)
         session.flush()
@@ -198,6 +214,10 @@ class MemberService:
             title=w.title,
             collection=w.collection,
             holders=[{"member": m, "share_bp": bp} for m, bp in holders],
+            media_type=None
+            if work.media_type == PLAIN_TEXT and text_digest is None
+            else work.media_type,
+            text_digest=text_digest,
         )
         w.log_index = self.events.record(session, registered, actor=actor)
         return w, True
@@ -299,6 +319,14 @@ class MemberService:
             offset += len(batch)
 
     def digests(self) -> list[Digest]:
-        """The content address of every work, in id order (what the vault must hold)."""
+        """Every blob a work names, in id order (its content, then its extracted text): what
+        the vault must hold."""
+        out: list[Digest] = []
         with self.db.read() as session:
-            return [Digest.parse(d) for d in session.scalars(select(Work.digest).order_by(Work.id))]
+            for digest, text in session.execute(
+                select(Work.digest, Work.text_digest).order_by(Work.id)
+            ):
+                out.append(Digest.parse(digest))
+                if text is not None:
+                    out.append(Digest.parse(text))
+        return out
