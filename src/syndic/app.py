@@ -13,6 +13,7 @@ from syndic import gateway
 from syndic.auth.models import Role
 from syndic.auth.policy import Authorizer
 from syndic.auth.service import KeyService
+from syndic.catalogue.service import CatalogueImporter
 from syndic.clock import Clock, SystemClock
 from syndic.coalition import Coalition, CoalitionCreated
 from syndic.config import Settings
@@ -87,6 +88,7 @@ class Syndic:
             self.events,
             limits=Limits(settings.max_work_bytes, settings.max_field_chars),
         )
+        self.catalogue = CatalogueImporter(self.members)  # `syndic import` (docs/import.md)
         self.txs = txs = Transactions(self.db, self.events)
         self._wire_auth()  # before the parts that take the authorizer
         self.governance = GovernanceService(txs)

@@ -7,7 +7,7 @@ import sys
 import click
 
 from syndic import __version__
-from syndic.cli import deals, gate, governance, log, members, ops, receipt, terms, value
+from syndic.cli import catalogue, deals, gate, governance, log, members, ops, receipt, terms, value
 from syndic.cli.common import Ctx, data_dir_option
 from syndic.errors import SyndicError
 
@@ -47,6 +47,8 @@ for group in (
     ops.demo,
 ):
     cli.add_command(group)
+for command in catalogue.COMMANDS:
+    members.import_.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:

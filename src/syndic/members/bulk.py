@@ -54,6 +54,7 @@ class Planned:
     meta: dict[str, Any] = field(default_factory=dict)
     media_type: str = PLAIN_TEXT
     text: bytes | None = None  # extracted text, when the content is not itself the text
+    note: str | None = None  # why a work that is not text has no extracted text
 
 
 @dataclass(frozen=True)
@@ -405,8 +406,8 @@ def _ready(
         if isinstance(done, Refusal):
             result.refused.append(done)
             continue
-        if done.text is None and not done.media_type.startswith("text/"):
-            result.without_text.append(Refusal(done.line, f"{done.media_type}: no text"))
+        if done.note is not None:
+            result.without_text.append(Refusal(done.line, done.note))
         yield done
 
 

@@ -63,3 +63,15 @@ class DisputeResolved(Event):
     kind: ClassVar[str] = "work.dispute_resolved"
     work: int
     holders: list[dict[str, int]]
+
+
+@dataclass(frozen=True)
+class VaultCollected(Event):
+    """``vault gc`` removed blobs no work names (``orphans``; ``removed_digest``: SHA-256 over
+    their sorted digests, one per line) and ``stray`` temporary or unindexed pack files."""
+
+    kind: ClassVar[str] = "vault.collected"
+    orphans: int
+    stray: int
+    bytes_freed: int
+    removed_digest: str

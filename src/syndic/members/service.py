@@ -14,6 +14,7 @@ from syndic.members.events import (
     DisputeResolved,
     MemberJoined,
     MemberLeft,
+    VaultCollected,
     WorkDisputed,
     WorkRegistered,
     WorkWithdrawn,
@@ -27,6 +28,7 @@ from syndic.provenance.events import EventRecorder
 from syndic.storage.db import Database
 from syndic.terms.models import Usage
 from syndic.vault import Digest, FileVault
+from syndic.vault.store import Garbage
 
 
 @dataclass(frozen=True)
@@ -318,15 +320,44 @@ class MemberService:
             yield from batch
             offset += len(batch)
 
+    def collect_garbage(self, *, older_than: float = 600.0, actor: str = "steward") -> Garbage:
+        """Remove what interrupted writes left in the vault (blobs no work names, temporary
+        files, unindexed packs) older than ``older_than`` seconds, and log it. It holds the
+        log's head, as every writer of works does while it writes blobs, so no import's
+        uncommitted blobs can be taken for orphans."""
+        with self.db.write() as session:
+            self.events.log.lock_head(session)
+            referenced = set(self._digests(session))
+            garbage = self.vault.garbage(referenced, older_than=older_than)
+            if not garbage.orphans and not garbage.stray:
+                return garbage
+            freed = self.vault.remove(garbage)
+            listing = "".join(f"{d}\n" for d in sorted(garbage.orphans)).encode("ascii")
+            self.events.record(
+                session,
+                VaultCollected(
+                    orphans=len(garbage.orphans),
+                    stray=len(garbage.stray),
+                    bytes_freed=freed,
+                    removed_digest=str(Digest.of_bytes(listing)),
+                ),
+                actor=actor,
+            )
+            return garbage
+
     def digests(self) -> list[Digest]:
         """Every blob a work names, in id order (its content, then its extracted text): what
         the vault must hold."""
-        out: list[Digest] = []
         with self.db.read() as session:
-            for digest, text in session.execute(
-                select(Work.digest, Work.text_digest).order_by(Work.id)
-            ):
-                out.append(Digest.parse(digest))
-                if text is not None:
-                    out.append(Digest.parse(text))
+            return self._digests(session)
+
+    @staticmethod
+    def _digests(session: Session) -> list[Digest]:
+        out: list[Digest] = []
+        for digest, text in session.execute(
+            select(Work.digest, Work.text_digest).order_by(Work.id)
+        ):
+            out.append(Digest.parse(digest))
+            if text is not None:
+                out.append(Digest.parse(text))
         return out
