@@ -15,6 +15,7 @@ from typing import Any
 
 from syndic.errors import InputFileError
 from syndic.members.bulk import (
+    BATCH,
     Advance,
     ImportOptions,
     ImportResult,
@@ -128,6 +129,7 @@ def import_arxiv(
     *,
     actor: str = "steward",
     skip_bad: bool = False,
+    batch: int = BATCH,
     start: Advance | None = None,
     advance: Advance | None = None,
 ) -> ImportResult:
@@ -140,6 +142,7 @@ def import_arxiv(
         options=ImportOptions(
             actor=actor,
             skip_bad=skip_bad,
+            batch=batch,
             account="arxiv-producer:{handle}",
             start=start,
             advance=advance,

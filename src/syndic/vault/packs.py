@@ -112,32 +112,40 @@ class PackStore:
             db.execute("ROLLBACK")
             raise
 
-    def forget(self, digests: Sequence[Digest]) -> None:
+    def forget(self, digests: Sequence[Digest]) -> set[str]:
+        """Drop the index rows of ``digests``; returns the packs that held them."""
         db = self._db()
+        packs: set[str] = set()
         db.execute("BEGIN IMMEDIATE")
-        db.executemany("DELETE FROM blobs WHERE digest = ?", [(d.hex,) for d in digests])
-        db.execute("COMMIT")
+        try:
+            for d in digests:
+                row = db.execute("SELECT pack FROM blobs WHERE digest = ?", (d.hex,)).fetchone()
+                if row is not None:
+                    packs.add(row[0])
+                    db.execute("DELETE FROM blobs WHERE digest = ?", (d.hex,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return packs
 
     def stray(self) -> list[Path]:
         """Pack files the index does not name (a write cut off before its index commit)."""
         named = {r[0] for r in self._db().execute("SELECT DISTINCT pack FROM blobs")}
         return sorted(p for p in self.dir.glob("*.pack") if p.name not in named)
 
-    def compact(self) -> int:
-        """Rewrite each pack that holds bytes no index row names, keeping only the named
-        blobs; returns the bytes freed."""
+    def compact(self, packs: set[str]) -> int:
+        """Rewrite each of ``packs`` keeping only the blobs the index still names (a pack
+        that keeps none is deleted); returns the bytes freed."""
         db = self._db()
         freed = 0
-        live = dict(db.execute("SELECT pack, SUM(length) FROM blobs GROUP BY pack").fetchall())
-        for pack in sorted(self.dir.glob("*.pack")):
-            kept = int(live.get(pack.name, 0))
-            size = pack.stat().st_size
-            if kept == size or pack.name not in live:
-                continue  # whole, or stray (``stray`` names it)
+        for name in sorted(packs):
+            pack = self.dir / name
             rows = db.execute(
                 "SELECT digest, offset, length FROM blobs WHERE pack = ? ORDER BY offset",
-                (pack.name,),
+                (name,),
             ).fetchall()
+            size = pack.stat().st_size
             with pack.open("rb") as fh:
                 blobs = []
                 for hex_, offset, length in rows:
@@ -146,7 +154,7 @@ class PackStore:
             if blobs:
                 self.write(blobs)  # repoints their rows in one commit
             pack.unlink()
-            freed += size - kept
+            freed += size - sum(len(b) for _, b in blobs)
         return freed
 
 

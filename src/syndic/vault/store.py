@@ -162,8 +162,7 @@ class FileVault:
         for p in garbage.stray:
             freed += _unlink(p)
         if packed:
-            self._packs.forget(packed)
-            freed += self._packs.compact()
+            freed += self._packs.compact(self._packs.forget(packed))
         return freed
 
     def open(self, digest: Digest) -> BinaryIO:

@@ -139,7 +139,7 @@ def test_feed_fetches_only_the_members_own_site(
     feed = tmp_path / "feed.xml"
     feed.write_text(RSS.format(host=host))
     d = Defaults(producer="blogger")
-    with pytest.raises(InputFileError, match="line 2: .* pass --fetch"):
+    with pytest.raises(InputFileError, match=r"line 2: .* pass --fetch"):
         s.catalogue.feed(str(feed), defaults=d, options=ImportOptions(), fetching=Fetching())
     own = Fetching(True, frozenset({host.split(":")[0]}))
     r = s.catalogue.feed(str(feed), defaults=d, options=ImportOptions(skip_bad=True), fetching=own)
