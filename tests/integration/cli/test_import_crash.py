@@ -31,10 +31,13 @@ def _count(db: Path, sql: str) -> int:
         return 0
 
 
+def _syndic(data: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "syndic.cli.main", "--data-dir", str(data), *args]
+
+
 def _cli(data: Path, source: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "syndic.cli.main", "--data-dir", str(data), "import", "arxiv"]
-        + [str(source), "--batch", str(BATCH), "--json"],
+        _syndic(data, "import", "arxiv", str(source), "--batch", str(BATCH), "--json"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -88,8 +91,7 @@ def test_killed_imports_leave_a_consistent_store_and_a_rerun_completes(
         seen.append((works, orphans))
     assert len({w for w, _ in seen}) > 1, "the kills all landed at one point"
     done = subprocess.run(
-        [sys.executable, "-m", "syndic.cli.main", "--data-dir", str(data), "import", "arxiv"]
-        + [str(source), "--json"],
+        _syndic(data, "import", "arxiv", str(source), "--json"),
         capture_output=True,
         check=True,
     )
@@ -98,8 +100,7 @@ def test_killed_imports_leave_a_consistent_store_and_a_rerun_completes(
     works, _ = _consistent(data)
     assert works == ROWS
     subprocess.run(
-        [sys.executable, "-m", "syndic.cli.main", "--data-dir", str(data), "vault", "gc"]
-        + ["--older-than", "0"],
+        _syndic(data, "vault", "gc", "--older-than", "0"),
         capture_output=True,
         check=True,
     )
