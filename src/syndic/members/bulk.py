@@ -14,7 +14,9 @@ re-run skips what is in (works dedupe by content digest, members by handle) and 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -411,6 +413,20 @@ def _ready(
         yield done
 
 
+@contextmanager
+def _young_collections_only() -> Iterator[None]:
+    """No automatic garbage collection while batches are written (each batch allocates tens
+    of thousands of objects, and the collector's full passes over them cost a quarter of the
+    import); the young generations are collected after each batch, so memory stays flat."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def run_import(
     members: Any,
     source: Source,
@@ -433,10 +449,12 @@ def run_import(
     if options.start:
         options.start(good)
     writer = BulkWriter(members, limits, options)
-    for batch in _batches(_ready(source, limits, prepare, result), options.batch):
-        writer.write(batch, result)
-        if options.advance:
-            options.advance(len(batch))
+    with _young_collections_only():
+        for batch in _batches(_ready(source, limits, prepare, result), options.batch):
+            writer.write(batch, result)
+            gc.collect(1)
+            if options.advance:
+                options.advance(len(batch))
     result.refused.sort(key=lambda r: r.line)
     return result
 
