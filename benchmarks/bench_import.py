@@ -153,6 +153,7 @@ def main() -> None:
             f" {head[6]:>11}  RSS every 10k works"
         )
         sqlite_seconds = None
+        peer = sqlite_utils(source)  # first: its RSS is then the only child's
         for backend in args.backends.split(","):
             out = subprocess.run(
                 [sys.executable, __file__, "--child", backend, "--source", str(source)],
@@ -168,7 +169,6 @@ def main() -> None:
                 f"{r['works_per_s']:>8.0f} {r['peak_rss_mib']:>13.0f}"
                 f" {r['rss_before_import_mib']:>11.0f}  {r['rss_samples_mib']}"
             )
-        peer = sqlite_utils(source)
         rows = sum(1 for _ in source.open())
         print(
             f"{'sqlite-utils':<12} {rows:>7} {'-':>8} {peer['seconds']:>8.1f} "
