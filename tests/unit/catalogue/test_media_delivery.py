@@ -51,3 +51,29 @@ def test_an_image_does_not_break_delivery(make_syndic: MakeSyndic, tmp_path: Pat
     assert len(index) == 3
     deliveries = w.payloads("data.delivered")
     assert [d["works"] for d in deliveries] == [3, 3]
+
+
+def test_an_image_is_delivered_over_the_api(make_syndic: MakeSyndic) -> None:
+    from fastapi.testclient import TestClient
+
+    from syndic.api.app import create_app
+
+    w = world(make_syndic, n=2)
+    image = png(2, 2)
+    w.s.members.register_work(
+        NewWork(image, "Dot", "image", "c", [(w.members[1], 10_000)], {}, "image/png"),
+        registered_by=w.members[1],
+    )
+    agreement = active_agreement(w)
+    token = w.s.deals.issue_token(agreement)
+    with TestClient(create_app(w.s)) as c:
+        r = c.get(
+            f"/v1/agreements/{agreement}/dataset.jsonl",
+            headers={"Authorization": f"License {token}"},
+        )
+    assert r.status_code == 200
+    lines = [json.loads(x) for x in r.text.splitlines()]
+    assert len(lines) == 3
+    assert [base64.b64decode(x["content_base64"]) for x in lines if "content_base64" in x] == [
+        image
+    ]
