@@ -19,7 +19,8 @@ from syndic.catalogue.rows import SNIFF, Defaults
 from syndic.errors import InputFileError, InvalidInput
 from syndic.members.bulk import ImportOptions, ImportResult, Planned, Refusal, Row, run_import
 from syndic.members.models import PLAIN_TEXT
-from syndic.members.service import MemberService
+from syndic.members.service import MemberService, NewWork
+from syndic.members.views import WorkView
 from syndic.storage.files import read_input
 
 FETCH_TIMEOUT = 20.0
@@ -86,6 +87,33 @@ class CatalogueImporter:
         data = read_input(path)
         limits = self.members.limits
         return self._run(lambda: sources.scholarly_rows(data, defaults, limits), options, path.name)
+
+    def add_file(
+        self,
+        content: bytes,
+        *,
+        name: str,
+        title: str,
+        holders: list[tuple[int, int]],
+        kind: str,
+        collection: str,
+    ) -> tuple[WorkView, bool]:
+        """One file as a work (``syndic work add``): its media type found, its text extracted
+        as an import does."""
+        found = extract(name, content)
+        return self.members.register_work(
+            NewWork(
+                content=content,
+                title=title,
+                kind=kind,
+                collection=collection,
+                holders=holders,
+                meta={"filename": name, **found.meta},
+                media_type=found.media_type,
+                text=found.text,
+            ),
+            registered_by=holders[0][0],
+        )
 
     # --- the shared path ------------------------------------------------------------------
     def _run(

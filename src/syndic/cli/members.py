@@ -10,7 +10,6 @@ from syndic.cli.common import command, json_option, print_json, print_table, syn
 from syndic.errors import InvalidInput
 from syndic.members.bulk import BATCH
 from syndic.members.importer import import_arxiv
-from syndic.members.service import NewWork
 from syndic.members.shares import parse_percent
 from syndic.money import parse_major
 from syndic.progress import stage_bars
@@ -132,16 +131,13 @@ def work_add(
     content = read_input(path)
     parsed = _holders(holders)
     app = syndic()
-    w, created = app.members.register_work(
-        NewWork(
-            content=content,
-            title=title,
-            kind=kind,
-            collection=collection,
-            holders=parsed,
-            meta={"filename": path.name},
-        ),
-        registered_by=parsed[0][0],
+    w, created = app.catalogue.add_file(
+        content,
+        name=path.name,
+        title=title,
+        holders=parsed,
+        kind=kind,
+        collection=collection,
     )
     if receipt_path is not None:
         write_output(receipt_path, app.provenance.receipt(w.log_index).to_json() + b"\n")

@@ -50,3 +50,20 @@ def test_manifest_and_directory_imports(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 0 and out.startswith("removed 0 orphan blob(s)")
     code, _, err = run(capsys, "import", "dir", str(tmp_path / "nope"), "--data-dir", d)
     assert code == 2 and err.strip().endswith("is not a directory")
+
+
+def test_work_add_of_an_image_then_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = str(tmp_path / "d")
+    assert run(capsys, "--data-dir", d, "init", "--name", "C")[0] == 0
+    run(capsys, "member", "join", "--handle", "ann", "--payout-account", "x", "--data-dir", d)
+    pic = tmp_path / "dawn.png"
+    pic.write_bytes(png(6, 5))
+    code, out, _ = run(
+        capsys, "work", "add", str(pic), "--title", "Dawn", "--holder", "1=100", "--json",
+        "--data-dir", d,
+    )  # fmt: skip
+    work = json.loads(out)["work"]
+    assert code == 0 and work["media_type"] == "image/png"
+    assert (work["meta"]["width"], work["meta"]["height"]) == (6, 5)
