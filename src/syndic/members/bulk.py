@@ -28,6 +28,7 @@ from syndic.errors import InputFileError, SharesError
 from syndic.members.events import MemberJoined, WorkRegistered
 from syndic.members.limits import Limits
 from syndic.members.models import PLAIN_TEXT, Member, MemberStatus, Share, Work, WorkStatus
+from syndic.members.service import MemberService
 from syndic.members.shares import check_shares
 from syndic.provenance.events import Event
 from syndic.storage.base import Base
@@ -123,7 +124,7 @@ def validate(source: Source, limits: Limits) -> tuple[int, list[Refusal]]:
 class BulkWriter:
     """Writes batches of planned works for one import; remembers the members it has seen."""
 
-    def __init__(self, members: Any, limits: Limits, options: ImportOptions) -> None:
+    def __init__(self, members: MemberService, limits: Limits, options: ImportOptions) -> None:
         self.db = members.db
         self.vault = members.vault
         self.events = members.events
@@ -190,7 +191,7 @@ class BulkWriter:
         if not new:
             return {}
         now = self.events.clock.now()
-        values = [
+        values: list[dict[str, Any]] = [
             {
                 "handle": h,
                 "name": h,
@@ -428,7 +429,7 @@ def _young_collections_only() -> Iterator[None]:
 
 
 def run_import(
-    members: Any,
+    members: MemberService,
     source: Source,
     *,
     limits: Limits,
