@@ -1,7 +1,11 @@
-"""Import throughput (works/s) and peak memory for strat25k.jsonl on SQLite and PostgreSQL.
+"""Import throughput (works/s) and peak memory, side by side with `sqlite-utils insert`.
 
-Each backend runs in a fresh subprocess so peak RSS (ru_maxrss) is that import's alone.
-Usage: python benchmarks/bench_import.py [--rows N] [--backends sqlite,postgres]
+Imports strat25k.jsonl (or the first N rows, or a manifest of ``--scale`` rows generated from
+it: each row a copy with a fresh id, so every work is new) on SQLite and PostgreSQL, then
+loads the same rows with ``sqlite-utils insert --nl`` in the same run. Each import runs in a
+fresh subprocess so peak RSS (ru_maxrss) is that import's alone; RSS is also sampled every
+10,000 works to show it stays flat.
+Usage: python benchmarks/bench_import.py [--rows N | --scale N] [--backends sqlite,postgres]
 """
 
 from __future__ import annotations
@@ -29,6 +33,36 @@ def shared() -> Path:
     raise SystemExit("cannot find shared/data/arxiv")
 
 
+def _rss_now_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1 << 20)
+
+
+def generate(source: Path, out: Path, rows: int) -> None:
+    """``rows`` rows cycled from ``source``, each with a new id (so a new work)."""
+    lines = source.read_text().splitlines()
+    with out.open("w") as fh:
+        for i in range(rows):
+            row = json.loads(lines[i % len(lines)])
+            row["id"] = f"{row['id']}#{i}"
+            fh.write(json.dumps(row) + "\n")
+
+
+def sqlite_utils(source: Path) -> dict[str, float]:
+    """`sqlite-utils insert --nl` of the same rows into a fresh SQLite file (its CLI, timed
+    from the outside as a user would run it)."""
+    exe = Path(sys.executable).with_name("sqlite-utils")
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run(
+            [str(exe), "insert", str(Path(tmp) / "su.db"), "works", str(source), "--nl"],
+            check=True,
+        )
+        dt = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": dt, "peak_rss_mib": rss}
+
+
 def child(backend: str, source: Path) -> None:
     from syndic.app import Syndic
     from syndic.config import Settings
@@ -50,8 +84,16 @@ def child(backend: str, source: Path) -> None:
         try:
             s = Syndic.init(Settings(data_dir=Path(tmp) / "d", database_url=url), name="bench")
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            samples: list[float] = []
+            done = [0]
+
+            def advance(n: int) -> None:
+                done[0] += n
+                if done[0] % 10_000 < n:
+                    samples.append(_rss_now_mib())
+
             t0 = time.perf_counter()
-            res = import_arxiv(s.members, source)
+            res = import_arxiv(s.members, source, advance=advance)
             dt = time.perf_counter() - t0
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             s.close()
@@ -69,6 +111,7 @@ def child(backend: str, source: Path) -> None:
                 "works_per_s": res.works_created / dt,
                 "peak_rss_mib": rss / 1024,
                 "rss_before_import_mib": rss_before / 1024,
+                "rss_samples_mib": [round(x) for x in samples],
             }
         )
     )
@@ -78,6 +121,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--backends", default="sqlite,postgres")
     ap.add_argument("--rows", type=int, default=0, help="only the first N rows (0 = all)")
+    ap.add_argument("--scale", type=int, default=0, help="a generated manifest of N rows")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--source", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -86,7 +130,11 @@ def main() -> None:
         return
     source = shared() / "data" / "arxiv" / "strat25k.jsonl"
     with tempfile.TemporaryDirectory() as tmp:
-        if args.rows:
+        if args.scale:
+            big = Path(tmp) / f"generated{args.scale}.jsonl"
+            generate(source, big, args.scale)
+            source = big
+        elif args.rows:
             cut = Path(tmp) / "cut.jsonl"
             with source.open() as fh, cut.open("w") as out:
                 for i, line in enumerate(fh):
@@ -98,11 +146,14 @@ def main() -> None:
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         )
         print(f"# import of {source.name} on {machine}")
+        print(f"# load average before: {os.getloadavg()[0]:.1f} (the machine is shared)")
         head = ("backend", "works", "members", "seconds", "works/s", "peak RSS MiB", "before MiB")
         print(
-            f"{head[0]:<10} {head[1]:>7} {head[2]:>8} {head[3]:>8} {head[4]:>8} {head[5]:>13}"
-            f" {head[6]:>11}"
+            f"{head[0]:<12} {head[1]:>7} {head[2]:>8} {head[3]:>8} {head[4]:>8} {head[5]:>13}"
+            f" {head[6]:>11}  RSS every 10k works"
         )
+        sqlite_seconds = None
+        peer = sqlite_utils(source)  # first: its RSS is then the only child's
         for backend in args.backends.split(","):
             out = subprocess.run(
                 [sys.executable, __file__, "--child", backend, "--source", str(source)],
@@ -111,11 +162,21 @@ def main() -> None:
                 check=True,
             )
             r = json.loads(out.stdout.strip().splitlines()[-1])
+            if backend == "sqlite":
+                sqlite_seconds = r["seconds"]
             print(
-                f"{r['backend']:<10} {r['works']:>7} {r['members']:>8} {r['seconds']:>8.1f} "
+                f"{r['backend']:<12} {r['works']:>7} {r['members']:>8} {r['seconds']:>8.1f} "
                 f"{r['works_per_s']:>8.0f} {r['peak_rss_mib']:>13.0f}"
-                f" {r['rss_before_import_mib']:>11.0f}"
+                f" {r['rss_before_import_mib']:>11.0f}  {r['rss_samples_mib']}"
             )
+        rows = sum(1 for _ in source.open())
+        print(
+            f"{'sqlite-utils':<12} {rows:>7} {'-':>8} {peer['seconds']:>8.1f} "
+            f"{rows / peer['seconds']:>8.0f} {peer['peak_rss_mib']:>13.0f} {'-':>11}"
+        )
+        if sqlite_seconds is not None:
+            print(f"# syndic on SQLite / sqlite-utils: {sqlite_seconds / peer['seconds']:.2f}x")
+        print(f"# load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

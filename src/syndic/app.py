@@ -15,6 +15,7 @@ from syndic.auth.models import Role
 from syndic.auth.policy import Authorizer
 from syndic.auth.service import KeyService
 from syndic.auth.signin import DEFAULT_LINK_TTL, SignIn
+from syndic.catalogue.service import CatalogueImporter
 from syndic.clock import Clock, SystemClock
 from syndic.coalition import Coalition, CoalitionCreated
 from syndic.config import Settings
@@ -24,6 +25,7 @@ from syndic.deals.views import Grant
 from syndic.errors import AuthError, ConfigError
 from syndic.governance.service import GovernanceService
 from syndic.keys import Signer
+from syndic.members.limits import Limits
 from syndic.members.models import Member, Work
 from syndic.members.service import MemberService
 from syndic.outbox import Mail, Outbox, outbox_for
@@ -92,8 +94,14 @@ class Syndic:
             raise ConfigError("the key file does not match the coalition's registered public key")
         self.name = row.name
         self.crawlers = load_crawlers(settings.data_dir)  # read once; the gate matches on it
-        self.members = MemberService(self.db, self.vault, self.events)
+        self.members = MemberService(
+            self.db,
+            self.vault,
+            self.events,
+            limits=Limits(settings.max_work_bytes, settings.max_field_chars),
+        )
         self.members.on_change.append(self._detection_follows)
+        self.catalogue = CatalogueImporter(self.members)  # `syndic import` (docs/import.md)
         self.txs = txs = Transactions(self.db, self.events)
         self._wire_auth()  # before the parts that take the authorizer
         self.governance = GovernanceService(txs)

@@ -25,6 +25,16 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="sign a log checkpoint after this many appends"
     )
     token_ttl_days: int = Field(default=30, ge=1, description="lifetime of licence access tokens")
+    max_work_bytes: int = Field(
+        default=256 << 20,
+        ge=1,
+        description="the most bytes one work (file or inline text) may hold",
+    )
+    max_field_chars: int = Field(
+        default=100_000,
+        ge=1,
+        description="the most characters one title or metadata field of a work may hold",
+    )
     host: str = Field(default="127.0.0.1", description="address `syndic serve` listens on")
     port: int = Field(default=8000, ge=0, le=65535, description="port `syndic serve` listens on")
     db_lock_timeout_s: float = Field(

@@ -383,10 +383,25 @@ def deal_agreements(as_json: bool) -> None:
 @data_dir_option
 @click.option("--agreement", "agreement_id", type=int, required=True)
 @click.option("--token", required=True, help="An access token for the agreement.")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
-def export(agreement_id: int, token: str, out: Path) -> None:
-    """Write the dataset an agreement licenses as JSONL (metered and logged)."""
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "webdataset"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: one file, non-text works base64-encoded; webdataset: a directory of tar "
+    "shards (original files beside their text and metadata) with index.jsonl.",
+)
+@click.option("--per-shard", default=10_000, show_default=True, help="Works per tar shard.")
+def export(agreement_id: int, token: str, out: Path, fmt: str, per_shard: int) -> None:
+    """Write the dataset an agreement licenses (metered and logged)."""
     app = syndic()
     grant = app.deals.authorize_delivery(token, agreement_id)
-    n = write_lines(out, app.licensed_dataset(grant))
+    if fmt == "webdataset":
+        from syndic.deals.package import write_shards
+
+        n = write_shards(app.deals.dataset_records(grant), out, per_shard=per_shard)
+    else:
+        n = write_lines(out, app.licensed_dataset(grant))
     click.echo(f"{n} works written to {out}")

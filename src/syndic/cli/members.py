@@ -8,8 +8,8 @@ import click
 
 from syndic.cli.common import command, json_option, print_json, print_table, syndic
 from syndic.errors import InvalidInput
+from syndic.members.bulk import BATCH
 from syndic.members.importer import import_arxiv
-from syndic.members.service import NewWork
 from syndic.members.shares import parse_percent
 from syndic.money import parse_major
 from syndic.progress import stage_bars
@@ -185,16 +185,13 @@ def work_add(
     content = read_input(path)
     parsed = _holders(holders)
     app = syndic()
-    w, created = app.members.register_work(
-        NewWork(
-            content=content,
-            title=title,
-            kind=kind,
-            collection=collection,
-            holders=parsed,
-            meta={"filename": path.name},
-        ),
-        registered_by=parsed[0][0],
+    w, created = app.catalogue.add_file(
+        content,
+        name=path.name,
+        title=title,
+        holders=parsed,
+        kind=kind,
+        collection=collection,
     )
     if receipt_path is not None:
         write_output(receipt_path, app.provenance.receipt(w.log_index).to_json() + b"\n")
@@ -269,22 +266,34 @@ def import_() -> None:
 
 @command(import_, "arxiv")
 @click.argument("path", type=click.Path(path_type=Path))
+@click.option("--skip-bad", is_flag=True, help="Import the good lines, report the refused ones.")
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 100_000),
+    default=BATCH,
+    show_default=True,
+    help="Works per transaction (each batch commits with its log entries).",
+)
 @json_option
-def import_arxiv_cmd(path: Path, as_json: bool) -> None:
+def import_arxiv_cmd(path: Path, skip_bad: bool, batch: int, as_json: bool) -> None:
     """Import arXiv JSONL: one member per producer (or first author), one work per paper."""
     app = syndic()
     with stage_bars(disable=as_json) as bars:
         result = import_arxiv(
             app.members,
             path,
+            skip_bad=skip_bad,
+            batch=batch,
             start=lambda n: bars.start("importing", n),
             advance=lambda n: bars.advance("importing", n),
         )
     app.members.changed()
     if as_json:
-        print_json(result.__dict__)
+        print_json(result.as_dict())
     else:
         click.echo(
             f"{result.lines} lines: {result.members_created} new members, "
             f"{result.works_created} new works, {result.works_existing} already registered"
         )
+        for r in result.refused:
+            click.echo(f"  refused {r}")

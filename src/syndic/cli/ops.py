@@ -183,15 +183,39 @@ def vault_verify(as_json: bool) -> None:
         "checked": rep.checked,
         "missing": [str(d) for d in rep.missing],
         "corrupted": [str(d) for d in rep.corrupted],
+        "orphans": [str(d) for d in rep.orphans],
+        "stray_files": [p.name for p in rep.stray],
         "ok": rep.ok,
     }
     if as_json:
         print_json(out)
     else:
         click.echo(f"checked {rep.checked} blobs")
+        if rep.orphans or rep.stray:
+            click.echo(
+                f"{len(rep.orphans)} orphan blob(s) no work names and {len(rep.stray)} stray "
+                "file(s), left by interrupted writes: `syndic vault gc` removes them"
+            )
     if not rep.ok:
         bad = [f"missing {d}" for d in rep.missing] + [f"corrupted {d}" for d in rep.corrupted]
         raise IntegrityError(f"vault check failed: {len(bad)} bad blob(s): " + "; ".join(bad[:5]))
+
+
+@command(vault, "gc")
+@click.option(
+    "--older-than",
+    default=600.0,
+    show_default=True,
+    help="Seconds: leave anything younger (a write may be under way elsewhere).",
+)
+@json_option
+def vault_gc(older_than: float, as_json: bool) -> None:
+    """Remove blobs no work names and stray temporary files; logged (vault.collected)."""
+    g = syndic().members.collect_garbage(older_than=older_than)
+    if as_json:
+        print_json({"orphans": [str(d) for d in g.orphans], "stray": [p.name for p in g.stray]})
+    else:
+        click.echo(f"removed {len(g.orphans)} orphan blob(s) and {len(g.stray)} stray file(s)")
 
 
 @click.group()

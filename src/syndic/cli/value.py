@@ -56,6 +56,10 @@ def value_run(as_json: bool, **params: Any) -> None:
         f"{run.summary['members']} members valued on snapshot {run.snapshot_size}; "
         f"result {run.result_digest[:23]}…"
     )
+    left_out = run.summary.get("not_valued")
+    if left_out:
+        shown = "; ".join(f"work {x['work']}: {x['reason']}" for x in left_out["works"][:5])
+        click.echo(f"not valued ({left_out['count']} without text): {shown}")
 
 
 @command(value, "show")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -147,8 +150,9 @@ class DeliveryOps:
             )
         return grant
 
-    def dataset_lines(self, grant: Grant) -> Iterator[bytes]:
-        """The licensed dataset as JSONL, streamed; metered and logged when complete."""
+    def dataset_records(self, grant: Grant) -> Iterator[DatasetRecord]:
+        """Every work the agreement covers, with its bytes and its text; metered and logged
+        when the last one has been read (a delivery cut off part-way is not booked)."""
         count = size = 0
         last = 0
         while True:
@@ -158,10 +162,10 @@ class DeliveryOps:
                 break
             last = batch[-1][1]
             for work, _ in batch:
-                line = self._line(work, grant)
+                record = self._record(work, grant)
                 count += 1
-                size += len(line)
-                yield line
+                size += len(record.content)
+                yield record
         with self.txs.write() as tx:
             tx.session.add(
                 Delivery(agreement_id=grant.agreement_id, works=count, bytes=size, at=tx.now())
@@ -171,14 +175,68 @@ class DeliveryOps:
             )
             tx.record(event, actor=f"licensee:{grant.licensee_id}")
 
-    def _line(self, work: Work, grant: Grant) -> bytes:
-        text = self.vault.read_bytes(Digest.parse(work.digest)).decode("utf-8")
-        record = {
-            "digest": work.digest,
-            "title": work.title,
-            "collection": work.collection,
-            "text": text,
-            "meta": work.meta,
-            "licence": f"agreement:{grant.agreement_id}",
+    def dataset_lines(self, grant: Grant) -> Iterator[bytes]:
+        """The licensed dataset as JSONL, streamed (``DatasetRecord.line``)."""
+        for record in self.dataset_records(grant):
+            yield record.line()
+
+    def _record(self, work: Work, grant: Grant) -> DatasetRecord:
+        content = self.vault.read_bytes(Digest.parse(work.digest))
+        text: str | None = None
+        if work.text_digest is not None:
+            text = self.vault.read_bytes(Digest.parse(work.text_digest)).decode("utf-8", "replace")
+        elif work.media_type.startswith("text/"):
+            try:
+                text = content.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+        return DatasetRecord(
+            digest=work.digest,
+            title=work.title,
+            collection=work.collection,
+            media_type=work.media_type,
+            meta=work.meta,
+            licence=f"agreement:{grant.agreement_id}",
+            content=content,
+            text=text,
+        )
+
+
+@dataclass(frozen=True)
+class DatasetRecord:
+    """One delivered work. A text work is its text; any other (an image, a PDF) carries its
+    bytes, and the text extracted from it when there is some."""
+
+    digest: str
+    title: str
+    collection: str
+    media_type: str
+    meta: dict[str, Any]
+    licence: str
+    content: bytes
+    text: str | None
+
+    @property
+    def is_text(self) -> bool:
+        """The content is itself the text (UTF-8), so the line need not repeat it as bytes."""
+        return self.text is not None and self.media_type.startswith("text/")
+
+    def header(self) -> dict[str, Any]:
+        return {
+            "digest": self.digest,
+            "title": self.title,
+            "collection": self.collection,
+            "media_type": self.media_type,
+            "meta": self.meta,
+            "licence": self.licence,
         }
+
+    def line(self) -> bytes:
+        """One JSONL line: ``text`` for text works; ``content_base64`` (the original bytes)
+        for the others, with ``text`` when text was extracted from them."""
+        record = self.header()
+        if self.text is not None:
+            record["text"] = self.text
+        if not self.is_text:
+            record["content_base64"] = base64.b64encode(self.content).decode("ascii")
         return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"

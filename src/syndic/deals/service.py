@@ -112,6 +112,7 @@ class DealService:
         self.licence_grant = self.delivery.licence_grant
         self.authorize_delivery = self.delivery.authorize_delivery
         self.dataset_lines = self.delivery.dataset_lines
+        self.dataset_records = self.delivery.dataset_records
 
     def members_of(self, agreement_id: int) -> dict[int, int]:
         """Per member: the sum of their shares (bp) over the works the agreement covers."""

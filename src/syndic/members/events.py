@@ -44,14 +44,20 @@ class MemberRejoined(Event):
 
 @dataclass(frozen=True)
 class WorkRegistered(Event):
-    """A work entered the pool; its receipt proves this entry (``holders``: member, share_bp)."""
+    """A work entered the pool; its receipt proves this entry (``holders``: member, share_bp).
+    A work that is not plain UTF-8 text names its ``media_type``, and the digest of the text
+    extracted from it (``text_digest``) when there is one; both are left out otherwise, so the
+    entries of text works keep their bytes."""
 
     kind: ClassVar[str] = "work.registered"
+    optional: ClassVar[frozenset[str]] = frozenset({"media_type", "text_digest"})
     work: int
     digest: str
     title: str
     collection: str
     holders: list[dict[str, int]]
+    media_type: str | None = None
+    text_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,3 +83,15 @@ class DisputeResolved(Event):
     kind: ClassVar[str] = "work.dispute_resolved"
     work: int
     holders: list[dict[str, int]]
+
+
+@dataclass(frozen=True)
+class VaultCollected(Event):
+    """``vault gc`` removed blobs no work names (``orphans``; ``removed_digest``: SHA-256 over
+    their sorted digests, one per line) and ``stray`` temporary or unindexed pack files."""
+
+    kind: ClassVar[str] = "vault.collected"
+    orphans: int
+    stray: int
+    bytes_freed: int
+    removed_digest: str

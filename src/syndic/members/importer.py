@@ -1,40 +1,38 @@
 """Import the arXiv corpus: one member per producer, one work per paper.
 
-Two streaming passes keep memory flat: the first validates every line (so a malformed file
-writes nothing, and the error names the line), the second writes everything in ONE
-transaction, flushing in batches (log entries too: they take their indices at once and are
-written a batch at a time). Re-importing adds nothing: works dedupe by content digest,
-members by handle.
+One format of the bulk import (``members.bulk``): every line is checked first (a malformed
+line names its number and, unless ``skip_bad``, nothing is written), then the works go in
+batches, each one transaction with its log entries. Re-importing adds nothing: works dedupe
+by content digest, members by handle.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from syndic.errors import InputFileError
-from syndic.members.models import FULL_SHARE_BP, Member
-from syndic.members.service import MemberService, NewWork
+from syndic.members.bulk import (
+    BATCH,
+    Advance,
+    ImportOptions,
+    ImportResult,
+    Planned,
+    Refusal,
+    Row,
+    run_import,
+)
+from syndic.members.limits import Limits
+from syndic.members.service import MemberService
 
-Advance = Callable[[int], None]
-BATCH = 500
 _REQUIRED_STR = ("id", "title", "abstract", "field")
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    lines: int
-    members_created: int
-    works_created: int
-    works_existing: int
-
-
-def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def open_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw bytes) of each non-blank line; a file that cannot be read is one
+    clear error."""
     try:
         fh = path.open("rb")
     except FileNotFoundError as exc:
@@ -45,23 +43,35 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise InputFileError(f"cannot read {path}: {exc.strerror}") from exc
     with fh:
         for n, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                row = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InputFileError(f"{path.name} line {n}: not valid JSON ({exc})") from exc
-            if not isinstance(row, dict):
-                raise InputFileError(f"{path.name} line {n}: expected a JSON object")
-            yield n, row
+            if raw.strip():
+                yield n, raw
 
 
-def _producer(path: Path, n: int, row: dict[str, Any]) -> str:
+def json_rows(path: Path, limits: Limits) -> Iterator[tuple[int, int, dict[str, Any] | str]]:
+    """(line, its size, the line as a JSON object or why it is not one: too long, not JSON,
+    not an object)."""
+    for n, raw in open_lines(path):
+        if (why := limits.work_size(len(raw))) is not None:
+            yield n, len(raw), f"the line is too long: {why}"
+            continue
+        try:
+            row = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            yield n, len(raw), f"not valid JSON ({exc})"
+            continue
+        yield n, len(raw), row if isinstance(row, dict) else "expected a JSON object"
+
+
+def _producer(row: dict[str, Any], limits: Limits, size: int) -> str:
+    """The member to credit; raises ``ValueError`` with the reason when the row is bad. A line
+    of ``size`` bytes shorter than the field limit cannot hold a field that breaks it."""
     for key in _REQUIRED_STR:
         if not isinstance(row.get(key), str) or not row[key].strip():
-            raise InputFileError(
-                f"{path.name} line {n}: field {key!r} is missing or not a non-empty string"
-            )
+            raise ValueError(f"field {key!r} is missing or not a non-empty string")
+    if size > limits.max_field_chars:
+        for key, value in row.items():
+            if (why := limits.field(key, value)) is not None:
+                raise ValueError(why)
     producer = row.get("producer")
     if producer is None:
         authors = row.get("authors")
@@ -71,25 +81,30 @@ def _producer(path: Path, n: int, row: dict[str, Any]) -> str:
             or not isinstance(authors[0], str)
             or not authors[0].strip()
         ):
-            raise InputFileError(f"{path.name} line {n}: no producer and no first author to credit")
+            raise ValueError("no producer and no first author to credit")
         producer = authors[0]
     if not isinstance(producer, str) or not producer.strip():
-        raise InputFileError(f"{path.name} line {n}: producer is not a non-empty string")
+        raise ValueError("producer is not a non-empty string")
+    if len(producer.strip()) > 200:
+        raise ValueError("producer is longer than 200 characters")
     return producer.strip()
 
 
-def validate(path: Path) -> int:
-    """First pass: check every line; return how many works the file holds."""
-    count = 0
-    for n, row in _lines(path):
-        _producer(path, n, row)
-        count += 1
-    if count == 0:
-        raise InputFileError(f"{path.name} holds no works")
-    return count
+def arxiv_rows(path: Path, limits: Limits) -> Iterator[Row]:
+    """The file's lines as planned works, or refusals naming what is wrong."""
+    for n, size, row in json_rows(path, limits):
+        if isinstance(row, str):
+            yield Refusal(n, row)
+            continue
+        try:
+            producer = _producer(row, limits, size)
+        except ValueError as exc:
+            yield Refusal(n, str(exc))
+            continue
+        yield _work(n, row, producer)
 
 
-def _work(row: dict[str, Any], member_id: int) -> NewWork:
+def _work(n: int, row: dict[str, Any], producer: str) -> Planned:
     title = " ".join(row["title"].split())
     # The arXiv id is part of the work: two submissions may share a title and abstract.
     text = f"arXiv:{row['id'].strip()}\n{title}\n\n{row['abstract'].strip()}\n"
@@ -97,12 +112,13 @@ def _work(row: dict[str, Any], member_id: int) -> NewWork:
         k: row[k] for k in ("id", "authors", "field", "subjects", "date", "comment") if k in row
     }
     meta["source"] = "arxiv"
-    return NewWork(
+    return Planned(
+        line=n,
         content=text.encode("utf-8"),
         title=title,
         kind="paper",
         collection=f"arxiv:{row['field']}",
-        holders=[(member_id, FULL_SHARE_BP)],
+        producer=producer,
         meta=meta,
     )
 
@@ -112,47 +128,24 @@ def import_arxiv(
     path: Path,
     *,
     actor: str = "steward",
+    skip_bad: bool = False,
+    batch: int = BATCH,
     start: Advance | None = None,
     advance: Advance | None = None,
 ) -> ImportResult:
     """Import ``path``. Calls ``start(total)`` after validation, ``advance(n)`` as rows land."""
-    total = validate(path)
-    if start:
-        start(total)
-    created_members = created_works = existing_works = lines = 0
-    handles: dict[str, int] = {}
-    with members.db.write() as session, members.events.log.batched(session) as write_log:
-        for n, row in _lines(path):
-            handle = _producer(path, n, row)
-            member_id = handles.get(handle)
-            if member_id is None:
-                member_id = session.scalar(select(Member.id).where(Member.handle == handle))
-                if member_id is None:
-                    m = members._join(
-                        session,
-                        handle=handle,
-                        name=handle,
-                        payout_account=f"arxiv-producer:{handle}",
-                        prohibited_usages=(),
-                        floor_price_minor=0,
-                        allow_vlop=True,
-                        actor=actor,
-                    )
-                    member_id = m.id
-                    created_members += 1
-                handles[handle] = member_id
-            _, created = members._register(
-                session, _work(row, member_id), registered_by=member_id, actor=actor
-            )
-            created_works += created
-            existing_works += not created
-            lines += 1
-            if lines % BATCH == 0:
-                write_log()
-                session.flush()
-                session.expunge_all()
-                if advance:
-                    advance(BATCH)
-        if advance:
-            advance(lines % BATCH)
-    return ImportResult(lines, created_members, created_works, existing_works)
+    limits = members.limits
+    return run_import(
+        members,
+        lambda: arxiv_rows(path, limits),
+        limits=limits,
+        options=ImportOptions(
+            actor=actor,
+            skip_bad=skip_bad,
+            batch=batch,
+            account="arxiv-producer:{handle}",
+            start=start,
+            advance=advance,
+        ),
+        name=path.name,
+    )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from syndic.storage.base import Base, BigInt
 
 FULL_SHARE_BP = 10_000  # 100% in basis points
+PLAIN_TEXT = "text/plain; charset=utf-8"
 
 
 class MemberStatus(StrEnum):
@@ -65,6 +66,9 @@ class Work(Base):
     registered_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default=WorkStatus.ACTIVE)
     log_index: Mapped[int] = mapped_column(BigInt)
+    media_type: Mapped[str] = mapped_column(String(100), default=PLAIN_TEXT)
+    # the blob of the text extracted from the work, when the work is not itself that text
+    text_digest: Mapped[str | None] = mapped_column(String(71), default=None)
 
     shares: Mapped[list[Share]] = relationship(back_populates="work", lazy="selectin")
 

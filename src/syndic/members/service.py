@@ -16,11 +16,13 @@ from syndic.members.events import (
     MemberJoined,
     MemberLeft,
     MemberRejoined,
+    VaultCollected,
     WorkDisputed,
     WorkRegistered,
     WorkWithdrawn,
 )
-from syndic.members.models import Member, MemberStatus, Share, Work, WorkStatus
+from syndic.members.limits import Limits
+from syndic.members.models import PLAIN_TEXT, Member, MemberStatus, Share, Work, WorkStatus
 from syndic.members.shares import check_shares
 from syndic.members.views import MemberView, WorkView
 from syndic.money import check_minor
@@ -29,6 +31,7 @@ from syndic.storage.db import Database
 from syndic.terms.models import Usage
 from syndic.validation import clean_name, clean_title
 from syndic.vault import Digest, FileVault
+from syndic.vault.store import Garbage
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class NewWork:
     collection: str
     holders: list[tuple[int, int]]
     meta: dict[str, Any]
+    media_type: str = PLAIN_TEXT
+    text: bytes | None = None  # the text extracted from it, when it is not itself text
 
 
 def _check_usages(usages: Iterable[str]) -> list[str]:
@@ -65,10 +70,18 @@ def _check_email(email: str | None) -> str | None:
 
 
 class MemberService:
-    def __init__(self, db: Database, vault: FileVault, events: EventRecorder) -> None:
+    def __init__(
+        self,
+        db: Database,
+        vault: FileVault,
+        events: EventRecorder,
+        *,
+        limits: Limits | None = None,
+    ) -> None:
         self.db = db
         self.vault = vault
         self.events = events
+        self.limits = limits or Limits()
         self.on_change: list[Callable[[], object]] = []
         """Called after a change to the pool commits (detection keeps its index level)."""
 
@@ -246,6 +259,8 @@ class MemberService:
         clean_name(work.collection, what="a collection", required=False)
         if not work.content:
             raise InvalidInput("a work needs content")
+        if (why := self.limits.work_size(len(work.content))) is not None:
+            raise InvalidInput(why)
         holders = check_shares(work.holders)
         digest = Digest.of_bytes(work.content)
         existing = session.scalar(select(Work).where(Work.digest == str(digest)))
@@ -258,6 +273,7 @@ class MemberService:
             self._member(session, registered_by)
         stored = self.vault.put_bytes(work.content)
         assert stored == digest
+        text_digest = None if work.text is None else str(self.vault.put_bytes(work.text))
         w = Work(
             digest=str(digest),
             title=work.title.strip(),
@@ -269,6 +285,8 @@ class MemberService:
             registered_at=self.events.clock.now(),
             status=WorkStatus.ACTIVE,
             log_index=-1,
+            media_type=work.media_type,
+            text_digest=text_digest,
         )
         session.add(w)
         session.flush()
@@ -280,6 +298,10 @@ class MemberService:
             title=w.title,
             collection=w.collection,
             holders=[{"member": m, "share_bp": bp} for m, bp in holders],
+            media_type=None
+            if work.media_type == PLAIN_TEXT and text_digest is None
+            else work.media_type,
+            text_digest=text_digest,
         )
         w.log_index = self.events.record(session, registered, actor=actor)
         return w, True
@@ -392,7 +414,44 @@ class MemberService:
         with self.db.read() as session:
             return {m: int(n) for m, n in session.execute(q)}
 
+    def collect_garbage(self, *, older_than: float = 600.0, actor: str = "steward") -> Garbage:
+        """Remove what interrupted writes left in the vault (blobs no work names, temporary
+        files, unindexed packs) older than ``older_than`` seconds, and log it. It holds the
+        log's head, as every writer of works does while it writes blobs, so no import's
+        uncommitted blobs can be taken for orphans."""
+        with self.db.write() as session:
+            self.events.log.lock_head(session)
+            referenced = set(self._digests(session))
+            garbage = self.vault.garbage(referenced, older_than=older_than)
+            if not garbage.orphans and not garbage.stray:
+                return garbage
+            freed = self.vault.remove(garbage)
+            listing = "".join(f"{d}\n" for d in sorted(garbage.orphans)).encode("ascii")
+            self.events.record(
+                session,
+                VaultCollected(
+                    orphans=len(garbage.orphans),
+                    stray=len(garbage.stray),
+                    bytes_freed=freed,
+                    removed_digest=str(Digest.of_bytes(listing)),
+                ),
+                actor=actor,
+            )
+            return garbage
+
     def digests(self) -> list[Digest]:
-        """The content address of every work, in id order (what the vault must hold)."""
+        """Every blob a work names, in id order (its content, then its extracted text): what
+        the vault must hold."""
         with self.db.read() as session:
-            return [Digest.parse(d) for d in session.scalars(select(Work.digest).order_by(Work.id))]
+            return self._digests(session)
+
+    @staticmethod
+    def _digests(session: Session) -> list[Digest]:
+        out: list[Digest] = []
+        for digest, text in session.execute(
+            select(Work.digest, Work.text_digest).order_by(Work.id)
+        ):
+            out.append(Digest.parse(digest))
+            if text is not None:
+                out.append(Digest.parse(text))
+        return out

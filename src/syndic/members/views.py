@@ -55,6 +55,8 @@ class WorkView(BaseModel):
     log_index: int
     holders: list[HolderView]
     meta: dict[str, Any]
+    media_type: str
+    text_digest: str | None  # the extracted text's blob, when the work is not itself text
 
     @classmethod
     def of(cls, w: Work) -> WorkView:
@@ -70,4 +72,6 @@ class WorkView(BaseModel):
             log_index=w.log_index,
             holders=[HolderView(member_id=s.member_id, share_bp=s.share_bp) for s in w.shares],
             meta=w.meta,
+            media_type=w.media_type,
+            text_digest=w.text_digest,
         )

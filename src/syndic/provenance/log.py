@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from syndic.errors import InvalidInput, LogTampered, NotFound
@@ -29,6 +29,7 @@ from syndic.provenance.checkpoint import LogSigner
 from syndic.provenance.merkle import HASH_SIZE, Frontier, SubtreeHash, leaf_hash
 from syndic.provenance.models import LogCheckpoint, LogEntry, LogHead, LogNode
 from syndic.provenance.tiles import MAX_ENTRY_BYTES
+from syndic.storage.bulk import insert_rows
 
 T = TypeVar("T")
 _PLACEHOLDER = b"\x00" * HASH_SIZE
@@ -123,6 +124,20 @@ class TransparencyLog:
         finally:
             session.info.pop(_PENDING, None)
 
+    def next_index(self, session: Session) -> int:
+        """The index the next append in ``session`` will get. Inside ``batched`` the head is
+        held, so a bulk writer can plan its rows' indices before it records their events."""
+        pending: _Pending | None = session.info.get(_PENDING)
+        if pending is None:
+            raise RuntimeError("next_index needs the appends batched (the head held)")
+        return pending.frontier.size
+
+    def lock_head(self, session: Session) -> int:
+        """Hold the log's head for this transaction (every writer that appends waits) and
+        return the size; for a change that must not race with any registration."""
+        self._settle(session)
+        return self._lock_head(session).size
+
     def _settle(self, session: Session) -> None:
         pending: _Pending | None = session.info.get(_PENDING)
         if pending is not None:
@@ -134,8 +149,8 @@ class TransparencyLog:
         if not pending.entries:
             return
         frontier, first = pending.frontier, pending.first
-        session.execute(insert(LogEntry), pending.entries)
-        session.execute(insert(LogNode), pending.nodes)
+        insert_rows(session, _table(LogEntry), pending.entries)
+        insert_rows(session, _table(LogNode), pending.nodes)
         session.execute(
             update(LogHead)
             .where(LogHead.id == 1)
@@ -313,6 +328,12 @@ class TransparencyLog:
     def checkpoints(self, session: Session) -> list[StoredCheckpoint]:
         rows = session.scalars(select(LogCheckpoint).order_by(LogCheckpoint.size))
         return [_stored(r) for r in rows]
+
+
+def _table(model: type[LogEntry] | type[LogNode]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def _fetch_nodes(session: Session, keys: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:

@@ -20,7 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from syndic.canonical import canonical_bytes
@@ -72,8 +72,35 @@ def _label(meta: dict[str, Any], key: str) -> str | None:
     return None
 
 
+def text_blob(w: Work) -> str | None:
+    """The blob holding a work's text: the text extracted from it, or the work itself when it
+    is text; None for a work with no text (an image), which cannot be valued on text."""
+    if w.text_digest is not None:
+        return w.text_digest
+    return w.digest if w.media_type.startswith("text/") else None
+
+
+def not_valued(db: Database, *, snapshot_size: int, limit: int = 100) -> dict[str, Any]:
+    """The active works a run leaves out because they have no text: how many, and the first
+    ``limit`` with the reason."""
+    with db.read() as s:
+        q = select(Work.id, Work.media_type).where(
+            Work.status == WorkStatus.ACTIVE,
+            Work.log_index < snapshot_size,
+            Work.text_digest.is_(None),
+            ~Work.media_type.startswith("text/"),
+        )
+        count = s.scalar(select(func.count()).select_from(q.subquery())) or 0
+        first = s.execute(q.order_by(Work.id).limit(limit)).all()
+    return {
+        "count": int(count),
+        "works": [{"work": int(i), "reason": f"{m}: no text to value"} for i, m in first],
+    }
+
+
 def _load_corpus(db: Database, *, label: str, snapshot_size: int) -> Corpus:
-    """Active works registered before the snapshot, read in pages (keyset by id)."""
+    """Active works with text registered before the snapshot, read in pages (keyset by id);
+    works with no text are left out (``not_valued`` names them)."""
     ids: list[int] = []
     digests: list[str] = []
     titles: list[str] = []
@@ -100,11 +127,14 @@ def _load_corpus(db: Database, *, label: str, snapshot_size: int) -> Corpus:
             break
         for w in page:
             value = _label(w.meta or {}, label)
+            blob = text_blob(w)
+            if blob is None:
+                continue
             if value is None:
                 missing += 1
                 continue
             ids.append(w.id)
-            digests.append(w.digest)
+            digests.append(blob)
             titles.append(w.title)
             labels.append(value)
             holders.append(sorted((sh.member_id, sh.share_bp) for sh in w.shares))
@@ -132,7 +162,11 @@ def _stored_corpus(db: Database, run_id: int) -> Corpus:
         with db.read() as s:
             page = s.execute(
                 select(
-                    WorkValue.work_id, WorkValue.label, WorkValue.holders, Work.digest, Work.title
+                    WorkValue.work_id,
+                    WorkValue.label,
+                    WorkValue.holders,
+                    func.coalesce(Work.text_digest, Work.digest),
+                    Work.title,
                 )
                 .join(Work, Work.id == WorkValue.work_id)
                 .where(WorkValue.run_id == run_id, WorkValue.work_id > last)
@@ -230,6 +264,11 @@ class ValuationService:
             size = cp.size
         raise Conflict("the pool kept changing while it was being valued; run it again")
 
+    def _summary(self, summary: dict[str, Any], size: int) -> dict[str, Any]:
+        """The computed summary, and the works left out for having no text, if any."""
+        left_out = not_valued(self.db, snapshot_size=size)
+        return {**summary, "not_valued": left_out} if left_out["count"] else summary
+
     def _same_pool(self, corpus: Corpus, params: RunParams, size: int) -> bool:
         try:
             again = _load_corpus(self.db, label=params.label, snapshot_size=size)
@@ -277,7 +316,7 @@ class ValuationService:
                 snapshot_root=root,
                 corpus_digest=corpus_digest,
                 versions=versions,
-                summary=c.summary,
+                summary=self._summary(c.summary, cp.size),
                 result_digest=digest,
                 actor=actor,
                 created_at=tx.now(),

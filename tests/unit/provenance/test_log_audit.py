@@ -135,8 +135,14 @@ def test_corrupted_and_missing_vault_blobs_are_named(make_syndic: MakeSyndic) ->
     with syndic.db.read() as ses:
         works = list(ses.execute(select(Work.digest, Work.log_index).order_by(Work.log_index)))
     corrupt, missing = works[4], works[8]
-    syndic.vault.path(Digest.parse(corrupt[0])).write_bytes(b"flipped")
-    syndic.vault.path(Digest.parse(missing[0])).unlink()
+    where = syndic.vault.locate(Digest.parse(corrupt[0]))
+    assert where is not None
+    with where[0].open("r+b") as fh:  # the blob may sit in a pack: flip its first byte
+        fh.seek(where[1])
+        first = fh.read(1)
+        fh.seek(where[1])
+        fh.write(bytes([first[0] ^ 1]))
+    syndic.vault.discard([Digest.parse(missing[0])])
     report = svc.verify()
     assert report.first_bad_index == corrupt[1]
     assert any("corrupted" in p and str(corrupt[1]) in p for p in report.problems)

@@ -45,3 +45,18 @@ def test_verify_names_missing_and_corrupted_blobs(tmp_path: Path) -> None:
     assert not rep.ok
     with pytest.raises(NotFound):
         v.open(gone)
+
+
+def test_packed_blobs_read_back_and_collection_keeps_the_live_ones(tmp_path: Path) -> None:
+    v = FileVault(tmp_path)
+    blobs = [(Digest.of_bytes(x), x) for x in (b"alpha", b"beta", b"gamma")]
+    assert v.put_many(blobs) == 3
+    assert v.put_many(blobs) == 0  # dedupe across packs
+    assert [v.read_bytes(d) for d, _ in blobs] == [b"alpha", b"beta", b"gamma"]
+    garbage = v.garbage({blobs[1][0]})
+    assert sorted(garbage.orphans) == sorted([blobs[0][0], blobs[2][0]])
+    v.remove(garbage)
+    assert list(v) == [blobs[1][0]]
+    assert v.read_bytes(blobs[1][0]) == b"beta"
+    assert len(list((tmp_path / "packs").glob("*.pack"))) == 1
+    assert v.verify([blobs[1][0]]).ok

@@ -1,0 +1,1 @@
+"""Importing a catalogue: manifests, directories, feeds and sitemaps, scholarly records."""

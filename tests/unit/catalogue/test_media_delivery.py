@@ -1,0 +1,79 @@
+"""An image in the pool: delivered whole (JSONL with base64, or tar shards), never a crash."""
+
+from __future__ import annotations
+
+import base64
+import json
+import tarfile
+from pathlib import Path
+
+from syndic.deals.package import write_shards
+from syndic.members.service import NewWork
+from tests.coalition import active_agreement, world
+from tests.conftest import MakeSyndic
+from tests.unit.catalogue.files import png
+
+
+def test_an_image_does_not_break_delivery(make_syndic: MakeSyndic, tmp_path: Path) -> None:
+    w = world(make_syndic, n=2)
+    image = png(5, 4)
+    w.s.members.register_work(
+        NewWork(image, "Sunset", "image", "c", [(w.members[0], 10_000)], {}, "image/png"),
+        registered_by=w.members[0],
+    )
+    agreement = active_agreement(w)
+    token = w.s.deals.issue_token(agreement)
+    grant = w.s.deals.authorize_delivery(token, agreement)
+    lines = [json.loads(x) for x in w.s.deals.dataset_lines(grant)]
+    assert len(lines) == 3
+    pictures = [x for x in lines if x["media_type"] == "image/png"]
+    assert len(pictures) == 1 and "text" not in pictures[0]
+    assert base64.b64decode(pictures[0]["content_base64"]) == image
+    texts = [x for x in lines if x["media_type"].startswith("text/plain")]
+    assert {x["text"] for x in texts} == {"work 0", "work 1"}
+    assert all("content_base64" not in x for x in texts)
+
+    n = write_shards(w.s.deals.dataset_records(grant), tmp_path / "out", per_shard=2)
+    assert n == 3
+    shards = sorted((tmp_path / "out").glob("shard-*.tar"))
+    assert [p.name for p in shards] == ["shard-000000.tar", "shard-000001.tar"]
+    names: dict[str, bytes] = {}
+    for shard in shards:
+        with tarfile.open(shard) as tar:
+            for member in tar.getmembers():
+                fh = tar.extractfile(member)
+                assert fh is not None
+                names[member.name] = fh.read()
+    key = pictures[0]["digest"].removeprefix("sha256:")
+    assert names[f"{key}.png"] == image
+    assert json.loads(names[f"{key}.json"])["media_type"] == "image/png"
+    index = (tmp_path / "out" / "index.jsonl").read_text().splitlines()
+    assert len(index) == 3
+    deliveries = w.payloads("data.delivered")
+    assert [d["works"] for d in deliveries] == [3, 3]
+
+
+def test_an_image_is_delivered_over_the_api(make_syndic: MakeSyndic) -> None:
+    from fastapi.testclient import TestClient
+
+    from syndic.api.app import create_app
+
+    w = world(make_syndic, n=2)
+    image = png(2, 2)
+    w.s.members.register_work(
+        NewWork(image, "Dot", "image", "c", [(w.members[1], 10_000)], {}, "image/png"),
+        registered_by=w.members[1],
+    )
+    agreement = active_agreement(w)
+    token = w.s.deals.issue_token(agreement)
+    with TestClient(create_app(w.s)) as c:
+        r = c.get(
+            f"/v1/agreements/{agreement}/dataset.jsonl",
+            headers={"Authorization": f"License {token}"},
+        )
+    assert r.status_code == 200
+    lines = [json.loads(x) for x in r.text.splitlines()]
+    assert len(lines) == 3
+    assert [base64.b64decode(x["content_base64"]) for x in lines if "content_base64" in x] == [
+        image
+    ]
