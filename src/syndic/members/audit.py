@@ -23,10 +23,13 @@ def _missing(table: str, logged: set[int], stored: set[int]) -> Iterator[str]:
 
 class MembersCheck(StateCheck):
     """Each member's handle, status and mandate (red lines, floor price, very-large-platform
-    consent, payout account) are those ``member.joined`` / ``member.left`` logged."""
+    consent, payout account) are those ``member.joined`` logged, as ``member.left``,
+    ``member.rejoined`` and ``member.mandate_changed`` changed them."""
 
     name = "members.members"
-    kinds = frozenset({"member.joined", "member.left"})
+    kinds = frozenset(
+        {"member.joined", "member.left", "member.rejoined", "member.mandate_changed"}
+    )
     tables = ("members",)
 
     def differences(self, session: Session, events: Sequence[Logged]) -> Iterator[str]:
@@ -39,8 +42,14 @@ class MembersCheck(StateCheck):
                     "status": MemberStatus.ACTIVE.value,
                     **e.payload["mandate"],
                 }
-            elif m in want:
+            elif m not in want:
+                continue
+            elif e.kind == "member.left":
                 want[m]["status"] = MemberStatus.LEFT.value
+            elif e.kind == "member.rejoined":
+                want[m]["status"] = MemberStatus.ACTIVE.value
+            elif e.kind == "member.mandate_changed":
+                want[m].update(e.payload["after"])
         rows = {m.id: m for m in session.scalars(select(Member).order_by(Member.id))}
         for mid in sorted(set(want) & set(rows)):
             row = rows[mid]

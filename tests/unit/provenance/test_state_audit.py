@@ -33,7 +33,7 @@ def paid(make_syndic: MakeSyndic, backend: str) -> World:
     w = world(make_syndic, n=3)
     w.s.payouts.rail = RecordingRail()
     agreement = active_agreement(w)
-    w.s.payouts.book_revenue(agreement, 1_000_01)
+    w.s.payouts.book_revenue(agreement, 1_000_01, over_price=True)  # an odd cent, on purpose
     w.s.distribute(agreement)
     w.s.payouts.run()
     return w
@@ -238,3 +238,13 @@ def test_entries_logged_before_statements_and_payment_ids_still_audit(
     assert txn and problems(s) == []
     sql(s, "UPDATE statements SET amount_minor = 299 WHERE amount_minor = 300")
     assert any("statements row" in p and "amount_minor is 299" in p for p in problems(s))
+
+
+def test_leaving_rejoining_and_mandate_changes_replay_clean(paid: World) -> None:
+    s, m = paid.s, paid.members[0]
+    s.members.leave(m)
+    s.members.rejoin(m)
+    s.members.change_mandate(m, floor_price_minor=5_00, prohibited_usages=["ai-input"])
+    assert problems(s) == []
+    sql(s, "UPDATE members SET floor_price_minor = 0 WHERE id = :m", m=m)
+    assert any(f"members row {m}" in p for p in problems(s))
