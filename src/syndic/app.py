@@ -13,6 +13,8 @@ from syndic import gateway
 from syndic.auth.models import Role
 from syndic.auth.policy import Authorizer
 from syndic.auth.service import KeyService
+from syndic.bargaining.assess import OfferAssessor
+from syndic.bargaining.service import LeverageService
 from syndic.clock import Clock, SystemClock
 from syndic.coalition import Coalition, CoalitionCreated
 from syndic.config import Settings
@@ -128,6 +130,22 @@ class Syndic:
         self.charter_payouts = CharterPayouts(
             payouts=self.payouts, governance=self.governance, valuation=self.valuation
         )
+        # leverage runs and offer assessment (docs/bargaining.md)
+        self.leverage = LeverageService(
+            txs,
+            self.vault,
+            checkpoint=self.provenance.checkpoint,
+            cache_dir=settings.data_dir / "cache",
+            valuation=self.valuation,
+            governance=self.governance,
+        )
+        self.offers = OfferAssessor(
+            txs,
+            governance=self.governance,
+            valuation=self.valuation,
+            leverage=self.leverage,
+            payouts=self.charter_payouts,
+        )
 
     def _wire_auth(self) -> None:
         """API keys and the one authorization policy, told how to find who owns what (looked
@@ -222,6 +240,11 @@ class Syndic:
     ) -> list[StatementView]:
         """Distribute an agreement's revenue under the charter's payout policy."""
         return self.charter_payouts.distribute(agreement_id, run_id=run_id, actor=actor)
+
+    def assess_deal(self, deal_id: int) -> dict[str, Any]:
+        """The deal's latest offer against the leverage price range, members' mandates and
+        the charter's payout policy (``syndic.bargaining.assess``)."""
+        return self.offers.assess(deal_id)
 
     # --- the crawler gate ------------------------------------------------------------------
     def gate(self, policy: Policy) -> Gate:

@@ -2,6 +2,7 @@
 
 from syndic import coalition
 from syndic.auth import service as auth_service
+from syndic.bargaining import models as bargaining_models
 from syndic.deals import models as deals_models
 from syndic.gate import models as gate_models
 from syndic.governance import models as governance_models
@@ -14,6 +15,7 @@ from syndic.valuation import models as valuation_models
 
 __all__ = [
     "auth_service",
+    "bargaining_models",
     "coalition",
     "deals_models",
     "gate_models",
