@@ -11,6 +11,7 @@ from syndic import __version__
 from syndic.api.routes import (
     deals,
     governance,
+    leverage,
     log,
     members,
     public,
@@ -37,6 +38,7 @@ ROUTERS = (
     log.router,
     published.router,
     valuation.router,
+    leverage.router,
 )
 
 

@@ -35,7 +35,6 @@ from syndic.members.models import Member, MemberStatus, Work, WorkStatus
 from syndic.provenance.log import StoredCheckpoint
 from syndic.provenance.models import LogHead
 from syndic.provenance.unit import Transactions
-from syndic.storage.files import read_input
 from syndic.valuation.features import FEATURIZERS, Texts
 from syndic.valuation.service import ValuationService, library_versions
 from syndic.vault import Digest, FileVault
@@ -177,7 +176,8 @@ class LeverageService:
         self,
         params: LeverageParams,
         *,
-        outside: Path,
+        outside: bytes,
+        name: str = "outside data",
         actor: str = "steward",
         progress: Progress | None = None,
     ) -> LeverageRunView:
@@ -186,8 +186,8 @@ class LeverageService:
         from syndic.bargaining.engine import compute
 
         params.check()
-        raw = read_input(outside, what="outside data")
-        works = outside_data.parse(raw, label=params.label, name=outside.name)
+        raw = outside
+        works = outside_data.parse(raw, label=params.label, name=name)
         size = self._log_size()
         pool, keys = self._pool(params.label, size)
         rows, dropped = outside_data.without_pool(works, keys)

@@ -13,7 +13,7 @@ from syndic.cli.terms import build_terms, terms_options
 from syndic.deals.offers import Offer
 from syndic.deals.states import Party
 from syndic.errors import InvalidInput
-from syndic.money import parse_major
+from syndic.money import Money, parse_major
 from syndic.storage.files import write_lines
 
 
@@ -201,6 +201,28 @@ def deal_offers(deal_id: int, as_json: bool) -> None:
         click.echo(f"round {o.round} by {o.party} ({o.actor}), answer by {o.expires_at}")
         for c in o.diff:
             click.echo(f"  {c['field']}: {c['from']!r} -> {c['to']!r}")
+
+
+@command(deal, "assess")
+@click.argument("deal_id", type=int)
+@json_option
+def deal_assess(deal_id: int, as_json: bool) -> None:
+    """Is the deal's latest offer a good deal? Its price in the leverage range, the floors and
+    red lines it breaks, the works it leaves out, each member's projected payout."""
+    a = syndic().assess_deal(deal_id)
+    if as_json:
+        print_json(a)
+        return
+    click.echo(
+        f"deal {deal_id}: {Money(a['price_minor'], a['currency'])}, {a['position']['words']}; "
+        f"{a['works_covered']} works covered, {len(a['works_left_out'])} left out"
+    )
+    for x in a["broken"]:
+        click.echo(f"  member {x['member']}: {'; '.join(x['reasons'])}")
+    pay = a["payouts"]
+    click.echo(f"  projected payouts ({pay['policy']}, {pay['words']}):")
+    for m, amount in list(pay["members"].items())[:20]:
+        click.echo(f"    member {m}: {Money(amount, a['currency'])}")
 
 
 @command(deal, "coverage")

@@ -7,7 +7,18 @@ import sys
 import click
 
 from syndic import __version__
-from syndic.cli import deals, gate, governance, log, members, ops, receipt, terms, value
+from syndic.cli import (
+    deals,
+    gate,
+    governance,
+    leverage,
+    log,
+    members,
+    ops,
+    receipt,
+    terms,
+    value,
+)
 from syndic.cli.common import Ctx, data_dir_option
 from syndic.errors import SyndicError
 
@@ -42,6 +53,7 @@ for group in (
     log.log,
     receipt.receipt,
     value.value,
+    leverage.leverage,
     ops.key,
     ops.serve,
     ops.demo,
