@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ from syndic.bargaining import outside as outside_data
 from syndic.bargaining import price
 from syndic.bargaining.events import LeverageRan
 from syndic.bargaining.models import LeverageRun
-from syndic.bargaining.params import LeverageParams
+from syndic.bargaining.params import MIN_EVAL_PER_CLASS, LeverageParams
 from syndic.bargaining.store import PoolRows, array_digest, pack, unpack
 from syndic.bargaining.views import LeverageRunView
 from syndic.canonical import canonical_bytes
@@ -73,6 +75,32 @@ class Measured:
 
 
 MEASURED = ("classes", "counts", "fits", "strike", "equivalent", "groups")
+
+
+def rare_classes(labels: list[str], params: LeverageParams) -> dict[str, int]:
+    """Classes with too few works for the evaluation set to hold ``MIN_EVAL_PER_CLASS`` of
+    them, and their counts: they are left out of the task (and said so). Refuses when fewer
+    than two classes would be left."""
+    need = math.ceil(MIN_EVAL_PER_CLASS / params.eval_fraction)
+    counts = Counter(labels)
+    rare = {c: n for c, n in sorted(counts.items()) if n < need}
+    if len(counts) - len(rare) < 2:
+        raise LeverageError(
+            f"the evaluation set would hold fewer than {MIN_EVAL_PER_CLASS} works of every class "
+            f"but {len(counts) - len(rare)} (at --eval-fraction {params.eval_fraction} a class "
+            f"needs {need} works); give more data or a larger --eval-fraction"
+        )
+    return rare
+
+
+def _without(pool: PoolRows, rare: dict[str, int]) -> PoolRows:
+    keep = [i for i, label in enumerate(pool.labels) if label not in rare]
+    return PoolRows(
+        [pool.work_ids[i] for i in keep],
+        [pool.digests[i] for i in keep],
+        [pool.labels[i] for i in keep],
+        [pool.holders[i] for i in keep],
+    )
 
 
 class LeverageService:
@@ -189,8 +217,11 @@ class LeverageService:
         raw = outside
         works = outside_data.parse(raw, label=params.label, name=name)
         size = self._log_size()
-        pool, keys = self._pool(params.label, size)
+        snapshot_pool, keys = self._pool(params.label, size)
         rows, dropped = outside_data.without_pool(works, keys)
+        rare = rare_classes([*snapshot_pool.labels, *(works[i].label for i in rows)], params)
+        pool = _without(snapshot_pool, rare)
+        rows = [i for i in rows if works[i].label not in rare]
         kept = [works[i] for i in rows]
         if len(kept) < 2:
             raise LeverageError(
@@ -201,10 +232,10 @@ class LeverageService:
         if progress:
             progress("features", 1, 1)
         c = compute(task, params, progress=progress)
-        result = {**c.result(), "outside_dropped_as_pool": dropped}
+        result = {**c.result(), "outside_dropped_as_pool": dropped, "classes_left_out": rare}
         result.update(self._pricing(c, pool, params))
         cp = self.checkpoint()
-        if cp.size != size and self._pool(params.label, cp.size)[0] != pool:
+        if cp.size != size and self._pool(params.label, cp.size)[0] != snapshot_pool:
             raise Conflict("the pool changed while leverage was measured; run it again")
         measured = Measured(params, c, result, task, raw, pack(pool, rows, c.index_sets))
         return self._store(measured, cp, actor)

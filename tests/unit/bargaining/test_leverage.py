@@ -161,7 +161,7 @@ def _counts(s: Syndic) -> tuple[int, int]:
     [
         ({}, b'{"id": "a", "title": "t"\n', InputFileError, "not valid JSON"),
         ({}, b'{"id": "a", "title": "t", "abstract": "x"}\n', InputFileError, "no label"),
-        ({"eval_fraction": 0.03}, None, LeverageError, "fewer than 5 works of class"),
+        ({"eval_fraction": 0.03}, None, LeverageError, "fewer than 5 works of every class"),
         ({"sizes": "10,20,30,100000"}, None, LeverageError, "larger than the outside arm"),
         ({"price_per_work_minor": 0}, None, LeverageError, "price per work minor must be positive"),
         ({"value_per_point_minor": -5}, None, LeverageError, "value per point minor must be pos"),
