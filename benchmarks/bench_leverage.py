@@ -24,14 +24,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from valuation_common import shared_dir  # noqa: E402
+from valuation_common import shared_dir
 
-from syndic.app import Syndic  # noqa: E402
-from syndic.bargaining.engine import ARMS  # noqa: E402
-from syndic.bargaining.params import LeverageParams  # noqa: E402
-from syndic.bargaining.scaling import power_law, profile_fit  # noqa: E402
-from syndic.config import Settings  # noqa: E402
-from syndic.members.importer import import_arxiv  # noqa: E402
+from syndic.app import Syndic
+from syndic.bargaining.engine import ARMS
+from syndic.bargaining.params import LeverageParams
+from syndic.bargaining.scaling import power_law, profile_fit
+from syndic.config import Settings
+from syndic.members.importer import import_arxiv
 
 
 def extrapolation_errors(points: list[dict[str, object]], fam: str) -> dict[str, float]:
@@ -73,8 +73,8 @@ def main() -> None:
         print(
             f"leverage run: {wall:.1f} s wall ({args.executor}, {args.workers} workers, "
             f"{os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}, {platform.python_version()}); "
-            f"{r['counts']} ({r['outside_dropped_as_pool']:,} outside works dropped as pool works); "
-            f"{len(run.points)} points"
+            f"{r['counts']} ({r['outside_dropped_as_pool']:,} outside works dropped as pool "
+            f"works; classes left out: {r['classes_left_out']}); {len(run.points)} points"
         )
         for fam in params.family_list():
             st = r["strike"][fam]
