@@ -67,8 +67,19 @@ def main() -> None:
             n_sizes=args.n_sizes, seeds=args.seeds, executor=args.executor, workers=args.workers
         )
         t = time.perf_counter()
-        run = s.leverage.run(params, outside=(arxiv / "strat25k.jsonl").read_bytes())
+        marks: dict[str, float] = {}
+
+        def progress(stage: str, _done: int, _total: int | None) -> None:
+            marks[stage] = time.perf_counter() - t  # when the stage last reported
+
+        run = s.leverage.run(
+            params, outside=(arxiv / "strat25k.jsonl").read_bytes(), progress=progress
+        )
         wall = time.perf_counter() - t
+        print(
+            f"stages: features done at {marks.get('features', 0):.1f} s, model fits done at "
+            f"{marks.get('fits', 0):.1f} s, scaling fits, pricing and storing done at {wall:.1f} s"
+        )
         r = run.result
         print(
             f"leverage run: {wall:.1f} s wall ({args.executor}, {args.workers} workers, "

@@ -28,7 +28,7 @@ SMALL = {
 }
 
 
-def test_leverage_over_the_api(make_syndic: MakeSyndic, tmp_path: Path) -> None:
+def test_leverage_over_the_api(backend: str, make_syndic: MakeSyndic, tmp_path: Path) -> None:
     s = make_syndic()
     pool(s, tmp_path, n=60)
     outside = "".join(json.dumps(r) + "\n" for r in papers(90, seed=2, prefix="out"))
