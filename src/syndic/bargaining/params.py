@@ -60,6 +60,7 @@ class LeverageParams:
             raise LeverageError(f"sizes must be whole numbers, got {self.sizes!r}") from exc
 
     def check(self) -> LeverageParams:
+        self._check_types()
         for f in fields(self):
             choices = f.metadata["choices"]
             if choices is not None and getattr(self, f.name) not in (names := tuple(choices())):
@@ -84,6 +85,16 @@ class LeverageParams:
         if not (math.isfinite(self.nash_weight) and 0 <= self.nash_weight <= 1):
             raise LeverageError(f"nash weight must be between 0 and 1, got {self.nash_weight}")
         return self
+
+    def _check_types(self) -> None:
+        """Each field of its default's type (an int does for a float; a bool for nothing else),
+        so what arrives as JSON is refused in words, not by a comparison failing later."""
+        for f in fields(self):
+            value, want = getattr(self, f.name), type(f.default)
+            if isinstance(value, bool) != (want is bool) or not (
+                isinstance(value, want) or (want is float and isinstance(value, int))
+            ):
+                raise LeverageError(f"{f.name} must be a {want.__name__}, got {value!r}")
 
     def _check_counts(self) -> None:
         if self.seeds < MIN_SEEDS:

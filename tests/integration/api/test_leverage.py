@@ -42,6 +42,7 @@ def test_leverage_over_the_api(backend: str, make_syndic: MakeSyndic, tmp_path: 
         for body, code in [
             ({"outside_jsonl": outside, "params": {**SMALL, "nash_weight": 2}}, "leverage_error"),
             ({"outside_jsonl": outside, "params": {"no_such": 1}}, "leverage_error"),
+            ({"outside_jsonl": outside, "params": {"seeds": "five"}}, "leverage_error"),
             ({"outside_jsonl": "not json\n", "params": SMALL}, "input_file_error"),
         ]:
             r = c.post("/v1/leverage/runs", json=body, headers=steward)
