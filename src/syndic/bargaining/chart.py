@@ -32,6 +32,9 @@ def _panel(ax: Any, run: LeverageRunView, fam: str) -> None:
                 grid, 1 - power_law(grid, f["a"], f["b"], f["c"]), "--", color=colour, linewidth=0.8
             )
     s = run.result["strike"][fam]
+    if s["accuracy_points"] is None:  # not read off flagged curves: nothing to mark
+        _finish(ax, fam)
+        return
     n = s["builder_size"]
     ax.annotate(
         "",
@@ -46,6 +49,10 @@ def _panel(ax: Any, run: LeverageRunView, fam: str) -> None:
         fontsize=8,
         va="top",
     )
+    _finish(ax, fam)
+
+
+def _finish(ax: Any, fam: str) -> None:
     ax.set_xscale("log")
     ax.set_title(f"{fam}: accuracy against training size")
     ax.set_xlabel("training works")

@@ -326,6 +326,12 @@ def _strike(
         }
     n = params.builder_size
     fo, fop = fits["outside"]["error"], fits["outside+pool"]["error"]
+    if not (fo.usable and fop.usable):
+        return {
+            "builder_size": n,
+            "accuracy_points": None,
+            "words": "not read off: " + "; ".join([*fo.flags, *fop.flags]),
+        }
     e_o, *_ = fo.predict(n, extrapolate=params.extrapolate)
     e_op, *_ = fop.predict(n + n_p, extrapolate=params.extrapolate)
     boot_o = scaling.power_law(n, *fo.boot.T)

@@ -34,6 +34,14 @@ def willingness(
     price_per_work_minor: int,
     value_per_point_minor: int,
 ) -> dict[str, Any]:
+    if strike.get("accuracy_points") is None:
+        return {
+            "value_of_gain": {"minor": None, "words": strike.get("words", "")},
+            "cost_of_equivalent_data": {"minor": None},
+            "max_minor": None,
+            "max_interval": None,
+            "words": "no bound: the data strike could not be read off the curves",
+        }
     pts = float(strike["accuracy_points"])
     lo, hi = (float(v) for v in strike["accuracy_points_interval"])
     gain: dict[str, Any] = {

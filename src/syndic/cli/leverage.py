@@ -78,6 +78,9 @@ def _summary(run_id: int, result: dict[str, Any], currency: str) -> None:
         f"({result['outside_dropped_as_pool']:,} dropped as pool works), {c['eval']:,} to evaluate"
     )
     for fam, st in result["strike"].items():
+        if st["accuracy_points"] is None:
+            click.echo(f"  {fam}: data strike {st['words']}")
+            continue
         lo, hi = st["accuracy_points_interval"]
         click.echo(
             f"  {fam}: data strike costs the builder {st['accuracy_points']:.2f} accuracy points "
