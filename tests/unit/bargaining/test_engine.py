@@ -55,3 +55,11 @@ def test_a_builder_size_beyond_4x_is_read_off_the_curves_and_labelled_when_asked
         assert st["label"].startswith("extrapolation")
         low, high = st["accuracy_points_interval"]
         assert low < high
+
+
+def test_a_process_pool_measures_the_same_points_as_one_process() -> None:
+    task = gaussian_task(n_pool=60, n_out=120, seed=3)
+    small = {**PARAMS.as_dict(), "families": "knn", "groups": 0}
+    serial = compute(task, LeverageParams(**small))
+    pooled = compute(task, LeverageParams(**{**small, "executor": "process", "workers": 2}))
+    assert pooled.points == serial.points and pooled.result() == serial.result()
