@@ -213,9 +213,14 @@ def deal_assess(deal_id: int, as_json: bool) -> None:
     if as_json:
         print_json(a)
         return
+    _print_assessment(a)
+
+
+def _print_assessment(a: dict[str, Any]) -> None:
     click.echo(
-        f"deal {deal_id}: {Money(a['price_minor'], a['currency'])}, {a['position']['words']}; "
-        f"{a['works_covered']} works covered, {len(a['works_left_out'])} left out"
+        f"deal {a['deal']}: {Money(a['price_minor'], a['currency'])}, "
+        f"{a['position']['words']}; {a['works_covered']} works covered, "
+        f"{len(a['works_left_out'])} left out"
     )
     for x in a["broken"]:
         click.echo(f"  member {x['member']}: {'; '.join(x['reasons'])}")
@@ -247,8 +252,10 @@ def deal_coverage(deal_id: int, as_json: bool) -> None:
 @click.argument("deal_id", type=int)
 def deal_open_vote(deal_id: int) -> None:
     """Put the deal to the members under the charter's rule for deals."""
-    d = syndic().deals.open_vote(deal_id)
+    s = syndic()
+    d = s.deals.open_vote(deal_id)
     click.echo(f"deal {d.id}: vote open until {d.vote_closes_at:%Y-%m-%d %H:%M} UTC")
+    _print_assessment(s.assess_deal(deal_id))  # what the members vote knowing
 
 
 @command(deal, "close-vote")
