@@ -46,6 +46,8 @@ from syndic.vault import Digest, FileVault, VaultReport
 
 if TYPE_CHECKING:  # built on first use: a command that needs neither pays nothing for them
     from syndic.access.service import AccessService
+    from syndic.bargaining.assess import OfferAssessor
+    from syndic.bargaining.service import LeverageService
     from syndic.detection.service import DetectionService, Progress, ScanRequest, ScanSummary
     from syndic.gate.licensing import IssuedToken
     from syndic.gate.middleware import ASGIApp
@@ -159,6 +161,33 @@ class Syndic:
 
         return CharterPayouts(
             payouts=self.payouts, governance=self.governance, valuation=self.valuation
+        )
+
+    # --- leverage runs and offer assessment (docs/bargaining.md) -------------------------
+    @cached_property
+    def leverage(self) -> LeverageService:
+        """Built on first use (it brings the numerical stack)."""
+        from syndic.bargaining.service import LeverageService
+
+        return LeverageService(
+            self.txs,
+            self.vault,
+            checkpoint=self.provenance.checkpoint,
+            cache_dir=self.settings.data_dir / "cache",
+            valuation=self.valuation,
+            governance=self.governance,
+        )
+
+    @cached_property
+    def offers(self) -> OfferAssessor:
+        from syndic.bargaining.assess import OfferAssessor
+
+        return OfferAssessor(
+            self.txs,
+            governance=self.governance,
+            valuation=self.valuation,
+            leverage=self.leverage,
+            payouts=self.charter_payouts,
         )
 
     @cached_property
@@ -350,6 +379,11 @@ class Syndic:
     def licensed_dataset(self, grant: Grant) -> Iterator[bytes]:
         """The dataset ``grant`` licenses, metered, marked for its licensee, with canaries."""
         return self.access.deliver(grant)
+
+    def assess_deal(self, deal_id: int) -> dict[str, Any]:
+        """The deal's latest offer against the leverage price range, members' mandates and
+        the charter's payout policy (``syndic.bargaining.assess``)."""
+        return self.offers.assess(deal_id)
 
     # --- the crawler gate ------------------------------------------------------------------
     def gate(self, policy: Policy) -> Gate:

@@ -24,6 +24,7 @@ from syndic.api.app import create_app
 from syndic.api.serving import serving_app
 from syndic.app import Syndic
 from syndic.auth.service import Role
+from syndic.bargaining.params import LeverageParams
 from syndic.clock import OffsetClock
 from syndic.config import Settings
 from syndic.deals.agreement import verify_file
@@ -52,6 +53,8 @@ from syndic.web.charts import bar_chart
 from syndic.web.report import write_report
 
 CORPUS = Path("data") / "arxiv" / "producers300.jsonl"  # under the project's shared/ folder
+# the builder's outside data: a stratified arXiv sample; the coalition's own papers are dropped
+OUTSIDE = "strat25k.jsonl"
 LICENCE_FEE_MINOR = 250_000_00
 OPENING_OFFER_MINOR = 180_000_00
 LICENSEE_KEY_FILE = "licensee-signing.key"  # the demo licensee's own key, kept beside the data
@@ -143,6 +146,7 @@ def run_demo(settings: Settings, *, source: Path | None = None, seed: int = 0) -
             _gate(r)
         r.http = None
         _value(r)
+        _leverage(r, src.parent / OUTSIDE, deal_id)
         _pay(r, agreement)
         _prove(r)
         return _report(r, delivered)
@@ -401,6 +405,38 @@ def _value(r: Round) -> None:
         f"snapshot {run.snapshot_size} ({run.snapshot_root[:12]}…); {run.summary['members']} "
         f"members also valued as players ({DEMO_GROUP_PERMUTATIONS} group-Shapley permutations); "
         f"top member {top.member_id}: rank 1, interval {top.rank_low}-{top.rank_high}"
+    )
+
+
+def _leverage(r: Round, outside: Path, deal_id: int) -> None:
+    """What the pool is worth to a builder with other arXiv papers: the data strike, the
+    equivalent outside data and the price range; then where the signed deal's price sits."""
+    syndic = r.syndic
+    if not outside.is_file():
+        r.say(f"leverage: no outside data at {outside}; skipped")
+        return
+    with stage_bars(indent="   leverage: ") as progress:
+        run = syndic.leverage.run(
+            LeverageParams(seed=r.seed), outside=outside.read_bytes(), progress=progress
+        )
+    res = run.result
+    st = res["strike"]["linear"]
+    lo, hi = st["accuracy_points_interval"]
+    pr = res["price_range"]
+    cur = syndic.settings.currency
+
+    def money(v: int | None) -> str:
+        return "-" if v is None else str(Money(v, cur))
+
+    a = syndic.assess_deal(deal_id)
+    r.say(
+        f"leverage run {run.id}: {res['counts']['outside']:,} outside works "
+        f"({res['outside_dropped_as_pool']:,} of {outside.name} dropped as the coalition's own); "
+        f"a data strike costs the builder {st['accuracy_points']:.1f} accuracy points "
+        f"[{lo:.1f}, {hi:.1f}] (linear); equivalent outside data: "
+        f"{res['equivalent']['linear']['words']}; price range: reservation "
+        f"{money(pr['reservation']['minor'])}, ask {money(pr['ask']['minor'])}, builder's most "
+        f"{money(pr['willingness']['max_minor'])}; the deal's price is {a['position']['words']}"
     )
 
 

@@ -28,7 +28,8 @@ dependency's exception as one of ours with ``raise X(...) from exc``.
     ├── DatabaseError                the database refused or failed (wrapped SQLAlchemy error)
     │   └── DatabaseBusy             held by another writer past the lock timeout (503, retry)
     ├── VerificationError            a proof, signature or receipt does not verify
-    └── ValuationError               a valuation cannot be run on this input
+    ├── ValuationError               a valuation cannot be run on this input
+    └── LeverageError                a leverage run or price range cannot be computed
 """
 
 from __future__ import annotations
@@ -174,4 +175,9 @@ class VerificationError(SyndicError):
 
 class ValuationError(SyndicError):
     code = "valuation_error"
+    status = 422
+
+
+class LeverageError(SyndicError):
+    code = "leverage_error"
     status = 422

@@ -3,6 +3,7 @@
 from syndic import coalition
 from syndic.access import models as access_models
 from syndic.auth import service as auth_service
+from syndic.bargaining import models as bargaining_models
 from syndic.deals import models as deals_models
 from syndic.detection import models as detection_models
 from syndic.gate import models as gate_models
@@ -17,6 +18,7 @@ from syndic.valuation import models as valuation_models
 __all__ = [
     "access_models",
     "auth_service",
+    "bargaining_models",
     "coalition",
     "deals_models",
     "detection_models",

@@ -19,6 +19,7 @@ from syndic.api.routes import (
     deals,
     governance,
     keys,
+    leverage,
     log,
     members,
     public,
@@ -64,6 +65,7 @@ ROUTERS = (
     published.router,
     valuation.router,
     keys.router,
+    leverage.router,
 )
 
 

@@ -14,7 +14,7 @@ from syndic.cli.terms import build_terms, terms_options
 from syndic.deals.offers import Offer
 from syndic.deals.states import Party
 from syndic.errors import InvalidInput
-from syndic.money import parse_major
+from syndic.money import Money, parse_major
 from syndic.storage.files import write_lines
 from syndic.terms.models import Terms
 from syndic.validation import first_error
@@ -253,6 +253,33 @@ def deal_offers(deal_id: int, as_json: bool) -> None:
             click.echo(f"  {c['field']}: {c['from']!r} -> {c['to']!r}")
 
 
+@command(deal, "assess")
+@click.argument("deal_id", type=int)
+@json_option
+def deal_assess(deal_id: int, as_json: bool) -> None:
+    """Is the deal's latest offer a good deal? Its price in the leverage range, the floors and
+    red lines it breaks, the works it leaves out, each member's projected payout."""
+    a = syndic().assess_deal(deal_id)
+    if as_json:
+        print_json(a)
+        return
+    _print_assessment(a)
+
+
+def _print_assessment(a: dict[str, Any]) -> None:
+    click.echo(
+        f"deal {a['deal']}: {Money(a['price_minor'], a['currency'])}, "
+        f"{a['position']['words']}; {a['works_covered']} works covered, "
+        f"{len(a['works_left_out'])} left out"
+    )
+    for x in a["broken"]:
+        click.echo(f"  member {x['member']}: {'; '.join(x['reasons'])}")
+    pay = a["payouts"]
+    click.echo(f"  projected payouts ({pay['policy']}, {pay['words']}):")
+    for m, amount in list(pay["members"].items())[:20]:
+        click.echo(f"    member {m}: {Money(amount, a['currency'])}")
+
+
 @command(deal, "coverage")
 @click.argument("deal_id", type=int)
 @json_option
@@ -275,8 +302,10 @@ def deal_coverage(deal_id: int, as_json: bool) -> None:
 @click.argument("deal_id", type=int)
 def deal_open_vote(deal_id: int) -> None:
     """Put the deal to the members under the charter's rule for deals."""
-    d = syndic().deals.open_vote(deal_id)
+    s = syndic()
+    d = s.deals.open_vote(deal_id)
     click.echo(f"deal {d.id}: vote open until {d.vote_closes_at:%Y-%m-%d %H:%M} UTC")
+    _print_assessment(s.assess_deal(deal_id))  # what the members vote knowing
 
 
 @command(deal, "close-vote")

@@ -111,6 +111,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "syndic.cli.detect:usage",
         "Licensees' usage reports, checked against the delivery meter.",
     ),
+    "leverage": (
+        "syndic.cli.leverage:leverage",
+        "Leverage: learning curves with and without the pool, the data strike, a price range.",
+    ),
     "key": (
         "syndic.cli.ops:key",
         "API keys.",

@@ -97,6 +97,9 @@ class Charter(BaseModel):
     # payout policy parameters (read by the payouts part)
     payout_policy: Literal["valuation-weighted", "pro-rata-works"] = "pro-rata-works"
     payout_floor_bp: int = Field(default=2000, ge=0, le=FULL_BP)
+    # the share of the pool's works a deal must keep covered (members' floors take works out):
+    # the leverage report's reservation price is the lowest price that keeps this share
+    coverage_share_bp: int = Field(default=8000, ge=1, le=FULL_BP)
 
     @property
     def proposers_list(self) -> list[str]:

@@ -27,9 +27,7 @@ class MembersCheck(StateCheck):
     ``member.rejoined`` and ``member.mandate_changed`` changed them."""
 
     name = "members.members"
-    kinds = frozenset(
-        {"member.joined", "member.left", "member.rejoined", "member.mandate_changed"}
-    )
+    kinds = frozenset({"member.joined", "member.left", "member.rejoined", "member.mandate_changed"})
     tables = ("members",)
 
     def differences(self, session: Session, events: Sequence[Logged]) -> Iterator[str]:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from syndic.errors import Conflict, NotFound
 from syndic.governance.charter import Charter
 from syndic.governance.service import GovernanceService
-from syndic.payouts.policies import ValuationWeighted
+from syndic.payouts.policies import ValuationWeighted, split_exact
 from syndic.payouts.service import Allocation, PayoutService, StatementView
 from syndic.valuation.service import ValuationService, payout_basis
 
@@ -49,6 +49,18 @@ class CharterPayouts:
                 agreement_id, covered, policy="pro-rata-works", actor=actor
             )
         return self._valuation_weighted(charter, agreement_id, covered, run_id, actor)
+
+    def project(
+        self, total_minor: int, covered: Mapping[int, int], covered_value: Mapping[int, float]
+    ) -> dict[int, int]:
+        """What ``distribute`` would pay each member of ``total_minor`` under the charter in
+        force, for works covered as ``covered`` (share bp per member) valued as
+        ``covered_value``: the same policy objects, so the projection is the payment."""
+        charter = self.governance.charter()
+        if charter.payout_policy == "pro-rata-works":
+            return split_exact(total_minor, covered)
+        policy = ValuationWeighted(values=covered_value, floor_bp=charter.payout_floor_bp)
+        return policy.split(total_minor, covered)
 
     def _valuation_weighted(
         self,

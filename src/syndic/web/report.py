@@ -61,6 +61,7 @@ def render_report(syndic: Syndic, *, extra: dict[str, Any] | None = None) -> str
         charts=charts,
         extra=extra or {},
         valuation=_valuation(syndic, members, by_member),
+        leverage=_leverage(syndic),
         votes=_votes(syndic),
     )
 
@@ -144,6 +145,40 @@ def _gate(syndic: Syndic) -> dict[str, Any]:
 
 def write_report(syndic: Syndic, path: Path, *, extra: dict[str, Any] | None = None) -> Path:
     return write_output(path, render_report(syndic, extra=extra))
+
+
+def _leverage(syndic: Syndic) -> dict[str, Any] | None:
+    """The latest leverage run: the data strike, the equivalent outside data, the price range
+    and its chart."""
+    from syndic.errors import NotFound
+
+    try:
+        run = syndic.leverage.show()
+    except NotFound:
+        return None
+    cur = syndic.settings.currency
+    pr = run.result["price_range"]
+
+    def money(v: int | None) -> str:
+        return "–" if v is None else str(Money(v, cur))
+
+    return {
+        "run": run,
+        "chart": svg_markup(syndic.leverage.chart(run.id)),
+        "families": [
+            {
+                "name": f,
+                "strike": run.result["strike"][f],
+                "equivalent": run.result["equivalent"][f],
+                "groups": run.result["groups"][f],
+            }
+            for f in run.result["strike"]
+        ],
+        "reservation": money(pr["reservation"]["minor"]),
+        "ask": money(pr["ask"]["minor"]),
+        "most": money(pr["willingness"]["max_minor"]),
+        "price": pr,
+    }
 
 
 def _valuation(

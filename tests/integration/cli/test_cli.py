@@ -78,7 +78,9 @@ def test_round_through_the_cli(
         )[0]
         == 0
     )
-    run(capsys, *d, "deal", "open-vote", "1")
+    code, out, _ = run(capsys, *d, "deal", "open-vote", "1")
+    # members are told the assessment with the vote: no leverage run here, pro rata by works
+    assert code == 0 and "no leverage run yet" in out and "projected payouts (pro-rata-works" in out
     for m in range(1, 13):  # all 12 members: only then may the vote close early
         assert run(capsys, *d, "vote", "cast", "1", "--member", str(m), "--choice", "yes")[0] == 0
     code, _, err = run(capsys, *d, "vote", "cast", "1", "--member", "1", "--choice", "no")
