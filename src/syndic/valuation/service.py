@@ -13,7 +13,6 @@ refusal happens there), and only then is the checkpoint signed and the run store
 from __future__ import annotations
 
 import base64
-import hashlib
 import platform
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
@@ -23,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from syndic.canonical import canonical_bytes
 from syndic.errors import Conflict, NotFound, ValuationError
 from syndic.members.models import FULL_SHARE_BP, Member, Share, Work, WorkStatus
 from syndic.provenance.events import EventRecorder
@@ -33,10 +31,12 @@ from syndic.provenance.unit import Transactions
 from syndic.storage.db import Database
 from syndic.valuation import explain
 from syndic.valuation.corpus import Corpus, split
+from syndic.valuation.digest import result_digest
 from syndic.valuation.events import ValuationRan
 from syndic.valuation.features import FEATURIZERS
 from syndic.valuation.models import MemberValue, ValuationRun, WorkValue
 from syndic.valuation.params import RunParams
+from syndic.valuation.stored import check_run
 from syndic.valuation.views import MemberValueView, RunView, WorkValueView
 from syndic.vault import FileVault
 
@@ -153,19 +153,48 @@ def _stored_corpus(db: Database, run_id: int) -> Corpus:
     return Corpus.of(ids, digests, titles, labels, holders, full_share_bp=FULL_SHARE_BP)
 
 
-def _result_digest(work_ids: list[int], c: Computed) -> str:
-    """SHA-256 of the canonical JSON of every stored number: names the result exactly."""
-    doc = {
-        "works": [
-            [w, float(v), float(s)]
-            for w, v, s in zip(work_ids, c.works.values, c.works.stderr, strict=True)
-        ],
-        "members": [
-            [m, float(c.member_sum.values[j]), *c.member_group.get(m, (None, None))]
-            for j, m in enumerate(c.member_ids)
-        ],
-    }
-    return "sha256:" + hashlib.sha256(canonical_bytes(doc)).hexdigest()
+def _rows(
+    corpus: Corpus, split: tuple[list[int], list[int]], c: Computed
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The work rows and member rows a run stores (column -> value), plain Python values: the
+    same dicts are stored and hashed."""
+    train_ids, test_ids = split
+    row = {int(w): i for i, w in enumerate(corpus.work_ids)}
+
+    def work(w: int, role: str, value: float, stderr: float) -> dict[str, Any]:
+        i = row[w]
+        return {
+            "work_id": w,
+            "role": role,
+            "value": value,
+            "stderr": stderr,
+            "label": str(corpus.labels[i]),
+            "holders": [[int(m), int(bp)] for m, bp in corpus.holders[i]],
+        }
+
+    works = [
+        work(w, "train", float(v), float(e))
+        for w, v, e in zip(train_ids, c.works.values, c.works.stderr, strict=True)
+    ]
+    works += [work(w, "test", 0.0, 0.0) for w in test_ids]
+    members = []
+    for j, m in enumerate(c.member_ids):
+        group = c.member_group.get(m)
+        members.append(
+            {
+                "member_id": m,
+                "works_valued": int(c.works_valued[j]),
+                "value_sum": float(c.member_sum.values[j]),
+                "stderr_sum": float(c.member_sum.stderr[j]),
+                "value_group": group[0] if group else None,
+                "stderr_group": group[1] if group else None,
+                "rank": int(c.rank[j]),
+                "rank_low": int(c.rank_low[j]),
+                "rank_high": int(c.rank_high[j]),
+                "explanation": c.explanations[m],
+            }
+        )
+    return works, members
 
 
 class ValuationService:
@@ -247,24 +276,11 @@ class ValuationService:
         *,
         actor: str,
     ) -> RunView:
-        train_ids, test_ids = split
-        digest = _result_digest(train_ids, c)
+        works, members = _rows(corpus, split, c)
+        digest = result_digest(works, members, c.summary)
         corpus_digest = corpus.digest()
         root = base64.b64encode(cp.root).decode("ascii")
         versions = library_versions(params.features)
-        row = {int(w): i for i, w in enumerate(corpus.work_ids)}
-
-        def stored(run_id: int, w: int, role: str, value: float, stderr: float) -> WorkValue:
-            i = row[w]
-            return WorkValue(
-                run_id=run_id,
-                work_id=w,
-                role=role,
-                value=value,
-                stderr=stderr,
-                label=str(corpus.labels[i]),
-                holders=[[m, bp] for m, bp in corpus.holders[i]],
-            )
 
         with self.txs.write() as tx:
             s = tx.session
@@ -285,28 +301,8 @@ class ValuationService:
             )
             s.add(run)
             s.flush()
-            s.add_all(
-                stored(run.id, w, "train", float(v), float(e))
-                for w, v, e in zip(train_ids, c.works.values, c.works.stderr, strict=True)
-            )
-            s.add_all(stored(run.id, w, "test", 0.0, 0.0) for w in test_ids)
-            for j, m in enumerate(c.member_ids):
-                group = c.member_group.get(m)
-                s.add(
-                    MemberValue(
-                        run_id=run.id,
-                        member_id=m,
-                        works_valued=int(c.works_valued[j]),
-                        value_sum=float(c.member_sum.values[j]),
-                        stderr_sum=float(c.member_sum.stderr[j]),
-                        value_group=group[0] if group else None,
-                        stderr_group=group[1] if group else None,
-                        rank=int(c.rank[j]),
-                        rank_low=int(c.rank_low[j]),
-                        rank_high=int(c.rank_high[j]),
-                        explanation=c.explanations[m],
-                    )
-                )
+            s.add_all(WorkValue(run_id=run.id, **w) for w in works)
+            s.add_all(MemberValue(run_id=run.id, **m) for m in members)
             run.log_index = tx.record(
                 ValuationRan(
                     run=run.id,
@@ -324,19 +320,26 @@ class ValuationService:
             return RunView.model_validate(run)
 
     def reproduce(self, run_id: int, *, progress: Progress | None = None) -> dict[str, Any]:
-        """Recompute a stored run from its records (its stored corpus, not today's pool); says
+        """Re-hash a stored run's rows against its log entry (what payouts read is what was
+        logged), then recompute it from its records (its stored corpus, not today's pool); says
         whether the digests are the same."""
         run = self.show(run_id)
         params = RunParams(**run.params).check()
         corpus = _stored_corpus(self.db, run.id)
-        train_ids, _, c = self._compute(corpus, params, progress)
-        digest = _result_digest(train_ids, c)
+        train_ids, test_ids, c = self._compute(corpus, params, progress)
+        digest = result_digest(*_rows(corpus, (train_ids, test_ids), c), c.summary)
         corpus_digest = corpus.digest()
+        with self.db.read() as session:
+            problems = check_run(session, run.id)
         return {
             "run": run.id,
+            "stored_rows_ok": not problems,
+            "problems": problems,
             "stored_digest": run.result_digest,
             "recomputed_digest": digest,
-            "same": digest == run.result_digest and corpus_digest == run.corpus_digest,
+            "same": not problems
+            and digest == run.result_digest
+            and corpus_digest == run.corpus_digest,
             "stored_corpus_digest": run.corpus_digest,
             "recomputed_corpus_digest": corpus_digest,
             "stored_versions": run.versions,
