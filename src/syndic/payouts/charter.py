@@ -8,8 +8,10 @@ The charter's ``payout_policy`` picks the policy and ``payout_floor_bp`` its flo
   it, in a valuation run (the newest, unless one is named): a member is paid for what the
   licensee gets, not for valuable works outside the agreement's scope. Statements carry that
   covered value, the run, the member's overall value, rank and interval, and the sentence that
-  explains it, so a member can see why they got what they got. The floor and value parts are
-  computed inside the distribution's transaction from the amount it distributes.
+  explains it, so a member can see why they got what they got. A run whose sampled values
+  stopped at their budget before reaching a target standard error (``converged`` false in its
+  summary) is refused: unconverged values move money between members by chance. The floor and
+  value parts are computed inside the distribution's transaction from the amount it distributes.
 """
 
 from __future__ import annotations
@@ -68,6 +70,14 @@ class CharterPayouts:
                 "has been run: run `syndic value run` first (or amend the charter's "
                 "payout_policy)"
             ) from exc
+        if not run.summary.get("converged", False):
+            raise Conflict(
+                f"valuation run {run.id} ({run.method}) has not converged: its sampled values "
+                f"stopped at their budget (max_updates {run.params.get('max_updates')}) before "
+                "reaching a target standard error, so they are not paid; value the pool again "
+                "with `syndic value run --target-stderr ...` and a budget that reaches it, or "
+                "name a converged run with --run"
+            )
         values = self.valuation.member_values(run.id)
         covered_value = self.payouts.covered_value(agreement_id, run.id)
         policy = ValuationWeighted(values=covered_value, floor_bp=charter.payout_floor_bp)

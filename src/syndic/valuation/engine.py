@@ -21,7 +21,6 @@ from syndic.valuation.methods import method
 from syndic.valuation.methods.base import Task, Valued, enough_samples
 from syndic.valuation.params import RunParams
 from syndic.valuation.result import FloatArray, ValuationResult
-from syndic.valuation.stopping import MaxUpdates
 from syndic.vault import FileVault
 
 __all__ = ["Computed", "Progress", "RunParams", "compute", "featurize"]
@@ -74,7 +73,7 @@ def compute(
     task = Task(x[train], y[train], x[test], y[test], shares, params, tick)
     v = method(params.method).value(task)
     players = [m for m in member_ids if works_valued[col[m]] > 0]
-    member_group = _group_shapley(
+    member_group, group_converged = _group_shapley(
         v, players, [shares[:, col[m]].nonzero()[0] for m in players], task
     )
     rank = explain.ranks(v.member_sum.values)
@@ -109,20 +108,22 @@ def compute(
         "total_value": float(v.works.values.sum()),
         "updates": v.works.updates,
         "converged": v.works.converged,
+        "group_converged": group_converged,
     }
     return c
 
 
 def _group_shapley(
     v: Valued, players: list[int], groups: list[NDArray[Any]], task: Task
-) -> dict[int, tuple[float, float]]:
-    """Members as players (their works as one group each), on the method's game."""
+) -> tuple[dict[int, tuple[float, float]], bool]:
+    """Members as players (their works as one group each), on the method's game; and whether
+    the estimate converged (reached the target standard error within its budget)."""
     n = task.params.group_permutations
     if n == 0 or not players:
-        return {}
+        return {}, False
     r = (
         GroupShapley(
-            stop=MaxUpdates(n),
+            stop=task.params.stop(n),
             seed=task.params.seed,
             executor=v.group_executor,
             progress=task.tick("group-shapley"),
@@ -131,7 +132,8 @@ def _group_shapley(
         .result
     )
     enough_samples(r, "--group-permutations", n)
-    return {m: (float(a), float(s)) for m, a, s in zip(players, r.values, r.stderr, strict=True)}
+    out = {m: (float(a), float(s)) for m, a, s in zip(players, r.values, r.stderr, strict=True)}
+    return out, r.converged
 
 
 def _explanations(corpus: Corpus, task: Task, v: Valued, c: Computed) -> dict[int, dict[str, Any]]:

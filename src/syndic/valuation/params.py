@@ -15,6 +15,7 @@ from syndic.valuation.features import FEATURIZERS
 from syndic.valuation.knn import DTYPES
 from syndic.valuation.learners import LEARNERS
 from syndic.valuation.methods import METHODS
+from syndic.valuation.stopping import MaxUpdates, StderrBelow, StoppingRule
 
 
 def _param(default: Any, help: str, choices: Callable[[], Iterable[str]] | None = None) -> Any:
@@ -33,6 +34,12 @@ class RunParams:
     precision: str = _param("float64", "Float precision of exact KNN-Shapley.", lambda: DTYPES)
     model: str = _param("knn", "Model that sampled methods value data for.", lambda: LEARNERS)
     max_updates: int = _param(200, "Sampled methods: permutations or coalitions.")
+    target_stderr: float = _param(
+        0.0,
+        "Sampled values (works, and members as players): stop once every standard error is at "
+        "or below this, in the method's units; a run that stops at its budget first has not "
+        "converged and is not paid (0: no target).",
+    )
     group_permutations: int = _param(
         100, "Permutations for members-as-players group Shapley (0 skips it)."
     )
@@ -53,9 +60,19 @@ class RunParams:
         for name in ("k", "dims", "max_updates"):
             if getattr(self, name) < 1:
                 raise ValuationError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not self.target_stderr >= 0:
+            raise ValuationError(f"target stderr cannot be negative, got {self.target_stderr}")
         if self.group_permutations < 0:
             raise ValuationError("group permutations cannot be negative")
         return self
+
+    def stop(self, budget: int) -> StoppingRule:
+        """The stopping rule of a sampled estimate: the target standard error, if any, within
+        ``budget`` samples."""
+        rule: StoppingRule = MaxUpdates(budget)
+        if self.target_stderr > 0:
+            rule = StderrBelow(self.target_stderr) | rule
+        return rule
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -146,3 +146,26 @@ def test_a_split_hook_is_checked_inside_the_transaction(
     (row,) = w.s.payouts.distribute(a, covered, policy="p", split=explained)
     assert row.amount_minor == FEE and row.basis["value_minor"] == FEE
     assert row.basis["pool_minor"] == FEE
+
+
+def test_a_run_that_has_not_converged_is_not_paid(
+    make_syndic: MakeSyndic, fixture_jsonl: Path
+) -> None:
+    charter = {"payout_policy": "valuation-weighted", "payout_floor_bp": 2500}
+    w = _world(make_syndic, fixture_jsonl, charter)
+    a = active_agreement(w)
+    w.s.payouts.book_revenue(a, FEE)
+    few = {"method": "banzhaf", "model": "knn", "group_permutations": 0, "executor": "serial"}
+    unconverged = w.s.valuation.run(RunParams(**few, max_updates=30))  # type: ignore[arg-type]
+    assert unconverged.summary["converged"] is False
+    with pytest.raises(Conflict, match=f"run {unconverged.id} .banzhaf. has not converged"):
+        w.s.distribute(a)
+    assert w.s.payouts.undistributed(a) == FEE and w.s.payouts.statements() == []
+    # a target standard error the budget reaches: converged, and paid
+    target = RunParams(**few, max_updates=400, target_stderr=0.2)  # type: ignore[arg-type]
+    converged = w.s.valuation.run(target)
+    assert converged.summary["converged"] is True
+    assert converged.summary["updates"] < 400
+    rows = w.s.distribute(a)
+    assert sum(r.amount_minor for r in rows) == FEE
+    assert {r.basis["valuation_run"] for r in rows} == {converged.id}
