@@ -52,7 +52,7 @@ def value_run(as_json: bool, **params: Any) -> None:
         print_json(run)
         return
     click.echo(
-        f"valuation run {run.id} ({run.method}): {run.summary['train']} works and "
+        f"valuation run {run.id} ({run.method}): {run.summary['works']} works and "
         f"{run.summary['members']} members valued on snapshot {run.snapshot_size}; "
         f"result {run.result_digest[:23]}…"
     )

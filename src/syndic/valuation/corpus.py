@@ -1,5 +1,5 @@
 """The pool as a learning task: works in a snapshot, their labels and holders, their text
-streamed from the vault, and a train/test split that a seed fixes.
+streamed from the vault (the splits are cross-fitting's, ``crossfit.py``).
 
 The service reads a corpus from the live pool and stores what defines it with its values: each
 work's id, label and holders' shares and a digest over them and the works' content digests; a
@@ -9,7 +9,6 @@ dispute, a withdrawal, re-settled shares). This module reads no database."""
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from syndic.canonical import canonical_bytes
-from syndic.errors import ValuationError
 from syndic.vault import Digest, FileVault
 
 
@@ -77,30 +75,3 @@ class Corpus:
         """Each work's text, read from the vault one blob at a time."""
         for i in range(len(self)):
             yield vault.read_bytes(Digest.parse(self.digests[i])).decode("utf-8", "replace")
-
-
-def split(
-    labels: NDArray[Any], *, test_fraction: float, seed: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """(train, test) indices: stratified by label when every label has two works or more, so
-    each class is in both parts; a seeded permutation decides, nothing else."""
-    if not 0 < test_fraction < 1:
-        raise ValuationError(f"test fraction must be between 0 and 1, got {test_fraction}")
-    n = len(labels)
-    n_test = round(n * test_fraction)
-    if n_test < 1 or n - n_test < 2:
-        raise ValuationError(f"a test fraction of {test_fraction} leaves an empty part of {n}")
-    rng = np.random.default_rng(seed)
-    counts = Counter(labels.tolist())
-    test: list[int] = []
-    if min(counts.values()) >= 2:
-        for value in sorted(counts):
-            members = np.flatnonzero(labels == value)
-            take = max(1, round(members.size * test_fraction))
-            take = min(take, members.size - 1)
-            test.extend(rng.permutation(members)[:take].tolist())
-    else:
-        test = rng.permutation(n)[:n_test].tolist()
-    is_test = np.zeros(n, dtype=bool)
-    is_test[test] = True
-    return np.flatnonzero(~is_test).astype(np.int64), np.flatnonzero(is_test).astype(np.int64)

@@ -26,7 +26,12 @@ def _param(default: Any, help: str, choices: Callable[[], Iterable[str]] | None 
 class RunParams:
     method: str = _param("knn-shapley", "Valuation method.", lambda: METHODS)
     label: str = _param("field", "Work metadata field the task predicts.")
-    test_fraction: float = _param(0.2, "Share of the works held out as test examples.")
+    folds: int = _param(
+        5, "Cross-fitting: folds per repeat; each work is valued in the K - 1 where it trains."
+    )
+    repeats: int = _param(
+        3, "Cross-fitting: repeats, each with its own folds and features' seed, averaged."
+    )
     seed: int = _param(0, "Seed for the split and every sampled quantity.")
     k: int = _param(5, "Neighbours (KNN).")
     features: str = _param("tfidf-svd", "How works become vectors.", lambda: FEATURIZERS)
@@ -41,7 +46,7 @@ class RunParams:
         "converged and is not paid (0: no target).",
     )
     group_permutations: int = _param(
-        100, "Permutations for members-as-players group Shapley (0 skips it)."
+        20, "Permutations per split for members-as-players group Shapley (0 skips it)."
     )
     executor: str = _param("process", "Where sampled work units run.", lambda: EXECUTORS)
 
@@ -54,10 +59,10 @@ class RunParams:
                 )
         if not self.label.strip():
             raise ValuationError("the label must name a metadata field of the works")
-        if not 0 < self.test_fraction < 1:
-            raise ValuationError(f"test fraction must be between 0 and 1, got {self.test_fraction}")
+        if self.folds < 2:
+            raise ValuationError(f"cross-fitting needs at least 2 folds, got {self.folds}")
         checks.seed(self.seed)
-        for name in ("k", "dims", "max_updates"):
+        for name in ("k", "dims", "max_updates", "repeats"):
             if getattr(self, name) < 1:
                 raise ValuationError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not self.target_stderr >= 0:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import platform
 from collections.abc import Callable
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from syndic.provenance.models import LogHead
 from syndic.provenance.unit import Transactions
 from syndic.storage.db import Database
 from syndic.valuation import explain
-from syndic.valuation.corpus import Corpus, split
+from syndic.valuation.corpus import Corpus
 from syndic.valuation.digest import result_digest
 from syndic.valuation.events import ValuationRan
 from syndic.valuation.features import FEATURIZERS
@@ -42,6 +43,7 @@ from syndic.vault import FileVault
 
 if TYPE_CHECKING:
     from syndic.valuation.engine import Computed, Progress
+    from syndic.valuation.result import FloatArray
 
 __all__ = ["RunParams", "ValuationService", "library_versions", "payout_basis"]
 
@@ -153,30 +155,20 @@ def _stored_corpus(db: Database, run_id: int) -> Corpus:
     return Corpus.of(ids, digests, titles, labels, holders, full_share_bp=FULL_SHARE_BP)
 
 
-def _rows(
-    corpus: Corpus, split: tuple[list[int], list[int]], c: Computed
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _rows(corpus: Corpus, c: Computed) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The work rows and member rows a run stores (column -> value), plain Python values: the
-    same dicts are stored and hashed."""
-    train_ids, test_ids = split
-    row = {int(w): i for i, w in enumerate(corpus.work_ids)}
-
-    def work(w: int, role: str, value: float, stderr: float) -> dict[str, Any]:
-        i = row[w]
-        return {
-            "work_id": w,
-            "role": role,
-            "value": value,
-            "stderr": stderr,
+    same dicts are stored and hashed. Every work is valued (cross-fitting)."""
+    works = [
+        {
+            "work_id": int(w),
+            "role": "valued",
+            "value": float(c.works.values[i]),
+            "stderr": float(c.works.stderr[i]),
             "label": str(corpus.labels[i]),
             "holders": [[int(m), int(bp)] for m, bp in corpus.holders[i]],
         }
-
-    works = [
-        work(w, "train", float(v), float(e))
-        for w, v, e in zip(train_ids, c.works.values, c.works.stderr, strict=True)
+        for i, w in enumerate(corpus.work_ids)
     ]
-    works += [work(w, "test", 0.0, 0.0) for w in test_ids]
     members = []
     for j, m in enumerate(c.member_ids):
         group = c.member_group.get(m)
@@ -215,23 +207,17 @@ class ValuationService:
         self.cache_dir = cache_dir
 
     # --- running ---------------------------------------------------------------------------
-    def _compute(
-        self, corpus: Corpus, params: RunParams, progress: Progress | None
-    ) -> tuple[list[int], list[int], Computed]:
+    def _compute(self, corpus: Corpus, params: RunParams, progress: Progress | None) -> Computed:
         # the computing half (numpy, scipy, scikit-learn) loads with the first run, not with
         # the service: most commands never value anything
         from syndic.valuation.engine import compute, featurize
 
-        train, test = split(corpus.labels, test_fraction=params.test_fraction, seed=params.seed)
-        if progress:
-            progress("features", 0, None)
-        x = featurize(corpus, self.vault, params, self.cache_dir)
-        computed = compute(corpus, x, train, test, params, progress=progress)
-        return (
-            [int(corpus.work_ids[i]) for i in train],
-            [int(corpus.work_ids[i]) for i in test],
-            computed,
-        )
+        def features(seed: int) -> FloatArray:
+            if progress:
+                progress("features", 0, None)
+            return featurize(corpus, self.vault, replace(params, seed=seed), self.cache_dir)
+
+        return compute(corpus, features, params, progress=progress)
 
     def _log_size(self) -> int:
         with self.db.read() as s:
@@ -252,10 +238,10 @@ class ValuationService:
         size = self._log_size()
         for _ in range(self.ATTEMPTS):
             corpus = _load_corpus(self.db, label=params.label, snapshot_size=size)
-            train_ids, test_ids, c = self._compute(corpus, params, progress)
+            c = self._compute(corpus, params, progress)
             cp = self.checkpoint()
             if cp.size == size or self._same_pool(corpus, params, cp.size):
-                return self._store(params, corpus, (train_ids, test_ids), c, cp, actor=actor)
+                return self._store(params, corpus, c, cp, actor=actor)
             size = cp.size
         raise Conflict("the pool kept changing while it was being valued; run it again")
 
@@ -270,13 +256,12 @@ class ValuationService:
         self,
         params: RunParams,
         corpus: Corpus,
-        split: tuple[list[int], list[int]],
         c: Computed,
         cp: StoredCheckpoint,
         *,
         actor: str,
     ) -> RunView:
-        works, members = _rows(corpus, split, c)
+        works, members = _rows(corpus, c)
         digest = result_digest(works, members, c.summary)
         corpus_digest = corpus.digest()
         root = base64.b64encode(cp.root).decode("ascii")
@@ -326,8 +311,8 @@ class ValuationService:
         run = self.show(run_id)
         params = RunParams(**run.params).check()
         corpus = _stored_corpus(self.db, run.id)
-        train_ids, test_ids, c = self._compute(corpus, params, progress)
-        digest = result_digest(*_rows(corpus, (train_ids, test_ids), c), c.summary)
+        c = self._compute(corpus, params, progress)
+        digest = result_digest(*_rows(corpus, c), c.summary)
         corpus_digest = corpus.digest()
         with self.db.read() as session:
             problems = check_run(session, run.id)

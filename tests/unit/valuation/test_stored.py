@@ -13,7 +13,7 @@ from syndic.valuation.params import RunParams
 from syndic.valuation.stored import check_stored_values
 from tests.conftest import MakeSyndic
 
-FAST = RunParams(group_permutations=10)
+FAST = RunParams(group_permutations=10, repeats=1, folds=3)
 
 # (table, column, new value, what the problem says)
 EDITS: list[tuple[Any, str, Any, str]] = [
