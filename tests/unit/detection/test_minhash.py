@@ -1,0 +1,113 @@
+"""MinHash signatures: shingles, equality with datasketch, LSH interop and near-copy groups."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from datasketch import MinHash, MinHashLSH
+
+from syndic.detection import minhash
+from syndic.detection.minhash import (
+    lean,
+    near_copy_clusters,
+    shingle_hash,
+    shingles,
+    signatures,
+)
+
+VOCAB = [f"w{i}" for i in range(400)]
+
+
+def _texts(n: int, seed: int = 3) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choices(VOCAB, k=rng.randint(0, 60))) for _ in range(n)]
+
+
+def _datasketch(text: str, *, num_perm: int, seed: int, k: int) -> np.ndarray:
+    m = MinHash(num_perm=num_perm, seed=seed, hashfunc=shingle_hash)
+    for s in shingles(text, k=k):
+        m.update(s)
+    return m.hashvalues
+
+
+def test_shingles_are_normalised_word_runs() -> None:
+    text = "The ＱＵＩＣＫ  brown\u200b fox,\njumps over"
+    assert shingles(text, k=3) == {
+        b"the quick brown",
+        b"quick brown fox",
+        b"brown fox jumps",
+        b"fox jumps over",
+    }
+    assert shingles("Hello, World", k=5) == {b"hello world"}  # shorter than k: one shingle
+    assert shingles(" ... ", k=5) == set()
+    assert shingles("Ça été ﬁne", k=2) == {"ça été".encode(), "été fine".encode()}
+
+
+def test_invisible_and_width_changes_do_not_change_the_signature() -> None:
+    plain = "Neural networks learn representations of data at many scales"
+    altered = "NEURAL  net\u200bworks learn\u00a0representations of data at\ufeff many scales"
+    assert (signatures([plain]) == signatures([altered])).all()
+
+
+@pytest.mark.parametrize(("num_perm", "seed", "k"), [(128, 1, 5), (64, 7, 3), (16, 42, 1)])
+def test_signatures_equal_a_datasketch_update_loop(num_perm: int, seed: int, k: int) -> None:
+    texts = _texts(40)
+    sigs = signatures(texts, num_perm=num_perm, seed=seed, k=k)
+    assert sigs.shape == (40, num_perm)
+    assert sigs.dtype == np.uint32
+    for text, row in zip(texts, sigs, strict=True):
+        assert (row == _datasketch(text, num_perm=num_perm, seed=seed, k=k)).all()
+
+
+def test_batches_larger_than_one_array_pass_give_the_same_rows(monkeypatch) -> None:
+    texts = _texts(60, seed=9)
+    whole = signatures(texts)
+    monkeypatch.setattr(minhash, "_BATCH_SHINGLES", 37)  # many array passes per batch
+    assert (signatures(texts) == whole).all()
+    monkeypatch.setattr(minhash, "_BATCH_BYTES", 100)  # many batches
+    assert (signatures(iter(texts)) == whole).all()
+
+
+def test_empty_text_has_the_empty_signature() -> None:
+    sig = signatures(["", "!!"], num_perm=8)
+    assert (sig == np.uint32(0xFFFFFFFF)).all()
+    assert signatures([]).shape == (0, 128)
+    assert MinHash(num_perm=8).hashvalues.tolist() == sig[0].tolist()
+
+
+def test_datasketch_lsh_indexes_our_signatures() -> None:
+    base = " ".join(random.Random(1).choices(VOCAB, k=80))
+    near = base.replace(base.split()[40], "different", 1)
+    other = " ".join(random.Random(2).choices(VOCAB, k=80))
+    sigs = signatures([base, near, other])
+    lsh = MinHashLSH(threshold=0.5, num_perm=sigs.shape[1])
+    lsh.insert("base", lean(sigs[0]))
+    lsh.insert("other", lean(sigs[2]))
+    query = MinHash(hashfunc=shingle_hash)  # a datasketch MinHash built the plain way
+    query.update_batch(list(shingles(near)))
+    assert lsh.query(query) == ["base"]
+
+
+def test_near_copy_clusters_are_confirmed_and_deterministic() -> None:
+    rng = random.Random(5)
+    originals = [" ".join(rng.choices(VOCAB, k=100)) for _ in range(4)]
+    copies = [t.replace(t.split()[50], "edited", 1) for t in originals[:2]]
+    texts = [originals[0], originals[1], copies[0], originals[2], copies[1], originals[3], ""]
+    ids = ["a", "b", "a2", "c", "b2", "d", "empty"]
+    sigs = signatures(texts)
+    assert near_copy_clusters(ids, sigs, threshold=0.7) == [["a", "a2"], ["b", "b2"]]
+    shuffled = [4, 2, 0, 1, 3, 5, 6]
+    got = near_copy_clusters([ids[i] for i in shuffled], sigs[shuffled], threshold=0.7)
+    assert got == [["b2", "b"], ["a2", "a"]]
+
+
+def test_near_copy_clusters_refuse_bad_arguments() -> None:
+    sigs = signatures(["a b c"])
+    with pytest.raises(ValueError, match="differ in length"):
+        near_copy_clusters(["x", "y"], sigs, threshold=0.5)
+    with pytest.raises(ValueError, match="threshold"):
+        near_copy_clusters(["x"], sigs, threshold=0.0)
+    with pytest.raises(ValueError, match="positive"):
+        signatures(["x"], num_perm=0)
