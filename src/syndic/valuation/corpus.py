@@ -53,6 +53,17 @@ class Corpus:
             full_share_bp=full_share_bp,
         )
 
+    def subset(self, rows: NDArray[np.int64]) -> Corpus:
+        """The works at ``rows`` (in corpus order), as a corpus of their own."""
+        return Corpus(
+            work_ids=self.work_ids[rows],
+            digests=[self.digests[i] for i in rows],
+            titles=[self.titles[i] for i in rows],
+            labels=self.labels[rows],
+            holders=[self.holders[i] for i in rows],
+            full_share_bp=self.full_share_bp,
+        )
+
     def __len__(self) -> int:
         return len(self.digests)
 

@@ -21,6 +21,7 @@ from syndic.valuation.groups import GroupShapley, membership
 from syndic.valuation.methods import method
 from syndic.valuation.methods.base import Task, Valued, enough_samples
 from syndic.valuation.params import RunParams
+from syndic.valuation.replicas import Replicas
 from syndic.valuation.result import FloatArray, ValuationResult
 from syndic.vault import FileVault
 
@@ -255,3 +256,31 @@ def _sentence(c: Computed, j: int, labels: dict[str, float], metric: str) -> str
         labels=labels,
         metric=metric,
     )
+
+
+def with_copies(corpus: Corpus, replicas: Replicas, c: Computed) -> Computed:
+    """The values of the deduplicated pool spread back over every work of ``corpus``: a near
+    copy gets 0 (its cluster's value is its original's), and the run lists every copy with
+    the work it copies; members are told which of their works were grouped, and with whose."""
+    if not replicas.copy_of:
+        c.summary["near_copies"] = []
+        return c
+    n = len(corpus)
+    keep = replicas.keep
+
+    def spread(a: FloatArray) -> FloatArray:
+        out = np.zeros(n)
+        out[keep] = a
+        return out
+
+    counts = np.zeros(n, dtype=np.int64)
+    counts[keep] = c.works.counts
+    c.works = replace(
+        c.works, values=spread(c.works.values), stderr=spread(c.works.stderr), counts=counts
+    )
+    copies = replicas.describe(corpus.work_ids, corpus.holders)
+    c.summary["near_copies"] = copies
+    for m, e in c.explanations.items():
+        mine = [x for x in copies if m in x["holders"] or m in x["original_holders"]]
+        e["near_copies"] = mine
+    return c

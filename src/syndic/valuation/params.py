@@ -48,6 +48,11 @@ class RunParams:
     group_permutations: int = _param(
         20, "Permutations per split for members-as-players group Shapley (0 skips it)."
     )
+    near_copy_threshold: float = _param(
+        0.7,
+        "Works whose word 5-shingles' estimated Jaccard similarity reaches this are near "
+        "copies, valued once (the earliest) (1: only identical shingle sets).",
+    )
     executor: str = _param("process", "Where sampled work units run.", lambda: EXECUTORS)
 
     def check(self) -> RunParams:
@@ -59,6 +64,10 @@ class RunParams:
                 )
         if not self.label.strip():
             raise ValuationError("the label must name a metadata field of the works")
+        if not 0 < self.near_copy_threshold <= 1:
+            raise ValuationError(
+                f"near-copy threshold must be in (0, 1], got {self.near_copy_threshold}"
+            )
         if self.folds < 2:
             raise ValuationError(f"cross-fitting needs at least 2 folds, got {self.folds}")
         checks.seed(self.seed)

@@ -158,10 +158,11 @@ def _stored_corpus(db: Database, run_id: int) -> Corpus:
 def _rows(corpus: Corpus, c: Computed) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The work rows and member rows a run stores (column -> value), plain Python values: the
     same dicts are stored and hashed. Every work is valued (cross-fitting)."""
+    copies = {int(c["work"]) for c in c.summary.get("near_copies", [])}
     works = [
         {
             "work_id": int(w),
-            "role": "valued",
+            "role": "copy" if int(w) in copies else "valued",
             "value": float(c.works.values[i]),
             "stderr": float(c.works.stderr[i]),
             "label": str(corpus.labels[i]),
@@ -208,16 +209,25 @@ class ValuationService:
 
     # --- running ---------------------------------------------------------------------------
     def _compute(self, corpus: Corpus, params: RunParams, progress: Progress | None) -> Computed:
+        """Value the pool with each cluster of near copies counted once (``replicas.py``)."""
         # the computing half (numpy, scipy, scikit-learn) loads with the first run, not with
         # the service: most commands never value anything
-        from syndic.valuation.engine import compute, featurize
+        from syndic.valuation.engine import compute, featurize, with_copies
+        from syndic.valuation.replicas import find_replicas
+
+        if progress:
+            progress("near copies", 0, None)
+        replicas = find_replicas(
+            list(corpus.texts(self.vault)), threshold=params.near_copy_threshold
+        )
+        valued = corpus.subset(replicas.keep)
 
         def features(seed: int) -> FloatArray:
             if progress:
                 progress("features", 0, None)
-            return featurize(corpus, self.vault, replace(params, seed=seed), self.cache_dir)
+            return featurize(valued, self.vault, replace(params, seed=seed), self.cache_dir)
 
-        return compute(corpus, features, params, progress=progress)
+        return with_copies(corpus, replicas, compute(valued, features, params, progress=progress))
 
     def _log_size(self) -> int:
         with self.db.read() as s:
