@@ -90,6 +90,8 @@ class Charter(BaseModel):
     # payout policy parameters (read by the payouts part)
     payout_policy: Literal["valuation-weighted", "pro-rata-works"] = "pro-rata-works"
     payout_floor_bp: int = Field(default=2000, ge=0, le=FULL_BP)
+    # which member value weighs the value part (docs/valuation.md argues the default)
+    member_value: Literal["work-sum", "group-shapley"] = "work-sum"
 
     @property
     def proposers_list(self) -> list[str]:

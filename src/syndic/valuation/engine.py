@@ -237,7 +237,7 @@ def _explanations(
             [str(corpus.labels[i]) for i in held],
         )
         out[m] = {
-            "sentence": _sentence(c, j, labels, first.metric),
+            "sentence": _sentence(c, j, labels, first.metric, params.method in EFFICIENT),
             "per_label": labels,
             "per_label_basis": "labels of the member's own works",
             **ex,
@@ -246,7 +246,11 @@ def _explanations(
     return out
 
 
-def _sentence(c: Computed, j: int, labels: dict[str, float], metric: str) -> str:
+# methods whose values add up to U(all) - U(none): Shapley values
+EFFICIENT = frozenset({"knn-shapley", "tmc-shapley"})
+
+
+def _sentence(c: Computed, j: int, labels: dict[str, float], metric: str, efficient: bool) -> str:
     return explain.sentence(
         works=int(c.works_valued[j]),
         value=float(c.member_sum.values[j]),
@@ -255,6 +259,7 @@ def _sentence(c: Computed, j: int, labels: dict[str, float], metric: str) -> str
         members=len(c.member_ids),
         labels=labels,
         metric=metric,
+        efficient=efficient,
     )
 
 

@@ -177,3 +177,41 @@ def test_a_run_that_has_not_converged_is_not_paid(
     rows = w.s.distribute(a)
     assert sum(r.amount_minor for r in rows) == FEE
     assert {r.basis["valuation_run"] for r in rows} == {converged.id}
+
+
+def test_the_charter_declares_which_member_value_pays_in_money_with_an_interval(
+    make_syndic: MakeSyndic, fixture_jsonl: Path
+) -> None:
+    charter = {"payout_policy": "valuation-weighted", "member_value": "group-shapley"}
+    w = _world(make_syndic, fixture_jsonl, charter)
+    a = active_agreement(w)
+    w.s.payouts.book_revenue(a, FEE)
+    quick = {"repeats": 1, "folds": 3}
+    w.s.valuation.run(RunParams(group_permutations=0, **quick))  # type: ignore[arg-type]
+    with pytest.raises(Conflict, match="group-Shapley values and valuation run 1 has none"):
+        w.s.distribute(a)
+    run = w.s.valuation.run(
+        RunParams(group_permutations=200, target_stderr=0.02, **quick)  # type: ignore[arg-type]
+    )
+    assert run.summary["group_converged"] is True
+    rows = w.s.distribute(a)
+    assert sum(r.amount_minor for r in rows) == FEE
+    groups = {v.member_id: v.value_group for v in w.s.valuation.member_values(run.id)}
+    for r in rows:
+        b = r.basis
+        assert b["paid_value"] == "group-shapley" and b["valuation_run"] == run.id
+        # every work is in scope here, so the paid weight is the group value itself
+        assert b["paid_weight"] == pytest.approx(groups[r.member_id])
+        lo, hi = b["value_minor_interval"]
+        if b["value_minor"] > 0:
+            assert lo <= b["value_minor"] <= hi and lo < hi
+
+
+def test_sentences_use_units_right_for_the_method() -> None:
+    from syndic.valuation.explain import sentence
+
+    common = {"works": 3, "value": 0.01, "stderr": 0.001, "rank": (1, 1, 2), "members": 4}
+    shapley = sentence(**common, labels={}, metric="accuracy (knn)", efficient=True)  # type: ignore[arg-type]
+    banzhaf = sentence(**common, labels={}, metric="accuracy (knn)", efficient=False)  # type: ignore[arg-type]
+    assert "add +0.01000 (± 0.00100) to the model's accuracy" in shapley
+    assert "add" not in banzhaf.split("(")[0] and "do not add up" in banzhaf
