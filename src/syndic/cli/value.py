@@ -52,7 +52,7 @@ def value_run(as_json: bool, **params: Any) -> None:
         print_json(run)
         return
     click.echo(
-        f"valuation run {run.id} ({run.method}): {run.summary['train']} works and "
+        f"valuation run {run.id} ({run.method}): {run.summary['works']} works and "
         f"{run.summary['members']} members valued on snapshot {run.snapshot_size}; "
         f"result {run.result_digest[:23]}…"
     )
@@ -154,12 +154,15 @@ def value_chart(member_id: int, run_id: int | None, output: Path) -> None:
 @click.argument("run_id", type=int)
 @json_option
 def value_verify(run_id: int, as_json: bool) -> None:
-    """Recompute run RUN_ID from what is stored and compare the result digest."""
+    """Re-hash run RUN_ID's stored values against its log entry, then recompute it from what
+    is stored and compare the result digest."""
     s = syndic()
     with stage_bars(indent="   ", disable=as_json) as bars:
         out = s.valuation.reproduce(run_id, progress=bars)
     if as_json:
         print_json(out)
+    elif out["problems"]:
+        raise ValuationError("; ".join(out["problems"]))
     elif out["same"]:
         click.echo(f"run {run_id} reproduced: {out['recomputed_digest']}")
     else:

@@ -100,6 +100,8 @@ class Charter(BaseModel):
     # the share of the pool's works a deal must keep covered (members' floors take works out):
     # the leverage report's reservation price is the lowest price that keeps this share
     coverage_share_bp: int = Field(default=8000, ge=1, le=FULL_BP)
+    # which member value weighs the value part (docs/valuation.md argues the default)
+    member_value: Literal["work-sum", "group-shapley"] = "work-sum"
 
     @property
     def proposers_list(self) -> list[str]:

@@ -1,5 +1,5 @@
 """The pool as a learning task: works in a snapshot, their labels and holders, their text
-streamed from the vault, and a train/test split that a seed fixes.
+streamed from the vault (the splits are cross-fitting's, ``crossfit.py``).
 
 The service reads a corpus from the live pool and stores what defines it with its values: each
 work's id, label and holders' shares and a digest over them and the works' content digests; a
@@ -53,6 +53,17 @@ class Corpus:
             labels=np.asarray(labels, dtype=object),
             holders=holders,
             full_share_bp=full_share_bp,
+        )
+
+    def subset(self, rows: NDArray[np.int64]) -> Corpus:
+        """The works at ``rows`` (in corpus order), as a corpus of their own."""
+        return Corpus(
+            work_ids=self.work_ids[rows],
+            digests=[self.digests[i] for i in rows],
+            titles=[self.titles[i] for i in rows],
+            labels=self.labels[rows],
+            holders=[self.holders[i] for i in rows],
+            full_share_bp=self.full_share_bp,
         )
 
     def __len__(self) -> int:

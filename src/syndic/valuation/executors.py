@@ -9,6 +9,7 @@ imported only in ``ray_executor.py``.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -46,7 +47,17 @@ class ProcessExecutor:
         from joblib import Parallel, delayed  # loaded with the first parallel map
 
         parallel = Parallel(n_jobs=self.workers, backend="loky", return_as="generator")
-        yield from parallel(delayed(fn)(*a) for a in args)
+        results = parallel(delayed(fn)(*a) for a in args)
+        try:
+            # not ``yield from``: that would close ``results`` before the filter below
+            for r in results:  # noqa: UP028
+                yield r
+        finally:
+            # a caller that stops early (a stopping rule met mid-round) cancels the units still
+            # running: expected, so joblib's warning about it is not passed on
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*cancelled", category=UserWarning)
+                results.close()
 
 
 def _ray(workers: int | None) -> Executor:

@@ -115,8 +115,11 @@ def sentence(
     members: int,
     labels: dict[str, float],
     metric: str,
+    efficient: bool = True,
 ) -> str:
-    """``rank`` is (rank, lowest likely, highest likely) among ``members``."""
+    """``rank`` is (rank, lowest likely, highest likely) among ``members``. ``efficient``: the
+    method's values add up to the model's score (Shapley values do; Banzhaf, Beta Shapley and
+    leave-one-out values do not, so they are not said to add to it)."""
     place, low, high = rank
     share = f"{value:+.5f}" + (f" (± {stderr:.5f})" if stderr > 0 else "")
     where = f"rank {place} of {members}"
@@ -131,7 +134,13 @@ def sentence(
     elif worst and worst[1] < 0:
         why = f"; they hurt most on {worst[0]!r} examples"
     noun = "work" if works == 1 else "works"
-    return f"Your {works} {noun} add {share} to the model's {metric}, {where}{why}."
+    if efficient:
+        return f"Your {works} {noun} add {share} to the model's {metric}, {where}{why}."
+    return (
+        f"Your {works} {noun} have a value of {share} in {metric} differences (this method's "
+        f"values do not add up to the model's {metric}; compare them only with each other), "
+        f"{where}{why}."
+    )
 
 
 CHART_FORMATS = ("svg", "png")

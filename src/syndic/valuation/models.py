@@ -41,7 +41,8 @@ class WorkValue(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("valuation_runs.id"), index=True)
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id"), index=True)
-    role: Mapped[str] = mapped_column(String(8))  # "train" (valued) or "test" (the task)
+    # "valued" (cross-fitted runs value every work); "train" / "test" in runs before them
+    role: Mapped[str] = mapped_column(String(8))
     label: Mapped[str] = mapped_column(Text)  # the work's label in this run
     holders: Mapped[list[Any]] = mapped_column(JSON)  # [[member id, share bp], ...] at the run
     value: Mapped[float] = mapped_column(Float)

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 from scipy.special import betaln, gammaln
+from scipy.stats import t as student_t
 
 from syndic.errors import ValuationError
 from syndic.valuation import checks
@@ -52,6 +53,17 @@ def group_matrix(weights: Any, n_points: int) -> sparse.csr_matrix:
     if w.data.size and not np.isfinite(w.data).all():
         raise ValuationError("group weights hold NaN or infinite values")
     return w
+
+
+def small_sample(stderr: FloatArray, counts: NDArray[np.int64]) -> FloatArray:
+    """Standard errors scaled so that value +- 1.96 x stderr is Student's t 95% interval on
+    ``counts - 1`` degrees of freedom: with a few samples the normal interval is too narrow
+    (group Shapley at 20 permutations covered 91.6% in the audit). The running statistics
+    are unchanged; only what is reported is widened."""
+    df = np.maximum(counts - 1, 1).astype(np.float64)
+    factor = student_t.ppf(0.975, df) / 1.959963984540054
+    out: FloatArray = stderr * np.where(counts > 1, factor, 1.0)
+    return out
 
 
 class MonteCarloEstimator(ModelEstimator):
@@ -124,11 +136,12 @@ class MonteCarloEstimator(ModelEstimator):
                     continue
                 break
         values, stderr = self._estimate()
+        counts = self._counts()
         self._result = ValuationResult(
             method=self.method,
             values=values,
-            stderr=stderr,
-            counts=self._counts(),
+            stderr=small_sample(stderr, counts),
+            counts=counts,
             updates=updates,
             converged=self.stop.converged(progress),
             params=self.params(),
@@ -138,7 +151,9 @@ class MonteCarloEstimator(ModelEstimator):
             self._group_result = ValuationResult(
                 method=f"{self.method}-groups",
                 values=np.asarray(self._w.T @ values, dtype=np.float64),
-                stderr=self._group_stderr(),
+                stderr=small_sample(
+                    self._group_stderr(), np.full(self._w.shape[1], updates, dtype=np.int64)
+                ),
                 counts=np.full(self._w.shape[1], updates, dtype=np.int64),
                 updates=updates,
                 converged=self._result.converged,

@@ -15,6 +15,7 @@ from syndic.valuation.features import FEATURIZERS
 from syndic.valuation.knn import DTYPES
 from syndic.valuation.learners import LEARNERS
 from syndic.valuation.methods import METHODS
+from syndic.valuation.stopping import MaxUpdates, StderrBelow, StoppingRule
 
 
 def _param(default: Any, help: str, choices: Callable[[], Iterable[str]] | None = None) -> Any:
@@ -25,7 +26,12 @@ def _param(default: Any, help: str, choices: Callable[[], Iterable[str]] | None 
 class RunParams:
     method: str = _param("knn-shapley", "Valuation method.", lambda: METHODS)
     label: str = _param("field", "Work metadata field the task predicts.")
-    test_fraction: float = _param(0.2, "Share of the works held out as test examples.")
+    folds: int = _param(
+        5, "Cross-fitting: folds per repeat; each work is valued in the K - 1 where it trains."
+    )
+    repeats: int = _param(
+        3, "Cross-fitting: repeats, each with its own folds and features' seed, averaged."
+    )
     seed: int = _param(0, "Seed for the split and every sampled quantity.")
     k: int = _param(5, "Neighbours (KNN).")
     features: str = _param("tfidf-svd", "How works become vectors.", lambda: FEATURIZERS)
@@ -33,8 +39,19 @@ class RunParams:
     precision: str = _param("float64", "Float precision of exact KNN-Shapley.", lambda: DTYPES)
     model: str = _param("knn", "Model that sampled methods value data for.", lambda: LEARNERS)
     max_updates: int = _param(200, "Sampled methods: permutations or coalitions.")
+    target_stderr: float = _param(
+        0.0,
+        "Sampled values (works, and members as players): stop once every standard error is at "
+        "or below this, in the method's units; a run that stops at its budget first has not "
+        "converged and is not paid (0: no target).",
+    )
     group_permutations: int = _param(
-        100, "Permutations for members-as-players group Shapley (0 skips it)."
+        20, "Permutations per split for members-as-players group Shapley (0 skips it)."
+    )
+    near_copy_threshold: float = _param(
+        0.7,
+        "Works whose word 5-shingles' estimated Jaccard similarity reaches this are near "
+        "copies, valued once (the earliest) (1: only identical shingle sets).",
     )
     executor: str = _param("process", "Where sampled work units run.", lambda: EXECUTORS)
 
@@ -47,15 +64,29 @@ class RunParams:
                 )
         if not self.label.strip():
             raise ValuationError("the label must name a metadata field of the works")
-        if not 0 < self.test_fraction < 1:
-            raise ValuationError(f"test fraction must be between 0 and 1, got {self.test_fraction}")
+        if not 0 < self.near_copy_threshold <= 1:
+            raise ValuationError(
+                f"near-copy threshold must be in (0, 1], got {self.near_copy_threshold}"
+            )
+        if self.folds < 2:
+            raise ValuationError(f"cross-fitting needs at least 2 folds, got {self.folds}")
         checks.seed(self.seed)
-        for name in ("k", "dims", "max_updates"):
+        for name in ("k", "dims", "max_updates", "repeats"):
             if getattr(self, name) < 1:
                 raise ValuationError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not self.target_stderr >= 0:
+            raise ValuationError(f"target stderr cannot be negative, got {self.target_stderr}")
         if self.group_permutations < 0:
             raise ValuationError("group permutations cannot be negative")
         return self
+
+    def stop(self, budget: int) -> StoppingRule:
+        """The stopping rule of a sampled estimate: the target standard error, if any, within
+        ``budget`` samples."""
+        rule: StoppingRule = MaxUpdates(budget)
+        if self.target_stderr > 0:
+            rule = StderrBelow(self.target_stderr) | rule
+        return rule
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

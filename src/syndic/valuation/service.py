@@ -13,9 +13,9 @@ refusal happens there), and only then is the checkpoint signed and the run store
 from __future__ import annotations
 
 import base64
-import hashlib
 import platform
 from collections.abc import Callable
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from syndic.canonical import canonical_bytes
 from syndic.errors import Conflict, NotFound, ValuationError
 from syndic.members.models import FULL_SHARE_BP, Member, Share, Work, WorkStatus
 from syndic.provenance.events import EventRecorder
@@ -32,16 +31,19 @@ from syndic.provenance.models import LogHead
 from syndic.provenance.unit import Transactions
 from syndic.storage.db import Database
 from syndic.valuation import explain
-from syndic.valuation.corpus import Corpus, split
+from syndic.valuation.corpus import Corpus
+from syndic.valuation.digest import result_digest
 from syndic.valuation.events import ValuationRan
 from syndic.valuation.features import FEATURIZERS
 from syndic.valuation.models import MemberValue, ValuationRun, WorkValue
 from syndic.valuation.params import RunParams
+from syndic.valuation.stored import check_run
 from syndic.valuation.views import MemberValueView, RunView, WorkValueView
 from syndic.vault import FileVault
 
 if TYPE_CHECKING:
     from syndic.valuation.engine import Computed, Progress
+    from syndic.valuation.result import FloatArray
 
 __all__ = ["RunParams", "ValuationService", "library_versions", "payout_basis"]
 
@@ -187,19 +189,39 @@ def _stored_corpus(db: Database, run_id: int) -> Corpus:
     return Corpus.of(ids, digests, titles, labels, holders, full_share_bp=FULL_SHARE_BP)
 
 
-def _result_digest(work_ids: list[int], c: Computed) -> str:
-    """SHA-256 of the canonical JSON of every stored number: names the result exactly."""
-    doc = {
-        "works": [
-            [w, float(v), float(s)]
-            for w, v, s in zip(work_ids, c.works.values, c.works.stderr, strict=True)
-        ],
-        "members": [
-            [m, float(c.member_sum.values[j]), *c.member_group.get(m, (None, None))]
-            for j, m in enumerate(c.member_ids)
-        ],
-    }
-    return "sha256:" + hashlib.sha256(canonical_bytes(doc)).hexdigest()
+def _rows(corpus: Corpus, c: Computed) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The work rows and member rows a run stores (column -> value), plain Python values: the
+    same dicts are stored and hashed. Every work is valued (cross-fitting)."""
+    copies = {int(c["work"]) for c in c.summary.get("near_copies", [])}
+    works = [
+        {
+            "work_id": int(w),
+            "role": "copy" if int(w) in copies else "valued",
+            "value": float(c.works.values[i]),
+            "stderr": float(c.works.stderr[i]),
+            "label": str(corpus.labels[i]),
+            "holders": [[int(m), int(bp)] for m, bp in corpus.holders[i]],
+        }
+        for i, w in enumerate(corpus.work_ids)
+    ]
+    members = []
+    for j, m in enumerate(c.member_ids):
+        group = c.member_group.get(m)
+        members.append(
+            {
+                "member_id": m,
+                "works_valued": int(c.works_valued[j]),
+                "value_sum": float(c.member_sum.values[j]),
+                "stderr_sum": float(c.member_sum.stderr[j]),
+                "value_group": group[0] if group else None,
+                "stderr_group": group[1] if group else None,
+                "rank": int(c.rank[j]),
+                "rank_low": int(c.rank_low[j]),
+                "rank_high": int(c.rank_high[j]),
+                "explanation": c.explanations[m],
+            }
+        )
+    return works, members
 
 
 class ValuationService:
@@ -220,23 +242,26 @@ class ValuationService:
         self.cache_dir = cache_dir
 
     # --- running ---------------------------------------------------------------------------
-    def _compute(
-        self, corpus: Corpus, params: RunParams, progress: Progress | None
-    ) -> tuple[list[int], list[int], Computed]:
+    def _compute(self, corpus: Corpus, params: RunParams, progress: Progress | None) -> Computed:
+        """Value the pool with each cluster of near copies counted once (``replicas.py``)."""
         # the computing half (numpy, scipy, scikit-learn) loads with the first run, not with
         # the service: most commands never value anything
-        from syndic.valuation.engine import compute, featurize
+        from syndic.valuation.engine import compute, featurize, with_copies
+        from syndic.valuation.replicas import find_replicas
 
-        train, test = split(corpus.labels, test_fraction=params.test_fraction, seed=params.seed)
         if progress:
-            progress("features", 0, None)
-        x = featurize(corpus, self.vault, params, self.cache_dir)
-        computed = compute(corpus, x, train, test, params, progress=progress)
-        return (
-            [int(corpus.work_ids[i]) for i in train],
-            [int(corpus.work_ids[i]) for i in test],
-            computed,
+            progress("near copies", 0, None)
+        replicas = find_replicas(
+            list(corpus.texts(self.vault)), threshold=params.near_copy_threshold
         )
+        valued = corpus.subset(replicas.keep)
+
+        def features(seed: int) -> FloatArray:
+            if progress:
+                progress("features", 0, None)
+            return featurize(valued, self.vault, replace(params, seed=seed), self.cache_dir)
+
+        return with_copies(corpus, replicas, compute(valued, features, params, progress=progress))
 
     def _log_size(self) -> int:
         with self.db.read() as s:
@@ -257,10 +282,10 @@ class ValuationService:
         size = self._log_size()
         for _ in range(self.ATTEMPTS):
             corpus = _load_corpus(self.db, label=params.label, snapshot_size=size)
-            train_ids, test_ids, c = self._compute(corpus, params, progress)
+            c = self._compute(corpus, params, progress)
             cp = self.checkpoint()
             if cp.size == size or self._same_pool(corpus, params, cp.size):
-                return self._store(params, corpus, (train_ids, test_ids), c, cp, actor=actor)
+                return self._store(params, corpus, c, cp, actor=actor)
             size = cp.size
         raise Conflict("the pool kept changing while it was being valued; run it again")
 
@@ -280,30 +305,16 @@ class ValuationService:
         self,
         params: RunParams,
         corpus: Corpus,
-        split: tuple[list[int], list[int]],
         c: Computed,
         cp: StoredCheckpoint,
         *,
         actor: str,
     ) -> RunView:
-        train_ids, test_ids = split
-        digest = _result_digest(train_ids, c)
+        works, members = _rows(corpus, c)
+        digest = result_digest(works, members, c.summary)
         corpus_digest = corpus.digest()
         root = base64.b64encode(cp.root).decode("ascii")
         versions = library_versions(params.features)
-        row = {int(w): i for i, w in enumerate(corpus.work_ids)}
-
-        def stored(run_id: int, w: int, role: str, value: float, stderr: float) -> WorkValue:
-            i = row[w]
-            return WorkValue(
-                run_id=run_id,
-                work_id=w,
-                role=role,
-                value=value,
-                stderr=stderr,
-                label=str(corpus.labels[i]),
-                holders=[[m, bp] for m, bp in corpus.holders[i]],
-            )
 
         with self.txs.write() as tx:
             s = tx.session
@@ -324,28 +335,8 @@ class ValuationService:
             )
             s.add(run)
             s.flush()
-            s.add_all(
-                stored(run.id, w, "train", float(v), float(e))
-                for w, v, e in zip(train_ids, c.works.values, c.works.stderr, strict=True)
-            )
-            s.add_all(stored(run.id, w, "test", 0.0, 0.0) for w in test_ids)
-            for j, m in enumerate(c.member_ids):
-                group = c.member_group.get(m)
-                s.add(
-                    MemberValue(
-                        run_id=run.id,
-                        member_id=m,
-                        works_valued=int(c.works_valued[j]),
-                        value_sum=float(c.member_sum.values[j]),
-                        stderr_sum=float(c.member_sum.stderr[j]),
-                        value_group=group[0] if group else None,
-                        stderr_group=group[1] if group else None,
-                        rank=int(c.rank[j]),
-                        rank_low=int(c.rank_low[j]),
-                        rank_high=int(c.rank_high[j]),
-                        explanation=c.explanations[m],
-                    )
-                )
+            s.add_all(WorkValue(run_id=run.id, **w) for w in works)
+            s.add_all(MemberValue(run_id=run.id, **m) for m in members)
             run.log_index = tx.record(
                 ValuationRan(
                     run=run.id,
@@ -363,19 +354,26 @@ class ValuationService:
             return RunView.model_validate(run)
 
     def reproduce(self, run_id: int, *, progress: Progress | None = None) -> dict[str, Any]:
-        """Recompute a stored run from its records (its stored corpus, not today's pool); says
+        """Re-hash a stored run's rows against its log entry (what payouts read is what was
+        logged), then recompute it from its records (its stored corpus, not today's pool); says
         whether the digests are the same."""
         run = self.show(run_id)
         params = RunParams(**run.params).check()
         corpus = _stored_corpus(self.db, run.id)
-        train_ids, _, c = self._compute(corpus, params, progress)
-        digest = _result_digest(train_ids, c)
+        c = self._compute(corpus, params, progress)
+        digest = result_digest(*_rows(corpus, c), c.summary)
         corpus_digest = corpus.digest()
+        with self.db.read() as session:
+            problems = check_run(session, run.id)
         return {
             "run": run.id,
+            "stored_rows_ok": not problems,
+            "problems": problems,
             "stored_digest": run.result_digest,
             "recomputed_digest": digest,
-            "same": digest == run.result_digest and corpus_digest == run.corpus_digest,
+            "same": not problems
+            and digest == run.result_digest
+            and corpus_digest == run.corpus_digest,
             "stored_corpus_digest": run.corpus_digest,
             "recomputed_corpus_digest": corpus_digest,
             "stored_versions": run.versions,

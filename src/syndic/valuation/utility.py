@@ -7,18 +7,28 @@ classifier cannot be trained on a subset with a single class; such a subset is s
 same scorer applied to the constant predictor of that class (scikit-learn's
 ``DummyClassifier``, knowing every class of the training set), which is what a classifier
 trained on it would predict.
+
+Each fit and score runs with one BLAS/OpenMP thread, as the KNN kernels do: the executors
+already run one work unit per core, and a fit that also spreads over every core oversubscribes
+a loaded machine (an order of magnitude slower). The thread limits are set through one
+``threadpoolctl`` controller per process, built on first use (building one scans the loaded
+libraries, milliseconds; applying it costs microseconds).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from syndic.errors import ValuationError
 from syndic.valuation import checks
+
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
 
 Scorer = Callable[[Any, Any, Any], float]
 
@@ -33,6 +43,15 @@ def _scorer(scorer: str | Scorer | None) -> Scorer | None:
     except ValueError as exc:
         raise ValuationError(f"unknown scorer {scorer!r}") from exc
     return s
+
+
+@functools.cache
+def _threads() -> ThreadpoolController:
+    """This process's thread-pool controller (numpy, scipy and scikit-learn are loaded by the
+    time a utility is called, so their BLAS and OpenMP pools are in it)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 class ModelUtility:
@@ -76,9 +95,10 @@ class ModelUtility:
         k = model.get_params().get("n_neighbors")
         if isinstance(k, int) and k > idx.size:
             model.set_params(n_neighbors=int(idx.size))  # KNN on fewer points than K
-        model.fit(self.x_train[idx], y)
-        self.fits += 1
-        return self._score(model)
+        with _threads().limit(limits=1):
+            model.fit(self.x_train[idx], y)
+            self.fits += 1
+            return self._score(model)
 
     def _constant(self, label: Any) -> Any:
         """The constant predictor of ``label``, fitted so that it knows every training class

@@ -20,7 +20,7 @@ from tests.conftest import MakeSyndic
 def valued(make_syndic: MakeSyndic, fixture_jsonl: Path) -> Iterator[tuple[Syndic, TestClient]]:
     s = make_syndic()
     import_arxiv(s.members, fixture_jsonl)
-    s.valuation.run(RunParams(group_permutations=10))
+    s.valuation.run(RunParams(group_permutations=10, repeats=1, folds=3))
     with TestClient(create_app(s)) as client:
         yield s, client
 

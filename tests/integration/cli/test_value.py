@@ -25,7 +25,7 @@ def test_value_commands(
     code, out, err = run(
         capsys,
         "value", "run", "--method", "knn-shapley", "--label", "field",
-        "--test-fraction", "0.2", "--seed", "0", "--group-permutations", "10", "--json", *d,
+        "--folds", "3", "--repeats", "1", "--seed", "0", "--group-permutations", "10", "--json", *d,
     )  # fmt: skip
     assert code == 0, err
     made = json.loads(out)
@@ -58,7 +58,7 @@ def test_value_commands(
     # refusals: one line on stderr, non-zero exit, no traceback
     for args, message in [
         (["value", "run", "--label", "nope"], "no 'nope' in their metadata"),
-        (["value", "run", "--test-fraction", "1"], "between 0 and 1"),
+        (["value", "run", "--folds", "1"], "at least 2 folds"),
         (["value", "run", "--k", "1000"], "larger than the training set"),
         (["value", "show", "--member", "99"], "no member with id 99"),
         (["value", "show", "--run", "42"], "no valuation run with id 42"),

@@ -59,7 +59,7 @@ def test_valuation_weighted_needs_a_run_then_pays_floor_plus_value(
     assert w.s.payouts.undistributed(a) == FEE  # the refusal wrote nothing
     assert w.s.payouts.statements() == []
 
-    run = w.s.valuation.run(RunParams(group_permutations=0))
+    run = w.s.valuation.run(RunParams(group_permutations=0, repeats=1, folds=3))
     rows = w.s.distribute(a)
     assert sum(r.amount_minor for r in rows) == FEE
     assert {r.policy for r in rows} == {"valuation-weighted"}
@@ -85,12 +85,12 @@ def test_value_part_follows_the_value_of_the_works_the_agreement_covers(
 ) -> None:
     charter = {"payout_policy": "valuation-weighted", "payout_floor_bp": 2000}
     w = _world(make_syndic, fixture_jsonl, charter)
-    run = w.s.valuation.run(RunParams(group_permutations=0))
+    run = w.s.valuation.run(RunParams(group_permutations=0, repeats=1, folds=3))
     top = w.s.valuation.member_values(run.id)[0]
-    # the top member's valuable works leave the pool before the deal: outside its scope
-    mine = w.s.valuation.work_values(run.id, member_id=top.member_id)
-    valuable = [x.work_id for x in mine if x.role == "train" and x.value > 0]
-    assert valuable and len(valuable) < len(mine)
+    # all but the top member's least valuable work leave the pool before the deal: outside
+    # its scope (cross-fitting values every work, so the one left is worth little, not 0)
+    mine = sorted(w.s.valuation.work_values(run.id, member_id=top.member_id), key=lambda x: x.value)
+    least, valuable = mine[0], [x.work_id for x in mine[1:]]
     for work in valuable:
         w.s.members.withdraw_work(work, reason="kept out of this deal")
     a = active_agreement(w)
@@ -98,9 +98,10 @@ def test_value_part_follows_the_value_of_the_works_the_agreement_covers(
     rows = {r.member_id: r for r in w.s.distribute(a, run_id=run.id)}
     assert sum(r.amount_minor for r in rows.values()) == FEE
     b = rows[top.member_id].basis
-    # still covered (its other works are in scope), but what is covered is worth nothing here
-    assert b["covered_value"] <= 0
-    assert b["value_minor"] == 0 and b["floor_minor"] > 0
+    # still covered (one work is in scope), and paid for what that work is worth
+    assert b["covered_value"] == pytest.approx(least.value, abs=1e-12)
+    assert b["floor_minor"] > 0
+    assert b["value_minor"] < max(r.basis["value_minor"] for r in rows.values())
     # the statement still shows the member's overall value and rank in the run
     assert b["value"] == pytest.approx(top.value_sum) and b["rank"] == top.rank == 1
     # everyone else is weighed by their covered works' values times their shares
@@ -146,3 +147,71 @@ def test_a_split_hook_is_checked_inside_the_transaction(
     (row,) = w.s.payouts.distribute(a, covered, policy="p", split=explained)
     assert row.amount_minor == FEE and row.basis["value_minor"] == FEE
     assert row.basis["pool_minor"] == FEE
+
+
+def test_a_run_that_has_not_converged_is_not_paid(
+    make_syndic: MakeSyndic, fixture_jsonl: Path
+) -> None:
+    charter = {"payout_policy": "valuation-weighted", "payout_floor_bp": 2500}
+    w = _world(make_syndic, fixture_jsonl, charter)
+    a = active_agreement(w)
+    w.s.payouts.book_revenue(a, FEE)
+    few = {
+        "method": "banzhaf",
+        "model": "knn",
+        "group_permutations": 0,
+        "executor": "serial",
+        "repeats": 1,
+        "folds": 2,
+    }
+    unconverged = w.s.valuation.run(RunParams(**few, max_updates=30))  # type: ignore[arg-type]
+    assert unconverged.summary["converged"] is False
+    with pytest.raises(Conflict, match=f"run {unconverged.id} .banzhaf. has not converged"):
+        w.s.distribute(a)
+    assert w.s.payouts.undistributed(a) == FEE and w.s.payouts.statements() == []
+    # a target standard error the budget reaches: converged, and paid
+    target = RunParams(**few, max_updates=400, target_stderr=0.2)  # type: ignore[arg-type]
+    converged = w.s.valuation.run(target)
+    assert converged.summary["converged"] is True
+    assert converged.summary["updates"] < 400
+    rows = w.s.distribute(a)
+    assert sum(r.amount_minor for r in rows) == FEE
+    assert {r.basis["valuation_run"] for r in rows} == {converged.id}
+
+
+def test_the_charter_declares_which_member_value_pays_in_money_with_an_interval(
+    make_syndic: MakeSyndic, fixture_jsonl: Path
+) -> None:
+    charter = {"payout_policy": "valuation-weighted", "member_value": "group-shapley"}
+    w = _world(make_syndic, fixture_jsonl, charter)
+    a = active_agreement(w)
+    w.s.payouts.book_revenue(a, FEE)
+    quick = {"repeats": 1, "folds": 3}
+    w.s.valuation.run(RunParams(group_permutations=0, **quick))  # type: ignore[arg-type]
+    with pytest.raises(Conflict, match="group-Shapley values and valuation run 1 has none"):
+        w.s.distribute(a)
+    run = w.s.valuation.run(
+        RunParams(group_permutations=200, target_stderr=0.02, **quick)  # type: ignore[arg-type]
+    )
+    assert run.summary["group_converged"] is True
+    rows = w.s.distribute(a)
+    assert sum(r.amount_minor for r in rows) == FEE
+    groups = {v.member_id: v.value_group for v in w.s.valuation.member_values(run.id)}
+    for r in rows:
+        b = r.basis
+        assert b["paid_value"] == "group-shapley" and b["valuation_run"] == run.id
+        # every work is in scope here, so the paid weight is the group value itself
+        assert b["paid_weight"] == pytest.approx(groups[r.member_id])
+        lo, hi = b["value_minor_interval"]
+        if b["value_minor"] > 0:
+            assert lo <= b["value_minor"] <= hi and lo < hi
+
+
+def test_sentences_use_units_right_for_the_method() -> None:
+    from syndic.valuation.explain import sentence
+
+    common = {"works": 3, "value": 0.01, "stderr": 0.001, "rank": (1, 1, 2), "members": 4}
+    shapley = sentence(**common, labels={}, metric="accuracy (knn)", efficient=True)  # type: ignore[arg-type]
+    banzhaf = sentence(**common, labels={}, metric="accuracy (knn)", efficient=False)  # type: ignore[arg-type]
+    assert "add +0.01000 (± 0.00100) to the model's accuracy" in shapley
+    assert "add" not in banzhaf.split("(")[0] and "do not add up" in banzhaf

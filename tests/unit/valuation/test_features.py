@@ -1,4 +1,4 @@
-"""Features and the train/test split: deterministic by seed, refusals, the embedding cache."""
+"""Features and the cross-fitting folds: deterministic by seed, refusals, the embedding cache."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from syndic.errors import ValuationError
-from syndic.valuation.corpus import split
+from syndic.valuation.crossfit import folds
 from syndic.valuation.features import EmbeddingCache, tfidf_svd
 
 
@@ -37,19 +37,22 @@ def test_tfidf_svd_refuses_what_it_cannot_featurise() -> None:
         tfidf_svd(["x y", "y z"], dims=0)
 
 
-def test_split_is_seeded_stratified_and_complete() -> None:
+def test_folds_are_seeded_stratified_and_complete() -> None:
     labels = np.array(["a"] * 50 + ["b"] * 30 + ["c"] * 20, dtype=object)
-    train, test = split(labels, test_fraction=0.2, seed=0)
-    again, _ = split(labels, test_fraction=0.2, seed=0)
-    other, _ = split(labels, test_fraction=0.2, seed=1)
-    np.testing.assert_array_equal(train, again)
-    assert not np.array_equal(train, other)
-    assert sorted([*train, *test]) == list(range(100))
-    assert {lab: int((labels[test] == lab).sum()) for lab in "abc"} == {"a": 10, "b": 6, "c": 4}
-    with pytest.raises(ValuationError, match="between 0 and 1"):
-        split(labels, test_fraction=1.0, seed=0)
-    with pytest.raises(ValuationError, match="empty part"):
-        split(labels[:3], test_fraction=0.1, seed=0)
+    fold_of = folds(labels, k=5, seed=0)
+    np.testing.assert_array_equal(fold_of, folds(labels, k=5, seed=0))
+    assert not np.array_equal(fold_of, folds(labels, k=5, seed=1))
+    assert sorted(set(fold_of.tolist())) == [0, 1, 2, 3, 4]
+    for f in range(5):  # every fold gets its share of every label
+        assert {lab: int((labels[fold_of == f] == lab).sum()) for lab in "abc"} == {
+            "a": 10,
+            "b": 6,
+            "c": 4,
+        }
+    with pytest.raises(ValuationError, match="at least 2 folds"):
+        folds(labels, k=1, seed=0)
+    with pytest.raises(ValuationError, match="too few for 5 folds"):
+        folds(labels[:9], k=5, seed=0)
 
 
 def _digest(text: str) -> str:

@@ -1,25 +1,21 @@
 """The valuation methods registry: every registered method runs through ``compute`` on a tiny
-pool and gives the numbers the engine gave before the registry existed."""
+pool, cross-fitted: each work's value is the mean of the method's values over the splits where
+it trains, recomputed here split by split."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from syndic.errors import ValuationError
-from syndic.valuation.corpus import Corpus, split
+from syndic.valuation.corpus import Corpus
+from syndic.valuation.crossfit import folds, repeat_seed
 from syndic.valuation.engine import RunParams, compute
+from syndic.valuation.groups import membership
 from syndic.valuation.methods import METHODS, method
-
-# member values (sum over works) and group-Shapley values per member 1..4, recorded from the
-# engine as it was before the methods moved into the registry (same seed, same tiny pool)
-BEFORE = {
-    "banzhaf": ([0.322365, 0.339986, 0.072075, 0.280698], [0.0, 0.166667, 0.166667, 0.0]),
-    "beta-shapley": ([0.44013, 0.473053, 0.875868, 0.237176], [0.0, 0.166667, 0.166667, 0.0]),
-    "knn-shapley": ([0.155556, 0.211111, 0.127778, 0.061111], [0.144444, 0.166667, 0.1, 0.144444]),
-    "loo": ([-0.5, 0.0, 0.0, -0.166667], [0.0, 0.166667, 0.166667, 0.0]),
-    "tmc-shapley": ([0.172222, 0.166667, 0.222222, 0.105556], [0.0, 0.166667, 0.166667, 0.0]),
-}
+from syndic.valuation.methods.base import Task
 
 
 def _tiny() -> tuple[Corpus, np.ndarray]:
@@ -42,7 +38,7 @@ def _tiny() -> tuple[Corpus, np.ndarray]:
 
 
 def test_the_registry_is_the_one_list_of_methods() -> None:
-    assert set(METHODS) == set(BEFORE)
+    assert set(METHODS) == {"knn-shapley", "tmc-shapley", "banzhaf", "beta-shapley", "loo"}
     for name in METHODS:
         assert callable(method(name).value)
     with pytest.raises(ValuationError, match="unknown method 'magic'; use one of: knn-shapley"):
@@ -50,25 +46,41 @@ def test_the_registry_is_the_one_list_of_methods() -> None:
 
 
 @pytest.mark.parametrize("name", list(METHODS))
-def test_every_method_runs_and_matches_the_engine_before_the_registry(name: str) -> None:
+def test_every_method_is_cross_fitted_over_every_work(name: str) -> None:
     corpus, x = _tiny()
     params = RunParams(
         method=name,
         k=3,
-        max_updates=30,
-        group_permutations=10,
+        max_updates=16,
+        group_permutations=4,
         executor="serial",
-        test_fraction=0.34,
+        folds=3,
+        repeats=2,
     ).check()
-    train, test = split(corpus.labels, test_fraction=params.test_fraction, seed=params.seed)
-    c = compute(corpus, x, train, test, params)
-    sums, groups = BEFORE[name]
+    c = compute(corpus, lambda _seed: x, params)
+    # the same splits, valued one by one
+    shares = membership(
+        [[(m - 1, bp / 10_000) for m, bp in hs] for hs in corpus.holders], 4
+    ).tocsc()
+    total, count = np.zeros(12), np.zeros(12)
+    for r in range(2):
+        seed = repeat_seed(0, r)
+        fold_of = folds(corpus.labels, k=3, seed=seed)
+        for f in range(3):
+            te, tr = np.flatnonzero(fold_of == f), np.flatnonzero(fold_of != f)
+            y = corpus.labels
+            split_params = replace(params, seed=repeat_seed(seed, f))
+            task = Task(x[tr], y[tr], x[te], y[te], shares[tr], split_params, lambda _s: None)
+            total[tr] += method(name).value(task).works.values
+            count[tr] += 1
+    assert count.tolist() == [4] * 12  # every work valued R x (K - 1) times
+    # the mean over all six splits, 0 where the work is in the test fold
+    assert c.works.values.tolist() == pytest.approx((total / 6).tolist(), abs=1e-12)
     assert c.member_ids == [1, 2, 3, 4]
-    assert c.member_sum.values.tolist() == pytest.approx(sums, abs=1e-6)
-    assert [c.member_group[m][0] for m in c.member_ids] == pytest.approx(groups, abs=1e-6)
-    assert np.isfinite(c.works.values).all() and len(c.works) == train.size
+    sums = shares.T @ c.works.values
+    assert c.member_sum.values.tolist() == pytest.approx(sums.tolist(), abs=1e-12)
+    assert c.summary["splits"] and len(c.summary["splits"]) == 2
+    assert np.isfinite(c.works.stderr).all() and (c.works.stderr >= 0).all()
+    assert set(c.member_group) == {1, 2, 3, 4}
     assert set(c.explanations) == {1, 2, 3, 4}
     assert all(e["sentence"] for e in c.explanations.values())
-    exact = name == "knn-shapley"
-    basis = "test labels" if exact else "labels of the member's own works"
-    assert {e["per_label_basis"] for e in c.explanations.values()} == {basis}

@@ -18,7 +18,7 @@ from syndic.valuation.models import MemberValue, ValuationRun, WorkValue
 from syndic.valuation.params import RunParams
 from tests.conftest import MakeSyndic
 
-FAST = RunParams(group_permutations=20)
+FAST = RunParams(group_permutations=20, repeats=1, folds=3)
 
 
 def _events(s, kind: str) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -40,13 +40,14 @@ def test_a_run_is_stored_logged_and_consistent(
     run = s.valuation.run(FAST)
     cp = s.provenance.checkpoint()
     assert run.method == "knn-shapley" and run.label == "field" and run.seed == 0
-    assert run.params["test_fraction"] == 0.2 and run.params["k"] == 5
+    assert run.params["folds"] == 3 and run.params["repeats"] == 1 and run.params["k"] == 5
     assert 0 < run.snapshot_size <= cp.size
     for lib in ("python", "numpy", "scipy", "scikit-learn", "syndic"):
         assert lib in run.versions
     works = s.valuation.work_values(run.id)
     assert len(works) == 240
-    assert sum(w.role == "test" for w in works) == 48
+    assert {w.role for w in works} == {"valued"}  # cross-fitting values every work
+    assert all(w.stderr >= 0 for w in works) and any(w.stderr > 0 for w in works)
     members = s.valuation.member_values(run.id)
     assert len(members) == 12
     assert [m.rank for m in members] == sorted(m.rank for m in members)
@@ -56,8 +57,9 @@ def test_a_run_is_stored_logged_and_consistent(
         labels = m.explanation["per_label"]
         # the per-label parts add up to the member's value
         assert sum(labels.values()) == pytest.approx(m.value_sum, abs=1e-12)
-    train_total = sum(w.value for w in works if w.role == "train")
-    # both ways of valuing members split the same total: U(all works) - U(none)
+    train_total = sum(w.value for w in works)
+    # both ways of valuing members split the same total: the mean over splits of
+    # U(the split's training works) - U(none), each split's sum being that
     assert sum(m.value_sum for m in members) == pytest.approx(train_total, abs=1e-9)
     group_total = sum(m.value_group or 0.0 for m in members)
     assert group_total == pytest.approx(train_total, abs=1e-9)
@@ -110,7 +112,7 @@ def test_a_run_reproduces_from_its_stored_corpus_whatever_happens_to_the_works(
     (event,) = _events(s, "valuation.run")
     assert event["payload"]["corpus_digest"] == run.corpus_digest
     stored = {w.work_id: w for w in s.valuation.work_values(run.id)}
-    train = [w for w in stored.values() if w.role == "train"]
+    train = list(stored.values())
     assert all(w.label and w.holders for w in stored.values())
     disputed, withdrawn = train[0].work_id, train[1].work_id
     holder = stored[disputed].holders[0][0]
@@ -140,8 +142,8 @@ def test_a_run_reproduces_from_its_stored_corpus_whatever_happens_to_the_works(
 BAD = [
     (RunParams(label="no-such-field"), "no 'no-such-field'"),
     (RunParams(label="source"), "single class"),
-    (RunParams(test_fraction=0.0), "between 0 and 1"),
-    (RunParams(test_fraction=1.5), "between 0 and 1"),
+    (RunParams(folds=1), "at least 2 folds"),
+    (RunParams(repeats=0), "repeats must be at least 1"),
     (RunParams(method="magic"), "unknown method"),
     (RunParams(k=500), "larger than the training set"),
     (RunParams(k=0), "at least 1"),
@@ -215,7 +217,9 @@ def test_sampled_methods_run_in_the_product(make_syndic: MakeSyndic, fixture_jso
     s = make_syndic()
     import_arxiv(s.members, fixture_jsonl)
     with pytest.raises(ValuationError, match="raise --max-updates"):
-        s.valuation.run(RunParams(method="banzhaf", max_updates=2, executor="serial", dims=16))
+        s.valuation.run(
+            RunParams(method="banzhaf", max_updates=2, executor="serial", dims=16, repeats=1)
+        )
     assert _count(s, ValuationRun) == 0
     for method in ("tmc-shapley", "banzhaf", "beta-shapley", "loo"):
         run = s.valuation.run(
@@ -225,6 +229,8 @@ def test_sampled_methods_run_in_the_product(make_syndic: MakeSyndic, fixture_jso
                 group_permutations=2,
                 executor="serial",
                 dims=16,
+                folds=2,
+                repeats=1,
             )
         )
         members = s.valuation.member_values(run.id)
@@ -238,4 +244,4 @@ def test_sampled_methods_run_in_the_product(make_syndic: MakeSyndic, fixture_jso
         # members' sums carry standard errors from per-sample group sums
         assert all(m.stderr_sum > 0 for m in members if m.works_valued) or method == "loo"
         if method == "tmc-shapley":
-            assert run.summary["updates"] == 4
+            assert run.summary["updates"] == 2 * 4  # per split, over two folds

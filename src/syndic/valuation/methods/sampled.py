@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from syndic.valuation.methods.base import Task, Valued, with_proxy_examples
-from syndic.valuation.stopping import MaxUpdates
 
 
 class Sampled:
@@ -19,7 +18,7 @@ class Sampled:
         model = task.model()
         est = self.estimator(
             model,
-            stop=MaxUpdates(p.max_updates),
+            stop=p.stop(p.max_updates),
             seed=p.seed,
             executor=p.executor,
             progress=task.tick(self.stage),
