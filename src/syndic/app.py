@@ -198,9 +198,16 @@ class Syndic:
         from syndic.members import audit as members_audit
         from syndic.payouts import audit as payouts_audit
         from syndic.provenance.state import StateAudit
+        from syndic.valuation import audit as valuation_audit
 
         return StateAudit(
-            self.db, checks=[*members_audit.CHECKS, *deals_audit.CHECKS, *payouts_audit.CHECKS]
+            self.db,
+            checks=[
+                *members_audit.CHECKS,
+                *deals_audit.CHECKS,
+                *payouts_audit.CHECKS,
+                *valuation_audit.CHECKS,
+            ],
         )
 
     # --- detection (scans of others' datasets) and access (marked delivery, tracing) -----

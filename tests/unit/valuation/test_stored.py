@@ -34,6 +34,7 @@ def test_an_edited_stored_value_is_caught(
     run = s.valuation.run(FAST)
     with s.db.read() as session:
         assert check_stored_values(session) == []
+    assert s.state_audit.run().problems == []
     for table, column, value, found in EDITS:
         key = table.id if table is ValuationRun else table.run_id
         with s.db.write() as session:
@@ -46,7 +47,9 @@ def test_an_edited_stored_value_is_caught(
         assert problems, (table, column)
         assert all(p.startswith(f"valuation run {run.id}:") for p in problems)
         assert any(found in p for p in problems), problems
-        if column == "value_sum":  # value verify says so too, and recomputes nothing wrongly
+        if column == "value_sum":  # value verify and syndic audit say so too
+            audit = s.state_audit.run()
+            assert any("stored values hash to" in p for p in audit.problems), audit.problems
             out = s.valuation.reproduce(run.id)
             assert not out["same"] and not out["stored_rows_ok"]
             assert out["recomputed_digest"] == run.result_digest
@@ -54,3 +57,4 @@ def test_an_edited_stored_value_is_caught(
             session.execute(update(table).where(table.id == row_id).values({column: before}))
     with s.db.read() as session:
         assert check_stored_values(session) == []
+    assert s.state_audit.run().problems == []
