@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from syndic.bargaining import outside as outside_data
 from syndic.bargaining import price
@@ -33,7 +32,8 @@ from syndic.bargaining.views import LeverageRunView
 from syndic.canonical import canonical_bytes
 from syndic.errors import Conflict, LeverageError, NotFound
 from syndic.governance.service import GovernanceService
-from syndic.members.models import Member, MemberStatus, Work, WorkStatus
+from syndic.members.models import Member, MemberStatus
+from syndic.members.snapshot import snapshot_works
 from syndic.provenance.log import StoredCheckpoint
 from syndic.provenance.models import LogHead
 from syndic.provenance.unit import Transactions
@@ -133,36 +133,18 @@ class LeverageService:
         ids: list[int] = []
         digests, labels, titles, meta_ids = [], [], [], []
         holders: list[list[int]] = []
-        missing, last = 0, 0
-        while True:
-            with self.txs.read() as s:
-                page = list(
-                    s.scalars(
-                        select(Work)
-                        .options(selectinload(Work.shares))
-                        .where(
-                            Work.id > last,
-                            Work.status == WorkStatus.ACTIVE,
-                            Work.log_index < snapshot_size,
-                        )
-                        .order_by(Work.id)
-                        .limit(PAGE)
-                    )
-                )
-            if not page:
-                break
-            for w in page:
-                value = _label(w.meta or {}, label)
-                if value is None:
-                    missing += 1
-                    continue
-                ids.append(w.id)
-                digests.append(w.digest)
-                labels.append(value)
-                titles.append(outside_data.normal_title(w.title))
-                meta_ids.append(str((w.meta or {}).get("id", "")).strip())
-                holders.append(sorted({sh.member_id for sh in w.shares}))
-            last = page[-1].id
+        missing = 0
+        for w in snapshot_works(self.txs.read, snapshot_size):
+            value = _label(w.meta or {}, label)
+            if value is None:
+                missing += 1
+                continue
+            ids.append(w.id)
+            digests.append(w.digest)
+            labels.append(value)
+            titles.append(outside_data.normal_title(w.title))
+            meta_ids.append(str((w.meta or {}).get("id", "")).strip())
+            holders.append(sorted({sh.member_id for sh in w.shares}))
         if missing:
             raise LeverageError(f"{missing} pool work(s) have no {label!r}; choose another --label")
         if len(ids) < 4:

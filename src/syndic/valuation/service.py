@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from syndic.errors import Conflict, NotFound, ValuationError
 from syndic.members.models import FULL_SHARE_BP, Member, Share, Work, WorkStatus
+from syndic.members.snapshot import snapshot_works
 from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import StoredCheckpoint
 from syndic.provenance.models import LogHead
@@ -109,38 +109,19 @@ def _load_corpus(db: Database, *, label: str, snapshot_size: int) -> Corpus:
     labels: list[str] = []
     holders: list[list[tuple[int, int]]] = []
     missing = 0
-    last = 0
-    while True:
-        with db.read() as s:
-            page = list(
-                s.scalars(
-                    select(Work)
-                    .options(selectinload(Work.shares))
-                    .where(
-                        Work.id > last,
-                        Work.status == WorkStatus.ACTIVE,
-                        Work.log_index < snapshot_size,
-                    )
-                    .order_by(Work.id)
-                    .limit(PAGE)
-                )
-            )
-        if not page:
-            break
-        for w in page:
-            value = _label(w.meta or {}, label)
-            blob = text_blob(w)
-            if blob is None:
-                continue
-            if value is None:
-                missing += 1
-                continue
-            ids.append(w.id)
-            digests.append(blob)
-            titles.append(w.title)
-            labels.append(value)
-            holders.append(sorted((sh.member_id, sh.share_bp) for sh in w.shares))
-        last = page[-1].id
+    for w in snapshot_works(db.read, snapshot_size):
+        value = _label(w.meta or {}, label)
+        blob = text_blob(w)
+        if blob is None:
+            continue
+        if value is None:
+            missing += 1
+            continue
+        ids.append(w.id)
+        digests.append(blob)
+        titles.append(w.title)
+        labels.append(value)
+        holders.append(sorted((sh.member_id, sh.share_bp) for sh in w.shares))
     if missing:
         raise ValuationError(
             f"{missing} work(s) have no {label!r} in their metadata; every valued work needs "

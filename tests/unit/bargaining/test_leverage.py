@@ -68,7 +68,7 @@ def lev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Leverage]:
     extra = papers(6, seed=9, prefix="extra")
     floor = _extra_member(s, "dear", extra[:3], floor_price_minor=10**9)
     red = _extra_member(s, "nottrain", extra[3:], prohibited_usages=["ai-train"])
-    s.valuation.run(RunParams(group_permutations=0, executor="serial", test_fraction=0.25))
+    s.valuation.run(RunParams(group_permutations=0, executor="serial", folds=4, repeats=1))
     lab = s.deals.register_licensee(
         name="Lab",
         contact="lab@example.org",
