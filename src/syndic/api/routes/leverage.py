@@ -8,13 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from syndic.api.deps import Steward, SyndicDep, allow
+from syndic.api.bounds import PathId
+from syndic.api.deps import GuardedRoute, Steward, SyndicDep, allow
+from syndic.api.openapi import media
 from syndic.auth.models import Principal, Role
 from syndic.bargaining.params import LeverageParams
 from syndic.bargaining.views import LeverageRunView
 from syndic.errors import LeverageError
 
-router = APIRouter(tags=["leverage"])
+router = APIRouter(tags=["leverage"], route_class=GuardedRoute)
 
 
 class LeverageRunIn(BaseModel):
@@ -24,7 +26,7 @@ class LeverageRunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outside_jsonl: str = Field(min_length=1)
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default_factory=dict, max_length=64)
 
 
 @router.post("/v1/leverage/runs", status_code=201)
@@ -44,18 +46,20 @@ def list_runs(syndic: SyndicDep, _caller: Steward) -> list[LeverageRunView]:
 
 
 @router.get("/v1/leverage/runs/{run_id}")
-def get_run(run_id: int, syndic: SyndicDep, _caller: Steward) -> LeverageRunView:
+def get_run(run_id: PathId, syndic: SyndicDep, _caller: Steward) -> LeverageRunView:
     return syndic.leverage.show(run_id)
 
 
-@router.get("/v1/leverage/runs/{run_id}/chart.svg")
-def chart(run_id: int, syndic: SyndicDep, _caller: Steward) -> Response:
+@router.get("/v1/leverage/runs/{run_id}/chart.svg", **media("image/svg+xml"))
+def chart(run_id: PathId, syndic: SyndicDep, _caller: Steward) -> Response:
     return Response(syndic.leverage.chart(run_id, fmt="svg"), media_type="image/svg+xml")
 
 
 @router.get("/v1/deals/{deal_id}/assessment")
 def assess(
-    deal_id: int, syndic: SyndicDep, _caller: Annotated[Principal, allow(Role.STEWARD, Role.MEMBER)]
+    deal_id: PathId,
+    syndic: SyndicDep,
+    _caller: Annotated[Principal, allow(Role.STEWARD, Role.MEMBER)],
 ) -> dict[str, Any]:
     """The deal's latest offer: its place in the price range, the floors and red lines it
     breaks, the works it leaves out, each member's projected payout."""
