@@ -69,7 +69,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "export": (
         "syndic.cli.deals:export",
-        "Write the dataset an agreement licenses as JSONL (metered and logged).",
+        "Write the dataset an agreement licenses (metered and logged).",
     ),
     "payout": (
         "syndic.cli.ops:payout",
@@ -125,7 +125,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "serve": (
         "syndic.cli.ops:serve",
-        "Run the API over the data dir.",
+        "Serve the web pages (at /) and the API (under /v1) over the data dir.",
     ),
     "demo": (
         "syndic.cli.ops:demo",

@@ -297,3 +297,14 @@ def import_arxiv_cmd(path: Path, skip_bad: bool, batch: int, as_json: bool) -> N
         )
         for r in result.refused:
             click.echo(f"  refused {r}")
+
+
+def _catalogue_formats() -> None:
+    """`syndic import manifest|dir|feed|scholarly` (syndic.cli.catalogue) join `import arxiv`."""
+    from syndic.cli import catalogue
+
+    for cmd in catalogue.COMMANDS:
+        import_.add_command(cmd)
+
+
+_catalogue_formats()
