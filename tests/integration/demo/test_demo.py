@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from syndic.access.canaries import PER_AGREEMENT
 from syndic.cli.main import main
 
 
@@ -20,7 +21,8 @@ def test_demo_round(demo_dir: Path) -> None:
     assert (demo_dir / "demo-report.html").is_file()
     delivered = (demo_dir / "licensee-dataset.jsonl").read_text().splitlines()
     agreement = json.loads(next((demo_dir / "agreements").glob("agreement-*.json")).read_text())
-    assert len(delivered) == agreement["document"]["scope"]["works"]
+    # every licensed work, and the agreement's few canary records (docs/detection.md)
+    assert len(delivered) == agreement["document"]["scope"]["works"] + PER_AGREEMENT
     statements = list((demo_dir / "statements").glob("member-*.json"))
     assert (
         sum(json.loads(p.read_text())["amount_minor"] for p in statements) == rep["paid_out_minor"]
