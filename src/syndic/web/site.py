@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from syndic.api.app import create_app
 from syndic.app import Syndic
 from syndic.errors import SyndicError
-from syndic.web.pages import member, member_votes, member_works, public, signin
+from syndic.web.pages import licensee, member, member_votes, member_works, public, signin
 from syndic.web.render import make_env, render
 from syndic.web.session import cookies_for
 
@@ -30,6 +30,7 @@ PAGE_ROUTERS = (
     member.router,
     member_works.router,
     member_votes.router,
+    licensee.router,
 )
 log = logging.getLogger(__name__)
 

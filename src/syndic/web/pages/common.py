@@ -25,6 +25,8 @@ def home_url(principal: Principal) -> str:
     """Where a role lands after signing in (the licensee's and steward's pages plug in here)."""
     if principal.role is Role.MEMBER:
         return f"/members/{principal.subject_id}"
+    if principal.role is Role.LICENSEE:
+        return "/licensee"
     return "/"
 
 
