@@ -19,7 +19,15 @@ from starlette.exceptions import HTTPException
 from syndic.api.app import create_app
 from syndic.app import Syndic
 from syndic.errors import SyndicError
-from syndic.web.pages import licensee, member, member_votes, member_works, public, signin
+from syndic.web.pages import (
+    licensee,
+    member,
+    member_votes,
+    member_works,
+    public,
+    signin,
+    steward,
+)
 from syndic.web.render import make_env, render
 from syndic.web.session import cookies_for
 
@@ -31,6 +39,7 @@ PAGE_ROUTERS = (
     member_works.router,
     member_votes.router,
     licensee.router,
+    steward.router,
 )
 log = logging.getLogger(__name__)
 
