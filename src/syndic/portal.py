@@ -1,6 +1,7 @@
 """What a member's pages ask that spans several parts: the dashboard, a vote explained for this
 member, and everything held about them. Reads only; the pages change state through the
-services' own methods (``MemberPortal`` is composed in ``Syndic`` as ``syndic.portal``).
+services' own methods (``MemberPortal`` is composed in ``Syndic`` as ``syndic.portal``,
+``LicenseePortal``, for a licensee's pages, as ``syndic.licensee_portal``).
 
 A vote is explained with the same rules that decide it: a work's coverage follows
 ``deals.coverage`` (scope, disputes, every holder's mandate) and the red lines are
