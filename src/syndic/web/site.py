@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from syndic.api.app import create_app
 from syndic.app import Syndic
 from syndic.errors import SyndicError
+from syndic.web.jobs import Jobs
 from syndic.web.pages import (
     licensee,
     member,
@@ -75,6 +76,7 @@ def create_site(syndic: Syndic) -> FastAPI:
     app = create_app(syndic)
     app.state.templates = make_env()
     app.state.cookies = cookies_for(syndic)
+    app.state.jobs = Jobs()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for r in PAGE_ROUTERS:
         app.include_router(r)

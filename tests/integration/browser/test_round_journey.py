@@ -6,6 +6,7 @@ steward books the fee, distributes it and pays. axe-core checks every page on th
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -114,14 +115,24 @@ def test_a_round_from_offer_to_payout(site: Site, chromium: Browser, tmp_path: P
         axe_check(steward)
 
         # the steward's other pages pass axe too
-        for path in (
-            "/steward/members?q=a",
-            "/steward/works",
-            "/steward/gate",
-            "/steward/valuation",
-        ):
+        for path in ("/steward/members?q=a", "/steward/works", "/steward/gate"):
             steward.goto(site.url + path)
             axe_check(steward)
+
+        # a valuation run started on the page, watched to its end, its results shown
+        runs = len(s.valuation.list_runs())
+        steward.goto(site.url + "/steward/valuation")
+        axe_check(steward)
+        steward.get_by_label("Permutations for members' group values").fill("2")
+        steward.get_by_role("button", name="Start a run").click()
+        expect(steward).to_have_url(site.url + "/steward/valuation/progress")
+        axe_check(steward)
+        done = steward.get_by_role("link", name=re.compile("results"))
+        expect(done).to_be_visible(timeout=120_000)
+        assert len(s.valuation.list_runs()) == runs + 1
+        done.click()
+        expect(steward.locator("figure.chart img")).to_be_visible()
+        axe_check(steward)
         steward.goto(site.url + "/steward/log")
         steward.get_by_role("button", name="Verify log").click()
         expect(steward.get_by_role("status")).to_contain_text("The log verifies")

@@ -3,6 +3,7 @@ API; members and works search; payouts; the log verified; and only the steward g
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -126,3 +127,20 @@ def test_forged_csrf_is_refused_on_every_steward_form(desk: Desk) -> None:
     assert r.status_code == 403
     assert desk.w.s.deals.get_deal(deal).status == "offered"
     assert [k for k in desk.w.kinds()[before:] if not k.startswith("signin.")] == []
+
+
+def test_a_valuation_run_that_fails_says_why_on_its_progress_page(desk: Desk) -> None:
+    page = "/steward/valuation"
+    r = desk.v.submit(page, "/steward/valuation/runs", {"seed": "x"})
+    assert r.status_code == 422 and 'id="seed-error"' in r.text
+    r = desk.v.submit(page, "/steward/valuation/runs", {"seed": "0"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/steward/valuation/progress"
+    for _ in range(600):  # the run is in a thread: watch the page until it says it ended
+        shown = desk.v.get("/steward/valuation/progress").text
+        if 'data-running="no"' in shown:
+            break
+        time.sleep(0.1)
+    # these works carry no arXiv field to predict: the service's refusal is shown, no run kept
+    assert "The run did not finish" in shown and "have no &#39;field&#39;" in shown
+    assert desk.w.s.valuation.list_runs() == []
+    assert "Start a run" in desk.v.get(page).text  # and another may start

@@ -5,14 +5,16 @@ anyone else gets a 403 page."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 from fastapi import Form, Request, Response
 
 from syndic.auth.models import Role
 from syndic.auth.policy import Need
-from syndic.errors import InvalidInput, NotFound
+from syndic.errors import InvalidInput, NotFound, ValuationError
 from syndic.money import parse_major
+from syndic.web.jobs import Jobs
 from syndic.web.pages.common import page_router, see_other, syndic_of
 from syndic.web.render import render
 from syndic.web.session import Viewer, require
@@ -286,9 +288,63 @@ async def verify_log(request: Request) -> Response:
     return _log_page(request, audit)
 
 
+def _jobs(request: Request) -> Jobs:
+    jobs: Jobs = request.app.state.jobs
+    return jobs
+
+
+@router.post("/steward/valuation/runs")
+def start_run(
+    request: Request,
+    seed: Annotated[str, Form()] = "0",
+    group_permutations: Annotated[str, Form()] = "",
+) -> Response:
+    viewer = steward(request)
+    errors: dict[str, str] = {}
+    if not seed.strip().isdigit():
+        errors["seed"] = "Enter a whole number, 0 or more."
+    perms = group_permutations.strip()
+    if perms and not perms.isdigit():
+        errors["group_permutations"] = "Enter a whole number, 0 or more."
+    if errors:
+        return _valuation_page(request, None, status=422, errors=errors)
+    from syndic.valuation.params import RunParams  # the valuation stack only when it runs
+
+    params = RunParams(seed=int(seed))
+    if perms:
+        params = dataclasses.replace(params, group_permutations=int(perms))
+    try:
+        params.check()
+    except ValuationError as exc:
+        return _valuation_page(
+            request, None, status=422, errors={"group_permutations": exc.message}
+        )
+    _jobs(request).start_valuation(syndic_of(request), params, actor=viewer.principal.actor)
+    return see_other("/steward/valuation/progress")
+
+
+@router.get("/steward/valuation/progress")
+def run_progress(request: Request) -> Response:
+    steward(request)
+    job = _jobs(request).current
+    if job is None:
+        raise NotFound("no valuation run has been started from these pages")
+    return render(request, "steward/progress.html", title="Valuation run in progress", job=job)
+
+
 @router.get("/steward/valuation")
 def valuation(request: Request, run: int | None = None) -> Response:
     steward(request)
+    return _valuation_page(request, run)
+
+
+def _valuation_page(
+    request: Request,
+    run: int | None,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+) -> Response:
     syndic = syndic_of(request)
     runs = syndic.valuation.list_runs()
     shown = None
@@ -310,6 +366,9 @@ def valuation(request: Request, run: int | None = None) -> Response:
     return render(
         request,
         "steward/valuation.html",
+        status=status,
+        errors=errors or {},
+        job=_jobs(request).current,
         title="Valuation runs",
         runs=runs,
         shown=shown,
