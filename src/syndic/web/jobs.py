@@ -1,30 +1,28 @@
-"""Long runs started from a page (a valuation run): one at a time per site, in a thread, with
-their progress kept for the page that watches them. The run itself is the service's own
-(``valuation.run``), the same call the CLI makes."""
+"""Long runs started from a page (a valuation run, a log audit): one at a time per site, in a
+thread, with their progress kept for the page that watches them. The work itself is the
+service's own call (``valuation.run``, ``provenance.verify``), as the CLI makes it."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from syndic.app import Syndic
 from syndic.errors import Conflict, SyndicError
 
-if TYPE_CHECKING:
-    from syndic.valuation.params import RunParams
-
 log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int | None], None]
 
 
 @dataclass
 class Job:
-    params: RunParams
+    kind: str  # "valuation" or "audit": which page shows it
+    about: str  # one line for the page
     stage: str = "starting"
     done: int = 0
     total: int | None = None
-    run_id: int | None = None
+    result: object = None
     error: str | None = None
     finished: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -42,28 +40,28 @@ class Job:
 
 class Jobs:
     def __init__(self) -> None:
-        self.current: Job | None = None
+        self.current: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def start_valuation(self, syndic: Syndic, params: RunParams, *, actor: str) -> Job:
-        """Start a valuation run in a thread; refused while another is running."""
+    def start(self, kind: str, about: str, work: Callable[[Progress], object]) -> Job:
+        """Run ``work(progress)`` in a thread; refused while a job of this kind is running."""
         with self._lock:
-            if self.current is not None and not self.current.finished:
-                raise Conflict("a valuation run is already in progress; watch it to its end")
-            job = Job(params)
-            self.current = job
-        threading.Thread(target=_run, args=(syndic, job, actor), daemon=True).start()
+            running = self.current.get(kind)
+            if running is not None and not running.finished:
+                raise Conflict(f"a {kind} is already in progress; watch it to its end")
+            job = Job(kind, about)
+            self.current[kind] = job
+        threading.Thread(target=_run, args=(job, work), daemon=True).start()
         return job
 
 
-def _run(syndic: Syndic, job: Job, actor: str) -> None:
+def _run(job: Job, work: Callable[[Progress], object]) -> None:
     try:
-        run = syndic.valuation.run(job.params, actor=actor, progress=job.update)
-        job.run_id = run.id
+        job.result = work(job.update)
     except SyndicError as exc:
         job.error = exc.message
     except Exception:
-        log.exception("valuation run started from a page failed")
-        job.error = "the run failed on our side; the operator's log has the details"
+        log.exception("a %s started from a page failed", job.kind)
+        job.error = "it failed on our side; the operator's log has the details"
     finally:
         job.finished = True

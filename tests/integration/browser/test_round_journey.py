@@ -135,7 +135,7 @@ def test_a_round_from_offer_to_payout(site: Site, chromium: Browser, tmp_path: P
         axe_check(steward)
         steward.goto(site.url + "/steward/log")
         steward.get_by_role("button", name="Verify log").click()
-        expect(steward.get_by_role("status")).to_contain_text("The log verifies")
+        expect(steward.get_by_role("status")).to_contain_text("The log verifies", timeout=60_000)
         axe_check(steward)
 
         # a licensee opening the steward's pages gets a 403 page

@@ -255,7 +255,7 @@ def gate(request: Request) -> Response:
     )
 
 
-def _log_page(request: Request, audit: object | None = None) -> Response:
+def _log_page(request: Request) -> Response:
     syndic = syndic_of(request)
     try:
         checkpoint = syndic.provenance.published_checkpoint()
@@ -268,7 +268,7 @@ def _log_page(request: Request, audit: object | None = None) -> Response:
         size=syndic.report()["events"],
         checkpoint=checkpoint,
         kinds=syndic.event_counts(),
-        audit=audit,
+        job=_jobs(request).current.get("audit"),
     )
 
 
@@ -279,13 +279,13 @@ def log_page(request: Request) -> Response:
 
 
 @router.post("/steward/log/verify")
-async def verify_log(request: Request) -> Response:
-    """Re-check every entry, node, checkpoint and blob (off the event loop)."""
+def verify_log(request: Request) -> Response:
+    """Re-check every entry, node, checkpoint and blob, in a thread; the log page shows its
+    progress and then what it found."""
     steward(request)
-    from starlette.concurrency import run_in_threadpool
-
-    audit = await run_in_threadpool(syndic_of(request).provenance.verify)
-    return _log_page(request, audit)
+    verify = syndic_of(request).provenance.verify
+    _jobs(request).start("audit", "Verifying the log", lambda p: verify(progress=p))
+    return see_other("/steward/log")
 
 
 def _jobs(request: Request) -> Jobs:
@@ -319,14 +319,20 @@ def start_run(
         return _valuation_page(
             request, None, status=422, errors={"group_permutations": exc.message}
         )
-    _jobs(request).start_valuation(syndic_of(request), params, actor=viewer.principal.actor)
+    valuation = syndic_of(request).valuation
+    about = f"Seed {params.seed}, method {params.method}"
+    _jobs(request).start(
+        "valuation",
+        about,
+        lambda p: valuation.run(params, actor=viewer.principal.actor, progress=p).id,
+    )
     return see_other("/steward/valuation/progress")
 
 
 @router.get("/steward/valuation/progress")
 def run_progress(request: Request) -> Response:
     steward(request)
-    job = _jobs(request).current
+    job = _jobs(request).current.get("valuation")
     if job is None:
         raise NotFound("no valuation run has been started from these pages")
     return render(request, "steward/progress.html", title="Valuation run in progress", job=job)
@@ -368,7 +374,7 @@ def _valuation_page(
         "steward/valuation.html",
         status=status,
         errors=errors or {},
-        job=_jobs(request).current,
+        job=_jobs(request).current.get("valuation"),
         title="Valuation runs",
         runs=runs,
         shown=shown,
