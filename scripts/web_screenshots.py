@@ -1,5 +1,6 @@
 """Take the screenshots of docs/web.md: build the small test coalition, serve it, and open
-each main page in Debian's Chromium (Playwright), as the public and as a member.
+each main page in Debian's Chromium (Playwright), as the public, a member, the licensee
+and the steward.
 
     .venv/bin/python scripts/web_screenshots.py docs/screenshots   (or: make screenshots)
 """
@@ -66,6 +67,36 @@ def main(out: Path) -> None:
                 phone = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
                 phone.context.add_cookies(page.context.cookies())
                 shoot(phone, f"{me}/votes/{c.open_proposal}", out, "vote-phone")
+                for role, subject, pages in [
+                    (
+                        Role.LICENSEE,
+                        c.licensee,
+                        [
+                            ("licensee", "/licensee"),
+                            ("offer", "/licensee/offer"),
+                            ("licensee-deal", f"/licensee/deals/{c.open_deal}"),
+                            ("agreement", f"/licensee/agreements/{c.agreement}"),
+                        ],
+                    ),
+                    (
+                        Role.STEWARD,
+                        None,
+                        [
+                            ("steward", "/steward"),
+                            ("steward-members", "/steward/members"),
+                            ("steward-deals", "/steward/deals"),
+                            ("steward-deal", f"/steward/deals/{c.open_deal}"),
+                            ("steward-payouts", "/steward/payouts"),
+                            ("steward-log", "/steward/log"),
+                            ("steward-valuation", "/steward/valuation"),
+                        ],
+                    ),
+                ]:
+                    other = browser.new_page(viewport={"width": 1000, "height": 760})
+                    other.goto(syndic.login_link(role=role, subject_id=subject, base_url=url))
+                    other.get_by_role("button", name="Continue signing in").click()
+                    for name, path in pages:
+                        shoot(other, url + path, out, name)
                 browser.close()
         finally:
             syndic.close()

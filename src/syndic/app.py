@@ -54,7 +54,7 @@ if TYPE_CHECKING:  # built on first use: a command that needs neither pays nothi
     from syndic.gate.policy import Policy
     from syndic.gate.service import Gate
     from syndic.payouts.charter import CharterPayouts
-    from syndic.portal import MemberPortal
+    from syndic.portal import LicenseePortal, MemberPortal
     from syndic.provenance.state import StateAudit, StateReport
     from syndic.valuation.service import ValuationService
 
@@ -253,6 +253,13 @@ class Syndic:
             provenance=self.provenance,
             vault=self.vault,
         )
+
+    @cached_property
+    def licensee_portal(self) -> LicenseePortal:
+        """What a licensee's pages read across parts (reads only)."""
+        from syndic.portal import LicenseePortal
+
+        return LicenseePortal(members=self.members, deals=self.deals, payouts=self.payouts)
 
     def _wire_auth(self) -> None:
         """API keys and the one authorization policy, told how to find who owns what (looked

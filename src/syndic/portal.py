@@ -1,6 +1,7 @@
 """What a member's pages ask that spans several parts: the dashboard, a vote explained for this
 member, and everything held about them. Reads only; the pages change state through the
-services' own methods (``MemberPortal`` is composed in ``Syndic`` as ``syndic.portal``).
+services' own methods (``MemberPortal`` is composed in ``Syndic`` as ``syndic.portal``,
+``LicenseePortal``, for a licensee's pages, as ``syndic.licensee_portal``).
 
 A vote is explained with the same rules that decide it: a work's coverage follows
 ``deals.coverage`` (scope, disputes, every holder's mandate) and the red lines are
@@ -14,10 +15,12 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from syndic.deals.agreement import AgreementDocument
 from syndic.deals.service import DealService
 from syndic.errors import NotFound, ValuationError
 from syndic.governance.mandates import Mandate, Proposed, is_vlop, red_lines_crossed
@@ -249,3 +252,83 @@ class MemberPortal:
                 digest = Digest.parse(w.digest)
                 z.writestr(f"works/{w.id}-{digest.hex}", self.vault.read_bytes(digest))
         return buf.getvalue()
+
+
+# --- the licensee's pages ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Catalogue:
+    """What the pool holds, as a licensee may see it before any agreement: counts per
+    collection and per year, and sample titles only while the terms license some use."""
+
+    works: int
+    by_collection: list[tuple[str, int]]
+    by_year: list[tuple[str, int]]
+    samples: list[str]
+
+
+@dataclass(frozen=True)
+class AgreementAccount:
+    agreement_id: int
+    status: str
+    price_minor: int
+    paid_minor: int
+
+    @property
+    def owed_minor(self) -> int:
+        return max(self.price_minor - self.paid_minor, 0)
+
+
+SAMPLE_TITLES = 8
+
+
+def _year(work: WorkView) -> str:
+    date = work.meta.get("date")
+    if isinstance(date, str) and len(date) >= 4 and date[:4].isdigit():
+        return date[:4]
+    return str(work.registered_at.year)
+
+
+class LicenseePortal:
+    """Reads for a licensee's pages: the catalogue summary and what they owe and have paid."""
+
+    def __init__(self, *, members: MemberService, deals: DealService, payouts: PayoutService):
+        self.members = members
+        self.deals = deals
+        self.payouts = payouts
+
+    def catalogue(self, *, samples_allowed: bool) -> Catalogue:
+        collections: Counter[str] = Counter()
+        years: Counter[str] = Counter()
+        samples: list[str] = []
+        total = 0
+        for w in self.members.iter_works():
+            if w.status != WorkStatus.ACTIVE:
+                continue
+            total += 1
+            collections[w.collection] += 1
+            years[_year(w)] += 1
+            if samples_allowed and len(samples) < SAMPLE_TITLES:
+                samples.append(w.title)
+        return Catalogue(
+            works=total,
+            by_collection=collections.most_common(),
+            by_year=sorted(years.items()),
+            samples=samples,
+        )
+
+    def accounts(self, licensee_id: int) -> list[AgreementAccount]:
+        """Per agreement of ``licensee_id``: its price and what has been booked as paid."""
+        out = []
+        for a in self.deals.list_agreements(licensee_id=licensee_id):
+            price = AgreementDocument.parse(self.deals.agreement_document(a.id)).terms.get(
+                "amount_minor"
+            )
+            out.append(
+                AgreementAccount(
+                    a.id,
+                    a.status,
+                    price if isinstance(price, int) else 0,
+                    self.payouts.booked(a.id),
+                )
+            )
+        return out

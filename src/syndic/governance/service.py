@@ -649,6 +649,14 @@ class GovernanceService:
                 out.append(entry)
         return out
 
+    def turnout(self, proposal_id: int) -> tuple[int, int]:
+        """(active members who have voted, active members) on a proposal, for its progress."""
+        with self.txs.read() as session:
+            p = session.get(Proposal, proposal_id)
+            if p is None:
+                raise NotFound(f"no proposal with id {proposal_id}")
+            return self._turnout(session, p)
+
     def voted_on(self, member_id: int) -> set[int]:
         """The proposals ``member_id`` has cast a ballot on (directly)."""
         with self.txs.read() as session:

@@ -155,6 +155,11 @@ class PayoutService:
                 lines=[(CASH, amount_minor), (revenue_account(agreement_id), -amount_minor)],
             )
 
+    def booked(self, agreement_id: int) -> int:
+        """Everything ever booked as received under an agreement (minor units)."""
+        with self.txs.read() as session:
+            return self.ledger.credited(session, revenue_account(agreement_id))
+
     def undistributed(self, agreement_id: int) -> int:
         """Revenue booked for an agreement and not yet distributed, in minor units."""
         with self.txs.read() as session:

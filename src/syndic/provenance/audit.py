@@ -18,7 +18,7 @@ covers beyond the last good one.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,9 +74,23 @@ class AuditReport:
         }
 
 
-def audit_log(session: Session, *, signer: LogSigner, vault: FileVault | None) -> AuditReport:
-    """Recompute the tree from the entries and compare it with everything stored and signed."""
-    return _Audit(session, signer).run(vault)
+AuditProgress = Callable[[str, int, int | None], None]  # (stage, done, total)
+
+
+def audit_log(
+    session: Session,
+    *,
+    signer: LogSigner,
+    vault: FileVault | None,
+    progress: AuditProgress | None = None,
+) -> AuditReport:
+    """Recompute the tree from the entries and compare it with everything stored and signed;
+    ``progress`` hears how many entries are checked after each chunk."""
+    return _Audit(session, signer).run(vault, progress or _quiet)
+
+
+def _quiet(stage: str, done: int, total: int | None) -> None:
+    pass
 
 
 class _Audit:
@@ -98,14 +112,17 @@ class _Audit:
         self.signed_range_start: int | None = None  # where the first failing range begins
         self.expected = 0
 
-    def run(self, vault: FileVault | None) -> AuditReport:
+    def run(self, vault: FileVault | None, progress: AuditProgress) -> AuditReport:
         self._load_checkpoints()
+        progress("log entries", 0, self.size)
         while rows := self._next_chunk():
             created: list[tuple[int, int, bytes]] = []
             for raw_idx, entry, kind in rows:
                 if not self._entry(int(raw_idx), bytes(entry), kind, created):
                     return _finish(self.report, self.session, self.size, self.frontier)
             _compare_nodes(self.report, self.session, created, self.bad)
+            progress("log entries", self.report.entries_checked, self.size)
+        progress("stored works", 0, len(self.blobs))
         if self.expected < self.size:
             self.report.flag(self.expected, f"log entry {self.expected} is missing")
         if self.report.first_bad_index is None and self.signed_range_start is not None:

@@ -16,7 +16,7 @@ from typing import Any
 from syndic.clock import Clock
 from syndic.errors import InvalidInput, NotFound
 from syndic.keys import Signer
-from syndic.provenance.audit import AuditReport, audit_log
+from syndic.provenance.audit import AuditProgress, AuditReport, audit_log
 from syndic.provenance.checkpoint import LogSigner
 from syndic.provenance.log import StoredCheckpoint, TransparencyLog
 from syndic.provenance.receipt import WORK_EVENT, Receipt
@@ -119,9 +119,9 @@ class ProvenanceService:
             return self.log.kind_counts(session)
 
     # --- audit ---------------------------------------------------------------------------
-    def verify(self) -> AuditReport:
+    def verify(self, *, progress: AuditProgress | None = None) -> AuditReport:
         with self.db.read() as session:
-            return audit_log(session, signer=self.signer, vault=self.vault)
+            return audit_log(session, signer=self.signer, vault=self.vault, progress=progress)
 
     # --- publishing ----------------------------------------------------------------------
     def export_tiles(self, directory: Path) -> tuple[StoredCheckpoint, int]:

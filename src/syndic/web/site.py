@@ -19,7 +19,16 @@ from starlette.exceptions import HTTPException
 from syndic.api.app import create_app
 from syndic.app import Syndic
 from syndic.errors import SyndicError
-from syndic.web.pages import member, member_votes, member_works, public, signin
+from syndic.web.jobs import Jobs
+from syndic.web.pages import (
+    licensee,
+    member,
+    member_votes,
+    member_works,
+    public,
+    signin,
+    steward,
+)
 from syndic.web.render import make_env, render
 from syndic.web.session import cookies_for
 
@@ -30,6 +39,8 @@ PAGE_ROUTERS = (
     member.router,
     member_works.router,
     member_votes.router,
+    licensee.router,
+    steward.router,
 )
 log = logging.getLogger(__name__)
 
@@ -65,6 +76,7 @@ def create_site(syndic: Syndic) -> FastAPI:
     app = create_app(syndic)
     app.state.templates = make_env()
     app.state.cookies = cookies_for(syndic)
+    app.state.jobs = Jobs()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for r in PAGE_ROUTERS:
         app.include_router(r)

@@ -6,25 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from playwright.sync_api import Browser
 
 
 @pytest.mark.browser
-def test_report_renders_summary_and_charts(demo_dir: Path, tmp_path: Path) -> None:
+def test_report_renders_summary_and_charts(
+    demo_dir: Path, tmp_path: Path, chromium: Browser
+) -> None:
+    # the session's Chromium: a second sync Playwright in the same session is refused
     rep = json.loads((demo_dir / "demo-summary.json").read_text())
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
+    context = chromium.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        page = context.new_page()
         page.goto((demo_dir / "demo-report.html").as_uri())
         summary = {
             row.locator("th").inner_text(): row.locator("td").inner_text()
@@ -49,4 +42,5 @@ def test_report_renders_summary_and_charts(demo_dir: Path, tmp_path: Path) -> No
         )
         assert page.locator("#member-count").inner_text().endswith(f"of {rep['members']} members.")
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        browser.close()
+    finally:
+        context.close()

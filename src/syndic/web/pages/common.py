@@ -22,9 +22,13 @@ def syndic_of(request: Request) -> Syndic:
 
 
 def home_url(principal: Principal) -> str:
-    """Where a role lands after signing in (the licensee's and steward's pages plug in here)."""
+    """Where a role lands after signing in."""
     if principal.role is Role.MEMBER:
         return f"/members/{principal.subject_id}"
+    if principal.role is Role.LICENSEE:
+        return "/licensee"
+    if principal.role is Role.STEWARD:
+        return "/steward"
     return "/"
 
 
