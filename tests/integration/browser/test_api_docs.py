@@ -9,7 +9,7 @@ from playwright.sync_api import Route, sync_playwright
 from syndic.api.app import create_app
 from syndic.api.serving import serving_app
 from tests.conftest import MakeSyndic
-from tests.integration.browser.test_report_page import ARGS, CHROMIUM
+from tests.integration.browser.conftest import ARGS, CHROMIUM
 
 
 @pytest.mark.browser

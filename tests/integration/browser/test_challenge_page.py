@@ -8,7 +8,7 @@ from playwright.sync_api import sync_playwright
 
 from syndic.gate.policy import parse_policy
 from tests.conftest import MakeSyndic
-from tests.integration.browser.test_report_page import ARGS, CHROMIUM
+from tests.integration.browser.conftest import ARGS, CHROMIUM
 from tests.integration.gate.helpers import active_agreement, serve, upstream_app
 
 POLICY = """
