@@ -36,7 +36,9 @@ class Site:
     coalition: WebCoalition
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: sync Playwright keeps an event loop running in the main thread
+# while it is open, and every later test that calls asyncio.run would find it there.
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory, fixture_jsonl: Path) -> Iterator[Site]:
     data = tmp_path_factory.mktemp("web") / "data"
     coalition = build(data, fixture_jsonl)
@@ -48,7 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, fixture_jsonl: Path) -> Itera
         syndic.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Browser]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
