@@ -7,6 +7,7 @@ import json
 import tarfile
 from pathlib import Path
 
+from syndic.access.canaries import PER_AGREEMENT
 from syndic.deals.package import write_shards
 from syndic.members.service import NewWork
 from tests.coalition import active_agreement, world
@@ -25,7 +26,7 @@ def test_an_image_does_not_break_delivery(make_syndic: MakeSyndic, tmp_path: Pat
     token = w.s.deals.issue_token(agreement)
     grant = w.s.deals.authorize_delivery(token, agreement)
     lines = [json.loads(x) for x in w.s.deals.dataset_lines(grant)]
-    assert len(lines) == 3
+    assert len(lines) == 3  # what the agreement covers, before the licensee's marks
     pictures = [x for x in lines if x["media_type"] == "image/png"]
     assert len(pictures) == 1 and "text" not in pictures[0]
     assert base64.b64decode(pictures[0]["content_base64"]) == image
@@ -73,7 +74,7 @@ def test_an_image_is_delivered_over_the_api(make_syndic: MakeSyndic) -> None:
         )
     assert r.status_code == 200
     lines = [json.loads(x) for x in r.text.splitlines()]
-    assert len(lines) == 3
+    assert len(lines) == 3 + PER_AGREEMENT  # the three works and the agreement's canaries
     assert [base64.b64decode(x["content_base64"]) for x in lines if "content_base64" in x] == [
         image
     ]

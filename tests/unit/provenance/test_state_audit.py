@@ -125,7 +125,7 @@ def test_clean_then_each_edit_caught_then_clean(paid: World) -> None:
     s = paid.s
     assert problems(s) == []
     report = s.state_audit.run()
-    assert {c.name for c in report.checks} >= {
+    replayed = {
         "members.members",
         "members.works",
         "payouts.ledger",
@@ -134,7 +134,8 @@ def test_clean_then_each_edit_caught_then_clean(paid: World) -> None:
         "deals.agreements",
         "deals.deals",
     }
-    assert all(c.events > 0 for c in report.checks), report.to_dict()
+    assert {c.name for c in report.checks} >= replayed | {"valuation.runs"}
+    assert all(c.events > 0 for c in report.checks if c.name in replayed), report.to_dict()
     with s.db.read() as session:
         a, d, doc = session.execute(text("SELECT id, deal_id, document FROM agreements")).one()
     params = {
