@@ -37,6 +37,7 @@ from syndic.members.snapshot import snapshot_works
 from syndic.provenance.log import StoredCheckpoint
 from syndic.provenance.models import LogHead
 from syndic.provenance.unit import Transactions
+from syndic.storage.base import newest_or_get
 from syndic.valuation.features import FEATURIZERS, Texts
 from syndic.valuation.service import ValuationService, library_versions
 from syndic.vault import Digest, FileVault
@@ -317,14 +318,13 @@ class LeverageService:
     # --- reading, verifying, exporting -------------------------------------------------------
     def show(self, run_id: int | None = None) -> LeverageRunView:
         with self.txs.read() as s:
-            if run_id is None:
-                run = s.scalar(select(LeverageRun).order_by(LeverageRun.id.desc()).limit(1))
-                if run is None:
-                    raise NotFound("no leverage run yet; run `syndic leverage run`")
-            else:
-                run = s.get(LeverageRun, run_id)
-                if run is None:
-                    raise NotFound(f"no leverage run with id {run_id}")
+            run = newest_or_get(
+                s,
+                LeverageRun,
+                run_id,
+                what="leverage run",
+                none_yet="no leverage run yet; run `syndic leverage run`",
+            )
             return LeverageRunView.model_validate(run)
 
     def list_runs(self) -> list[LeverageRunView]:

@@ -66,6 +66,32 @@ def command(group: click.Group, name: str, **kw: Any) -> Callable[[F], F]:
     return deco
 
 
+def params_options(params: type[Any]) -> Callable[[F], F]:
+    """One option per field of the ``params`` dataclass (``RunParams``, ``LeverageParams``):
+    default, help text and choices (from the registry that owns the names) are written once,
+    on the field; a boolean field is a flag."""
+    from dataclasses import fields
+
+    def deco(fn: F) -> F:
+        for f in reversed(fields(params)):
+            choices = f.metadata["choices"]
+            name = f"--{f.name.replace('_', '-')}"
+            if isinstance(f.default, bool):
+                fn = click.option(name, f.name, is_flag=True, help=f.metadata["help"])(fn)
+                continue
+            fn = click.option(
+                name,
+                f.name,
+                type=click.Choice(list(choices())) if choices else type(f.default),
+                default=f.default,
+                show_default=True,
+                help=f.metadata["help"],
+            )(fn)
+        return fn
+
+    return deco
+
+
 def syndic() -> Syndic:
     return click.get_current_context().ensure_object(Ctx).syndic()
 

@@ -3,41 +3,20 @@ data strike, the equivalent outside data, a price range), stored, verified and e
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from syndic.bargaining.params import LeverageParams
-from syndic.cli.common import command, json_option, print_json, print_table, syndic
+from syndic.cli.common import command, json_option, params_options, print_json, print_table, syndic
 from syndic.errors import LeverageError
 from syndic.money import Money
 from syndic.plotting import FORMATS
 from syndic.progress import stage_bars
 from syndic.storage.files import read_input, write_output
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def leverage_params_options(fn: F) -> F:
-    """One option per ``LeverageParams`` field, its default and help written once there."""
-    for f in reversed(fields(LeverageParams)):
-        choices = f.metadata["choices"]
-        name = f"--{f.name.replace('_', '-')}"
-        if isinstance(f.default, bool):
-            fn = click.option(name, f.name, is_flag=True, help=f.metadata["help"])(fn)
-            continue
-        fn = click.option(
-            name,
-            f.name,
-            type=click.Choice(list(choices())) if choices else type(f.default),
-            default=f.default,
-            show_default=True,
-            help=f.metadata["help"],
-        )(fn)
-    return fn
+leverage_params_options = params_options(LeverageParams)
 
 
 @click.group("leverage")

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from syndic.cli.common import command, json_option, print_json, print_table, syndic
+from syndic.cli.common import command, json_option, params_options, print_json, print_table, syndic
 from syndic.errors import ValuationError
 from syndic.progress import stage_bars
 from syndic.valuation.explain import CHART_FORMATS
 from syndic.valuation.params import RunParams
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def run_params_options(fn: F) -> F:
-    """One option per ``RunParams`` field: its default, help text and choices (from the
-    registry that owns the names) are written once, on the field."""
-    for f in reversed(fields(RunParams)):
-        choices = f.metadata["choices"]
-        fn = click.option(
-            f"--{f.name.replace('_', '-')}",
-            f.name,
-            type=click.Choice(list(choices())) if choices else type(f.default),
-            default=f.default,
-            show_default=True,
-            help=f.metadata["help"],
-        )(fn)
-    return fn
+run_params_options = params_options(RunParams)
 
 
 @click.group("value")

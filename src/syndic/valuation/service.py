@@ -29,6 +29,7 @@ from syndic.provenance.events import EventRecorder
 from syndic.provenance.log import StoredCheckpoint
 from syndic.provenance.models import LogHead
 from syndic.provenance.unit import Transactions
+from syndic.storage.base import newest_or_get
 from syndic.storage.db import Database
 from syndic.valuation import explain
 from syndic.valuation.corpus import Corpus
@@ -364,14 +365,13 @@ class ValuationService:
     # --- reading ---------------------------------------------------------------------------
     def show(self, run_id: int | None = None) -> RunView:
         with self.db.read() as s:
-            if run_id is None:
-                run = s.scalar(select(ValuationRun).order_by(ValuationRun.id.desc()).limit(1))
-                if run is None:
-                    raise NotFound("no valuation has been run yet; run `syndic value run`")
-            else:
-                run = s.get(ValuationRun, run_id)
-                if run is None:
-                    raise NotFound(f"no valuation run with id {run_id}")
+            run = newest_or_get(
+                s,
+                ValuationRun,
+                run_id,
+                what="valuation run",
+                none_yet="no valuation has been run yet; run `syndic value run`",
+            )
             return RunView.model_validate(run)
 
     def list_runs(self) -> list[RunView]:
