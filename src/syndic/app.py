@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # built on first use: a command that needs neither pays nothi
     from syndic.access.service import AccessService
     from syndic.bargaining.assess import OfferAssessor
     from syndic.bargaining.service import LeverageService
+    from syndic.deals.delivery import DatasetRecord
     from syndic.detection.service import DetectionService, Progress, ScanRequest, ScanSummary
     from syndic.gate.licensing import IssuedToken
     from syndic.gate.middleware import ASGIApp
@@ -393,6 +394,10 @@ class Syndic:
     def licensed_dataset(self, grant: Grant) -> Iterator[bytes]:
         """The dataset ``grant`` licenses, metered, marked for its licensee, with canaries."""
         return self.access.deliver(grant)
+
+    def licensed_records(self, grant: Grant) -> Iterator[DatasetRecord]:
+        """The same dataset as records (for tar shards): metered, marked, with canaries."""
+        return self.access.deliver_records(grant)
 
     def assess_deal(self, deal_id: int) -> dict[str, Any]:
         """The deal's latest offer against the leverage price range, members' mandates and

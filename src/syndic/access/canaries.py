@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
+from syndic.deals.delivery import DatasetRecord
 from syndic.detection.minhash import words
 
 PER_AGREEMENT = 4
+T = TypeVar("T")
 _CONSONANTS = "bdfgklmnprstvz"
 _VOWELS = "aeiou"
 _SUBJECTS = ("garden", "lantern", "harbour", "meadow", "library", "orchard", "workshop", "valley")
@@ -34,20 +35,20 @@ class Canary:
     title: str
     text: str
 
-    def record(self) -> dict[str, Any]:
-        """The canary as a delivered record (shaped like every other record)."""
-        digest = "sha256:" + hashlib.sha256(self.text.encode()).hexdigest()
-        return {
-            "digest": digest,
-            "title": self.title,
-            "collection": "notes",
-            "text": self.text,
-            "meta": {},
-            "licence": f"agreement:{self.agreement}",
-        }
-
-    def line(self) -> bytes:
-        return json.dumps(self.record(), ensure_ascii=False).encode("utf-8") + b"\n"
+    def record(self) -> DatasetRecord:
+        """The canary as a delivered record, shaped like every other text record (the same
+        fields in JSONL, the same files in a tar shard), so it cannot be told apart by form."""
+        content = self.text.encode("utf-8")
+        return DatasetRecord(
+            digest="sha256:" + hashlib.sha256(content).hexdigest(),
+            title=self.title,
+            collection="notes",
+            media_type="text/plain",
+            meta={},
+            licence=f"agreement:{self.agreement}",
+            content=content,
+            text=self.text,
+        )
 
 
 def _nonce(seed: bytes) -> str:
@@ -98,7 +99,7 @@ class CanaryBook:
         return sorted({self._by_nonce[w] for w in words(text) if w in self._by_nonce})
 
 
-def interleave(lines: Iterable[bytes], inserts: list[int], extra: list[bytes]) -> Iterator[bytes]:
+def interleave(lines: Iterable[T], inserts: list[int], extra: list[T]) -> Iterator[T]:
     """``lines`` with ``extra[j]`` placed before line ``inserts[j]`` (the rest at the end)."""
     pending = sorted(zip(inserts, range(len(extra)), strict=True))
     j = 0

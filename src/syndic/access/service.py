@@ -8,8 +8,8 @@ agreement's key chooses (``marks``) and places the agreement's canary records am
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from syndic.access.models import UsageReport
 from syndic.access.trace import Verdict, trace
 from syndic.clock import iso
 from syndic.deals.agreement import AgreementDocument
+from syndic.deals.delivery import DatasetRecord
 from syndic.deals.models import Delivery
 from syndic.deals.service import DealService
 from syndic.deals.views import Grant
@@ -44,12 +45,18 @@ class AccessService:
 
     def deliver(self, grant: Grant) -> Iterator[bytes]:
         """The licensed dataset as JSONL, marked for ``grant``'s agreement, with its canaries."""
+        return (record.line() for record in self.deliver_records(grant))
+
+    def deliver_records(self, grant: Grant) -> Iterator[DatasetRecord]:
+        """The licensed dataset as records, each text marked for ``grant``'s agreement and
+        the agreement's canaries placed among them: every packaging (JSONL, tar shards)
+        delivers these, so no format escapes the marks."""
         key = self.key(grant.agreement_id)
         count = self.deals.get_agreement(grant.agreement_id).works_count
         found = canary_mod.canaries(self._canary_secret, grant.agreement_id)
         where = canary_mod.positions(self._canary_secret, grant.agreement_id, count)
-        marked = (_mark_line(line, key) for line in self.deals.dataset_lines(grant))
-        return canary_mod.interleave(marked, where, [c.line() for c in found])
+        marked = (_marked(record, key) for record in self.deals.dataset_records(grant))
+        return canary_mod.interleave(marked, where, [c.record() for c in found])
 
     def delivered_form(self, text: str, agreement: int) -> dict[str, Any]:
         """What a delivery under ``agreement`` changes in ``text``: every changed character
@@ -192,8 +199,12 @@ class AccessService:
         }
 
 
-def _mark_line(line: bytes, key: bytes) -> bytes:
-    record = json.loads(line)
-    if isinstance(record.get("text"), str):
-        record["text"] = mark(record["text"], key)
-    return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
+def _marked(record: DatasetRecord, key: bytes) -> DatasetRecord:
+    """``record`` with its text in the forms ``key`` chooses; a non-text work's original
+    bytes are never touched (only the text extracted from it is marked)."""
+    if record.text is None:
+        return record
+    text = mark(record.text, key)
+    if record.is_text:
+        return replace(record, text=text, content=text.encode("utf-8"))
+    return replace(record, text=text)

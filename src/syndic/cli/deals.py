@@ -430,7 +430,7 @@ def export(agreement_id: int, token: str, out: Path, fmt: str, per_shard: int) -
     if fmt == "webdataset":
         from syndic.deals.package import write_shards
 
-        n = write_shards(app.deals.dataset_records(grant), out, per_shard=per_shard)
+        n = write_shards(app.licensed_records(grant), out, per_shard=per_shard)
     else:
         n = write_lines(out, app.licensed_dataset(grant))
     click.echo(f"{n} works written to {out}")

@@ -78,3 +78,37 @@ def test_an_image_is_delivered_over_the_api(make_syndic: MakeSyndic) -> None:
     assert [base64.b64decode(x["content_base64"]) for x in lines if "content_base64" in x] == [
         image
     ]
+
+
+def test_tar_shards_carry_the_licensees_marks_and_canaries(
+    make_syndic: MakeSyndic, tmp_path: Path
+) -> None:
+    """A packaged delivery goes through the same marking as JSONL: the agreement's canaries
+    are among the samples, texts are in the agreement's forms, the image's bytes untouched."""
+    from syndic.access.marks import unmarked
+
+    w = world(make_syndic, n=2)
+    image = png(3, 3)
+    w.s.members.register_work(
+        NewWork(image, "Dot", "image", "c", [(w.members[1], 10_000)], {}, "image/png"),
+        registered_by=w.members[1],
+    )
+    agreement = active_agreement(w)
+    token = w.s.deals.issue_token(agreement)
+    grant = w.s.deals.authorize_delivery(token, agreement)
+    jsonl = [json.loads(x) for x in w.s.licensed_dataset(grant)]
+    grant = w.s.deals.authorize_delivery(token, agreement)
+    n = write_shards(w.s.licensed_records(grant), tmp_path / "out")
+    assert n == 3 + PER_AGREEMENT
+    with tarfile.open(tmp_path / "out" / "shard-000000.tar") as tar:
+        files = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
+    texts = {name: data.decode() for name, data in files.items() if name.endswith(".txt")}
+    nonces = [c.nonce.capitalize() for c in w.s.access.canaries(agreement)]
+    assert sum(any(nonce in t for t in texts.values()) for nonce in nonces) == PER_AGREEMENT
+    # the same records as the JSONL delivery, with the same marked texts
+    assert sorted(texts.values()) == sorted(x["text"] for x in jsonl if "text" in x)
+    assert {unmarked(t) for t in texts.values()} >= {"work 0", "work 1"}
+    key = next(x for x in jsonl if x["media_type"] == "image/png")["digest"][7:]
+    assert files[f"{key}.png"] == image
+    # a canary has every field a real record has, so its form does not give it away
+    assert all(set(x) >= {"digest", "title", "media_type", "meta", "licence"} for x in jsonl)
