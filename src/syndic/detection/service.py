@@ -61,6 +61,8 @@ _SCAN_KEYS = (
 class Catalogue(Protocol):
     def active_works(self) -> list[WorkRef]: ...
 
+    def holders(self, work_ids: list[int]) -> dict[int, tuple[int, ...]]: ...
+
     def log_index(self, work_id: int) -> int: ...
 
     def version(self) -> Version: ...
@@ -196,7 +198,6 @@ class DetectionService:
         """Scan a dataset; store and log the scan. Nothing is stored if any record is bad."""
         digest = dataset_digest(request.path, request.format)
         index = self.index()
-        holders = {w.id: w.members for w in self.catalogue.active_works()}
         found: list[dict[str, Any]] = []
         seen = 0
 
@@ -204,8 +205,8 @@ class DetectionService:
             nonlocal seen
             for r in read_records(request.path, request.format, request.fields):
                 seen += 1
-                if canaries is not None:
-                    found.extend(_canary_hits(r, canaries(r.text)))
+                if canaries is not None and (named := canaries(r.text)):
+                    found.extend(_canary_hits(r, named))
                 yield r
 
         def on_batch(batch: list[Record]) -> None:
@@ -221,6 +222,7 @@ class DetectionService:
                 on_batch=on_batch,
             )
         )
+        holders = self.catalogue.holders([m.work_id for m in matches])
         params = {
             **index.params.to_dict(),
             **request.thresholds.to_dict(),
