@@ -331,6 +331,50 @@ class DetectionService:
             tx.record(event, actor=actor)
         return data
 
+    def findings(self, member: int) -> list[dict[str, Any]]:
+        """The stored scans that matched ``member``'s works, newest first: the scan, when,
+        the dataset's digest, how many records matched and the highest similarity figures
+        among them (what a member's page lists, each with its evidence bundle to fetch)."""
+        per: dict[int, dict[str, Any]] = {}
+        with self.txs.read() as session:
+            rows = session.execute(
+                select(
+                    ScanMatch.scan_id,
+                    ScanMatch.position,
+                    ScanMatch.work_id,
+                    ScanMatch.jaccard,
+                    ScanMatch.containment,
+                    ScanMatch.members,
+                )
+            )
+            for scan_id, position, work_id, jac, cont, members in rows:
+                if member not in members:
+                    continue
+                f = per.setdefault(
+                    scan_id, {"records": set(), "works": set(), "jaccard": 0.0, "containment": 0.0}
+                )
+                f["records"].add(position)
+                f["works"].add(work_id)
+                f["jaccard"] = max(f["jaccard"], jac)
+                f["containment"] = max(f["containment"], cont)
+            scans: list[Scan] = (
+                list(session.scalars(select(Scan).where(Scan.id.in_(list(per))))) if per else []
+            )
+            out = [
+                {
+                    "scan": scan.id,
+                    "created_at": scan.created_at,
+                    "dataset_digest": scan.dataset_digest,
+                    "records_scanned": scan.records,
+                    "records": len(per[scan.id]["records"]),
+                    "works": len(per[scan.id]["works"]),
+                    "top_jaccard": per[scan.id]["jaccard"],
+                    "top_containment": per[scan.id]["containment"],
+                }
+                for scan in scans
+            ]
+        return sorted(out, key=lambda f: f["scan"], reverse=True)
+
     def scan_matches(self, scan_id: int, *, member: int | None = None) -> list[dict[str, Any]]:
         """A stored scan's matches (those of one member's works when ``member`` is given)."""
         self.get_scan(scan_id)
