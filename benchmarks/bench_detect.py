@@ -7,7 +7,10 @@ abstract-sized.
 
 - speed: ``minhash.signatures`` over N strat25k abstracts, then a plain loop (one datasketch
   ``MinHash`` per record, ``update`` per shingle, the same shingles) over a subset, in the same
-  run; then the whole scan path (sketch, index look-up, scoring, verbatim spans) over N records.
+  run; then matching alone (records in memory: sketch, index look-up, scoring, verbatim spans)
+  over N records; then the whole scan path, ``Syndic.detect_scan`` on a real coalition holding
+  producers300.jsonl (reading the file, canaries, matching, spans, storing and logging), over
+  the first N lines of strat25k.jsonl. Wall rates and CPU time per record (process_time).
 - quality: 400 member works, each perturbed six ways (10% of words deleted; 10% random words
   inserted; sentences shuffled; truncated to half; embedded in three unrelated abstracts;
   unchanged), plus the 25,000 non-member works of strat25k. Recall: perturbed copies whose
