@@ -7,7 +7,10 @@ abstract-sized.
 
 - speed: ``minhash.signatures`` over N strat25k abstracts, then a plain loop (one datasketch
   ``MinHash`` per record, ``update`` per shingle, the same shingles) over a subset, in the same
-  run; then the whole scan path (sketch, index look-up, scoring, verbatim spans) over N records.
+  run; then matching alone (records in memory: sketch, index look-up, scoring, verbatim spans)
+  over N records; then the whole scan path, ``Syndic.detect_scan`` on a real coalition holding
+  producers300.jsonl (reading the file, canaries, matching, spans, storing and logging), over
+  the first N lines of strat25k.jsonl. Wall rates and CPU time per record (process_time).
 - quality: 400 member works, each perturbed six ways (10% of words deleted; 10% random words
   inserted; sentences shuffled; truncated to half; embedded in three unrelated abstracts;
   unchanged), plus the 25,000 non-member works of strat25k. Recall: perturbed copies whose
@@ -55,39 +58,93 @@ def work_text(r: dict[str, str]) -> str:
     return f"arXiv:{r['id'].strip()}\n{' '.join(r['title'].split())}\n\n{r['abstract'].strip()}\n"
 
 
+def _timed(f):  # type: ignore[no-untyped-def]
+    """``f()``, its wall seconds and the CPU seconds of this process (``time.process_time``)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = f()
+    return out, time.perf_counter() - wall, time.process_time() - cpu
+
+
 def speed(abstracts: list[str], loop_n: int, index: WorkIndex) -> dict[str, float]:
     from datasketch import MinHash
 
-    t = time.perf_counter()
-    minhash.signatures(abstracts)
-    ours = len(abstracts) / (time.perf_counter() - t)
+    _, wall, cpu = _timed(lambda: minhash.signatures(abstracts))
+    ours, ours_cpu = len(abstracts) / wall, cpu / len(abstracts)
     subset = abstracts[:loop_n]
-    t = time.perf_counter()
-    for text in subset:
-        m = MinHash(num_perm=minhash.NUM_PERM)
-        for s in minhash.shingles(text):
-            m.update(s)
-    plain = len(subset) / (time.perf_counter() - t)
+
+    def loop() -> None:
+        for text in subset:
+            m = MinHash(num_perm=minhash.NUM_PERM)
+            for s in minhash.shingles(text):
+                m.update(s)
+
+    _, wall, cpu = _timed(loop)
+    plain, plain_cpu = len(subset) / wall, cpu / len(subset)
     records = [Record(i, str(i), f"line {i + 1}", a) for i, a in enumerate(abstracts)]
-    t = time.perf_counter()
-    texts = {}
-    matched = sum(
-        1
-        for _ in match_records(
-            records,
-            index,
-            thresholds=Thresholds(),
-            work_text=lambda row: texts.setdefault(row, ""),
+    texts: dict[int, str] = {}
+    matched, wall, cpu = _timed(
+        lambda: sum(
+            1
+            for _ in match_records(
+                records,
+                index,
+                thresholds=Thresholds(),
+                work_text=lambda row: texts.setdefault(row, ""),
+            )
         )
     )
-    scan = len(records) / (time.perf_counter() - t)
+    scan, scan_cpu = len(records) / wall, cpu / len(records)
     return {
-        "signatures_per_s": ours,
-        "datasketch_loop_per_s": plain,
-        "scan_per_s": scan,
-        "speedup_signatures": ours / plain,
-        "speedup_scan": scan / plain,
-        "scan_matches": matched,
+        "signatures_per_s": round(ours),
+        "datasketch_loop_per_s": round(plain),
+        "matching_per_s": round(scan),
+        "speedup_signatures": round(ours / plain, 1),
+        "speedup_matching": round(scan / plain, 1),
+        "cpu_us_per_record": {
+            "signatures": round(ours_cpu * 1e6, 1),
+            "datasketch_loop": round(plain_cpu * 1e6, 1),
+            "matching": round(scan_cpu * 1e6, 1),
+        },
+        "matching_matches": matched,
+    }
+
+
+def service_scan(n: int, loop_per_s: float) -> dict[str, float]:
+    """The whole scan path as ``syndic detect scan`` runs it, on a real coalition (SQLite, in a
+    temporary directory) holding all of producers300.jsonl: the dataset's digest, the index
+    brought level with the log, reading the JSONL file, canary look-up, signatures, postings,
+    scoring, verbatim spans against the works' texts from the vault, and storing and logging
+    the scan with its matches. The dataset is the first ``n`` lines of strat25k.jsonl (its 265
+    works that producers300 also holds, and their reuse, are matches)."""
+    import tempfile
+
+    from syndic.app import Syndic
+    from syndic.config import Settings
+    from syndic.detection.readers import Fields, Format
+    from syndic.detection.service import ScanRequest
+    from syndic.members.importer import import_arxiv
+
+    with tempfile.TemporaryDirectory() as tmp:
+        dataset = Path(tmp) / "dataset.jsonl"
+        with (DATA / "strat25k.jsonl").open("rb") as src, dataset.open("wb") as dst:
+            for _, line in zip(range(n), src, strict=False):
+                dst.write(line)
+        s = Syndic.init(Settings(data_dir=Path(tmp) / "coalition"), name="Bench")
+        try:
+            works = import_arxiv(s.members, DATA / "producers300.jsonl").works_created
+            s.detection.reindex()
+            request = ScanRequest(dataset, Format.JSONL, Fields(text="abstract", id="id"))
+            summary, wall, cpu = _timed(lambda: s.detect_scan(request))
+        finally:
+            s.close()
+    return {
+        "works": works,
+        "records": summary.records,
+        "matches": len(summary.matches),
+        "scan_per_s": round(summary.records / wall),
+        "speedup_scan": round(summary.records / wall / loop_per_s, 1),
+        "cpu_us_per_record": round(cpu / summary.records * 1e6, 1),
+        "cpu_records_per_s": round(summary.records / cpu),
     }
 
 
@@ -317,7 +374,10 @@ def main() -> None:
         Version(0, ""),
     )
     print(f"index of {len(index)} works built in {time.perf_counter() - t:.2f}s")
-    print(json.dumps({"speed": speed(abstracts, args.loop, index)}, indent=1))
+    fast = speed(abstracts, args.loop, index)
+    print(json.dumps({"speed": fast}, indent=1))
+    scan = service_scan(args.records, fast["datasketch_loop_per_s"])
+    print(json.dumps({"scan": scan}, indent=1))
     print(f"peak RSS so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     if args.memory:
         print(json.dumps({"memory": memory((1, 4))}, indent=1))

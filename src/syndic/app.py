@@ -369,8 +369,8 @@ class Syndic:
         book = self.access.canary_book()
         return self.detection.scan(request, canaries=book.agreements_in, progress=progress)
 
-    def evidence_bundle(self, scan_id: int, member: int) -> bytes:
-        """One member's signed evidence bundle for a stored scan (logged)."""
+    def evidence_bundle(self, scan_id: int, member: int, *, actor: str = "steward") -> bytes:
+        """One member's signed evidence bundle for a stored scan (logged as ``actor``'s)."""
         from syndic.detection.service import EvidenceIssuer
 
         issuer = EvidenceIssuer(
@@ -382,7 +382,11 @@ class Syndic:
             },
             receipts=lambda idx: [r.to_dict() for r in self.provenance.receipts(idx)],
         )
-        return self.detection.evidence(scan_id, member, issuer=issuer)
+        return self.detection.evidence(scan_id, member, issuer=issuer, actor=actor)
+
+    def evidence_findings(self, member: int) -> list[dict[str, Any]]:
+        """The stored scans that matched ``member``'s works, newest first."""
+        return self.detection.findings(member)
 
     def delivered_form(self, work_id: int, agreement_id: int) -> dict[str, Any]:
         """How a work's text reads in deliveries under an agreement (for its members)."""

@@ -14,6 +14,8 @@ from syndic.members.service import MemberService
 from syndic.provenance.log import TransparencyLog
 from syndic.storage.db import Database
 
+_IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's bound on parameters
+
 
 class PoolCatalogue:
     def __init__(self, members: MemberService, db: Database, log: TransparencyLog) -> None:
@@ -35,6 +37,20 @@ class PoolCatalogue:
             ):
                 holders.setdefault(work_id, []).append(member_id)
         return [WorkRef(i, d, li, tuple(holders.get(i, ()))) for i, d, li in works]
+
+    def holders(self, work_ids: list[int]) -> dict[int, tuple[int, ...]]:
+        """The members holding each of ``work_ids`` (one query, whatever their status)."""
+        out: dict[int, list[int]] = {}
+        ids = sorted(set(work_ids))
+        with self.db.read() as session:
+            for lo in range(0, len(ids), _IN_CHUNK):
+                for work_id, member_id in session.execute(
+                    select(Share.work_id, Share.member_id)
+                    .where(Share.work_id.in_(ids[lo : lo + _IN_CHUNK]))
+                    .order_by(Share.work_id, Share.member_id)
+                ):
+                    out.setdefault(work_id, []).append(member_id)
+        return {w: tuple(m) for w, m in out.items()}
 
     def log_index(self, work_id: int) -> int:
         """The log entry that registered a work (withdrawn or not)."""

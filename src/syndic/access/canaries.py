@@ -96,7 +96,12 @@ class CanaryBook:
         }
 
     def agreements_in(self, text: str) -> list[int]:
-        return sorted({self._by_nonce[w] for w in words(text) if w in self._by_nonce})
+        if not self._by_nonce:
+            return []
+        ws = words(text)
+        if self._by_nonce.keys().isdisjoint(ws):  # nearly every text: one pass in C
+            return []
+        return sorted({self._by_nonce[w] for w in ws if w in self._by_nonce})
 
 
 def interleave(lines: Iterable[T], inserts: list[int], extra: list[T]) -> Iterator[T]:

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from syndic.detection import minhash
-from syndic.detection.index import Overlap, WorkIndex
+from syndic.detection.index import WorkIndex
 from syndic.detection.readers import Record
 
 BATCH_RECORDS = 2048
@@ -78,23 +77,33 @@ def scored(
     index: WorkIndex, texts: list[str], thresholds: Thresholds
 ) -> Iterator[tuple[int, int, float, float, float, int]]:
     """(text, work row, jaccard, containment, record containment, shared) of each match of
-    ``texts`` (one batch). Only texts that share shingles with some work get a signature."""
-    found: list[Overlap] = []
+    ``texts`` (one batch).
 
-    def candidates(hashes: npt.NDArray[np.uint64], owner: npt.NDArray[np.intp]) -> Any:
-        found.extend(index.overlaps_of(hashes, owner, min_shared=thresholds.min_shared))
-        mask = np.zeros(len(texts), dtype=bool)
-        mask[[o.text for o in found]] = True
-        return mask
-
+    Most shingles of a scanned record are in no work: the index's bit filter drops them
+    before anything is sorted, so the exact look-up runs on a few per cent of the shingles.
+    Only texts that share enough shingles with some work (candidates) are then counted
+    (distinct shingles) and get a MinHash signature.
+    """
     p = index.params
-    sk = minhash.sketch(texts, num_perm=p.num_perm, seed=p.seed, k=p.k, rows=candidates)
+    hashes, owner = minhash.shingle_hashes(texts, k=p.k)
+    hit = index.might_hold(hashes)
+    found = index.overlaps_of(
+        *minhash.distinct(hashes[hit], owner[hit]), min_shared=thresholds.min_shared
+    )
+    if not found:
+        return
+    wanted = np.zeros(len(texts), dtype=bool)
+    wanted[[o.text for o in found]] = True
+    mine = wanted[owner]
+    hashes, owner = hashes[mine], owner[mine]
+    sigs = minhash.minhash_rows(hashes, owner, len(texts), num_perm=p.num_perm, seed=p.seed)
+    sizes = np.bincount(minhash.distinct(hashes, owner)[1], minlength=len(texts))
     for o in found:
         containment = o.shared / max(int(index.sizes[o.work]), 1)
-        record_containment = o.shared / max(int(sk.sizes[o.text]), 1)
+        record_containment = o.shared / max(int(sizes[o.text]), 1)
         if max(containment, record_containment) < thresholds.min_containment:
             continue
-        jac = float(np.mean(sk.sigs[o.text] == index.sigs[o.work]))
+        jac = float(np.mean(sigs[o.text] == index.sigs[o.work]))
         yield o.text, o.work, jac, containment, record_containment, o.shared
 
 

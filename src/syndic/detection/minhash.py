@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
@@ -129,6 +129,19 @@ def _fmix64_array(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return h
 
 
+def _fmix64_inplace(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """``_fmix64_array`` overwriting ``h`` (no temporaries the size of ``h`` beyond one)."""
+    t = h >> np.uint64(33)
+    h ^= t
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    np.right_shift(h, np.uint64(33), out=t)
+    h ^= t
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    np.right_shift(h, np.uint64(33), out=t)
+    h ^= t
+    return h
+
+
 def _fmix32_array(h: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
     """MurmurHash3's 32-bit finalizer: the pre-mix datasketch applies to every input hash."""
     h = h ^ (h >> np.uint32(16))
@@ -184,18 +197,19 @@ def _power_table(base: int, n: int) -> npt.NDArray[np.uint64]:
 
 
 def _word_hashes(buf: bytes) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
-    """The hash of every word in ``buf`` (words split by single spaces) and where each starts."""
+    """The hash of every word in ``buf`` (words split by spaces) and where each starts."""
     arr = np.frombuffer(buf, dtype=np.uint8)
-    inside = np.zeros(len(arr) + 2, dtype=np.int8)
-    inside[1:-1] = arr != ord(" ")
-    edges = np.diff(inside)
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    inside = np.zeros(len(arr) + 2, dtype=np.bool_)
+    np.not_equal(arr, ord(" "), out=inside[1:-1])
+    # a word starts or ends wherever inside changes; padded with spaces, they alternate
+    edges = np.flatnonzero(inside[1:] != inside[:-1])
+    starts, ends = edges[0::2], edges[1::2]
     prefix = np.zeros(len(arr) + 1, dtype=np.uint64)
-    np.cumsum(arr.astype(np.uint64) * _powers(_P, len(arr)), out=prefix[1:])
+    np.cumsum(np.multiply(arr, _powers(_P, len(arr)), dtype=np.uint64), out=prefix[1:])
     # sum over the word of byte_j * P^(position), shifted to start at P^0 by P^-start.
     sums = (prefix[ends] - prefix[starts]) * _powers(pow(_P, -1, 1 << 64), len(arr) + 1)[starts]
-    lengths = (ends - starts).astype(np.uint64)
-    return _fmix64_array(sums + lengths), starts
+    sums += (ends - starts).astype(np.uint64)
+    return _fmix64_inplace(sums), starts
 
 
 def _shingle_hashes(
@@ -207,21 +221,22 @@ def _shingle_hashes(
     ``word_hashes`` holds the words of all texts end to end; text ``t`` owns
     ``word_hashes[offsets[t]:offsets[t + 1]]``. A shingle starts at every word that has
     ``k - 1`` words of its own text after it; a text shorter than ``k`` contributes one
-    shingle of all its words (combined one word at a time below, with the rest masked off).
+    shingle of all its words (combined one word at a time below, the rest left out).
     """
-    n_words = len(word_hashes)
     lengths = np.diff(offsets)
-    owner = np.repeat(np.arange(len(lengths)), lengths)
-    position = np.arange(n_words) - offsets[owner]
-    span = np.minimum(k, lengths)[owner]  # words in a shingle of this text
-    starts = position <= lengths[owner] - span  # a shingle starts here
-    first = np.flatnonzero(starts)
+    span = np.minimum(k, lengths)  # words in a shingle of each text
+    count = np.where(lengths > 0, lengths - span + 1, 0)  # shingles of each text
+    owner = np.repeat(np.arange(len(lengths)), count)
+    # the first word of each shingle: its text's first word plus its rank within the text
+    first = np.arange(len(owner)) + np.repeat(offsets[:-1] - (np.cumsum(count) - count), count)
     h = np.full(len(first), np.uint64(_START), dtype=np.uint64)
     padded = np.concatenate([word_hashes, np.zeros(k, dtype=np.uint64)])
+    short = span[owner] if (span[count > 0] < k).any() else None
     for i in range(k):
-        take = i < span[first]
-        h[take] = _fmix64_array(h[take] ^ padded[first[take] + i])
-    return h, owner[first]
+        mixed = _fmix64_inplace(h ^ padded[first + i])
+        # texts shorter than k stop combining after their last word
+        h = mixed if short is None else np.where(i < short, mixed, h)
+    return h, owner
 
 
 def _minhash_rows(
@@ -309,33 +324,48 @@ class Sketch:
     sizes: npt.NDArray[np.intp]  # distinct shingles per text
 
 
-def sketch(
-    texts: Sequence[str],
-    *,
-    num_perm: int = NUM_PERM,
-    seed: int = SEED,
-    k: int = K,
-    rows: Callable[[npt.NDArray[np.uint64], npt.NDArray[np.intp]], npt.NDArray[np.bool_]]
-    | None = None,
-) -> Sketch:
-    """``signatures`` of ``texts`` together with their distinct shingle hashes (one batch:
-    the caller bounds its size). With ``rows``, only the texts it selects (given every
-    distinct shingle hash and the text it belongs to, it returns a mask over texts) get a
-    signature; the others' rows are left empty (a scan asks only for its candidates')."""
-    a, b = permutations(num_perm, seed)
-    hashes, owner = _batch_shingles([_normalised_bytes(t) for t in texts], k)
-    # distinct hashes per text: one sort on a key mixing text and hash (a collision between
-    # two different pairs has probability 2^-64), then back in text order
+def shingle_hashes(
+    texts: Sequence[str], *, k: int = K
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
+    """The 64-bit hash of every shingle of ``texts`` (one batch: the caller bounds its size),
+    repeats included, and the index of the text each belongs to (ascending)."""
+    return _batch_shingles([_normalised_bytes(t) for t in texts], k)
+
+
+def distinct(
+    hashes: npt.NDArray[np.uint64], owner: npt.NDArray[np.intp]
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
+    """``shingle_hashes`` less repeats within a text, still in text order."""
+    # one sort on a key mixing text and hash (a collision between two different pairs has
+    # probability 2^-64), then back in text order
     key = hashes ^ (owner.astype(np.uint64) * np.uint64(_START))
     _, first = np.unique(key, return_index=True)
     first.sort()
-    distinct, whose = hashes[first], owner[first]
-    if rows is None:
-        sigs = _minhash_rows(_fold_array(hashes), owner, len(texts), a, b)
-    else:
-        wanted = rows(distinct, whose)[owner]
-        sigs = _minhash_rows(_fold_array(hashes[wanted]), owner[wanted], len(texts), a, b)
-    hashes, owner = distinct, whose
+    return hashes[first], owner[first]
+
+
+def minhash_rows(
+    hashes: npt.NDArray[np.uint64],
+    owner: npt.NDArray[np.intp],
+    n_texts: int,
+    *,
+    num_perm: int = NUM_PERM,
+    seed: int = SEED,
+) -> Signatures:
+    """Signatures of ``n_texts`` texts from their shingle hashes (``shingle_hashes``, or a
+    subset holding every shingle of the texts wanted); texts without any get an empty row."""
+    a, b = permutations(num_perm, seed)
+    return _minhash_rows(_fold_array(hashes), owner, n_texts, a, b)
+
+
+def sketch(
+    texts: Sequence[str], *, num_perm: int = NUM_PERM, seed: int = SEED, k: int = K
+) -> Sketch:
+    """``signatures`` of ``texts`` together with their distinct shingle hashes (one batch:
+    the caller bounds its size)."""
+    hashes, owner = shingle_hashes(texts, k=k)
+    sigs = minhash_rows(hashes, owner, len(texts), num_perm=num_perm, seed=seed)
+    hashes, owner = distinct(hashes, owner)
     return Sketch(
         sigs=sigs,
         hashes=hashes,

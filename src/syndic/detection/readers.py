@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, NamedTuple
 
 from syndic.errors import InputFileError, InvalidInput
 
 MAX_RECORD_BYTES = 8 << 20
 """A record larger than this (8 MiB; a long book is about 1 MiB of text) is refused."""
 PARQUET_BATCH = 1024
+JSONL_BLOCK = 1 << 20  # bytes read at a time; whole lines of a block are decoded at once
+_DECODE = json.JSONDecoder().decode
 
 
 class Format(StrEnum):
@@ -31,9 +33,9 @@ class Format(StrEnum):
     TXT = "txt"  # one text file is one record (a document, a model's output)
 
 
-@dataclass(frozen=True)
-class Record:
-    """One record: its position in the dataset (0-based), its id, where it sits, its text."""
+class Record(NamedTuple):
+    """One record: its position in the dataset (0-based), its id, where it sits, its text.
+    (A named tuple: a scan makes one per record, and a tuple is the cheapest to make.)"""
 
     position: int
     id: str
@@ -82,7 +84,7 @@ def read_records(path: Path, fmt: Format, fields: Fields) -> Iterator[Record]:
 
 def _text(raw: bytes, where: str) -> str:
     if len(raw) > MAX_RECORD_BYTES:
-        raise InvalidInput(f"{where}: record is over {MAX_RECORD_BYTES >> 20} MiB; refused")
+        _refuse_size(where)
     if b"\0" in raw:
         raise InvalidInput(f"{where}: binary content, not text")
     try:
@@ -111,6 +113,39 @@ def _record_id(row: dict[str, Any], fields: Fields, position: int, where: str) -
     return str(value)
 
 
+def _line_blocks(fh: BinaryIO) -> Iterator[list[bytes]]:
+    """The lines of ``fh`` (without their newline), a block of whole lines at a time. A line
+    longer than ``MAX_RECORD_BYTES`` is refused as soon as that much of it is read."""
+    rest = b""
+    number = 0
+    while block := fh.read(JSONL_BLOCK):
+        lines = (rest + block).split(b"\n")
+        rest = lines.pop()
+        if len(rest) > MAX_RECORD_BYTES:
+            _refuse_size(f"line {number + len(lines) + 1}")
+        if lines:
+            number += len(lines)
+            yield lines
+    if rest:
+        yield [rest]
+
+
+def _refuse_size(where: str) -> None:
+    raise InvalidInput(f"{where}: record is over {MAX_RECORD_BYTES >> 20} MiB; refused")
+
+
+def _block_texts(lines: list[bytes]) -> list[str] | None:
+    """A block's lines decoded at once (a newline never falls inside a UTF-8 character), or
+    None when some line is bad: the caller then checks line by line to name it."""
+    if max(map(len, lines), default=0) > MAX_RECORD_BYTES:
+        return None
+    try:
+        text = b"\n".join(lines).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if "\0" in text else text.split("\n")
+
+
 def _jsonl(path: Path, fields: Fields) -> Iterator[Record]:
     try:
         fh = path.open("rb")
@@ -118,20 +153,30 @@ def _jsonl(path: Path, fields: Fields) -> Iterator[Record]:
         raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     with fh:
         position = 0
-        for number, raw in enumerate(iter(lambda: fh.readline(MAX_RECORD_BYTES + 1), b""), 1):
-            where = f"line {number}"
-            line = _text(raw, where).strip()
-            if not line:
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput(f"{where} is not JSON: {exc.msg}") from exc
-            if not isinstance(row, dict):
-                raise InvalidInput(f"{where} is not a JSON object")
-            text = _field_text(row, fields, where)
-            yield Record(position, _record_id(row, fields, position, where), where, text)
-            position += 1
+        number = 0
+        for lines in _line_blocks(fh):
+            texts: Iterable[str] | None = _block_texts(lines)
+            if texts is None:  # line by line, to name the first bad one
+                base = number
+                texts = (_text(raw, f"line {base + i}") for i, raw in enumerate(lines, 1))
+            for decoded in texts:
+                number += 1
+                line = decoded.strip()
+                if not line:
+                    continue
+                where = f"line {number}"
+                try:
+                    row = _DECODE(line)
+                except json.JSONDecodeError as exc:
+                    raise InvalidInput(f"{where} is not JSON: {exc.msg}") from exc
+                if not isinstance(row, dict):
+                    raise InvalidInput(f"{where} is not a JSON object")
+                text = _field_text(row, fields, where)
+                ident = (
+                    str(position) if fields.id is None else _record_id(row, fields, position, where)
+                )
+                yield Record(position, ident, where, text)
+                position += 1
 
 
 def _parquet(path: Path, fields: Fields) -> Iterator[Record]:

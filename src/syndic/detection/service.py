@@ -61,6 +61,8 @@ _SCAN_KEYS = (
 class Catalogue(Protocol):
     def active_works(self) -> list[WorkRef]: ...
 
+    def holders(self, work_ids: list[int]) -> dict[int, tuple[int, ...]]: ...
+
     def log_index(self, work_id: int) -> int: ...
 
     def version(self) -> Version: ...
@@ -196,7 +198,6 @@ class DetectionService:
         """Scan a dataset; store and log the scan. Nothing is stored if any record is bad."""
         digest = dataset_digest(request.path, request.format)
         index = self.index()
-        holders = {w.id: w.members for w in self.catalogue.active_works()}
         found: list[dict[str, Any]] = []
         seen = 0
 
@@ -204,8 +205,8 @@ class DetectionService:
             nonlocal seen
             for r in read_records(request.path, request.format, request.fields):
                 seen += 1
-                if canaries is not None:
-                    found.extend(_canary_hits(r, canaries(r.text)))
+                if canaries is not None and (named := canaries(r.text)):
+                    found.extend(_canary_hits(r, named))
                 yield r
 
         def on_batch(batch: list[Record]) -> None:
@@ -221,6 +222,7 @@ class DetectionService:
                 on_batch=on_batch,
             )
         )
+        holders = self.catalogue.holders([m.work_id for m in matches])
         params = {
             **index.params.to_dict(),
             **request.thresholds.to_dict(),
@@ -328,6 +330,50 @@ class DetectionService:
             )
             tx.record(event, actor=actor)
         return data
+
+    def findings(self, member: int) -> list[dict[str, Any]]:
+        """The stored scans that matched ``member``'s works, newest first: the scan, when,
+        the dataset's digest, how many records matched and the highest similarity figures
+        among them (what a member's page lists, each with its evidence bundle to fetch)."""
+        per: dict[int, dict[str, Any]] = {}
+        with self.txs.read() as session:
+            rows = session.execute(
+                select(
+                    ScanMatch.scan_id,
+                    ScanMatch.position,
+                    ScanMatch.work_id,
+                    ScanMatch.jaccard,
+                    ScanMatch.containment,
+                    ScanMatch.members,
+                )
+            )
+            for scan_id, position, work_id, jac, cont, members in rows:
+                if member not in members:
+                    continue
+                f = per.setdefault(
+                    scan_id, {"records": set(), "works": set(), "jaccard": 0.0, "containment": 0.0}
+                )
+                f["records"].add(position)
+                f["works"].add(work_id)
+                f["jaccard"] = max(f["jaccard"], jac)
+                f["containment"] = max(f["containment"], cont)
+            scans: list[Scan] = (
+                list(session.scalars(select(Scan).where(Scan.id.in_(list(per))))) if per else []
+            )
+            out = [
+                {
+                    "scan": scan.id,
+                    "created_at": scan.created_at,
+                    "dataset_digest": scan.dataset_digest,
+                    "records_scanned": scan.records,
+                    "records": len(per[scan.id]["records"]),
+                    "works": len(per[scan.id]["works"]),
+                    "top_jaccard": per[scan.id]["jaccard"],
+                    "top_containment": per[scan.id]["containment"],
+                }
+                for scan in scans
+            ]
+        return sorted(out, key=lambda f: f["scan"], reverse=True)
 
     def scan_matches(self, scan_id: int, *, member: int | None = None) -> list[dict[str, Any]]:
         """A stored scan's matches (those of one member's works when ``member`` is given)."""

@@ -23,6 +23,7 @@ from syndic.web.jobs import Jobs
 from syndic.web.pages import (
     licensee,
     member,
+    member_evidence,
     member_votes,
     member_works,
     public,
@@ -39,6 +40,7 @@ PAGE_ROUTERS = (
     member.router,
     member_works.router,
     member_votes.router,
+    member_evidence.router,
     licensee.router,
     steward.router,
 )

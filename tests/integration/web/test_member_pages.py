@@ -20,7 +20,7 @@ from syndic.config import Settings
 from syndic.provenance.receipt import verify_receipt
 from syndic.testing import ManualClock
 from tests.coalition import FEE, World, active_agreement, licensee_offer, world
-from tests.integration.web.helpers import Visitor
+from tests.integration.web.helpers import Visitor, csrf_of
 
 QUADRATIC = {"deal_vote": {"method": "quadratic", "delegation": True, "quorum_bp": 5000}}
 
@@ -232,3 +232,74 @@ def test_withdraw_and_dispute_from_the_work_page(r: Round) -> None:
     )  # not a holder, and a forged token
     assert refused.status_code == 403
     assert r.w.s.members.get_work(r.w.works[2]).status == "active"
+
+
+def _copied(r: Round, fixture_jsonl: Path, tmp_path: Path) -> int:
+    """A long work of the signed-in member, found by a scan of a dataset embedding it."""
+    from syndic.detection.readers import Format
+    from syndic.detection.service import ScanRequest
+    from syndic.members.service import NewWork
+
+    rows = [json.loads(x) for x in fixture_jsonl.read_text().splitlines()[:5]]
+    text = rows[0]["abstract"]
+    r.w.s.members.register_work(
+        NewWork(text.encode(), "A copied paper", "text", "c", [(r.me, 10_000)], {}),
+        registered_by=r.me,
+    )
+    dataset = tmp_path / "third-party.jsonl"
+    records = [rows[1]["abstract"] + " " + text, rows[2]["abstract"], text]
+    dataset.write_text("".join(json.dumps({"text": t}) + "\n" for t in records))
+    return r.w.s.detect_scan(ScanRequest(dataset, Format.JSONL)).id
+
+
+def test_evidence_lists_scans_and_downloads_the_signed_bundle(
+    r: Round, fixture_jsonl: Path, tmp_path: Path
+) -> None:
+    from syndic.detection.evidence import verify_bundle
+
+    page = f"/members/{r.me}/evidence"
+    before = r.v.get(page).text
+    assert "No scan has found any of your works so far." in before and "<table" not in before
+    scan = _copied(r, fixture_jsonl, tmp_path)
+    listing = r.v.get(page).text
+    digest = r.w.s.detection.get_scan(scan)["dataset_digest"]
+    assert digest in listing and "2 of 3" in listing  # two records of three hold the work
+    assert f'action="/members/{r.me}/evidence/{scan}"' in listing
+    assert f"--key {r.w.s.public_key}" in listing  # how to check it offline
+    issued = len(r.w.payloads("detection.evidence_issued"))
+    got = r.v.submit(page, f"/members/{r.me}/evidence/{scan}", {})
+    assert got.status_code == 200 and "attachment" in got.headers["content-disposition"]
+    ok = verify_bundle(got.content.strip(), public_key=r.w.s.public_key)
+    assert (ok.member, ok.scan, ok.matches, ok.dataset_digest) == (r.me, scan, 2, digest)
+    logged = r.w.payloads("detection.evidence_issued")
+    assert len(logged) == issued + 1 and logged[-1]["member"] == r.me
+    # what the CLI writes, but for the receipts' checkpoint (the log grew by one entry)
+    web, cli = (json.loads(b)["bundle"] for b in (got.content, r.w.s.evidence_bundle(scan, r.me)))
+    for bundle in (web, cli):
+        for m in bundle["matches"]:
+            assert m.pop("receipt")["work"] == m["digest"]
+    assert web == cli
+    # the steward reads it too
+    steward = Visitor(r.w.s)
+    steward.sign_in(Role.STEWARD, None)
+    assert digest in steward.get(page).text
+
+
+def test_another_member_cannot_see_or_fetch_my_evidence(
+    r: Round, fixture_jsonl: Path, tmp_path: Path
+) -> None:
+    scan = _copied(r, fixture_jsonl, tmp_path)
+    other = Visitor(r.w.s)
+    other.sign_in(Role.MEMBER, r.other)
+    own = other.get(f"/members/{r.other}/evidence").text
+    assert "No scan has found any of your works so far." in own  # theirs: nothing found
+    issued = len(r.w.payloads("detection.evidence_issued"))
+    denied = len(r.w.payloads("access.denied"))
+    page = other.get(f"/members/{r.me}/evidence")
+    assert page.status_code == 403 and "A copied paper" not in page.text
+    assert r.w.s.detection.get_scan(scan)["dataset_digest"] not in page.text
+    token = csrf_of(own)  # their own, valid token
+    fetch = other.client.post(f"/members/{r.me}/evidence/{scan}", data={"csrf": token})
+    assert fetch.status_code == 403 and b'"signature"' not in fetch.content
+    assert len(r.w.payloads("detection.evidence_issued")) == issued  # nothing issued
+    assert len(r.w.payloads("access.denied")) == denied + 2

@@ -217,6 +217,9 @@ def test_scan_and_evidence_on_both_backends(
     summary = s.detect_scan(ScanRequest(docs, Format.TXT_DIR))
     assert [(m["record"], m["members"]) for m in summary.matches] == [("a.txt", [4])]
     assert verify_bundle(s.evidence_bundle(summary.id, 4), public_key=s.public_key).matches == 1
+    [found] = s.evidence_findings(4)  # what member 4's Evidence page lists
+    assert (found["scan"], found["records"], found["records_scanned"]) == (summary.id, 1, 2)
+    assert found["top_containment"] >= 0.3 and s.evidence_findings(5) == []
     (docs / "c.bin").write_bytes(b"\x00\x01\x02")
     with pytest.raises(InvalidInput, match=r"file c\.bin: binary content"):
         s.detect_scan(ScanRequest(docs, Format.TXT_DIR))
