@@ -9,7 +9,7 @@ JSON, booleans) run in one tight loop, and the driver gets one parameterised sta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table
@@ -22,7 +22,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         insert_columns(session, table, {n: [r[n] for r in rows] for n in rows[0]})
 
 
-def insert_columns(session: Session, table: Table, columns: dict[str, Sequence[Any]]) -> None:
+def insert_columns(session: Session, table: Table, columns: Mapping[str, Sequence[Any]]) -> None:
     """Insert rows given column by column (each list as long as the others): what a bulk
     writer that builds its rows in columns passes without making a dict per row."""
     if not columns or not next(iter(columns.values())):
