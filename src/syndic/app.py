@@ -15,15 +15,11 @@ from syndic.auth.models import Role
 from syndic.auth.policy import Authorizer
 from syndic.auth.service import KeyService
 from syndic.auth.signin import DEFAULT_LINK_TTL, SignIn
-from syndic.catalogue.service import CatalogueImporter
 from syndic.clock import Clock, SystemClock
 from syndic.coalition import Coalition, CoalitionCreated
 from syndic.config import Settings
 from syndic.deals.models import Agreement, AgreementStatus, Licensee
-from syndic.deals.service import DealService, DealSettings
-from syndic.deals.views import Grant
 from syndic.errors import AuthError, ConfigError
-from syndic.governance.service import GovernanceService
 from syndic.keys import Signer
 from syndic.members.limits import Limits
 from syndic.members.models import Member, Work
@@ -40,7 +36,6 @@ from syndic.provenance.service import ProvenanceService
 from syndic.provenance.unit import Transactions
 from syndic.storage.db import Database
 from syndic.terms.crawlers import load_crawlers
-from syndic.terms.registry import TermsRegistry, write_published
 from syndic.validation import clean_name
 from syndic.vault import Digest, FileVault, VaultReport
 
@@ -48,15 +43,20 @@ if TYPE_CHECKING:  # built on first use: a command that needs neither pays nothi
     from syndic.access.service import AccessService
     from syndic.bargaining.assess import OfferAssessor
     from syndic.bargaining.service import LeverageService
+    from syndic.catalogue.service import CatalogueImporter
     from syndic.deals.delivery import DatasetRecord
+    from syndic.deals.service import DealService
+    from syndic.deals.views import Grant
     from syndic.detection.service import DetectionService, Progress, ScanRequest, ScanSummary
     from syndic.gate.licensing import IssuedToken
     from syndic.gate.middleware import ASGIApp
     from syndic.gate.policy import Policy
     from syndic.gate.service import Gate
+    from syndic.governance.service import GovernanceService
     from syndic.payouts.charter import CharterPayouts
     from syndic.portal import LicenseePortal, MemberPortal
     from syndic.provenance.state import StateAudit, StateReport
+    from syndic.terms.registry import TermsRegistry
     from syndic.valuation.service import ValuationService
 
 
@@ -104,29 +104,11 @@ class Syndic:
             limits=Limits(settings.max_work_bytes, settings.max_field_chars),
         )
         self.members.on_change.append(self._detection_follows)
-        self.catalogue = CatalogueImporter(self.members)  # `syndic import` (docs/import.md)
-        self.txs = txs = Transactions(self.db, self.events)
+        self.txs = Transactions(self.db, self.events)
         self._wire_auth()  # before the parts that take the authorizer
-        self.governance = GovernanceService(txs)
-        self.terms = TermsRegistry(
-            self.db, self.events, market_leader=self.governance.market_leader
-        )
-        self.deals = DealService(
-            txs,
-            governance=self.governance,
-            vault=self.vault,
-            signer=signer,
-            authorizer=self.authorizer,
-            settings=DealSettings(
-                coalition=row.name,
-                agreements_dir=settings.data_dir / "agreements",
-                token_ttl=timedelta(days=settings.token_ttl_days),
-                currency=settings.currency,
-            ),
-        )
         self.ledger = Ledger(self.events)
         self.payouts = PayoutService(
-            txs,
+            self.txs,
             ledger=self.ledger,
             rail=rail
             or InstructionFileRail(settings.data_dir / "payouts" / "payout-instructions.jsonl"),
@@ -141,6 +123,45 @@ class Syndic:
             origin=log_origin(self.name),
             clock=self.clock,
             checkpoint_every=settings.checkpoint_every,
+        )
+
+    # Built on first use, with their imports: a command that needs none of them (``report``,
+    # ``member list``) does not load them.
+    @cached_property
+    def catalogue(self) -> CatalogueImporter:
+        """``syndic import`` (docs/import.md)."""
+        from syndic.catalogue.service import CatalogueImporter
+
+        return CatalogueImporter(self.members)
+
+    @cached_property
+    def governance(self) -> GovernanceService:
+        from syndic.governance.service import GovernanceService
+
+        return GovernanceService(self.txs)
+
+    @cached_property
+    def terms(self) -> TermsRegistry:
+        from syndic.terms.registry import TermsRegistry
+
+        return TermsRegistry(self.db, self.events, market_leader=self.governance.market_leader)
+
+    @cached_property
+    def deals(self) -> DealService:
+        from syndic.deals.service import DealService, DealSettings
+
+        return DealService(
+            self.txs,
+            governance=self.governance,
+            vault=self.vault,
+            signer=self.signer,
+            authorizer=self.authorizer,
+            settings=DealSettings(
+                coalition=self.name,
+                agreements_dir=self.settings.data_dir / "agreements",
+                token_ttl=timedelta(days=self.settings.token_ttl_days),
+                currency=self.settings.currency,
+            ),
         )
 
     @cached_property
@@ -347,6 +368,8 @@ class Syndic:
     def publish_terms(self, out: Path, *, base_url: str | None = None) -> list[Path]:
         """Write the terms in force as RSL, robots.txt, TDMRep, ai.txt and header files under
         ``out``, naming ``base_url`` (default: the public URL); returns the paths written."""
+        from syndic.terms.registry import write_published
+
         return write_published(self.published_files(base_url=base_url), out)
 
     def published_files(self, *, base_url: str | None = None) -> dict[str, str]:

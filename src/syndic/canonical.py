@@ -10,21 +10,44 @@ import rfc8785
 from syndic.errors import InvalidInput
 
 _SAFE = 2**53
+# one encoder, built once (``json.dumps`` with options builds a new one every call)
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 def _plain(value: Any) -> bool:
     """True when ``json.dumps`` writes ``value`` exactly as RFC 8785 does: no floats (JCS has
     its own number form), integers the reference accepts (I-JSON: below 2**53), and only ASCII
     keys (JCS sorts keys by UTF-16 code units, ``sort_keys`` by code points; they agree on
-    ASCII). Exact type checks: this runs for every log entry."""
+    ASCII). Exact type checks, and strings, integers and the like are checked in the loop over
+    a container (no call, no generator per value): this runs for every log entry."""
     t = type(value)
-    if t is int:
-        return bool(-_SAFE < value < _SAFE)
     if t is dict:
-        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
+        for k, v in value.items():
+            if type(k) is not str or not (k in _ASCII_KEYS or _ascii_key(k)):
+                return False
+            if not _leaf(v) and not _plain(v):
+                return False
+        return True
     if t is list or t is tuple:
-        return all(_plain(v) for v in value)
-    return t is str or t is bool or value is None
+        return all(_leaf(v) or _plain(v) for v in value)
+    return _leaf(value)
+
+
+def _leaf(v: Any) -> bool:
+    """A string, bool, None or safe integer (False for anything else, containers included)."""
+    t = type(v)
+    return t is str or t is bool or v is None or (t is int and -_SAFE < v < _SAFE)
+
+
+_ASCII_KEYS: set[str] = set()  # keys seen to be ASCII (the few every entry uses)
+
+
+def _ascii_key(k: str) -> bool:
+    if not k.isascii():
+        return False
+    if len(_ASCII_KEYS) < 4096:
+        _ASCII_KEYS.add(k)
+    return True
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -36,9 +59,7 @@ def canonical_bytes(value: Any) -> bytes:
     goes through the reference implementation."""
     if _plain(value):
         try:
-            return json.dumps(
-                value, ensure_ascii=False, sort_keys=True, separators=(",", ":")
-            ).encode("utf-8")
+            return _ENCODE(value).encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: let the reference refuse it
             pass
     try:

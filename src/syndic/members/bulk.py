@@ -32,7 +32,7 @@ from syndic.members.service import MemberService
 from syndic.members.shares import check_shares
 from syndic.provenance.events import Event
 from syndic.storage.base import Base
-from syndic.storage.bulk import insert_rows
+from syndic.storage.bulk import insert_columns, insert_rows
 from syndic.vault import Digest
 
 Advance = Callable[[int], None]
@@ -191,6 +191,7 @@ class BulkWriter:
         if not new:
             return {}
         now = self.events.clock.now()
+        no_usages: list[str] = []  # one object for every row: stored (converted) once
         values: list[dict[str, Any]] = [
             {
                 "handle": h,
@@ -198,7 +199,7 @@ class BulkWriter:
                 "status": MemberStatus.ACTIVE.value,
                 "joined_at": now,
                 "left_at": None,
-                "prohibited_usages": [],
+                "prohibited_usages": no_usages,
                 "floor_price_minor": 0,
                 "allow_vlop": True,
                 "payout_account": self.options.account.format(handle=h)[:200],
@@ -268,66 +269,91 @@ class BulkWriter:
         now = self.events.clock.now()
         texts = [_text_blob(p) for p, _, _ in rows]
         ids = allocate_ids(session, _table(Work), len(rows))
-        values = [
-            {
-                "id": wid,
-                "digest": str(d),
-                "title": p.title,
-                "kind": p.kind,
-                "collection": p.collection,
-                "meta": p.meta,
-                "size_bytes": len(_bytes(p.content)),
-                "registered_by": holders[0][0],
-                "registered_at": now,
-                "status": WorkStatus.ACTIVE.value,
-                "log_index": li,
-                "media_type": p.media_type,
-                "text_digest": None if t is None else str(t[0]),
-            }
-            for (p, d, holders), li, t, wid in zip(rows, planned_events, texts, ids, strict=True)
-        ]
-        if values:
-            insert_rows(session, _table(Work), values)
-        shares = [
-            {"work_id": wid, "member_id": m, "share_bp": bp}
-            for wid, (_, _, holders) in zip(ids, rows, strict=True)
-            for m, bp in holders
-        ]
-        if shares:
-            insert_rows(session, _table(Share), shares)
+        if rows:  # column by column: no dict per row
+            planned = [p for p, _, _ in rows]
+            n = len(rows)
+            insert_columns(
+                session,
+                _table(Work),
+                {
+                    "id": ids,
+                    "digest": [str(d) for _, d, _ in rows],
+                    "title": [p.title for p in planned],
+                    "kind": [p.kind for p in planned],
+                    "collection": [p.collection for p in planned],
+                    "meta": [p.meta for p in planned],
+                    "size_bytes": [len(_bytes(p.content)) for p in planned],
+                    "registered_by": [holders[0][0] for _, _, holders in rows],
+                    "registered_at": [now] * n,
+                    "status": [WorkStatus.ACTIVE.value] * n,
+                    "log_index": planned_events,
+                    "media_type": [p.media_type for p in planned],
+                    "text_digest": [None if t is None else str(t[0]) for t in texts],
+                },
+            )
+            shares = [
+                (wid, m, bp) for wid, (_, _, hs) in zip(ids, rows, strict=True) for m, bp in hs
+            ]
+            insert_columns(
+                session,
+                _table(Share),
+                {
+                    "work_id": [s[0] for s in shares],
+                    "member_id": [s[1] for s in shares],
+                    "share_bp": [s[2] for s in shares],
+                },
+            )
         blobs = [(d, _bytes(p.content)) for p, d, _ in rows]
         blobs += [t for t in texts if t is not None]
         self.vault.put_many(blobs)
-        self._record(session, rows, ids, planned_events, joined)
+        self._record(session, rows, ids=ids, texts=texts, planned=planned_events, joined=joined)
 
     def _record(
         self,
         session: Session,
         rows: list[tuple[Planned, Digest, list[tuple[int, int]]]],
+        *,
         ids: list[int],
+        texts: list[tuple[Digest, bytes] | None],
         planned: list[int],
         joined: dict[int, MemberJoined],
     ) -> None:
-        """Each new member's event just before the first work it holds, then the work's."""
-        for (p, _, _), wid, li, event in zip(
-            rows, ids, planned, _work_events(rows, ids), strict=True
-        ):
+        """Each new member's event just before the first work it holds, then the work's; all
+        appended together, at one time."""
+        events: list[Event] = []
+        for (p, _, _), event in zip(rows, _work_events(rows, ids, texts), strict=True):
             m = joined.get(p.line)
             if m is not None:
-                self._append(session, m)
-            got = self._append(session, event)
-            if got != li:  # the head is held for the transaction: this cannot move
-                raise RuntimeError(f"log index {got} for work {wid}, planned {li}")
+                events.append(m)
+            events.append(event)
+        got = self.events.record_many(session, events, actor=self.options.actor)
+        # the head is held for the transaction: the indices planned cannot move
+        works = _work_indices(got, rows, joined)
+        if works != planned:
+            raise RuntimeError(f"log indices {works[:1]}... for works, planned {planned[:1]}...")
 
-    def _append(self, session: Session, event: Event) -> int:
-        return int(self.events.record(session, event, actor=self.options.actor))
+
+def _work_indices(
+    got: list[int],
+    rows: list[tuple[Planned, Digest, list[tuple[int, int]]]],
+    joined: dict[int, MemberJoined],
+) -> list[int]:
+    """The indices the works' own entries got (each new member's entry comes before)."""
+    out: list[int] = []
+    i = 0
+    for p, _, _ in rows:
+        i += p.line in joined
+        out.append(got[i])
+        i += 1
+    return out
 
 
 def _work_events(
-    rows: list[tuple[Planned, Digest, list[tuple[int, int]]]], ids: list[int]
+    rows: list[tuple[Planned, Digest, list[tuple[int, int]]]],
+    ids: list[int],
+    texts: list[tuple[Digest, bytes] | None],
 ) -> Iterator[WorkRegistered]:
-    for (p, d, holders), wid in zip(rows, ids, strict=True):
-        t = _text_blob(p)
+    for (p, d, holders), wid, t in zip(rows, ids, texts, strict=True):
         plain = p.media_type == PLAIN_TEXT and t is None
         yield WorkRegistered(
             work=wid,

@@ -28,6 +28,7 @@ from syndic.members.limits import Limits
 from syndic.members.service import MemberService
 
 _REQUIRED_STR = ("id", "title", "abstract", "field")
+_decode = json.JSONDecoder().decode  # built once; the line decoded as UTF-8 first
 
 
 def open_lines(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -55,7 +56,7 @@ def json_rows(path: Path, limits: Limits) -> Iterator[tuple[int, int, dict[str, 
             yield n, len(raw), f"the line is too long: {why}"
             continue
         try:
-            row = json.loads(raw)
+            row = _decode(raw.decode("utf-8-sig", "surrogatepass"))  # as json.loads decodes
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             yield n, len(raw), f"not valid JSON ({exc})"
             continue
@@ -66,7 +67,8 @@ def _producer(row: dict[str, Any], limits: Limits, size: int) -> str:
     """The member to credit; raises ``ValueError`` with the reason when the row is bad. A line
     of ``size`` bytes shorter than the field limit cannot hold a field that breaks it."""
     for key in _REQUIRED_STR:
-        if not isinstance(row.get(key), str) or not row[key].strip():
+        value = row.get(key)
+        if not isinstance(value, str) or not value or value.isspace():  # (no stripped copy)
             raise ValueError(f"field {key!r} is missing or not a non-empty string")
     if size > limits.max_field_chars:
         for key, value in row.items():

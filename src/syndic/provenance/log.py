@@ -29,7 +29,7 @@ from syndic.provenance.checkpoint import LogSigner
 from syndic.provenance.merkle import HASH_SIZE, Frontier, SubtreeHash, leaf_hash
 from syndic.provenance.models import LogCheckpoint, LogEntry, LogHead, LogNode
 from syndic.provenance.tiles import MAX_ENTRY_BYTES
-from syndic.storage.bulk import insert_rows
+from syndic.storage.bulk import insert_columns
 
 T = TypeVar("T")
 _PLACEHOLDER = b"\x00" * HASH_SIZE
@@ -43,23 +43,35 @@ class _Pending:
 
     frontier: Frontier
     first: int = field(init=False)  # the size when the rows held now began
-    entries: list[dict[str, object]] = field(default_factory=list)
-    nodes: list[dict[str, object]] = field(default_factory=list)
+    # the rows to write, column by column (no dict per row)
+    entries: dict[str, list[object]] = field(
+        default_factory=lambda: {"idx": [], "entry": [], "kind": [], "created_at": []}
+    )
+    nodes: dict[str, list[object]] = field(
+        default_factory=lambda: {"level": [], "idx": [], "hash": []}
+    )
 
     def __post_init__(self) -> None:
         self.first = self.frontier.size
 
     def add(self, entry: bytes, kind: str, at: datetime) -> int:
         index = self.frontier.size
+        levels, idxs, hashes = self.nodes["level"], self.nodes["idx"], self.nodes["hash"]
         for level, idx, h in self.frontier.append(leaf_hash(entry)):
-            self.nodes.append({"level": level, "idx": idx, "hash": h})
-        self.entries.append({"idx": index, "entry": entry, "kind": kind, "created_at": at})
+            levels.append(level)
+            idxs.append(idx)
+            hashes.append(h)
+        e = self.entries
+        e["idx"].append(index)
+        e["entry"].append(entry)
+        e["kind"].append(kind)
+        e["created_at"].append(at)
         return index
 
     def reset(self) -> None:
         self.first = self.frontier.size
-        self.entries.clear()
-        self.nodes.clear()
+        for column in (*self.entries.values(), *self.nodes.values()):
+            column.clear()
 
 
 @dataclass(frozen=True)
@@ -146,11 +158,11 @@ class TransparencyLog:
     def _write(self, session: Session, pending: _Pending) -> None:
         """Insert the held leaves and the subtree hashes they completed, move the head, and
         sign a checkpoint if the size crossed a multiple of ``checkpoint_every``."""
-        if not pending.entries:
+        if not pending.entries["idx"]:
             return
         frontier, first = pending.frontier, pending.first
-        insert_rows(session, _table(LogEntry), pending.entries)
-        insert_rows(session, _table(LogNode), pending.nodes)
+        insert_columns(session, _table(LogEntry), pending.entries)
+        insert_columns(session, _table(LogNode), pending.nodes)
         session.execute(
             update(LogHead)
             .where(LogHead.id == 1)
@@ -158,7 +170,7 @@ class TransparencyLog:
         )
         every = self.checkpoint_every
         if self.signer is not None and frontier.size // every > first // every:
-            last_at = pending.entries[-1]["created_at"]
+            last_at = pending.entries["created_at"][-1]
             assert isinstance(last_at, datetime)
             self._store_checkpoint(session, frontier.size, frontier.root(), last_at)
         pending.reset()

@@ -7,6 +7,7 @@ PostgreSQL uses ordinary transactions; rows that serialise appends are locked ``
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,7 +98,10 @@ class Database:
             raise _database_error(exc) from exc
 
     def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision. A database already there (every
+        command but the first) is checked with one query, without loading Alembic."""
+        if self._at_head():
+            return
         from alembic import command
         from alembic.config import Config
 
@@ -113,10 +117,40 @@ class Database:
         except SQLAlchemyError as exc:
             raise ConfigError(f"database migration failed: {_first_line(exc)}") from exc
 
+    def _at_head(self) -> bool:
+        head = head_revision()
+        if head is None:
+            return False
+        try:
+            with self.engine.connect() as conn:
+                found = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        except SQLAlchemyError:
+            return False  # no schema yet (or no database): Alembic says what is wrong
+        return [tuple(r) for r in found] == [(head,)]
+
     def dispose(self) -> None:
         self.engine.dispose()
         if self._write_engine is not self.engine:
             self._write_engine.dispose()
+
+
+_REVISION = re.compile(r'^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:"([^"]*)"|None)', re.M)
+
+
+def head_revision() -> str | None:
+    """The newest migration's revision, read from the scripts' ``revision`` and
+    ``down_revision`` lines (one chain, one head); None when that is not what they hold."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(_REVISION.findall(script.read_text()))
+        if "revision" not in found or not found["revision"]:
+            return None
+        revisions.add(found["revision"])
+        if found.get("down_revision"):
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
 
 
 def _first_line(exc: SQLAlchemyError) -> str:
