@@ -394,3 +394,105 @@ def near_copy_clusters(
     for n, ident in enumerate(ids):
         groups.setdefault(root(n), []).append(ident)
     return [g for _, g in sorted(groups.items()) if len(g) > 1]
+
+
+BANDS = 32
+"""Bands of ``NUM_PERM / BANDS`` = 4 slots for ``band_keys``: a pair at estimated Jaccard 0.7
+shares a band with probability ``1 - (1 - 0.7**4)**32`` > 0.9998, at 0.5 with 0.87."""
+MAX_RUN = 32
+"""Earlier rows read per shared band key (the earliest ones): a text registered many times
+over still costs a bounded number of comparisons."""
+_BRUTE_CELLS = 1 << 23  # new rows x earlier rows x slots compared directly, not through bands
+
+
+def band_keys(sigs: Signatures, *, bands: int = BANDS) -> npt.NDArray[np.uint64]:
+    """The LSH band keys of each signature row, shape (n, bands): a 64-bit hash of each band
+    of ``num_perm / bands`` consecutive slots. Two rows that agree on a whole band have the
+    same key there (and different bands almost never collide)."""
+    n, num_perm = sigs.shape
+    if bands < 1 or num_perm % bands:
+        raise ValueError(f"{num_perm} permutations do not split into {bands} bands")
+    rows = sigs.reshape(n, bands, num_perm // bands).astype(np.uint64)
+    h = np.full((n, bands), np.uint64(_START), dtype=np.uint64)
+    for i in range(rows.shape[2]):
+        h = _fmix64_array(h ^ rows[:, :, i])
+    return h
+
+
+def earlier_near_copies(
+    sigs: Signatures,
+    start: int,
+    *,
+    threshold: float,
+    keys: npt.NDArray[np.uint64] | None = None,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """For each row ``i >= start`` of ``sigs`` that has one, the earliest row ``j < i`` whose
+    estimated Jaccard similarity with it is at least ``threshold``: ``(rows, earliest,
+    similarity)``. Rows before ``start`` are the pool (in registration order), the others
+    are new, each compared with the pool and the new rows before it.
+
+    Few new rows are compared with every earlier row; many go through LSH on ``keys``
+    (``band_keys`` of ``sigs``; a caller that keeps the pool's keys passes them), and every
+    candidate pair is checked against ``threshold``, as ``near_copy_clusters`` does. Empty
+    signatures (texts without words) are never near copies."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError("threshold must be in (0, 1]")
+    n, num_perm = sigs.shape
+    empty = np.all(sigs == _MAX32, axis=1)
+    none = np.empty(0, dtype=np.intp)
+    if start >= n:
+        return none, none, np.empty(0, dtype=np.float64)
+    if (n - start) * n * num_perm <= _BRUTE_CELLS:
+        a, b = _all_earlier_pairs(n, start)
+    else:
+        a, b = _band_pairs(band_keys(sigs) if keys is None else keys, start)
+    keep = ~empty[a] & ~empty[b]
+    a, b = a[keep], b[keep]
+    sim = np.count_nonzero(sigs[a] == sigs[b], axis=1) / num_perm
+    near = sim >= threshold
+    a, b, sim = a[near], b[near], sim[near]
+    # the earliest match of each new row: sort by (new row, earlier row), take each first
+    order = np.lexsort((b, a))
+    a, b, sim = a[order], b[order], sim[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = a[1:] != a[:-1]
+    return a[first], b[first], sim[first]
+
+
+def _all_earlier_pairs(n: int, start: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Every (i, j) with ``start <= i < n`` and ``j < i``."""
+    new = np.arange(start, n, dtype=np.intp)
+    a = np.repeat(new, new)
+    b = np.arange(len(a), dtype=np.intp) - np.repeat(np.cumsum(new) - new, new)
+    return a, b
+
+
+def _band_pairs(
+    keys: npt.NDArray[np.uint64], start: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """(i, j), ``i >= start``, ``j < i``, that share a band key (at most ``MAX_RUN`` of the
+    earliest ``j`` per band), without duplicates."""
+    n = len(keys)
+    pairs: list[npt.NDArray[np.int64]] = []
+    for band in range(keys.shape[1]):
+        col = keys[:, band]
+        order = np.argsort(col, kind="stable")  # equal keys stay in row order
+        ranked = col[order]
+        where = np.empty(n, dtype=np.intp)
+        where[order] = np.arange(n)
+        pos = where[start:]  # each new row's place among the sorted keys
+        lo = np.searchsorted(ranked, ranked[pos], side="left")
+        count = np.minimum(pos - lo, MAX_RUN)  # the rows before it with the same key
+        has = count > 0
+        if not has.any():
+            continue
+        pos, lo, count = pos[has], lo[has], count[has]
+        total = int(count.sum())
+        offset = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+        a = order[np.repeat(pos, count)].astype(np.int64)
+        b = order[np.repeat(lo, count) + offset].astype(np.int64)
+        pairs.append(a * n + b)
+    if not pairs:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    both = np.unique(np.concatenate(pairs))
+    return (both // n).astype(np.intp), (both % n).astype(np.intp)
