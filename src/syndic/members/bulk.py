@@ -114,8 +114,19 @@ class ImportResult:
     members_created: int = 0
     works_created: int = 0
     works_existing: int = 0
+    near_copies: int = 0  # new works that nearly copy an earlier one (``copies``)
+    dispute_candidates: int = 0  # of them, copies of another member's work
     refused: list[Refusal] = field(default_factory=list)
     without_text: list[Refusal] = field(default_factory=list)  # stored, but nothing to read
+
+    def copies_line(self) -> str | None:
+        """What an import found about near copies, in one line (None: nothing)."""
+        if not self.near_copies:
+            return None
+        return (
+            f"  {self.near_copies} near copies of earlier works, {self.dispute_candidates} of "
+            "them another member's (dispute candidates: syndic work copies --candidates)"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +134,8 @@ class ImportResult:
             "members_created": self.members_created,
             "works_created": self.works_created,
             "works_existing": self.works_existing,
+            "near_copies": self.near_copies,
+            "dispute_candidates": self.dispute_candidates,
             "refused": [{"line": r.line, "reason": r.reason} for r in self.refused],
             "without_text": [{"line": r.line, "reason": r.reason} for r in self.without_text],
         }
@@ -194,8 +207,11 @@ class BulkWriter:
                 result.refused.append(Refusal(p.line, holders))
             else:
                 rows.append((p, d, holders))
-        self._insert(session, rows, joined, self._near(session, rows))
+        near = self._near(session, rows)
+        self._insert(session, rows, joined, near)
         result.works_created += len(rows)
+        result.near_copies += sum(n.found is not None for n in near)
+        result.dispute_candidates += sum(n.state == NearCopyState.CANDIDATE for n in near)
 
     def _near(self, session: Session, rows: list[FreshRow]) -> list[Near]:
         """Each row's signature and the earliest work (of the pool, or of this batch before
@@ -210,8 +226,8 @@ class BulkWriter:
         texts = [copies.text_of(_bytes(p.content), p.media_type, p.text) for p, _, _ in rows]
         sigs, found = self.pool.find(texts)
         out = [
-            Near(None if t is None or copies.is_empty(g) else copies.signature_bytes(g), g)
-            for t, g in zip(texts, sigs, strict=True)
+            Near(None if e else copies.signature_bytes(g), g)
+            for e, g in zip(copies.empty_rows(sigs), sigs, strict=True)
         ]
         theirs = copies.holders_of(session, [f.copy_of for f in found if f.copy_of is not None])
         for f in found:
@@ -360,7 +376,7 @@ class BulkWriter:
         if shares:
             insert_rows(session, _table(Share), shares)
         nearness = [n.resolve(ids) for n in near]
-        self._insert_near(session, ids, near, nearness, planned_events)
+        self._insert_near(session, ids, near, nearness)
         blobs = [(d, _bytes(p.content)) for p, d, _ in rows]
         blobs += [t for t in texts if t is not None]
         self.vault.put_many(blobs)
@@ -372,7 +388,6 @@ class BulkWriter:
         ids: list[int],
         near: list[Near],
         nearness: list[Nearness],
-        planned: list[int],
     ) -> None:
         """The batch's signatures and near copies, and the pool the next batch compares with."""
         signed = [(wid, n) for wid, n in zip(ids, near, strict=True) if n.sig is not None]
@@ -399,8 +414,6 @@ class BulkWriter:
                 np.array([w for w, _ in signed], dtype=np.int64),
                 np.stack([n.row for _, n in signed]),
             )
-        if self.pool is not None and planned:
-            self.pool.saw(planned[-1])
 
     def _record(
         self,

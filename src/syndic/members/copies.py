@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from syndic.detection import NEAR_COPY_THRESHOLD, minhash
@@ -55,38 +55,66 @@ class Found:
 
 
 class PoolSigs:
-    """The signatures of the pool's works in registration order, with their band keys;
-    held by an import across its batches, or read for one registration."""
+    """The signatures of the pool's works in registration order, with their LSH band index;
+    kept by the members service between registrations and by an import across its batches,
+    and brought level with the database at each use (``refresh``)."""
 
     def __init__(self) -> None:
-        self.ids = np.empty(0, dtype=np.int64)
-        self.sigs = np.empty((0, minhash.NUM_PERM), dtype=np.uint32)
-        self.keys = np.empty((0, minhash.BANDS), dtype=np.uint64)
-        self.last = -1  # the largest log index read
+        self._reset()
+
+    def _reset(self) -> None:
+        self._ids = np.empty(0, dtype=np.int64)  # grown by doubling; the first n are held
+        self._sigs = np.empty((0, minhash.NUM_PERM), dtype=np.uint32)
+        self.n = 0
+        self.index = minhash.BandIndex()  # grown on the first batch that needs it
+        self.last = 0  # the largest work id read
+        self.withdrawn = 0  # works withdrawn when the pool was read
 
     def refresh(self, session: Session) -> None:
-        """Add the works registered since the last read (all of them the first time): one
-        query. Called inside the writing transaction, so no commit slips between."""
+        """Add the works registered since the last read (all of them the first time); read
+        it all again if works were withdrawn since (rare). Two queries; called inside the
+        writing transaction with the log's head held, so no registration slips between (work
+        ids are drawn under that hold too, so they grow in registration order)."""
+        withdrawn = session.scalar(
+            select(func.count()).select_from(Work).where(Work.status == WorkStatus.WITHDRAWN)
+        )
+        if withdrawn != self.withdrawn:
+            self._reset()
+            self.withdrawn = int(withdrawn or 0)
         rows = session.execute(
-            select(WorkSignature.work_id, WorkSignature.sig, Work.log_index)
+            select(WorkSignature.work_id, WorkSignature.sig)
             .join(Work, Work.id == WorkSignature.work_id)
-            .where(Work.log_index > self.last, Work.status != WorkStatus.WITHDRAWN)
-            .order_by(Work.log_index)
+            .where(WorkSignature.work_id > self.last, Work.status != WorkStatus.WITHDRAWN)
+            .order_by(WorkSignature.work_id)
         ).all()
         if not rows:
             return
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         sigs = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), -1)
         self.add(ids, sigs.astype(np.uint32))
-        self.last = max(self.last, int(rows[-1][2]))
+
+    @property
+    def ids(self) -> npt.NDArray[np.int64]:
+        return self._ids[: self.n]
+
+    @property
+    def sigs(self) -> minhash.Signatures:
+        return self._sigs[: self.n]
 
     def add(self, ids: npt.NDArray[np.int64], sigs: minhash.Signatures) -> None:
-        self.ids = np.concatenate([self.ids, ids])
-        self.sigs = np.concatenate([self.sigs, sigs])
-        self.keys = np.concatenate([self.keys, minhash.band_keys(sigs)])
-
-    def saw(self, log_index: int) -> None:
-        self.last = max(self.last, log_index)
+        """Works ``ids`` (registered after every work held) with their signatures."""
+        end = self.n + len(ids)
+        if end > len(self._ids):  # grow by doubling: one registration copies nothing
+            size = max(end, 2 * len(self._ids), 1024)
+            self._ids = np.resize(self._ids, size)
+            grown = np.empty((size, self._sigs.shape[1]), dtype=np.uint32)
+            grown[: self.n] = self.sigs
+            self._sigs = grown
+        self._ids[self.n : end] = ids
+        self._sigs[self.n : end] = sigs
+        self.n = end
+        if len(ids):
+            self.last = max(self.last, int(ids.max()))
 
     def find(
         self, texts: Sequence[str | None], *, threshold: float = NEAR_COPY_THRESHOLD
@@ -99,10 +127,7 @@ class PoolSigs:
             sigs[with_text] = minhash.signatures([texts[i] or "" for i in with_text])
         start = len(self.ids)
         rows, earliest, sim = minhash.earlier_near_copies(
-            np.concatenate([self.sigs, sigs]),
-            start,
-            threshold=threshold,
-            keys=np.concatenate([self.keys, minhash.band_keys(sigs)]),
+            self.sigs, sigs, threshold=threshold, index=self.index
         )
         found = [
             Found(
@@ -136,5 +161,6 @@ def signature_bytes(sig: minhash.Signatures) -> bytes:
     return sig.astype("<u4").tobytes()
 
 
-def is_empty(sig: minhash.Signatures) -> bool:
-    return bool(np.all(sig == np.uint32(0xFFFFFFFF)))
+def empty_rows(sigs: minhash.Signatures) -> list[bool]:
+    """Which rows are empty signatures (texts without words): none is stored."""
+    return np.all(sigs == np.uint32(0xFFFFFFFF), axis=1).tolist()  # type: ignore[no-any-return]

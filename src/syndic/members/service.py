@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -42,6 +43,9 @@ from syndic.terms.models import Usage
 from syndic.validation import clean_name, clean_title
 from syndic.vault import Digest, FileVault
 from syndic.vault.store import Garbage
+
+if TYPE_CHECKING:
+    from syndic.members.copies import PoolSigs
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,8 @@ class MemberService:
         self.vault = vault
         self.events = events
         self.limits = limits or Limits()
+        self._pool: PoolSigs | None = None  # the pool's signatures, read on first use
+        self._pool_lock = threading.Lock()
         self.on_change: list[Callable[[], object]] = []
         """Called after a change to the pool commits (detection keeps its index level)."""
 
@@ -348,18 +354,25 @@ class MemberService:
         session.refresh(w, ["near_copy"])
         return w, True
 
-    @staticmethod
-    def _near_copy(session: Session, work: NewWork, holders: list[tuple[int, int]]) -> Nearness:
-        """The new work's signature, and the earliest work of the pool it nearly copies."""
+    def _near_copy(
+        self, session: Session, work: NewWork, holders: list[tuple[int, int]]
+    ) -> Nearness:
+        """The new work's signature, and the earliest work of the pool it nearly copies. The
+        pool's signatures are kept between registrations and only what is new is read; the
+        log's head is held first, so a registration committing meanwhile cannot be missed."""
         from syndic.members import copies
 
         text = copies.text_of(work.content, work.media_type, work.text)
         if text is None:
             return Nearness()
-        pool = copies.PoolSigs()
-        pool.refresh(session)
-        sigs, found = pool.find([text])
-        sig = None if copies.is_empty(sigs[0]) else copies.signature_bytes(sigs[0])
+        self.events.log.lock_head(session)
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = copies.PoolSigs()
+            pool = self._pool
+            pool.refresh(session)
+            sigs, found = pool.find([text])
+        sig = None if copies.empty_rows(sigs)[0] else copies.signature_bytes(sigs[0])
         if not found or found[0].copy_of is None:
             return Nearness(sig=sig)
         original = found[0].copy_of

@@ -159,3 +159,62 @@ def test_import_finds_copies_of_the_pool_and_inside_a_batch(
     assert n_sigs == 244  # every work with text has its signature
     assert sum(1 for n in logged if n) == 3
     assert sum(1 for n in logged if n and n["dispute_candidate"]) == 2
+
+
+def test_cli_and_api_show_the_flag(
+    make_syndic: MakeSyndic, fixture_jsonl: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from syndic.api.app import create_app
+    from syndic.auth.service import Role
+    from syndic.cli.main import main
+
+    s = make_syndic()
+    alice = s.members.join(handle="alice", name="", payout_account="iban:A").id
+    bob = s.members.join(handle="bob", name="", payout_account="iban:B").id
+    carol = s.members.join(handle="carol", name="", payout_account="iban:C").id
+    one = _abstracts(fixture_jsonl, 1)[0]["abstract"]
+    original = _register(s, one, alice)
+    data_dir = str(s.settings.data_dir)
+    s.close()
+    copy = tmp_path / "copy.txt"
+    copy.write_text(_drop_word(one))
+    args = ["--data-dir", data_dir, "work", "add", str(copy), "--title", "Mine now"]
+    assert main([*args, "--holder", f"{bob}=100"]) == 0
+    out = capsys.readouterr().out
+    assert f"near copy of work {original.id}" in out and "dispute candidate" in out
+    assert main(["--data-dir", data_dir, "work", "copies", "--candidates", "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["copy_of"] == original.id and listed["holders"] == [bob]
+    # bad input: one line, non-zero, nothing registered
+    assert main(["--data-dir", data_dir, "work", "copies", "--member", "999"]) != 0
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+    s = Syndic.open(data_dir)
+    try:
+        keys = {
+            "steward": s.keys.create(role=Role.STEWARD, subject_id=None),
+            "alice": s.keys.create(role=Role.MEMBER, subject_id=alice),
+            "carol": s.keys.create(role=Role.MEMBER, subject_id=carol),
+        }
+        with TestClient(create_app(s)) as c:
+            r = c.get(f"/v1/works/{listed['work']}", headers=_bearer(keys["steward"]))
+            assert r.status_code == 200 and r.json()["near_copy"]["dispute_candidate"] is True
+            r = c.get("/v1/near-copies?candidates=true", headers=_bearer(keys["steward"]))
+            assert [x["work"] for x in r.json()] == [listed["work"]]
+            # the original's holder sees it; a member on neither side sees nothing
+            r = c.get(f"/v1/members/{alice}/near-copies", headers=_bearer(keys["alice"]))
+            assert [x["copy_of"] for x in r.json()] == [original.id]
+            r = c.get(f"/v1/members/{carol}/near-copies", headers=_bearer(keys["carol"]))
+            assert r.json() == []
+            r = c.get("/v1/near-copies", headers=_bearer(keys["alice"]))
+            assert r.status_code == 403
+            r = c.get(f"/v1/works/{original.id}", headers=_bearer(keys["alice"]))
+            assert r.json()["near_copy"] is None  # the original is not a copy
+    finally:
+        s.close()
+
+
+def _bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
