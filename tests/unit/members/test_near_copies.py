@@ -218,3 +218,34 @@ def test_cli_and_api_show_the_flag(
 
 def _bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def test_the_audit_replays_near_copies_and_catches_a_removed_flag(
+    make_syndic: MakeSyndic, backend: str
+) -> None:
+    from sqlalchemy import text as sql
+
+    s = make_syndic()
+    alice = s.members.join(handle="alice", name="", payout_account="iban:A").id
+    bob = s.members.join(handle="bob", name="", payout_account="iban:B").id
+    words = " ".join(f"tide{i}" for i in range(80))
+    _register(s, words, alice)
+    _register(s, words.replace("tide10 ", ""), alice)  # own
+    theirs = _register(s, words.replace("tide50 ", ""), bob)  # candidate
+    s.members.dispute_work(theirs.id, reason="copy")
+
+    def near_check() -> str | None:
+        (check,) = [c for c in s.state_audit.run().checks if c.name == "members.near_copies"]
+        return check.difference
+
+    assert near_check() is None
+    with s.db.write() as session:  # an intruder clears the flag
+        session.execute(
+            sql("UPDATE near_copies SET state = 'own' WHERE work_id = :w"), {"w": theirs.id}
+        )
+    assert near_check() == (
+        f"near_copies row {theirs.id}: state is 'own' in the table but 'disputed' in the log"
+    )
+    with s.db.write() as session:  # ... or deletes it
+        session.execute(sql("DELETE FROM near_copies WHERE work_id = :w"), {"w": theirs.id})
+    assert f"near_copies row {theirs.id} is in the log but missing" in (near_check() or "")
