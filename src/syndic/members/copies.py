@@ -13,9 +13,10 @@ copies once at) is recorded in ``near_copies``:
   the steward sees it (``syndic work copies --candidates``) and may open a dispute.
 
 The text compared is the one valuation reads: the extracted text, or the work itself when it
-is text. The pool's signatures are read once per registration, or once per import and then
-only the works others registered since (``PoolSigs.refresh``), never one query per row.
-Imported lazily: it brings numpy.
+is text. The pool's signatures are read once, by the members service (kept between single
+registrations) or by an import (kept across its batches), and then only the works registered
+since (``PoolSigs.refresh``, which reads everything again after a withdrawal): never one query
+per row. Imported lazily: it brings numpy.
 """
 
 from __future__ import annotations
