@@ -102,6 +102,8 @@ def _run(as_json: bool, skip_bad: bool, go: Callable[[ImportOptions], ImportResu
         f"{result.works_created} new works, {result.works_existing} already registered, "
         f"{len(result.refused)} refused"
     )
+    if (copies := result.copies_line()) is not None:
+        click.echo(copies)
     for r in result.refused:
         click.echo(f"  refused {r}")
     for r in result.without_text:

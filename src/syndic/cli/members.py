@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -199,8 +200,19 @@ def work_add(
         print_json({"created": created, "work": w})
     else:
         click.echo(f"{'registered' if created else 'already registered'}: work {w.id} {w.digest}")
+        if w.near_copy is not None:
+            click.echo(_near_copy_line(w.near_copy))
         if receipt_path is not None:
             click.echo(f"receipt (log entry {w.log_index}) written to {receipt_path}")
+
+
+def _near_copy_line(near: dict[str, Any]) -> str:
+    said = {
+        "own": "the same holders' work: valued once with it",
+        "candidate": "another member's work: flagged as a dispute candidate for the steward",
+        "disputed": "a dispute was opened on it",
+    }[near["state"]]
+    return f"  near copy of work {near['copy_of']} ({near['similarity']:.0%} similar): {said}"
 
 
 @command(work, "list")
@@ -229,6 +241,40 @@ def work_show(work_id: int, as_json: bool) -> None:
     else:
         holders = ", ".join(f"member {h.member_id}: {h.share_bp / 100:.2f}%" for h in w.holders)
         click.echo(f"{w.id} {w.digest}\n  {w.title}\n  {w.collection}; holders: {holders}")
+        if w.near_copy is not None:
+            click.echo(_near_copy_line(w.near_copy))
+
+
+@command(work, "copies")
+@click.option("--member", "member_id", type=int, help="Only copies of or by this member's works.")
+@click.option(
+    "--candidates", is_flag=True, help="Only dispute candidates no dispute was opened on yet."
+)
+@click.option("--limit", default=50, show_default=True)
+@json_option
+def work_copies(member_id: int | None, candidates: bool, limit: int, as_json: bool) -> None:
+    """Works registered as near copies of earlier works, newest first; a copy of another
+    member's work is a dispute candidate (open one with `syndic work dispute`)."""
+    rows = syndic().members.near_copies(
+        member_id=member_id, candidates_only=candidates, limit=limit
+    )
+    if as_json:
+        print_json(rows)
+        return
+    table = [
+        {
+            **r,
+            "holders": " ".join(map(str, r["holders"])),
+            "original_holders": " ".join(map(str, r["original_holders"])),
+            "similarity": f"{r['similarity']:.1%}",
+        }
+        for r in rows
+    ]
+    print_table(
+        table,
+        ["work", "holders", "copy_of", "original_holders", "similarity", "state"],
+        "Near copies",
+    )
 
 
 @command(work, "withdraw")
@@ -295,6 +341,8 @@ def import_arxiv_cmd(path: Path, skip_bad: bool, batch: int, as_json: bool) -> N
             f"{result.lines} lines: {result.members_created} new members, "
             f"{result.works_created} new works, {result.works_existing} already registered"
         )
+        if (copies := result.copies_line()) is not None:
+            click.echo(copies)
         for r in result.refused:
             click.echo(f"  refused {r}")
 

@@ -424,3 +424,193 @@ def near_copy_clusters(
     for n, ident in enumerate(ids):
         groups.setdefault(root(n), []).append(ident)
     return [g for _, g in sorted(groups.items()) if len(g) > 1]
+
+
+BANDS = 32
+"""Bands of ``NUM_PERM / BANDS`` = 4 slots for ``band_keys``: a pair at estimated Jaccard 0.7
+shares a band with probability ``1 - (1 - 0.7**4)**32`` > 0.9998, at 0.5 with 0.87."""
+MAX_RUN = 32
+"""Earlier rows read per shared band key (the earliest ones): a text registered many times
+over still costs a bounded number of comparisons."""
+_BRUTE_CELLS = 1 << 23  # new rows x earlier rows x slots compared directly, not through bands
+
+
+def band_keys(sigs: Signatures, *, bands: int = BANDS) -> npt.NDArray[np.uint64]:
+    """The LSH band keys of each signature row, shape (n, bands): a 64-bit hash of each band
+    of ``num_perm / bands`` consecutive slots. Two rows that agree on a whole band have the
+    same key there (and different bands almost never collide)."""
+    n, num_perm = sigs.shape
+    if bands < 1 or num_perm % bands:
+        raise ValueError(f"{num_perm} permutations do not split into {bands} bands")
+    rows = sigs.reshape(n, bands, num_perm // bands).astype(np.uint64)
+    h = np.full((n, bands), np.uint64(_START), dtype=np.uint64)
+    for i in range(rows.shape[2]):
+        h = _fmix64_array(h ^ rows[:, :, i])
+    return h
+
+
+class BandIndex:
+    """The band keys of the first ``n`` rows of a growing set of signatures, kept sorted per
+    band with the row of each, so a batch of new rows finds the earlier rows it shares a band
+    with by binary search. Growing it merges the new keys in (no re-sort of what is held)."""
+
+    def __init__(self, *, bands: int = BANDS) -> None:
+        self.bands = bands
+        self.keys = [np.empty(0, dtype=np.uint64) for _ in range(bands)]
+        self.rows = [np.empty(0, dtype=np.intp) for _ in range(bands)]
+        self.n = 0
+
+    def add(self, keys: npt.NDArray[np.uint64]) -> None:
+        """Rows ``n, n + 1, ...`` with these band keys (``band_keys`` of their signatures).
+        Within a run of equal keys the rows stay in order, the earliest first."""
+        for band in range(self.bands):
+            order = np.argsort(keys[:, band], kind="stable")
+            new = keys[order, band]
+            at = np.searchsorted(self.keys[band], new, side="right")
+            self.keys[band] = np.insert(self.keys[band], at, new)
+            self.rows[band] = np.insert(self.rows[band], at, order + self.n)
+        self.n += len(keys)
+
+    def pairs(
+        self, keys: npt.NDArray[np.uint64], *, max_run: int = MAX_RUN
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """(i, j): row ``i`` of ``keys`` shares a band with held row ``j`` (at most
+        ``max_run`` of the earliest ``j`` per band), without duplicates."""
+        found: list[npt.NDArray[np.int64]] = []
+        if self.n == 0:
+            return _split(found, 1)
+        for band in range(self.bands):
+            held = self.keys[band]
+            # searching in sorted order walks the held keys forward (cache friendly)
+            order = np.argsort(keys[:, band])
+            q = keys[order, band]
+            lo = np.searchsorted(held, q, side="left")
+            hit = np.flatnonzero(held[np.minimum(lo, self.n - 1)] == q)
+            if not len(hit):
+                continue
+            count = np.zeros(len(q), dtype=np.intp)
+            count[hit] = np.searchsorted(held, q[hit], side="right") - lo[hit]
+            a, b = _expand(hit, lo, np.minimum(count, max_run))
+            found.append(order[a].astype(np.int64) * self.n + self.rows[band][b])
+        return _split(found, self.n)
+
+
+def earlier_near_copies(
+    pool: Signatures,
+    new: Signatures,
+    *,
+    threshold: float,
+    index: BandIndex | None = None,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """Which ``new`` rows nearly copy an earlier row: rows are numbered ``pool`` first (in
+    registration order), then ``new``; for each new row ``i`` that has one, the earliest
+    ``j < i`` whose estimated Jaccard similarity with it is at least ``threshold``. Returns
+    ``(i, j, similarity)``.
+
+    A few new rows are compared with every earlier row; many go through LSH: the pool's
+    band keys in ``index`` (a caller that keeps one across batches passes it; it is brought
+    up to ``len(pool)`` rows here), the new rows' among themselves. Every candidate pair is
+    checked against ``threshold``, as ``near_copy_clusters`` does. Empty signatures (texts
+    without words) are never near copies."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError("threshold must be in (0, 1]")
+    start, num_perm = len(pool), new.shape[1]
+    n = start + len(new)
+    if len(new) * n * num_perm <= _BRUTE_CELLS:
+        a, b, sim = _direct(pool, new, threshold)
+    else:
+        index = index or BandIndex()
+        if index.n > start:
+            raise ValueError("the band index holds rows past the pool")
+        if index.n < start:
+            index.add(band_keys(pool[index.n :], bands=index.bands))
+        new_keys = band_keys(new, bands=index.bands)
+        pa, pb = index.pairs(new_keys)
+        wa, wb = _band_pairs(new_keys, 0)
+        a = np.concatenate([pa, wa]) + start
+        b = np.concatenate([pb, wb + start])
+        sim = np.count_nonzero(new[a - start] == _rows(pool, new, b), axis=1) / num_perm
+        near = sim >= threshold
+        a, b, sim = a[near], b[near], sim[near]
+    empty = np.all(new[a - start] == _MAX32, axis=1) | np.all(_rows(pool, new, b) == _MAX32, axis=1)
+    a, b, sim = a[~empty], b[~empty], sim[~empty]
+    # the earliest match of each new row: sort by (new row, earlier row), take each first
+    order = np.lexsort((b, a))
+    a, b, sim = a[order], b[order], sim[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = a[1:] != a[:-1]
+    return a[first], b[first], sim[first]
+
+
+def _rows(pool: Signatures, new: Signatures, at: npt.NDArray[np.intp]) -> Signatures:
+    """Rows ``at`` of ``pool`` followed by ``new``."""
+    out = np.empty((len(at), new.shape[1]), dtype=np.uint32)
+    inside = at < len(pool)
+    out[inside] = pool[at[inside]]
+    out[~inside] = new[at[~inside] - len(pool)]
+    return out
+
+
+def _direct(
+    pool: Signatures, new: Signatures, threshold: float
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """Every (i, j < i) at ``threshold`` or above, each new row compared with every earlier
+    row (no gathering: one comparison of the row against the block before it)."""
+    start, num_perm = len(pool), new.shape[1]
+    a: list[npt.NDArray[np.intp]] = []
+    b: list[npt.NDArray[np.intp]] = []
+    sims: list[npt.NDArray[np.float64]] = []
+    for k, row in enumerate(new):
+        sim = np.concatenate(
+            [
+                np.count_nonzero(pool == row, axis=1),
+                np.count_nonzero(new[:k] == row, axis=1),
+            ]
+        ) / float(num_perm)
+        hit = np.flatnonzero(sim >= threshold)
+        a.append(np.full(len(hit), start + k, dtype=np.intp))
+        b.append(hit.astype(np.intp))
+        sims.append(sim[hit])
+    if not a:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp), np.empty(0)
+    return np.concatenate(a), np.concatenate(b), np.concatenate(sims)
+
+
+def _expand(
+    which: npt.NDArray[np.intp], lo: npt.NDArray[np.intp], count: npt.NDArray[np.intp]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """For each ``w`` in ``which``, ``count[w]`` pairs (w, lo[w] + 0, 1, ...)."""
+    c = count[which]
+    total = int(c.sum())
+    offset = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
+    return np.repeat(which, c), np.repeat(lo[which], c) + offset
+
+
+def _split(
+    found: list[npt.NDArray[np.int64]], n: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    if not found:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    both = np.unique(np.concatenate(found))
+    return (both // n).astype(np.intp), (both % n).astype(np.intp)
+
+
+def _band_pairs(
+    keys: npt.NDArray[np.uint64], start: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """(i, j), ``i >= start``, ``j < i``, that share a band key (at most ``MAX_RUN`` of the
+    earliest ``j`` per band), without duplicates."""
+    n = len(keys)
+    pairs: list[npt.NDArray[np.int64]] = []
+    for band in range(keys.shape[1]):
+        col = keys[:, band]
+        order = np.argsort(col, kind="stable")  # equal keys stay in row order
+        ranked = col[order]
+        where = np.empty(n, dtype=np.intp)
+        where[order] = np.arange(n)
+        pos = where[start:]  # each new row's place among the sorted keys
+        lo = np.searchsorted(ranked, ranked[pos], side="left")
+        count = np.minimum(pos - lo, MAX_RUN)  # the rows before it with the same key
+        a, b = _expand(np.flatnonzero(count), lo, count)
+        pairs.append(order[pos[a]].astype(np.int64) * n + order[b])
+    return _split(pairs, n)

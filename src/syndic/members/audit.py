@@ -1,6 +1,6 @@
 """The members part's state checks (``syndic audit``): members and their mandates (payout
-account included), works (digest, title, collection, status) and their holders' shares,
-each against the log's replay."""
+account included), works (digest, title, collection, status) and their holders' shares, and
+the near copies found at registration, each against the log's replay."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from syndic.members.models import Member, MemberStatus, Share, Work, WorkStatus
+from syndic.members.models import (
+    Member,
+    MemberStatus,
+    NearCopy,
+    NearCopyState,
+    Share,
+    Work,
+    WorkStatus,
+)
 from syndic.provenance.state import Logged, StateCheck, differ
 
 
@@ -119,4 +127,43 @@ def _replay_works(events: Sequence[Logged]) -> dict[int, dict[str, Any]]:
     return want
 
 
-CHECKS: tuple[StateCheck, ...] = (MembersCheck(), WorksCheck())
+class NearCopiesCheck(StateCheck):
+    """Each near copy found at registration is the one its ``work.registered`` entry logged
+    (the work it copies, the similarity, own or a dispute candidate), and a candidate reads
+    ``disputed`` once a ``work.disputed`` entry names it: the flag cannot be quietly removed,
+    added or moved to another work."""
+
+    name = "members.near_copies"
+    kinds = frozenset({"work.registered", "work.disputed"})
+    tables = ("near_copies",)
+
+    def differences(self, session: Session, events: Sequence[Logged]) -> Iterator[str]:
+        want: dict[int, dict[str, Any]] = {}
+        for e in events:
+            wid = int(e.payload["work"])
+            near = e.payload.get("near_copy")
+            if e.kind == "work.registered" and near is not None:
+                candidate = bool(near["dispute_candidate"])
+                want[wid] = {
+                    "copy_of": int(near["copy_of"]),
+                    "similarity_bp": int(near["similarity_bp"]),
+                    "state": (NearCopyState.CANDIDATE if candidate else NearCopyState.OWN).value,
+                }
+            elif e.kind == "work.disputed" and want.get(wid, {}).get("state") == "candidate":
+                want[wid]["state"] = NearCopyState.DISPUTED.value
+        rows = {n.work_id: n for n in session.scalars(select(NearCopy).order_by(NearCopy.id))}
+        for wid in sorted(set(want) & set(rows)):
+            row = rows[wid]
+            got = {
+                "copy_of": row.copy_of,
+                "similarity_bp": round(row.similarity * 10_000),
+                "state": str(row.state),
+            }
+            for key, value in want[wid].items():
+                if got[key] != value:
+                    yield differ("near_copies", wid, key, got[key], value)
+                    break
+        yield from _missing("near_copies", set(want), set(rows))
+
+
+CHECKS: tuple[StateCheck, ...] = (MembersCheck(), WorksCheck(), NearCopiesCheck())

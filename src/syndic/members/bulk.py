@@ -17,9 +17,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
@@ -27,13 +27,26 @@ from sqlalchemy.orm import Session
 from syndic.errors import InputFileError, SharesError
 from syndic.members.events import MemberJoined, WorkRegistered
 from syndic.members.limits import Limits
-from syndic.members.models import PLAIN_TEXT, Member, MemberStatus, Share, Work, WorkStatus
-from syndic.members.service import MemberService
+from syndic.members.models import (
+    PLAIN_TEXT,
+    Member,
+    MemberStatus,
+    NearCopy,
+    NearCopyState,
+    Share,
+    Work,
+    WorkSignature,
+    WorkStatus,
+)
+from syndic.members.service import MemberService, Nearness
 from syndic.members.shares import check_shares
 from syndic.provenance.events import Event
 from syndic.storage.base import Base
 from syndic.storage.bulk import insert_columns, insert_rows
 from syndic.vault import Digest
+
+if TYPE_CHECKING:
+    from syndic.members.copies import Found, PoolSigs
 
 Advance = Callable[[int], None]
 BATCH = 2000
@@ -70,6 +83,28 @@ class Refusal:
 
 
 Row = Planned | Refusal
+FreshRow = tuple[Planned, Digest, list[tuple[int, int]]]  # a row to write, with its holders
+
+
+@dataclass(frozen=True)
+class Near:
+    """A row's signature (``sig``: stored bytes, None without text; ``row``: the array) and
+    the near copy found for it, if any."""
+
+    sig: bytes | None
+    row: Any
+    found: Found | None = None
+    state: str = NearCopyState.OWN
+
+    def resolve(self, ids: list[int]) -> Nearness:
+        """As registration records it, once the batch's work ids are known."""
+        f = self.found
+        if f is None:
+            return Nearness(sig=self.sig)
+        copy_of = f.copy_of if f.copy_of is not None else ids[f.batch_row or 0]
+        return Nearness(self.sig, copy_of, f.similarity, self.state)
+
+
 Source = Callable[[], Iterator[Row]]  # a new pass over the same rows each call
 
 
@@ -79,8 +114,19 @@ class ImportResult:
     members_created: int = 0
     works_created: int = 0
     works_existing: int = 0
+    near_copies: int = 0  # new works that nearly copy an earlier one (``copies``)
+    dispute_candidates: int = 0  # of them, copies of another member's work
     refused: list[Refusal] = field(default_factory=list)
     without_text: list[Refusal] = field(default_factory=list)  # stored, but nothing to read
+
+    def copies_line(self) -> str | None:
+        """What an import found about near copies, in one line (None: nothing)."""
+        if not self.near_copies:
+            return None
+        return (
+            f"  {self.near_copies} near copies of earlier works, {self.dispute_candidates} of "
+            "them another member's (dispute candidates: syndic work copies --candidates)"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +134,8 @@ class ImportResult:
             "members_created": self.members_created,
             "works_created": self.works_created,
             "works_existing": self.works_existing,
+            "near_copies": self.near_copies,
+            "dispute_candidates": self.dispute_candidates,
             "refused": [{"line": r.line, "reason": r.reason} for r in self.refused],
             "without_text": [{"line": r.line, "reason": r.reason} for r in self.without_text],
         }
@@ -132,6 +180,7 @@ class BulkWriter:
         self.options = options
         self.handles: dict[str, tuple[int, bool]] = {}  # handle -> (member id, active)
         self.ids: dict[int, bool] = {}  # member id -> active
+        self.pool: PoolSigs | None = None  # the pool's signatures, read at the first batch
 
     def write(self, batch: list[Planned], result: ImportResult) -> None:
         """One transaction for the batch, its events and its blobs."""
@@ -158,8 +207,38 @@ class BulkWriter:
                 result.refused.append(Refusal(p.line, holders))
             else:
                 rows.append((p, d, holders))
-        self._insert(session, rows, joined)
+        near = self._near(session, rows)
+        self._insert(session, rows, joined, near)
         result.works_created += len(rows)
+        result.near_copies += sum(n.found is not None for n in near)
+        result.dispute_candidates += sum(n.state == NearCopyState.CANDIDATE for n in near)
+
+    def _near(self, session: Session, rows: list[FreshRow]) -> list[Near]:
+        """Each row's signature and the earliest work (of the pool, or of this batch before
+        it) it nearly copies, with its state: the whole batch in one pass (``copies``)."""
+        from syndic.members import copies
+
+        if not rows:
+            return []
+        if self.pool is None:
+            self.pool = copies.PoolSigs()
+        self.pool.refresh(session)  # the first batch reads the pool, later ones what is new
+        texts = [copies.text_of(_bytes(p.content), p.media_type, p.text) for p, _, _ in rows]
+        sigs, found = self.pool.find(texts)
+        out = [
+            Near(None if e else copies.signature_bytes(g), g)
+            for e, g in zip(copies.empty_rows(sigs), sigs, strict=True)
+        ]
+        theirs = copies.holders_of(session, [f.copy_of for f in found if f.copy_of is not None])
+        for f in found:
+            original = (
+                theirs[f.copy_of]
+                if f.copy_of is not None
+                else {m for m, _ in rows[f.batch_row or 0][2]}
+            )
+            state = copies.state_for({m for m, _ in rows[f.row][2]}, original)
+            out[f.row] = replace(out[f.row], found=f, state=state)
+        return out
 
     # --- members ----------------------------------------------------------------------------
     def _load_members(self, session: Session, batch: list[Planned]) -> None:
@@ -252,8 +331,9 @@ class BulkWriter:
     def _insert(
         self,
         session: Session,
-        rows: list[tuple[Planned, Digest, list[tuple[int, int]]]],
+        rows: list[FreshRow],
         joined: dict[int, MemberJoined],
+        near: list[Near],
     ) -> None:
         """Works, shares, blobs and events. The log indices are known before the rows go in
         (the head is held), so each work row is inserted with its index in one statement."""
@@ -306,22 +386,66 @@ class BulkWriter:
         blobs = [(d, _bytes(p.content)) for p, d, _ in rows]
         blobs += [t for t in texts if t is not None]
         self.vault.put_many(blobs)
-        self._record(session, rows, ids=ids, texts=texts, planned=planned_events, joined=joined)
+        nearness = [n.resolve(ids) for n in near]
+        self._insert_near(session, ids, near, nearness)
+        self._record(
+            session,
+            rows,
+            ids=ids,
+            texts=texts,
+            planned=planned_events,
+            joined=joined,
+            nearness=nearness,
+        )
+
+    def _insert_near(
+        self,
+        session: Session,
+        ids: list[int],
+        near: list[Near],
+        nearness: list[Nearness],
+    ) -> None:
+        """The batch's signatures and near copies, and the pool the next batch compares with."""
+        signed = [(wid, n) for wid, n in zip(ids, near, strict=True) if n.sig is not None]
+        if signed:
+            insert_rows(
+                session, _table(WorkSignature), [{"work_id": w, "sig": n.sig} for w, n in signed]
+            )
+        copies = [
+            {
+                "work_id": wid,
+                "copy_of": n.copy_of,
+                "similarity": n.similarity,
+                "state": n.state,
+            }
+            for wid, n in zip(ids, nearness, strict=True)
+            if n.copy_of is not None
+        ]
+        if copies:
+            insert_rows(session, _table(NearCopy), copies)
+        if self.pool is not None and signed:
+            import numpy as np
+
+            self.pool.add(
+                np.array([w for w, _ in signed], dtype=np.int64),
+                np.stack([n.row for _, n in signed]),
+            )
 
     def _record(
         self,
         session: Session,
-        rows: list[tuple[Planned, Digest, list[tuple[int, int]]]],
+        rows: list[FreshRow],
         *,
         ids: list[int],
         texts: list[tuple[Digest, bytes] | None],
         planned: list[int],
         joined: dict[int, MemberJoined],
+        nearness: list[Nearness],
     ) -> None:
         """Each new member's event just before the first work it holds, then the work's; all
         appended together, at one time."""
         events: list[Event] = []
-        for (p, _, _), event in zip(rows, _work_events(rows, ids, texts), strict=True):
+        for (p, _, _), event in zip(rows, _work_events(rows, ids, texts, nearness), strict=True):
             m = joined.get(p.line)
             if m is not None:
                 events.append(m)
@@ -335,7 +459,7 @@ class BulkWriter:
 
 def _work_indices(
     got: list[int],
-    rows: list[tuple[Planned, Digest, list[tuple[int, int]]]],
+    rows: list[FreshRow],
     joined: dict[int, MemberJoined],
 ) -> list[int]:
     """The indices the works' own entries got (each new member's entry comes before)."""
@@ -349,11 +473,12 @@ def _work_indices(
 
 
 def _work_events(
-    rows: list[tuple[Planned, Digest, list[tuple[int, int]]]],
+    rows: list[FreshRow],
     ids: list[int],
     texts: list[tuple[Digest, bytes] | None],
+    nearness: list[Nearness],
 ) -> Iterator[WorkRegistered]:
-    for (p, d, holders), wid, t in zip(rows, ids, texts, strict=True):
+    for (p, d, holders), wid, t, near in zip(rows, ids, texts, nearness, strict=True):
         plain = p.media_type == PLAIN_TEXT and t is None
         yield WorkRegistered(
             work=wid,
@@ -363,6 +488,7 @@ def _work_events(
             holders=[{"member": m, "share_bp": bp} for m, bp in holders],
             media_type=None if plain else p.media_type,
             text_digest=None if t is None else str(t[0]),
+            near_copy=near.payload(),
         )
 
 

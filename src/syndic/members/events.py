@@ -47,10 +47,12 @@ class WorkRegistered(Event):
     """A work entered the pool; its receipt proves this entry (``holders``: member, share_bp).
     A work that is not plain UTF-8 text names its ``media_type``, and the digest of the text
     extracted from it (``text_digest``) when there is one; both are left out otherwise, so the
-    entries of text works keep their bytes."""
+    entries of text works keep their bytes. A work found to be a near copy of an earlier work
+    of the pool names it in ``near_copy``: ``{"copy_of", "similarity_bp",
+    "dispute_candidate"}`` (a candidate when the holders differ; ``members.copies``)."""
 
     kind: ClassVar[str] = "work.registered"
-    optional: ClassVar[frozenset[str]] = frozenset({"media_type", "text_digest"})
+    optional: ClassVar[frozenset[str]] = frozenset({"media_type", "text_digest", "near_copy"})
     work: int
     digest: str
     title: str
@@ -58,6 +60,7 @@ class WorkRegistered(Event):
     holders: list[dict[str, int]]
     media_type: str | None = None
     text_digest: str | None = None
+    near_copy: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

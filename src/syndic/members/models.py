@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from syndic.storage.base import Base, BigInt
@@ -71,6 +71,9 @@ class Work(Base):
     text_digest: Mapped[str | None] = mapped_column(String(71), default=None)
 
     shares: Mapped[list[Share]] = relationship(back_populates="work", lazy="selectin")
+    near_copy: Mapped[NearCopy | None] = relationship(
+        foreign_keys="NearCopy.work_id", lazy="selectin", viewonly=True
+    )
 
 
 class Share(Base):
@@ -83,3 +86,33 @@ class Share(Base):
     share_bp: Mapped[int] = mapped_column(Integer)
 
     work: Mapped[Work] = relationship(back_populates="shares")
+
+
+class WorkSignature(Base):
+    """The MinHash signature of a work's text (``syndic.detection.minhash``, ``num_perm``
+    uint32 slots, little-endian), written with the work: registration compares a new work
+    with the pool's signatures. A work with no text has none."""
+
+    __tablename__ = "work_signatures"
+
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id"), primary_key=True)
+    sig: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class NearCopyState(StrEnum):
+    OWN = "own"  # a near copy of a work with the same holders: one contribution
+    CANDIDATE = "candidate"  # of another member's work: a dispute candidate
+    DISPUTED = "disputed"  # the steward opened a dispute on it
+
+
+class NearCopy(Base):
+    """A work found, when it was registered, to be a near copy of an earlier work of the
+    pool (estimated Jaccard of word shingles at least the threshold)."""
+
+    __tablename__ = "near_copies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id"), unique=True)
+    copy_of: Mapped[int] = mapped_column(ForeignKey("works.id"), index=True)
+    similarity: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16), index=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from syndic.errors import Conflict, InvalidInput, NotFound
 from syndic.members.events import (
@@ -22,9 +23,19 @@ from syndic.members.events import (
     WorkWithdrawn,
 )
 from syndic.members.limits import Limits
-from syndic.members.models import PLAIN_TEXT, Member, MemberStatus, Share, Work, WorkStatus
+from syndic.members.models import (
+    PLAIN_TEXT,
+    Member,
+    MemberStatus,
+    NearCopy,
+    NearCopyState,
+    Share,
+    Work,
+    WorkSignature,
+    WorkStatus,
+)
 from syndic.members.shares import check_shares
-from syndic.members.views import MemberView, WorkView
+from syndic.members.views import MemberView, WorkView, near_copy_view
 from syndic.money import check_minor
 from syndic.provenance.events import EventRecorder
 from syndic.storage.db import Database
@@ -32,6 +43,9 @@ from syndic.terms.models import Usage
 from syndic.validation import clean_name, clean_title
 from syndic.vault import Digest, FileVault
 from syndic.vault.store import Garbage
+
+if TYPE_CHECKING:
+    from syndic.members.copies import PoolSigs
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,26 @@ class NewWork:
     meta: dict[str, Any]
     media_type: str = PLAIN_TEXT
     text: bytes | None = None  # the text extracted from it, when it is not itself text
+
+
+@dataclass(frozen=True)
+class Nearness:
+    """What registration found: the work's signature (None: no text) and, when it is a near
+    copy, the earlier work, the similarity and the state (own, or a dispute candidate)."""
+
+    sig: bytes | None = None
+    copy_of: int | None = None
+    similarity: float = 0.0
+    state: str = NearCopyState.OWN
+
+    def payload(self) -> dict[str, Any] | None:
+        if self.copy_of is None:
+            return None
+        return {
+            "copy_of": self.copy_of,
+            "similarity_bp": round(self.similarity * 10_000),
+            "dispute_candidate": self.state == NearCopyState.CANDIDATE,
+        }
 
 
 def _check_usages(usages: Iterable[str]) -> list[str]:
@@ -82,6 +116,8 @@ class MemberService:
         self.vault = vault
         self.events = events
         self.limits = limits or Limits()
+        self._pool: PoolSigs | None = None  # the pool's signatures, read on first use
+        self._pool_lock = threading.Lock()
         self.on_change: list[Callable[[], object]] = []
         """Called after a change to the pool commits (detection keeps its index level)."""
 
@@ -271,6 +307,7 @@ class MemberService:
                 raise Conflict(f"member {member_id} has left and cannot hold new works")
         if registered_by not in {m for m, _ in holders}:
             self._member(session, registered_by)
+        near = self._near_copy(session, work, holders)
         stored = self.vault.put_bytes(work.content)
         assert stored == digest
         text_digest = None if work.text is None else str(self.vault.put_bytes(work.text))
@@ -292,6 +329,14 @@ class MemberService:
         session.flush()
         for member_id, bp in holders:
             session.add(Share(work_id=w.id, member_id=member_id, share_bp=bp))
+        if near.sig is not None:
+            session.add(WorkSignature(work_id=w.id, sig=near.sig))
+        if near.copy_of is not None:
+            session.add(
+                NearCopy(
+                    work_id=w.id, copy_of=near.copy_of, similarity=near.similarity, state=near.state
+                )
+            )
         registered = WorkRegistered(
             work=w.id,
             digest=str(digest),
@@ -302,9 +347,38 @@ class MemberService:
             if work.media_type == PLAIN_TEXT and text_digest is None
             else work.media_type,
             text_digest=text_digest,
+            near_copy=near.payload(),
         )
         w.log_index = self.events.record(session, registered, actor=actor)
+        session.flush()
+        session.refresh(w, ["near_copy"])
         return w, True
+
+    def _near_copy(
+        self, session: Session, work: NewWork, holders: list[tuple[int, int]]
+    ) -> Nearness:
+        """The new work's signature, and the earliest work of the pool it nearly copies. The
+        pool's signatures are kept between registrations and only what is new is read; the
+        log's head is held first, so a registration committing meanwhile cannot be missed."""
+        from syndic.members import copies
+
+        text = copies.text_of(work.content, work.media_type, work.text)
+        if text is None:
+            return Nearness()
+        self.events.log.lock_head(session)
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = copies.PoolSigs()
+            pool = self._pool
+            pool.refresh(session)
+            sigs, found = pool.find([text])
+        sig = None if copies.empty_rows(sigs)[0] else copies.signature_bytes(sigs[0])
+        if not found or found[0].copy_of is None:
+            return Nearness(sig=sig)
+        original = found[0].copy_of
+        theirs = copies.holders_of(session, [original])[original]
+        state = copies.state_for({m for m, _ in holders}, theirs)
+        return Nearness(sig, original, found[0].similarity, state)
 
     def withdraw_work(self, work_id: int, *, reason: str = "", actor: str = "steward") -> WorkView:
         """Take a work out of the pool: it leaves future deals; agreements already signed keep
@@ -333,6 +407,9 @@ class MemberService:
             if w.status != WorkStatus.ACTIVE:
                 raise Conflict(f"work {work_id} is {w.status}, not active")
             w.status = WorkStatus.DISPUTED
+            near = session.scalar(select(NearCopy).where(NearCopy.work_id == work_id))
+            if near is not None and near.state == NearCopyState.CANDIDATE:
+                near.state = NearCopyState.DISPUTED
             self.events.record(
                 session,
                 WorkDisputed(work=work_id, digest=w.digest, reason=reason.strip()),
@@ -400,6 +477,54 @@ class MemberService:
                 self._member(session, member_id)
                 q = q.join(Share).where(Share.member_id == member_id)
             return [WorkView.of(w) for w in session.scalars(q.limit(limit).offset(offset))]
+
+    def near_copies(
+        self,
+        *,
+        member_id: int | None = None,
+        candidates_only: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Works found at registration to be near copies of earlier works, newest first.
+        ``member_id``: those where the member holds the copy or the original (both members
+        see a dispute candidate); ``candidates_only``: the dispute candidates no dispute has
+        been opened on yet (what the steward has to look at)."""
+        original = aliased(Work)
+        q = (
+            select(NearCopy, Work.title, Work.status, original.title)
+            .join(Work, Work.id == NearCopy.work_id)
+            .join(original, original.id == NearCopy.copy_of)
+            .order_by(NearCopy.work_id.desc())
+        )
+        if candidates_only:
+            q = q.where(NearCopy.state == NearCopyState.CANDIDATE, Work.status == WorkStatus.ACTIVE)
+        with self.db.read() as session:
+            if member_id is not None:
+                self._member(session, member_id)
+                held = select(Share.work_id).where(Share.member_id == member_id)
+                q = q.where(NearCopy.work_id.in_(held) | NearCopy.copy_of.in_(held))
+            rows = session.execute(q.limit(limit).offset(offset)).all()
+            ids = {n.work_id for n, *_ in rows} | {n.copy_of for n, *_ in rows}
+            holders: dict[int, list[int]] = {i: [] for i in ids}
+            for w, m in session.execute(
+                select(Share.work_id, Share.member_id)
+                .where(Share.work_id.in_(sorted(ids)))
+                .order_by(Share.member_id)
+            ):
+                holders[w].append(m)
+        return [
+            {
+                "work": n.work_id,
+                "title": title,
+                "status": status,
+                **near_copy_view(n),
+                "original_title": original_title,
+                "holders": holders[n.work_id],
+                "original_holders": holders[n.copy_of],
+            }
+            for n, title, status, original_title in rows
+        ]
 
     def iter_works(self, *, member_id: int | None = None, page: int = 1000) -> Iterator[WorkView]:
         """Every work (or one member's), in id order, read a page at a time."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from syndic.members.models import Member, Work
+from syndic.members.models import Member, NearCopy, NearCopyState, Work
 
 
 class MemberView(BaseModel):
@@ -57,6 +57,8 @@ class WorkView(BaseModel):
     meta: dict[str, Any]
     media_type: str
     text_digest: str | None  # the extracted text's blob, when the work is not itself text
+    # found when it was registered: {copy_of, similarity, state, dispute_candidate} or None
+    near_copy: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, w: Work) -> WorkView:
@@ -74,4 +76,14 @@ class WorkView(BaseModel):
             meta=w.meta,
             media_type=w.media_type,
             text_digest=w.text_digest,
+            near_copy=None if w.near_copy is None else near_copy_view(w.near_copy),
         )
+
+
+def near_copy_view(n: NearCopy) -> dict[str, Any]:
+    return {
+        "copy_of": n.copy_of,
+        "similarity": round(n.similarity, 4),
+        "state": n.state,
+        "dispute_candidate": n.state != NearCopyState.OWN,
+    }

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from syndic.detection import NEAR_COPY_THRESHOLD
 from syndic.errors import ValuationError
 from syndic.valuation import checks
 from syndic.valuation.executors import EXECUTORS
@@ -49,7 +50,7 @@ class RunParams:
         20, "Permutations per split for members-as-players group Shapley (0 skips it)."
     )
     near_copy_threshold: float = _param(
-        0.7,
+        NEAR_COPY_THRESHOLD,
         "Works whose word 5-shingles' estimated Jaccard similarity reaches this are near "
         "copies, valued once (the earliest) (1: only identical shingle sets).",
     )

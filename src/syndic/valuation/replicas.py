@@ -22,8 +22,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from syndic.detection import NEAR_COPY_THRESHOLD
+
 CANDIDATES = 0.5  # LSH's threshold for candidate pairs, below the near-copy threshold
-THRESHOLD = 0.7  # estimated Jaccard of word 5-shingles: one word dropped in 50 gives about 0.83
+THRESHOLD = NEAR_COPY_THRESHOLD  # the one registration flags near copies at
 
 
 @dataclass(frozen=True)

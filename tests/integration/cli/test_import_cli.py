@@ -67,3 +67,27 @@ def test_work_add_of_an_image_then_export(
     work = json.loads(out)["work"]
     assert code == 0 and work["media_type"] == "image/png"
     assert (work["meta"]["width"], work["meta"]["height"]) == (6, 5)
+
+
+def test_manifest_import_flags_near_copies_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = str(tmp_path / "d")
+    assert run(capsys, "--data-dir", d, "init", "--name", "C")[0] == 0
+    text = " ".join(f"tide{i}" for i in range(80))
+    first = tmp_path / "first.jsonl"
+    first.write_text(json.dumps({"title": "Tides", "text": text, "producer": "ann"}) + "\n")
+    assert run(capsys, "import", "manifest", str(first), "--data-dir", d)[0] == 0
+    copy, own = text.replace("tide40 ", ""), text.replace("tide20 ", "")
+    rows = [
+        {"title": "Tides again", "text": copy, "producer": "bob"},
+        {"title": "Tides, revised", "text": own, "producer": "ann"},
+        {"title": "Other", "text": " ".join(f"sea{i}" for i in range(80)), "producer": "bob"},
+    ]
+    second = tmp_path / "second.jsonl"
+    second.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, out, _ = run(capsys, "import", "manifest", str(second), "--data-dir", d)
+    assert code == 0 and "2 near copies of earlier works, 1 of them another member's" in out
+    code, out, _ = run(capsys, "work", "copies", "--json", "--data-dir", d)
+    states = {c["title"]: c["state"] for c in json.loads(out)}
+    assert states == {"Tides again": "candidate", "Tides, revised": "own"}

@@ -118,6 +118,23 @@ def test_registering_a_work_with_a_co_holder(r: Round) -> None:
     assert r.w.payloads("work.registered")[-1]["holders"][0]["share_bp"] in (6000, 4000)
 
 
+def test_registering_another_members_text_on_the_page_flags_it(r: Round) -> None:
+    from syndic.members.service import NewWork
+
+    text = " ".join(f"tide{i}" for i in range(80))
+    r.w.s.members.register_work(
+        NewWork(text.encode(), "Tides", "text", "c", [(r.other, 10_000)], {}),
+        registered_by=r.other,
+    )
+    form = {"title": "My tides", "collection": "c", "my_share": "100"}
+    files = {"content": ("tides.txt", text.replace("tide40 ", "").encode(), "text/plain")}
+    page = f"/members/{r.me}/works/new"
+    done = r.v.submit(page, f"/members/{r.me}/works", form, files=files)
+    assert done.status_code == 200 and "a dispute candidate</strong>" in done.text
+    logged = r.w.payloads("work.registered")[-1]["near_copy"]
+    assert logged["dispute_candidate"] is True
+
+
 @pytest.mark.parametrize(
     ("form", "field", "message"),
     [

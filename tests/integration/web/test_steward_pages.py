@@ -153,3 +153,33 @@ def test_a_valuation_run_that_fails_says_why_on_its_progress_page(desk: Desk) ->
     assert "The run did not finish" in shown and "have no &#39;field&#39;" in shown
     assert desk.w.s.valuation.list_runs() == []
     assert "Start a run" in desk.v.get(page).text  # and another may start
+
+
+def test_works_page_lists_dispute_candidates_for_the_steward_and_both_members(desk: Desk) -> None:
+    from syndic.members.models import FULL_SHARE_BP
+    from syndic.members.service import NewWork
+
+    s = desk.w.s
+    text = " ".join(f"word{i}" for i in range(60))
+    a, b = desk.w.members[0], desk.w.members[1]
+    s.members.register_work(
+        NewWork(text.encode(), "Tide tables", "text", "c", [(a, FULL_SHARE_BP)], {}),
+        registered_by=a,
+    )
+    copied = text.replace("word30 ", "")
+    copy, _ = s.members.register_work(
+        NewWork(copied.encode(), "My tide tables", "text", "c", [(b, FULL_SHARE_BP)], {}),
+        registered_by=b,
+    )
+    page = desk.v.get("/steward/works").text
+    assert "Dispute candidates" in page and "My tide tables" in page
+    for member in (a, b):  # the original's holder and the copier both see it
+        v = Visitor(s)
+        v.sign_in(Role.MEMBER, member)
+        mine = v.get(f"/members/{member}/works").text
+        assert "Near copies" in mine and "dispute candidate" in mine and "Tide tables" in mine
+    v = Visitor(s)
+    v.sign_in(Role.MEMBER, b)
+    assert "a dispute candidate" in v.get(f"/works/{copy.id}").text
+    s.members.dispute_work(copy.id, reason="copied")
+    assert "Dispute candidates" not in desk.v.get("/steward/works").text

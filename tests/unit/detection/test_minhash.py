@@ -111,3 +111,65 @@ def test_near_copy_clusters_refuse_bad_arguments() -> None:
         near_copy_clusters(["x"], sigs, threshold=0.0)
     with pytest.raises(ValueError, match="positive"):
         signatures(["x"], num_perm=0)
+
+
+def _pool_with_copies(seed: int) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+    """300 pooled texts and 120 new ones: every fourth new text a near copy (one word
+    edited) of a pooled text or of a new text before it; two new texts are empty."""
+    rng = random.Random(seed)
+    pool = [" ".join(rng.choices(VOCAB, k=rng.randint(100, 150))) for _ in range(300)]
+    new: list[str] = []
+    expected: dict[int, int] = {}
+    for i in range(120):
+        if i % 4 == 3:
+            src = rng.randrange(300 + i)
+            text = pool[src] if src < 300 else new[src - 300]
+            if not text:
+                src, text = 0, pool[0]
+            words = text.split()
+            words[len(words) // 2] = "edited"
+            new.append(" ".join(words))
+            expected[300 + i] = src
+        elif i in (10, 50):
+            new.append("")
+        else:
+            new.append(" ".join(rng.choices(VOCAB, k=rng.randint(100, 150))))
+    return signatures(pool), signatures(new), expected
+
+
+def test_earlier_near_copies_agree_directly_and_through_bands(monkeypatch) -> None:
+    pool, new, expected = _pool_with_copies(7)
+    direct = minhash.earlier_near_copies(pool, new, threshold=0.7)
+    monkeypatch.setattr(minhash, "_BRUTE_CELLS", 0)  # force the LSH path
+    index = minhash.BandIndex()
+    index.add(minhash.band_keys(pool[:100]))  # an index kept from earlier, brought level
+    banded = minhash.earlier_near_copies(pool, new, threshold=0.7, index=index)
+    assert index.n == len(pool)
+    for a, b in zip(direct, banded, strict=True):
+        assert np.array_equal(a, b)
+    rows, earliest, sim = direct
+    # every planted copy found, matched to its source or to an earlier copy of the same text
+    assert set(expected) <= set(rows.tolist())
+    for r, e, s in zip(rows.tolist(), earliest.tolist(), sim.tolist(), strict=True):
+        assert e < r and s >= 0.7
+        all_sigs = np.concatenate([pool, new])
+        assert np.mean(all_sigs[r] == all_sigs[e]) == s
+        if r in expected:
+            assert e <= expected[r]  # the earliest match, never a later one
+    assert 310 not in rows and 350 not in rows  # empty texts are never near copies
+
+
+def test_earlier_near_copies_match_the_clusters_valuation_finds() -> None:
+    pool, new, _ = _pool_with_copies(11)
+    sigs = np.concatenate([pool, new])
+    groups = near_copy_clusters(list(range(len(sigs))), sigs, threshold=0.7)
+    firsts = {m: g[0] for g in groups for m in g[1:] if m >= len(pool)}
+    rows, earliest, _ = minhash.earlier_near_copies(pool, new, threshold=0.7)
+    assert dict(zip(rows.tolist(), earliest.tolist(), strict=True)).keys() == firsts.keys()
+
+
+def test_band_keys_refuse_bands_that_do_not_divide() -> None:
+    with pytest.raises(ValueError, match="bands"):
+        minhash.band_keys(signatures(["a b c"]), bands=3)
+    with pytest.raises(ValueError, match="threshold"):
+        minhash.earlier_near_copies(signatures(["a"]), signatures(["b"]), threshold=0)

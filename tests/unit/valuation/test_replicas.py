@@ -69,9 +69,15 @@ def test_near_copies_never_raise_a_share_and_copying_another_flags_a_dispute(
     other = next(m.id for m in s.members.list_members() if m.id != copier)
     other_before = _share(s, other)
     _near_copy(s, best, drop=40, holder=other)
+    # registration flagged it already, and recorded the copier's own copies as such
+    (candidate,) = s.members.near_copies(candidates_only=True)
+    assert candidate["copy_of"] == best.id and candidate["holders"] == [other]
+    registered = s.members.near_copies(limit=1000)
+    assert sum(c["state"] == "own" for c in registered) == 10 * len(mine)
     run = s.valuation.run(QUICK)
     (flagged,) = [c for c in run.summary["near_copies"] if c["dispute_candidate"]]
     assert flagged["copy_of"] == best.id
+    assert flagged["work"] == candidate["work"]  # the run and registration agree
     assert flagged["holders"] == [other] and flagged["original_holders"] == [copier]
     assert _share(s, other) <= other_before * (1 + 1e-9)  # gains nothing
     told = s.valuation.member_value(other, run.id).explanation["near_copies"]

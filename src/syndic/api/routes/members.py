@@ -84,6 +84,27 @@ def member_works(
     return syndic.members.list_works(member_id=member_id, limit=limit, offset=offset)
 
 
+@router.get("/v1/members/{member_id}/near-copies")
+def member_near_copies(
+    member_id: PathId, syndic: SyndicDep, _caller: OwnMember, limit: Limit = 100, offset: Offset = 0
+) -> list[dict[str, Any]]:
+    """Near copies found at registration where the member holds the copy or the original."""
+    return syndic.members.near_copies(member_id=member_id, limit=limit, offset=offset)
+
+
+@router.get("/v1/near-copies")
+def near_copies(
+    syndic: SyndicDep,
+    _caller: Steward,
+    candidates: bool = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[dict[str, Any]]:
+    """Works registered as near copies of earlier works, newest first (``candidates``: only
+    the dispute candidates no dispute was opened on yet)."""
+    return syndic.members.near_copies(candidates_only=candidates, limit=limit, offset=offset)
+
+
 @router.get("/v1/members/{member_id}/statements")
 def member_statements(
     member_id: PathId, syndic: SyndicDep, _caller: OwnMember

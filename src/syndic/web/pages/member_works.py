@@ -48,6 +48,7 @@ def works(
         found=len(found),
         q=q,
         registered=registered,
+        copies=syndic_of(request).members.near_copies(member_id=member_id),
     )
 
 

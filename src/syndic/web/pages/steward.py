@@ -90,6 +90,7 @@ def works(request: Request, q: str = "", collection: str = "", status: str = "")
         collection=collection,
         status_filter=status,
         collections=sorted(collections),
+        candidates=syndic_of(request).members.near_copies(candidates_only=True),
     )
 
 
