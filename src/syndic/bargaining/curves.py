@@ -70,32 +70,15 @@ def probabilities(model: Any, x: NDArray[np.float64], n_classes: int) -> NDArray
 NEAREST = 1024
 
 
-def _sq_distances(xe: NDArray[np.float64], xt: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Squared Euclidean distances, rows of ``xe`` to rows of ``xt``, less each row of
-    ``xe``'s own squared norm (which orders nothing): ``|b|^2 - 2 a.b``, as scikit-learn's
-    brute search ranks neighbours."""
-    d = -2.0 * (xe @ xt.T)
-    d += np.einsum("ij,ij->i", xt, xt)[None, :]
-    return d
-
-
 def _k_nearest(
     xe: NDArray[np.float64], x: NDArray[np.float64], rows: NDArray[np.int64], k: int
 ) -> NDArray[np.int64]:
-    """Of ``rows`` of ``x``, the ``k`` nearest to each row of ``xe``, nearest first (equal
-    distances by row), by brute force: every row's ``k``-th smallest distance by a partial
-    sort of the values, then only the rows within it ordered."""
-    d = _sq_distances(xe, x[rows])
-    if k < rows.size:
-        kth = np.partition(d, k - 1, axis=1)[:, k - 1]
-        r, c = np.nonzero(d <= kth[:, None])
-    else:
-        r, c = np.divmod(np.arange(d.size), rows.size)
-    order = np.lexsort((c, d[r, c], r))
-    r, c = r[order], c[order]
-    counts = np.bincount(r, minlength=xe.shape[0])
-    rank = np.arange(r.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    return np.asarray(rows[c[rank < k]].reshape(xe.shape[0], k), dtype=np.int64)
+    """Of ``rows`` of ``x``, the ``k`` nearest to each row of ``xe``, nearest first: the
+    brute-force search ``KNeighborsClassifier(algorithm="brute")`` makes."""
+    from sklearn.neighbors import NearestNeighbors
+
+    found = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(x[rows])
+    return np.asarray(rows[found.kneighbors(xe, return_distance=False)], dtype=np.int64)
 
 
 def nearest(
