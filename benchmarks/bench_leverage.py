@@ -1,8 +1,11 @@
 """Leverage run on the demo coalition: 7,122 pool works (producers300.jsonl) and the builder's
 outside data, strat25k.jsonl minus the coalition's own papers (about 18,000 works).
 
-Prints the run's wall time (the whole run: reading the pool, features, every fit with both
-model families, the scaling fits and the price range; importing the pool is not timed), and
+Prints the run's wall time and CPU time (the whole run: reading the pool, features, every fit
+with both model families, the scaling fits and the price range; importing the pool is not
+timed). CPU time is this process's and its worker processes' (the executor's workers, read
+from /proc while they live): on a shared machine it says what the run costs, where wall time
+says how busy the machine was. It also prints
 the extrapolation error of each arm and model family: the power law fitted on the smaller half
 of the measured sizes (their mean accuracy over seeds), read at the largest size, against the
 accuracy measured there.
@@ -32,6 +35,41 @@ from syndic.bargaining.params import LeverageParams
 from syndic.bargaining.scaling import power_law, profile_fit
 from syndic.config import Settings
 from syndic.members.importer import import_arxiv
+
+
+def _descendants(pid: int) -> list[int]:
+    kids: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        kids.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.append(k)
+            todo.append(k)
+    return out
+
+
+def tree_cpu() -> float:
+    """CPU seconds (user + system) of this process, its finished children and its living
+    descendants (Linux /proc; elsewhere only the first two)."""
+    import resource
+
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        r = resource.getrusage(who)
+        total += r.ru_utime + r.ru_stime
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for pid in _descendants(os.getpid()) if Path("/proc/self/stat").exists() else []:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
 def extrapolation_errors(points: list[dict[str, object]], fam: str) -> dict[str, float]:
@@ -66,24 +104,29 @@ def main() -> None:
         params = LeverageParams(
             n_sizes=args.n_sizes, seeds=args.seeds, executor=args.executor, workers=args.workers
         )
-        t = time.perf_counter()
-        marks: dict[str, float] = {}
+        load = os.getloadavg()
+        t, c = time.perf_counter(), tree_cpu()
+        marks: dict[str, tuple[float, float]] = {}
 
         def progress(stage: str, _done: int, _total: int | None) -> None:
-            marks[stage] = time.perf_counter() - t  # when the stage last reported
+            # when the stage last reported: wall and CPU seconds since the start
+            marks[stage] = (time.perf_counter() - t, tree_cpu() - c)
 
         run = s.leverage.run(
             params, outside=(arxiv / "strat25k.jsonl").read_bytes(), progress=progress
         )
-        wall = time.perf_counter() - t
+        wall, cpu = time.perf_counter() - t, tree_cpu() - c
+        (fw, fc), (mw, mc) = marks.get("features", (0, 0)), marks.get("fits", (0, 0))
         print(
-            f"stages: features done at {marks.get('features', 0):.1f} s, model fits done at "
-            f"{marks.get('fits', 0):.1f} s, scaling fits, pricing and storing done at {wall:.1f} s"
+            f"stages (wall / CPU seconds): features done at {fw:.1f} / {fc:.1f}, model fits "
+            f"done at {mw:.1f} / {mc:.1f}, scaling fits, pricing and storing done at "
+            f"{wall:.1f} / {cpu:.1f}"
         )
         r = run.result
         print(
-            f"leverage run: {wall:.1f} s wall ({args.executor}, {args.workers} workers, "
-            f"{os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}, {platform.python_version()}); "
+            f"leverage run: {wall:.1f} s wall, {cpu:.1f} s CPU ({args.executor}, "
+            f"{args.workers} workers, {os.cpu_count()} cpus, load average before "
+            f"{load[0]:.1f} and after {os.getloadavg()[0]:.1f}, {platform.python_version()}); "
             f"{r['counts']} ({r['outside_dropped_as_pool']:,} outside works dropped as pool "
             f"works; classes left out: {r['classes_left_out']}); {len(run.points)} points"
         )

@@ -156,6 +156,8 @@ class Syndic:
             vault=self.vault,
             signer=self.signer,
             authorizer=self.authorizer,
+            # members vote on an offer knowing its assessment (built only when a vote opens)
+            offer_brief=self._offer_brief,
             settings=DealSettings(
                 coalition=self.name,
                 agreements_dir=self.settings.data_dir / "agreements",
@@ -430,6 +432,13 @@ class Syndic:
         """The deal's latest offer against the leverage price range, members' mandates and
         the charter's payout policy (``syndic.bargaining.assess``)."""
         return self.offers.assess(deal_id)
+
+    def _offer_brief(self, deal_id: int) -> dict[str, Any]:
+        """What the members are told about a deal's offer when its vote opens: its
+        assessment, summed up in words and money (``syndic.bargaining.assess.for_vote``)."""
+        from syndic.bargaining.assess import for_vote
+
+        return for_vote(self.assess_deal(deal_id))
 
     # --- the crawler gate ------------------------------------------------------------------
     def gate(self, policy: Policy) -> Gate:

@@ -141,13 +141,15 @@ def run_demo(settings: Settings, *, source: Path | None = None, seed: int = 0) -
             r.http = http
             deal_id = _request_licence(r, lic.name)
             _negotiate(r, deal_id)
+            # valued and measured before the vote opens: the members vote knowing the offer's
+            # assessment against this leverage run
+            _value(r)
+            _leverage(r, src.parent / OUTSIDE, deal_id)
             _vote(r, deal_id)
             agreement = _sign(r, deal_id)
             delivered = _deliver(r, agreement)
             _gate(r)
         r.http = None
-        _value(r)
-        _leverage(r, src.parent / OUTSIDE, deal_id)
         _pay(r, agreement)
         _prove(r)
         return _report(r, delivered)
@@ -306,7 +308,8 @@ def _vote(r: Round, deal_id: int) -> None:
         f"{len(cov['excluded_members'])} members excluded by their mandates): "
         f"{direct} ballots, {carried} votes carried by {len(d['carried'])} delegates, "
         f"{len(d['cycles'])} delegation cycles; yes {totals['yes']} / no {totals['no']} votes "
-        f"-> {deal.status}; ballots and chart in {votes_dir.name}/"
+        f"-> {deal.status}; ballots and chart in {votes_dir.name}/; the members were told: "
+        + "; ".join((proposal.question.get("assessment") or {}).get("words", [])[:2])
     )
     if deal.status != "approved":
         raise SyndicError("the members rejected the deal; the demo stops here")
@@ -412,7 +415,7 @@ def _value(r: Round) -> None:
 
 def _leverage(r: Round, outside: Path, deal_id: int) -> None:
     """What the pool is worth to a builder with other arXiv papers: the data strike, the
-    equivalent outside data and the price range; then where the signed deal's price sits."""
+    equivalent outside data and the price range; then where the accepted offer's price sits."""
     syndic = r.syndic
     if not outside.is_file():
         r.say(f"leverage: no outside data at {outside}; skipped")

@@ -6,6 +6,9 @@ covered values), were the whole price booked as revenue and distributed at once.
 
 Under an opt-in charter a signed deal covers only the works of members who vote yes; the
 projection assumes every member not excluded does.
+
+``for_vote`` sums an assessment up as the members are told it when a vote on the offer opens:
+it is stored with the vote's question (and so in the ``vote.opened`` log entry).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from syndic.deals.votes import deal_coverage
 from syndic.errors import NotFound
 from syndic.governance.service import GovernanceService
 from syndic.members.models import FULL_SHARE_BP, Share, Work, WorkStatus
+from syndic.money import show
 from syndic.payouts.charter import CharterPayouts
 from syndic.provenance.unit import Transactions
 from syndic.valuation.models import WorkValue
@@ -64,6 +68,7 @@ class OfferAssessor:
             covered[int(m)] = covered.get(int(m), 0) + int(bp)
         return {
             "deal": deal_id,
+            "offer_round": deal.round,
             "price_minor": amount,
             "currency": deal.terms.currency,
             "position": self._position(amount),
@@ -133,3 +138,53 @@ class OfferAssessor:
                 0.0 if v is None else float(v) * bp / FULL_SHARE_BP
             )
         return out
+
+
+def for_vote(a: dict[str, Any]) -> dict[str, Any]:
+    """What the members are told about the offer when its vote opens, in words and money: its
+    price against the leverage run it rests on (or that there is none yet), whose floors or red
+    lines it breaks, how many works it leaves out, and each member's projected payout."""
+    cur = a["currency"]
+    pos, pay = a["position"], a["payouts"]
+    run = pos.get("run")
+    words = [
+        f"price {show(a['price_minor'], cur)}: {pos['words']}"
+        + (f" (leverage run {run})" if run is not None else ""),
+    ]
+    if run is not None:
+
+        def money(v: Any) -> str:
+            return "none" if v is None else show(int(v), cur)
+
+        words.append(
+            f"the range: reservation {money(pos['reservation_minor'])}, suggested ask "
+            f"{money(pos['ask_minor'])}, the builder's estimated most "
+            f"{money(pos['builder_max_minor'])}"
+        )
+    broken = a["broken"]
+    words.append(
+        f"{len(broken)} member(s) left out for floors or red lines it breaks"
+        if broken
+        else "it breaks no member's floor or red lines"
+    )
+    words.append(f"{a['works_covered']:,} works covered, {len(a['works_left_out']):,} left out")
+    words.append(f"projected payouts ({pay['policy']}): {pay['words']}")
+    return {
+        "offer_round": a["offer_round"],
+        "price_minor": a["price_minor"],
+        "currency": cur,
+        "leverage_run": run,
+        "position": pos["words"],
+        "range": {k: pos.get(k) for k in ("reservation_minor", "ask_minor", "builder_max_minor")}
+        if run is not None
+        else None,
+        "members_broken": [
+            {"member": int(x["member"]), "reasons": list(x["reasons"])} for x in broken
+        ],
+        "works_covered": a["works_covered"],
+        "works_left_out": len(a["works_left_out"]),
+        "payout_policy": pay["policy"],
+        "payouts_minor": dict(pay["members"]),
+        "charter_version": a["charter_version"],
+        "words": words,
+    }

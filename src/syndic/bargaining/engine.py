@@ -12,6 +12,7 @@ seed would draw the same). Every index set used is returned, so it can be stored
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -22,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from syndic.bargaining import scaling
-from syndic.bargaining.curves import Scored, Unit, score
+from syndic.bargaining.curves import NEAREST, Nearest, Scored, Unit, nearest, score
 from syndic.bargaining.params import MIN_EVAL_PER_CLASS, LeverageParams
 from syndic.errors import LeverageError
 from syndic.valuation.corpus import split
@@ -31,6 +32,7 @@ from syndic.valuation.executors import make_executor
 ARMS = ("outside", "outside+pool", "pool")
 WHOLE = -1  # the seed of a point trained on an arm's whole training set
 STRIKE_BOOTSTRAP = 1000
+NEAR_CHUNK = 512  # evaluation rows per nearest-neighbour query (a 512 x 27,000 block: 110 MB)
 IntArray = NDArray[np.int64]
 Progress = Callable[[str, int, int | None], None]
 
@@ -170,8 +172,20 @@ def _measure(
     trained = [n for n in sets if n.startswith(("subset/", "group/"))]
     units = [(name, fam) for fam in params.family_list() for name in trained]
     executor = make_executor(params.executor, params.workers or None)
+    near = _nearest(task, sets, executor) if "knn" in params.family_list() else None
     args = [
-        (Unit(task.x, y, sets[name], sets["eval"], fam, params.k, len(classes)),)
+        (
+            Unit(
+                task.x,
+                y,
+                sets[name],
+                sets["eval"],
+                fam,
+                params.k,
+                len(classes),
+                near if fam == "knn" else None,
+            ),
+        )
         for name, fam in units
     ]
     out: dict[tuple[str, str], Scored] = {}
@@ -182,6 +196,22 @@ def _measure(
         if progress:
             progress("fits", i + 1, len(units))
     return out
+
+
+def _nearest(task: Task, sets: dict[str, IntArray], executor: Any) -> Nearest:
+    """Every evaluation row's nearest training rows (every training set is drawn from the
+    ``outside+pool`` arm's), in chunks of evaluation rows through the executor."""
+    evaluate, rows = sets["eval"], sets["arm/outside+pool"]
+    chunks = np.array_split(evaluate, max(1, math.ceil(evaluate.size / NEAR_CHUNK)))
+    found = executor.map(_nearest_chunk, [(task.x, c, rows) for c in chunks])
+    return Nearest(np.vstack(list(found)))
+
+
+def _nearest_chunk(x: NDArray[np.float64], evaluate: IntArray, rows: IntArray) -> NDArray[np.int32]:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return nearest(x, evaluate, rows, NEAREST).astype(np.int32)
 
 
 def compute(task: Task, params: LeverageParams, *, progress: Progress | None = None) -> Computed:
@@ -280,16 +310,26 @@ def _all_fits(
     return out
 
 
+@functools.lru_cache(maxsize=2)
+def _resamples(seed: int, n: int) -> NDArray[np.float64]:
+    """The paired bootstrap's resamples of ``n`` evaluation works, drawn once per run (every
+    pair is resampled alike): row ``r`` weighs each work by how often resample ``r`` drew it,
+    over ``n``, so ``weights @ v`` is each resample's mean of ``v``."""
+    pick = np.random.default_rng(seed).integers(0, n, size=(STRIKE_BOOTSTRAP, n))
+    cells = (np.arange(STRIKE_BOOTSTRAP)[:, None] * n + pick).ravel()
+    weights = np.bincount(cells, minlength=STRIKE_BOOTSTRAP * n).reshape(STRIKE_BOOTSTRAP, n) / n
+    weights.setflags(write=False)
+    return weights
+
+
 def _paired(a: Scored, b: Scored, seed: int) -> dict[str, Any]:
     """What ``b`` loses against ``a``: accuracy points (``a`` minus ``b``) and log loss (``b``
     minus ``a``), with 95% intervals from a paired bootstrap over the evaluation works."""
-    rng = np.random.default_rng(seed)
-    n = a.correct.size
-    pick = rng.integers(0, n, size=(STRIKE_BOOTSTRAP, n))
+    weights = _resamples(seed, a.correct.size)
     dacc = a.correct.astype(np.float64) - b.correct.astype(np.float64)
     dloss = b.loss - a.loss
-    acc_boot = 100 * dacc[pick].mean(axis=1)
-    loss_boot = dloss[pick].mean(axis=1)
+    acc_boot = 100 * (weights @ dacc)
+    loss_boot = weights @ dloss
     return {
         "accuracy_points": 100 * float(dacc.mean()),
         "accuracy_points_interval": [float(v) for v in np.percentile(acc_boot, [2.5, 97.5])],

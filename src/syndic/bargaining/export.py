@@ -43,7 +43,9 @@ For a point with training rows `t = z["set/" + point["set"]]` and `e = z["set/ev
 - family `linear`: `LogisticRegression(C={c}, max_iter={max_iter})`;
 - family `knn`: `KNeighborsClassifier(n_neighbors=min({k}, len(t)), algorithm="brute")`;
 
-fit on `x[t], y[t]`; take `predict_proba(x[e])`, placed in the columns of `model.classes_`
+fit on `x[t], y[t]` (Syndic finds the knn family's neighbours without the estimator, from
+one nearest-neighbour query per evaluation work over all training works: the same neighbours,
+up to exact ties in distance); take `predict_proba(x[e])`, placed in the columns of `model.classes_`
 among all {n_classes} classes (0 elsewhere), mixed as `p = (1 - {eps}) * p + {eps} / {n_classes}`.
 Accuracy is the mean of `p.argmax(1) == y[e]`; log loss the mean of `-log(p[i, y[e][i]])`. (A
 training set of one class predicts that class with probability `1 - {eps} + {eps} / C`.)

@@ -174,3 +174,21 @@ def print_tree(mapping: dict[str, Any], *, indent: int = 2) -> None:
             click.echo(f"{pad}{name}: {'yes' if v else 'no'}")
         else:
             click.echo(f"{pad}{name}: {'(none)' if v is None or v == {} else _plain(v)}")
+
+
+def print_told(question: dict[str, Any], *, payouts: int = 20) -> None:
+    """What the members were told about a deal's offer when its vote opened (the assessment
+    stored with the vote's question), and the first ``payouts`` members' projected payouts."""
+    told = question.get("assessment")
+    if not told:
+        return
+    from syndic.money import show
+
+    click.echo("  the offer, as the members were told when the vote opened:")
+    for line in told["words"]:
+        click.echo(f"    {line}")
+    for m, amount in list(told["payouts_minor"].items())[:payouts]:
+        click.echo(f"      member {m}: {show(int(amount), told['currency'])}")
+    more = len(told["payouts_minor"]) - payouts
+    if more > 0:
+        click.echo(f"      ... and {more} more (--json shows every one)")

@@ -9,7 +9,15 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from syndic.cli.common import command, data_dir_option, json_option, print_json, print_table, syndic
+from syndic.cli.common import (
+    command,
+    data_dir_option,
+    json_option,
+    print_json,
+    print_table,
+    print_told,
+    syndic,
+)
 from syndic.cli.terms import build_terms, terms_options
 from syndic.deals.offers import Offer
 from syndic.deals.states import Party
@@ -304,8 +312,9 @@ def deal_open_vote(deal_id: int) -> None:
     """Put the deal to the members under the charter's rule for deals."""
     s = syndic()
     d = s.deals.open_vote(deal_id)
-    click.echo(f"deal {d.id}: vote open until {d.vote_closes_at:%Y-%m-%d %H:%M} UTC")
-    _print_assessment(s.assess_deal(deal_id))  # what the members vote knowing
+    p = s.governance.deal_vote(deal_id)
+    click.echo(f"deal {d.id}: vote {p.id} open until {d.vote_closes_at:%Y-%m-%d %H:%M} UTC")
+    print_told(p.question)  # what the members vote knowing, as stored with the vote
 
 
 @command(deal, "close-vote")

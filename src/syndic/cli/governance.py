@@ -12,7 +12,15 @@ from typing import Any
 
 import click
 
-from syndic.cli.common import command, json_option, print_json, print_table, print_tree, syndic
+from syndic.cli.common import (
+    command,
+    json_option,
+    print_json,
+    print_table,
+    print_told,
+    print_tree,
+    syndic,
+)
 from syndic.deals.agreement import (
     DOCUMENT_TYPE,
     AgreementDocument,
@@ -183,6 +191,7 @@ def vote_show(proposal_id: int, as_json: bool) -> None:
         print_json(p)
     else:
         click.echo(f"proposal {p.id} ({p.kind}, {p.status}): {p.question.get('text', '')}")
+        print_told(p.question)
         rule = p.frozen_rule()
         click.echo(f"  rule: {rule.method}, quorum {rule.quorum_bp / 100:g}%")
         if p.outcome:

@@ -28,7 +28,7 @@ from syndic.deals.models import Agreement, AgreementStatus, Deal
 from syndic.deals.negotiation import Negotiation
 from syndic.deals.signing import Agreements, Coalition
 from syndic.deals.states import NEGOTIATING, move
-from syndic.deals.votes import DealVotes
+from syndic.deals.votes import DealVotes, OfferBrief
 from syndic.governance.service import GovernanceService
 from syndic.keys import Signer
 from syndic.provenance.unit import Transactions, Tx
@@ -57,12 +57,13 @@ class DealService:
         signer: Signer,
         settings: DealSettings,
         authorizer: Authorizer,
+        offer_brief: OfferBrief | None = None,
     ) -> None:
         self.txs = txs
         self.agreements_dir = settings.agreements_dir
         self.licensees = Licensees(txs, governance=governance)
         self.negotiation = Negotiation(txs, governance=governance, currency=settings.currency)
-        self.votes = DealVotes(txs, governance=governance)
+        self.votes = DealVotes(txs, governance=governance, offer_brief=offer_brief)
         self.agreements = Agreements(
             txs,
             governance=governance,

@@ -3,6 +3,7 @@ in the same transaction as the deal's own state (governance's steps take our ``t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -39,10 +40,23 @@ def deal_coverage(
     )
 
 
+# What the members are told about a deal's offer beyond its coverage, by deal id: composed in
+# from above (the offer assessment of ``syndic.bargaining``, which deals may not import). It
+# reads committed state and returns JSON with the ``offer_round`` it assessed.
+OfferBrief = Callable[[int], dict[str, Any]]
+
+
 class DealVotes:
-    def __init__(self, txs: Transactions, *, governance: GovernanceService) -> None:
+    def __init__(
+        self,
+        txs: Transactions,
+        *,
+        governance: GovernanceService,
+        offer_brief: OfferBrief | None = None,
+    ) -> None:
         self.txs = txs
         self.governance = governance
+        self.offer_brief = offer_brief
 
     def coverage(self, deal_id: int) -> dict[str, Any]:
         """What the deal would cover if signed now, and who is left out and why."""
@@ -53,7 +67,9 @@ class DealVotes:
 
     def open(self, deal_id: int, *, actor: str = "steward") -> DealView:
         """Put the deal to the members under the charter's rule for deals; members are told
-        first whose works the deal would leave out and why."""
+        first whose works the deal would leave out and why, and (with ``offer_brief``) what
+        the offer is worth to them: it is stored with the vote's question, and so logged."""
+        told = self._brief(deal_id)
         with self.txs.write() as tx:
             session = tx.session
             deal = rows.deal(session, deal_id, lock=True)
@@ -68,12 +84,26 @@ class DealVotes:
             rows.refuse_open_terms_under(
                 charter, rows.licensee(session, deal.licensee_id), deal.terms
             )
-            p = self.governance.open_deal_vote(
-                deal_id, question=_question(session, deal, charter), proposed_by=actor, tx=tx
-            )
+            question = _question(session, deal, charter)
+            if told is not None:
+                if told.get("offer_round") != deal.round:
+                    raise Conflict(
+                        f"deal {deal_id}'s offer changed while it was assessed; open the vote again"
+                    )
+                question["assessment"] = told
+            p = self.governance.open_deal_vote(deal_id, question=question, proposed_by=actor, tx=tx)
             deal.status = to
             deal.vote_closes_at = p.closes_at
             return DealView.of(deal)
+
+    def _brief(self, deal_id: int) -> dict[str, Any] | None:
+        """``offer_brief`` of a deal that may be put to a vote (a deal that may not is refused
+        as the vote's own step refuses it, before anything is assessed)."""
+        if self.offer_brief is None:
+            return None
+        with self.txs.read() as session:
+            move(deal_id, rows.deal(session, deal_id).status, "open_vote")
+        return self.offer_brief(deal_id)
 
     def cast(
         self,

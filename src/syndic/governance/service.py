@@ -318,6 +318,11 @@ class GovernanceService:
             raise Conflict(f"deal {deal_id} has not been put to a vote")
         return p
 
+    def deal_vote(self, deal_id: int) -> ProposalView:
+        """The newest vote on deal ``deal_id``."""
+        with self.txs.read() as session:
+            return ProposalView.of(self._deal_proposal(session, deal_id))
+
     def deal_result(self, deal_id: int, *, tx: Tx) -> VoteResult:
         """How the members decided on deal ``deal_id`` (its vote has closed)."""
         return VoteResult.of(self._deal_proposal(tx.session, deal_id))

@@ -133,6 +133,13 @@ def test_a_round_over_http(api) -> None:  # type: ignore[no-untyped-def]
     closed = c.post(f"/v1/deals/{deal['id']}/vote/close", headers=h["steward"], json={}).json()
     assert closed["status"] == "approved" and closed["outcome"]["totals"]["yes"] == 8
     pid = closed["outcome"]["proposal"]
+    # the members voted knowing the offer's assessment, stored with the vote
+    told = c.get(f"/v1/proposals/{pid}", headers=h["m0"]).json()["question"]["assessment"]
+    assert told["leverage_run"] is None and told["price_minor"] == FEE
+    assert "no leverage run yet" in told["words"][0]
+    assert (
+        told == c.get(f"/v1/proposals/{pid}", headers=h["steward"]).json()["question"]["assessment"]
+    )
     ballots = c.get(f"/v1/proposals/{pid}/ballot-file", headers=h["steward"]).json()
     assert ballots["delegations"] == [
         {"from": str(w.members[3]), "to": str(w.members[0]), "topic": "deals"}

@@ -43,6 +43,10 @@ def journey(page: Page, site: Site, member: int, tmp: Path, *, narrow: bool) -> 
     page.locator(f"a[href='/members/{member}/votes/{site.coalition.open_proposal}']").click()
     visit(page, narrow)
     expect(page.locator("#estimate")).to_contain_text("estimated payout")
+    # what every member was told about the offer when the vote opened, and their own share
+    told = s.governance.get(site.coalition.open_proposal).question["assessment"]
+    expect(page.locator("#assessment")).to_contain_text(told["words"][0])
+    expect(page.locator("#projected")).to_contain_text("Your projected payout")
     held = s.governance.credits(member)
     page.get_by_label("Votes for yes").fill("3")
     expect(page.locator("#cost")).to_have_text(

@@ -147,7 +147,13 @@ def test_governance_through_the_cli(
     assert run(capsys, *d, "work", "dispute", "1", "--reason", "co-author claim")[0] == 0
     code, out, _ = run(capsys, *d, "deal", "coverage", "1", "--json")
     assert json.loads(out)["held_out"]["disputed"] == 1
-    assert run(capsys, *d, "deal", "open-vote", "1")[0] == 0
+    code, out, _ = run(capsys, *d, "deal", "open-vote", "1")
+    assert code == 0 and "as the members were told when the vote opened" in out
+    assert "no leverage run yet" in out
+    code, out, _ = run(capsys, *d, "vote", "show", "1")
+    assert "price 100.00 EUR: no leverage run yet" in out
+    code, out, _ = run(capsys, *d, "vote", "show", "1", "--json")
+    assert json.loads(out)["question"]["assessment"]["leverage_run"] is None
 
     code, _, err = run(capsys, *d, "delegation", "set", "--member", "3", "--to", "3")
     assert code == 2 and err.strip() == "error: a member cannot delegate to themselves"

@@ -12,6 +12,9 @@ def test_demo_runs_leverage_and_reports_it(demo_dir: Path) -> None:
     s = Syndic.open(demo_dir)
     try:
         run = s.leverage.show()
+        # the members voted on the deal knowing its assessment against this run
+        votes = [p for p in s.governance.list_proposals() if p.kind == "deal"]
+        assert votes and votes[0].question["assessment"]["leverage_run"] == run.id
     finally:
         s.close()
     r = run.result

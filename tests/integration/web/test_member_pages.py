@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from syndic.app import Syndic
 from syndic.auth.models import Role
 from syndic.config import Settings
+from syndic.money import Money
 from syndic.provenance.receipt import verify_receipt
 from syndic.testing import ManualClock
 from tests.coalition import FEE, World, active_agreement, licensee_offer, world
@@ -189,6 +191,16 @@ def test_a_quadratic_ballot_on_the_page_is_the_same_event_as_through_the_api(r: 
     assert "You have voted on this" in r.v.get(page).text
     again = r.v.submit(page, page, {"votes_yes": "1"})
     assert again.status_code == 409 and "already voted" in again.text
+
+
+def test_the_vote_page_shows_the_offer_assessment_members_were_told(r: Round) -> None:
+    told = r.w.s.governance.get(r.proposal).question["assessment"]
+    page = r.v.get(f"/members/{r.me}/votes/{r.proposal}").text
+    assert "Is this a good deal?" in page and "no leverage run existed yet" in page
+    for line in told["words"]:
+        assert str(escape(line)) in page
+    mine = told["payouts_minor"].get(str(r.me), 0)
+    assert mine > 0 and f"({told['payout_policy']}): <strong>{Money(mine, 'EUR')}" in page
 
 
 def test_a_deal_that_crosses_a_red_line_says_so_and_leaves_the_works_out(r: Round) -> None:

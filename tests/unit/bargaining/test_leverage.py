@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from syndic.app import Syndic
+from syndic.bargaining.assess import for_vote
 from syndic.bargaining.params import LeverageParams
 from syndic.config import Settings
 from syndic.errors import InputFileError, LeverageError
@@ -194,6 +195,17 @@ def test_assess_agrees_with_what_payout_distribute_pays(lev: Leverage) -> None:
     assert sum(projected.values()) == amount and a["payouts"]["policy"] == "valuation-weighted"
 
     s.deals.open_vote(deal)
+    # the members vote knowing it: stored with the vote's question and in its log entry
+    vote = s.governance.deal_vote(deal)
+    told = vote.question["assessment"]
+    assert told == for_vote(a) and told["leverage_run"] == lev.run_id
+    assert {int(m): v for m, v in told["payouts_minor"].items()} == projected
+    assert told["works_left_out"] == 6 and told["offer_round"] == 1
+    assert {b["member"] for b in told["members_broken"]} == set(broken)
+    assert f"leverage run {lev.run_id}" in told["words"][0] and "1,234.57" in told["words"][0]
+    with s.db.read() as session:
+        opened = list(session.scalars(select(LogEntry.entry).where(LogEntry.kind == "vote.opened")))
+    assert json.loads(opened[-1])["payload"]["question"]["assessment"] == told
     for m in s.members.list_members():
         s.deals.cast_vote(deal, member_id=m.id, choice="no" if m.id in broken else "yes")
     s.deals.close_vote(deal, force=True)
