@@ -99,6 +99,32 @@ def real_features() -> None:
     )
 
 
+def _ranges(n: int, rounds: list[dict[str, float]], scaled: str) -> str:
+    """Min-max over rounds of each time, and of each speed-up taken within one round (pyDVL and
+    ours measured back to back, under the same load)."""
+
+    def span(xs: list[float], fmt: str) -> str:
+        return f"{format(min(xs), fmt)}-{format(max(xs), fmt)}"
+
+    times = ", ".join(
+        f"{key} {span([r[key] for r in rounds], '.2f')} s"
+        for key in ("pydvl1", "f64_1", "f32_1", "pydvl2", "f64_2", "f32_2", "f64_1_np")
+    )
+    ratios = ", ".join(
+        f"{pd}/{us} {span([r[pd] / r[us] for r in rounds], '.0f')}x"
+        for pd, us in (
+            ("pydvl1", "f64_1"),
+            ("pydvl1", "f32_1"),
+            ("pydvl2", "f64_2"),
+            ("pydvl2", "f32_2"),
+        )
+    )
+    return (
+        f"ranges over {len(rounds)} rounds at {n:,}{scaled}: {times}; speed-ups within a "
+        f"round: {ratios}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,50000,200000")
@@ -130,6 +156,7 @@ def main() -> None:
         arrays = {"x": x, "y": y, "xt": xt[:sub], "yt": yt[:sub]}
         best: dict[str, float] = {}
         rss: dict[str, float] = {}
+        rounds: list[dict[str, float]] = []  # each round's seconds, for ranges over rounds
         pydvl_values = None
         for _ in range(a.repeats):
             runs = {
@@ -141,6 +168,7 @@ def main() -> None:
                 r["seconds"] *= N_TEST / sub
             for key, (precision, threads, radix) in OURS.items():
                 runs[key] = ours(n, precision, threads, radix)
+            rounds.append({key: r["seconds"] for key, r in runs.items()})
             for key, r in runs.items():
                 best[key] = min(best.get(key, float("inf")), r["seconds"])
                 rss[key] = max(rss.get(key, 0.0), r["peak_rss_mb"])
@@ -169,6 +197,7 @@ def main() -> None:
             f"| {best['f64_1_np']:.2f} |",
             flush=True,
         )
+        print(_ranges(n, rounds, scaled), flush=True)
         print(
             f"<!-- compared with pyDVL: our float64 values of all {n:,} training points, valued "
             f"on test points 0..{sub - 1} (the ones pyDVL valued); max |value| "

@@ -10,11 +10,16 @@ two models per update is not flattered. pyDVL's MSR Banzhaf trains two models pe
 same number of fits. Both libraries run serially (pyDVL's default, joblib n_jobs=1), on
 sklearn's digits (train/test from a seeded split).
 
-    .venv/bin/python benchmarks/bench_valuation_mc.py
+    .venv/bin/python benchmarks/bench_valuation_mc.py [--rounds 3]
+
+Each row is measured ``--rounds`` times (model only, ours, pyDVL back to back in each round);
+the table gives min-max over rounds of every figure, and of each overhead taken within a round.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import time
 
 import numpy as np
@@ -47,8 +52,15 @@ def model_only(model, x, y, xt, yt, subsets) -> tuple[float, int]:  # type: igno
     return (time.perf_counter() - t) / fits, fits
 
 
+def span(xs: list[float], fmt: str) -> str:
+    return f"{format(min(xs), fmt)} - {format(max(xs), fmt)}" if len(xs) > 1 else format(xs[0], fmt)
+
+
 def main() -> None:
-    print(f"machine: {machine()}")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    rounds = ap.parse_args().rounds
+    print(f"machine: {machine()}; {rounds} rounds")
     x, y = digits()
     x, xt, y, yt = train_test_split(
         x, y, train_size=N_TRAIN, test_size=N_TEST, random_state=0, stratify=y
@@ -73,32 +85,39 @@ def main() -> None:
         ("logistic", LogisticRegression(max_iter=1000)),
     ):
         for method, subsets in (("msr-banzhaf", msr_subsets), ("tmc-shapley", tmc_subsets)):
-            raw, raw_fits = model_only(model, x, y, xt, yt, subsets)
-            u = ModelUtility(model, x, y, xt, yt)
-            t = time.perf_counter()
-            if method == "msr-banzhaf":
-                Banzhaf(stop=MaxUpdates(MSR_FITS), executor="serial", chunk=50).fit_game(u)
-            else:
-                TMCShapley(
-                    stop=MaxUpdates(TMC_PERMUTATIONS), executor="serial", truncation=0.0
-                ).fit_game(u)
-            ours = (time.perf_counter() - t) / u.fits
-            job = {
-                "kind": "msr" if method == "msr-banzhaf" else "tmc",
-                "model": name,
-                "k": 5,
-                "updates": MSR_FITS // 2 if method == "msr-banzhaf" else TMC_PERMUTATIONS,
-                "truncation": 0,
-            }
-            rep = run_pydvl(job, arrays)
-            theirs = rep["seconds"] / rep["evaluations"]
+            raws, ourss, theirss, fits = [], [], [], set()
+            for _ in range(rounds):
+                raw, raw_fits = model_only(model, x, y, xt, yt, subsets)
+                u = ModelUtility(model, x, y, xt, yt)
+                t = time.perf_counter()
+                if method == "msr-banzhaf":
+                    Banzhaf(stop=MaxUpdates(MSR_FITS), executor="serial", chunk=50).fit_game(u)
+                else:
+                    TMCShapley(
+                        stop=MaxUpdates(TMC_PERMUTATIONS), executor="serial", truncation=0.0
+                    ).fit_game(u)
+                ours = (time.perf_counter() - t) / u.fits
+                job = {
+                    "kind": "msr" if method == "msr-banzhaf" else "tmc",
+                    "model": name,
+                    "k": 5,
+                    "updates": MSR_FITS // 2 if method == "msr-banzhaf" else TMC_PERMUTATIONS,
+                    "truncation": 0,
+                }
+                rep = run_pydvl(job, arrays)
+                raws.append(raw * 1e3)
+                ourss.append(ours * 1e3)
+                theirss.append(rep["seconds"] / rep["evaluations"] * 1e3)
+                fits.add(f"{raw_fits} / {u.fits} / {rep['evaluations']}")
+            ours_over = [(o / r - 1) * 100 for o, r in zip(ourss, raws, strict=True)]
+            their_over = [(o / r - 1) * 100 for o, r in zip(theirss, raws, strict=True)]
             print(
-                f"| {name} | {method} | {raw * 1e3:.2f} | {ours * 1e3:.2f} | "
-                f"{(ours / raw - 1) * 100:+.0f}% | {theirs * 1e3:.2f} | "
-                f"{(theirs / raw - 1) * 100:+.0f}% | {raw_fits} / {u.fits} / "
-                f"{rep['evaluations']} |",
+                f"| {name} | {method} | {span(raws, '.2f')} | {span(ourss, '.2f')} | "
+                f"{span(ours_over, '+.0f')}% | {span(theirss, '.2f')} | "
+                f"{span(their_over, '+.0f')}% | {', '.join(sorted(fits))} |",
                 flush=True,
             )
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from syndic.valuation.banzhaf import Banzhaf
-    from syndic.valuation.groups import GroupShapley, KNNGame, exact_shapley, sum_by_group
+    from syndic.valuation.groups import (
+        GroupShapley,
+        KNNGame,
+        StratifiedGroupShapley,
+        exact_shapley,
+        sum_by_group,
+    )
     from syndic.valuation.knn import KNNRegressionShapley, KNNShapley
     from syndic.valuation.loo import LeaveOneOut
     from syndic.valuation.montecarlo import BetaShapley, TMCShapley
@@ -37,6 +43,7 @@ _HOME = {
     "ModelUtility": "utility",
     "StderrBelow": "stopping",
     "StoppingRule": "stopping",
+    "StratifiedGroupShapley": "groups",
     "TMCShapley": "montecarlo",
     "ValuationResult": "result",
     "exact_shapley": "groups",
@@ -54,6 +61,7 @@ __all__ = [
     "ModelUtility",
     "StderrBelow",
     "StoppingRule",
+    "StratifiedGroupShapley",
     "TMCShapley",
     "ValuationResult",
     "exact_shapley",

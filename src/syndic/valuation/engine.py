@@ -17,7 +17,7 @@ from syndic.valuation import explain
 from syndic.valuation.corpus import Corpus
 from syndic.valuation.crossfit import Averager, Splits, folds, repeat_seed
 from syndic.valuation.features import FEATURIZERS, Texts
-from syndic.valuation.groups import GroupShapley, membership
+from syndic.valuation.groups import StratifiedGroupShapley, membership
 from syndic.valuation.methods import method
 from syndic.valuation.methods.base import Task, Valued, enough_samples
 from syndic.valuation.params import RunParams
@@ -153,7 +153,11 @@ def _combine(
         if fits.groups.count[j] > 0
     }
     rank = explain.ranks(member_sum.values)
-    low, high = explain.stderr_rank_interval(member_sum.values, member_sum.stderr, seed=params.seed)
+    # where the rank would likely fall if the pool were valued again with another seed: the
+    # difference of two independent runs has sqrt(2) times one run's standard error
+    low, high = explain.stderr_rank_interval(
+        member_sum.values, member_sum.stderr * np.sqrt(2.0), seed=params.seed
+    )
     assert fits.first is not None  # at least one split ran
     c = Computed(
         works=works,
@@ -193,9 +197,10 @@ def _group_shapley(
     n = task.params.group_permutations
     if n == 0 or not players:
         return {}, False
+    rounds = max(2, -(-n // 2))  # a round: a permutation and its half-turn, and a chain pair
     r = (
-        GroupShapley(
-            stop=task.params.stop(n),
+        StratifiedGroupShapley(
+            stop=task.params.stop(rounds),
             seed=task.params.seed,
             executor=v.group_executor,
             progress=task.tick("group-shapley"),
@@ -203,7 +208,7 @@ def _group_shapley(
         .fit_groups(v.game, groups)
         .result
     )
-    enough_samples(r, "--group-permutations", n)
+    enough_samples(r, "--group-permutations", n)  # (never short: at least two rounds)
     out = {m: (float(a), float(s)) for m, a, s in zip(players, r.values, r.stderr, strict=True)}
     return out, r.converged
 

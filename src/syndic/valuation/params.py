@@ -47,7 +47,10 @@ class RunParams:
         "converged and is not paid (0: no target).",
     )
     group_permutations: int = _param(
-        20, "Permutations per split for members-as-players group Shapley (0 skips it)."
+        10,
+        "Members-as-players group Shapley: permutations per split, taken in rounds of two "
+        "(a permutation and its half-turn) with a chain pair valuing the first 16 positions; "
+        "at least two rounds (0 skips it).",
     )
     near_copy_threshold: float = _param(
         NEAR_COPY_THRESHOLD,

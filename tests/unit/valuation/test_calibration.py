@@ -12,7 +12,7 @@ import pytest
 
 from syndic.valuation import Banzhaf, BetaShapley, GroupShapley, MaxUpdates, TMCShapley
 from syndic.valuation.executors import SerialExecutor
-from syndic.valuation.groups import exact_shapley
+from syndic.valuation.groups import StratifiedGroupShapley, exact_shapley
 from syndic.valuation.result import ValuationResult
 
 from .helpers import brute_beta_shapley
@@ -55,6 +55,11 @@ def _group(game: RandomGame, seed: int) -> ValuationResult:
     return est.fit_groups(game, [np.array([i]) for i in range(N)]).result
 
 
+def _stratified(game: RandomGame, seed: int) -> ValuationResult:
+    est = StratifiedGroupShapley(stop=MaxUpdates(3), seed=seed, executor=SerialExecutor())
+    return est.fit_groups(game, [np.array([i]) for i in range(N)]).result
+
+
 def _fit(estimator: Any) -> Callable[[RandomGame, int], ValuationResult]:
     def fit(game: RandomGame, seed: int) -> ValuationResult:
         return estimator(seed).fit_game(game).result
@@ -72,6 +77,7 @@ CASES: dict[str, tuple[Callable[[RandomGame, int], ValuationResult], Callable[..
         lambda g: exact_shapley(g).values,
     ),
     "group-shapley (20 permutations)": (_group, lambda g: exact_shapley(g).values),
+    "stratified group-shapley (3 rounds)": (_stratified, lambda g: exact_shapley(g).values),
     "banzhaf": (
         _fit(lambda s: Banzhaf(stop=MaxUpdates(40), seed=s, executor=SerialExecutor())),
         _exact_banzhaf,

@@ -8,7 +8,14 @@ from sklearn.linear_model import LogisticRegression
 
 from syndic.errors import ValuationError
 from syndic.valuation import GroupShapley, KNNGame, KNNShapley, MaxUpdates, ModelUtility
-from syndic.valuation.groups import GroupGame, check_groups, exact_shapley, membership, sum_by_group
+from syndic.valuation.groups import (
+    GroupGame,
+    StratifiedGroupShapley,
+    check_groups,
+    exact_shapley,
+    membership,
+    sum_by_group,
+)
 from syndic.valuation.result import ValuationResult
 
 from .helpers import blobs, brute_shapley
@@ -100,3 +107,43 @@ def test_the_group_knn_game_refuses_a_rank_matrix_over_its_size_limit(
     monkeypatch.setattr(KNNGame, "MAX_CELLS", 399)
     with pytest.raises(ValuationError, match="10 test x 40 training points is too large"):
         KNNGame(x, y, xt, yt, k=3)
+
+
+def test_chain_marginals_fast_path_equals_direct_evaluation() -> None:
+    x, y, xt, yt = blobs(12, 25, seed=21)
+    game = GroupGame(KNNGame(x, y, xt, yt, k=3), GROUPS)
+    chain, players = np.array([3, 0]), np.array([1, 2, 4])
+    direct = np.array(
+        [[game(np.append(chain[:k], p)) - game(chain[:k]) for k in range(3)] for p in players]
+    )
+    np.testing.assert_allclose(game.chain_marginals(chain, players), direct, atol=1e-15)
+    assert game.chain_marginals(chain, players)[:, 0] == pytest.approx(
+        [game(np.array([p])) for p in players]  # position 0: the player alone, exactly
+    )
+
+
+@pytest.mark.parametrize("head", [1, 2, 16])
+def test_stratified_group_shapley_is_unbiased_and_reproducible(head: int) -> None:
+    x, y, xt, yt = blobs(12, 30, seed=11)
+    game = KNNGame(x, y, xt, yt, k=3)
+    truth = exact_shapley(GroupGame(game, GROUPS)).values
+
+    def fit(seed: int) -> ValuationResult:
+        est = StratifiedGroupShapley(stop=MaxUpdates(300), seed=seed, executor="serial", head=head)
+        return est.fit_groups(game, GROUPS).result
+
+    r = fit(2)
+    assert r.method == "group-shapley" and r.updates == 300
+    assert (np.abs(r.values - truth) <= 4.5 * r.stderr + 1e-12).all()
+    assert np.array_equal(fit(2).values, r.values)
+    # each round's gap to U(all) - U(none) is spread evenly: the values add up exactly
+    assert r.values.sum() == pytest.approx(game(np.arange(12)), abs=1e-12)
+    # and the first positions, valued along chains, cut the error at an equal number of rounds
+    plain = GroupShapley(stop=MaxUpdates(600), seed=2, executor="serial").fit_groups(game, GROUPS)
+    if head > 1:
+        assert r.stderr.mean() < plain.result.stderr.mean()
+
+
+def test_stratified_group_shapley_refuses_a_bad_head() -> None:
+    with pytest.raises(ValuationError, match="head"):
+        StratifiedGroupShapley(head=0)
