@@ -46,6 +46,9 @@ from syndic.storage.bulk import insert_columns, insert_rows
 from syndic.vault import Digest
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from syndic.detection.minhash import Signatures
     from syndic.members.copies import Found, PoolSigs
 
 Advance = Callable[[int], None]
@@ -182,12 +185,21 @@ class BulkWriter:
         self.ids: dict[int, bool] = {}  # member id -> active
         self.pool: PoolSigs | None = None  # the pool's signatures, read at the first batch
 
-    def write(self, batch: list[Planned], result: ImportResult) -> None:
-        """One transaction for the batch, its events and its blobs."""
+    def write(
+        self, batch: list[Planned], result: ImportResult, signed: Future[Signatures] | None = None
+    ) -> None:
+        """One transaction for the batch, its events and its blobs. ``signed``: the batch's
+        signatures, one row per planned work, when they were computed ahead (``_signed_ahead``)."""
         with self.db.write() as session, self.events.log.batched(session):
-            self._write(session, batch, result)
+            self._write(session, batch, result, signed)
 
-    def _write(self, session: Session, batch: list[Planned], result: ImportResult) -> None:
+    def _write(
+        self,
+        session: Session,
+        batch: list[Planned],
+        result: ImportResult,
+        signed: Future[Signatures] | None,
+    ) -> None:
         digests = [Digest.of_bytes(_bytes(p.content)) for p in batch]
         present = _existing(session, {str(d) for d in digests})
         fresh: list[tuple[Planned, Digest]] = []
@@ -207,13 +219,19 @@ class BulkWriter:
                 result.refused.append(Refusal(p.line, holders))
             else:
                 rows.append((p, d, holders))
-        near = self._near(session, rows)
+        sigs = None
+        if signed is not None and rows:
+            at = {id(p): i for i, p in enumerate(batch)}
+            sigs = signed.result()[[at[id(p)] for p, _, _ in rows]]
+        near = self._near(session, rows, sigs)
         self._insert(session, rows, joined, near)
         result.works_created += len(rows)
         result.near_copies += sum(n.found is not None for n in near)
         result.dispute_candidates += sum(n.state == NearCopyState.CANDIDATE for n in near)
 
-    def _near(self, session: Session, rows: list[FreshRow]) -> list[Near]:
+    def _near(
+        self, session: Session, rows: list[FreshRow], sigs: Signatures | None = None
+    ) -> list[Near]:
         """Each row's signature and the earliest work (of the pool, or of this batch before
         it) it nearly copies, with its state: the whole batch in one pass (``copies``)."""
         from syndic.members import copies
@@ -224,7 +242,7 @@ class BulkWriter:
             self.pool = copies.PoolSigs()
         self.pool.refresh(session)  # the first batch reads the pool, later ones what is new
         texts = [copies.text_of(_bytes(p.content), p.media_type, p.text) for p, _, _ in rows]
-        sigs, found = self.pool.find(texts)
+        sigs, found = self.pool.find(texts, sigs=sigs)
         out = [
             Near(None if e else copies.signature_bytes(g), g)
             for e, g in zip(copies.empty_rows(sigs), sigs, strict=True)
@@ -580,6 +598,30 @@ def _young_collections_only() -> Iterator[None]:
             gc.enable()
 
 
+def _signed_ahead(
+    batches: Iterator[list[Planned]],
+) -> Iterator[tuple[list[Planned], Future[Signatures]]]:
+    """Each batch with its MinHash signatures, computed on a second thread one batch ahead:
+    numpy's loops release the GIL, so batch n + 1 is signed on the other core while batch n
+    is written. The same signatures, in the same order, as signing in the writer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from syndic.members import copies
+
+    def sign(batch: list[Planned]) -> Signatures:
+        return copies.sign([copies.text_of(_bytes(p.content), p.media_type, p.text) for p in batch])
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="syndic-signatures") as ahead:
+        held: tuple[list[Planned], Future[Signatures]] | None = None
+        for batch in batches:
+            job = ahead.submit(sign, batch)
+            if held is not None:
+                yield held
+            held = (batch, job)
+        if held is not None:
+            yield held
+
+
 def run_import(
     members: MemberService,
     source: Source,
@@ -602,9 +644,10 @@ def run_import(
     if options.start:
         options.start(good)
     writer = BulkWriter(members, limits, options)
+    batches = _batches(_ready(source, limits, prepare, result), options.batch)
     with _young_collections_only():
-        for batch in _batches(_ready(source, limits, prepare, result), options.batch):
-            writer.write(batch, result)
+        for batch, signed in _signed_ahead(batches):
+            writer.write(batch, result, signed)
             gc.collect(1)
             if options.advance:
                 options.advance(len(batch))

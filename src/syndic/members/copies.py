@@ -118,14 +118,16 @@ class PoolSigs:
             self.last = max(self.last, int(ids.max()))
 
     def find(
-        self, texts: Sequence[str | None], *, threshold: float = NEAR_COPY_THRESHOLD
+        self,
+        texts: Sequence[str | None],
+        *,
+        sigs: minhash.Signatures | None = None,
+        threshold: float = NEAR_COPY_THRESHOLD,
     ) -> tuple[minhash.Signatures, list[Found]]:
-        """Signatures of the batch's ``texts`` (None: no text, no signature; its row is
-        empty) and each new row's earliest near copy among the pool and the rows before it."""
-        with_text = [i for i, t in enumerate(texts) if t is not None]
-        sigs = np.full((len(texts), minhash.NUM_PERM), np.uint32(0xFFFFFFFF), dtype=np.uint32)
-        if with_text:
-            sigs[with_text] = minhash.signatures([texts[i] or "" for i in with_text])
+        """Signatures of the batch's ``texts`` (``sign``; or ``sigs``, signed already) and
+        each new row's earliest near copy among the pool and the rows before it."""
+        if sigs is None:
+            sigs = sign(texts)
         start = len(self.ids)
         rows, earliest, sim = minhash.earlier_near_copies(
             self.sigs, sigs, threshold=threshold, index=self.index
@@ -140,6 +142,15 @@ class PoolSigs:
             for r, e, s in zip(rows, earliest, sim, strict=True)
         ]
         return sigs, found
+
+
+def sign(texts: Sequence[str | None]) -> minhash.Signatures:
+    """One signature row per text; a text that is None (no text) gets an empty row."""
+    with_text = [i for i, t in enumerate(texts) if t is not None]
+    sigs = np.full((len(texts), minhash.NUM_PERM), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    if with_text:
+        sigs[with_text] = minhash.signatures([texts[i] or "" for i in with_text])
+    return sigs
 
 
 def holders_of(session: Session, work_ids: Sequence[int]) -> dict[int, set[int]]:
