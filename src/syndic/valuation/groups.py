@@ -33,7 +33,7 @@ from scipy import sparse
 from syndic.errors import ValuationError
 from syndic.valuation import checks
 from syndic.valuation.base import Game
-from syndic.valuation.montecarlo import MonteCarloEstimator, TMCShapley, permutation_marginals
+from syndic.valuation.montecarlo import SampleMeanEstimator, TMCShapley, permutation_marginals
 from syndic.valuation.result import FloatArray, ValuationResult
 from syndic.valuation.stats import RunningStats
 
@@ -224,7 +224,7 @@ class GroupShapley(TMCShapley):
         return self.fit_game(GroupGame(base, groups))
 
 
-class StratifiedGroupShapley(MonteCarloEstimator):
+class StratifiedGroupShapley(SampleMeanEstimator):
     """Group Shapley by position strata (see the module docstring). One sample is a round:
 
     - a random chain of players and its half-turn (the same order rotated by n // 2): every
@@ -283,15 +283,6 @@ class StratifiedGroupShapley(MonteCarloEstimator):
         # unbiased, and the values add up exactly as Shapley values do
         out += (marg.sum() - out.sum()) / n
         return out
-
-    def _absorb(self, sample: Any) -> None:
-        self._stats.add(sample)
-
-    def _estimate(self) -> tuple[FloatArray, FloatArray]:
-        return self._stats.mean.copy(), self._stats.stderr
-
-    def _counts(self) -> NDArray[np.int64]:
-        return self._stats.count.copy()
 
 
 def exact_shapley(game: Game) -> ValuationResult:

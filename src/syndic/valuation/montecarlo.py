@@ -229,7 +229,23 @@ def permutation_marginals(
     return out
 
 
-class _PermutationEstimator(MonteCarloEstimator):
+class SampleMeanEstimator(MonteCarloEstimator):
+    """An estimator whose value is the mean of its samples (each a vector over the players),
+    with the standard error of that mean; ``_start`` sets ``self._stats``."""
+
+    _stats: RunningStats
+
+    def _absorb(self, sample: Any) -> None:
+        self._stats.add(sample)
+
+    def _estimate(self) -> tuple[FloatArray, FloatArray]:
+        return self._stats.mean.copy(), self._stats.stderr
+
+    def _counts(self) -> NDArray[np.int64]:
+        return self._stats.count.copy()
+
+
+class _PermutationEstimator(SampleMeanEstimator):
     def __init__(self, model: Any = None, *, truncation: float = 0.0, **kw: Any) -> None:
         super().__init__(model, **kw)
         if isinstance(truncation, bool) or not 0 <= truncation < 1:
@@ -257,15 +273,6 @@ class _PermutationEstimator(MonteCarloEstimator):
             position[perm] = np.arange(game.n)
             marg *= weights[position]  # importance weight of the subset size each player saw
         return marg
-
-    def _absorb(self, sample: Any) -> None:
-        self._stats.add(sample)
-
-    def _estimate(self) -> tuple[FloatArray, FloatArray]:
-        return self._stats.mean.copy(), self._stats.stderr
-
-    def _counts(self) -> NDArray[np.int64]:
-        return self._stats.count.copy()
 
     def params(self) -> dict[str, Any]:
         return {"seed": self.seed, "truncation": self.truncation}
