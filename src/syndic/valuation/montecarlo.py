@@ -298,6 +298,20 @@ class BetaShapley(_PermutationEstimator):
     end (as a fraction of the total) is at most ``weight_tol / 2``. Leaving them out moves a
     value by at most ``weight_tol`` times the largest marginal contribution (1 for accuracy);
     with Beta(16, 1) on 300 points the default 1e-6 skips the last 116 positions (39%).
+
+    Where the weight is at the start (the permutation starts at position 0), the first
+    ``head`` positions, which hold most of it, are valued by strata rather than by where a
+    random permutation happens to put each player: the first position exactly (every player
+    alone: n + 1 utilities, once), and each position k in 1..head-1 along the sample's
+    permutation used as a chain (every player's marginal to its first k players; those among
+    them take the half-turned chain's, as in ``StratifiedGroupShapley``). A sample is then
+    those terms plus the importance-weighted marginals at positions >= head. Each term is
+    unbiased, so the sum is. Without this a sample is a few large values (the weight n * w(0)
+    at position 0, reached once in n permutations) among small ones: with Beta(16, 1) on 6
+    players the 95% intervals of 20 permutations covered 90.8% of the true values (the
+    standard error is too small when a player never stood first), 94.8% with ``head=3``
+    (docs/valuation.md). A sample costs (head - 1) x (n + 2) more utilities, on coalitions of
+    at most ``head`` players (cheap to train). ``head`` is capped at n // 2 (0 turns it off).
     """
 
     method = "beta-shapley"
@@ -309,6 +323,7 @@ class BetaShapley(_PermutationEstimator):
         alpha: float = 16.0,
         beta: float = 1.0,
         weight_tol: float = 1e-6,
+        head: int = 3,
         **kw: Any,
     ) -> None:
         super().__init__(model, **kw)
@@ -319,12 +334,53 @@ class BetaShapley(_PermutationEstimator):
             raise ValuationError(f"weight_tol must be in [0, 1), got {weight_tol!r}")
         self.alpha, self.beta = float(alpha), float(beta)
         self.weight_tol = float(weight_tol)
+        if isinstance(head, bool) or not isinstance(head, int) or head < 0:
+            raise ValuationError(f"head must be a whole number of positions >= 0, got {head!r}")
+        self.head = head
 
     def _weights(self, n: int) -> FloatArray:
         k = np.arange(n, dtype=np.float64)
         log_binom = gammaln(n) - gammaln(k + 1) - gammaln(n - k)
         log_w = betaln(k + self.beta, n - 1 - k + self.alpha) - betaln(self.alpha, self.beta)
         return np.asarray(n * np.exp(log_binom + log_w), dtype=np.float64)
+
+    def _start(self, game: Game) -> Any:
+        total, rtol, weights, positions = super()._start(game)
+        n = int(game.n)
+        # strata only where the weight is at the start (alpha > beta), within the evaluated
+        # positions; at most n // 2, so that the half-turned chain's prefix is disjoint
+        head = min(self.head, max(1, n // 2), positions[1]) if positions[0] == 0 else 0
+        first = None
+        if head:  # the first position exactly: every player alone, n + 1 utilities, once
+            empty = game(np.zeros(0, dtype=np.int64))
+            alone = np.array([game(np.array([i], dtype=np.int64)) for i in range(n)])
+            first = np.asarray(weights[0] / n * (alone - empty), dtype=np.float64)
+        return (total, rtol, weights, positions, head, first)
+
+    @staticmethod
+    def _unit(game: Game, seed: np.random.SeedSequence, state: Any) -> Any:
+        total, rtol, weights, positions, head, first = state
+        if not head:
+            return _PermutationEstimator._unit(game, seed, (total, rtol, weights, positions))
+        n = int(game.n)
+        perm = np.random.default_rng(seed).permutation(n).astype(np.int64)
+        marg = permutation_marginals(game, perm, total, rtol, positions)
+        position = np.empty(n, dtype=np.int64)
+        position[perm] = np.arange(n)
+        # positions >= head by importance weight; the first position's exact term
+        out = np.where(position >= head, marg * weights[position], 0.0) + first
+        if head > 1:
+            turned = np.roll(perm, n // 2)
+            players = np.arange(n, dtype=np.int64)
+            for k in range(1, head):  # every player's marginal to a random k-coalition
+                for chain in (perm, turned):
+                    prefix = chain[:k]
+                    base = game(prefix)
+                    who = np.setdiff1d(players, prefix) if chain is perm else perm[:k]
+                    for i in who:
+                        m = game(np.append(prefix, i)) - base
+                        out[i] += weights[k] / n * m
+        return out
 
     def _positions(self, n: int) -> tuple[int, int]:
         """(start, stop): the positions worth evaluating (see the class docstring)."""
@@ -343,4 +399,5 @@ class BetaShapley(_PermutationEstimator):
             "alpha": self.alpha,
             "beta": self.beta,
             "weight_tol": self.weight_tol,
+            "head": self.head,
         }

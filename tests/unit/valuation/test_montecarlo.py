@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from scipy import sparse, stats
@@ -122,6 +124,20 @@ def test_same_seed_same_values_on_any_executor() -> None:
     assert not np.array_equal(other.result.values, runs[0].values)
 
 
+def test_beta_strata_give_the_same_values_on_any_executor() -> None:
+    x, y, xt, yt = blobs(30, 20)
+    runs = [
+        BetaShapley(LogisticRegression(), stop=MaxUpdates(3), seed=4, executor=ex)
+        .fit(x, y, xt, yt)
+        .result
+        for ex in (SerialExecutor(), ProcessExecutor(2))
+    ]
+    np.testing.assert_array_equal(runs[0].values, runs[1].values)
+    assert runs[0].params["head"] == 3
+    plain = BetaShapley(LogisticRegression(), stop=MaxUpdates(3), seed=4, head=0, executor="serial")
+    assert not np.array_equal(plain.fit(x, y, xt, yt).result.values, runs[0].values)
+
+
 def test_round_size_does_not_change_the_values() -> None:
     game = KNNGame(*blobs(12, 10), k=3)
     a = TMCShapley(stop=MaxUpdates(9), executor="serial", units_per_round=1).fit_game(game)
@@ -180,13 +196,13 @@ def test_beta_shapley_matches_enumeration_on_a_knn_game() -> None:
     x, y, xt, yt = blobs(6, 25, seed=6)
     game = KNNGame(x, y, xt, yt, k=2)
     truth = brute_beta_shapley(6, game, 16.0, 1.0)
-    est = BetaShapley(stop=MaxUpdates(3000), executor="serial", seed=5, weight_tol=2e-3)
+    est = BetaShapley(stop=MaxUpdates(1000), executor="serial", seed=5, weight_tol=2e-3)
     assert est._positions(6) == (0, 4)  # the last two positions carry < 1e-3 of the weight
     r = est.fit_game(game).result
     # unbiased up to the weight left out (at most weight_tol times the largest marginal, 1)
     assert (np.abs(r.values - truth) <= 4.5 * r.stderr + 2e-3).all()
     assert r.params["weight_tol"] == 2e-3
-    exact = BetaShapley(stop=MaxUpdates(3000), executor="serial", seed=5, weight_tol=0.0)
+    exact = BetaShapley(stop=MaxUpdates(1000), executor="serial", seed=5, weight_tol=0.0)
     assert exact._positions(6) == (0, 6)
     r0 = exact.fit_game(game).result
     assert (np.abs(r0.values - truth) <= 4.5 * r0.stderr + 1e-12).all()
@@ -199,8 +215,19 @@ def test_beta_shapley_trains_no_model_where_the_weight_is_negligible() -> None:
     start, stop = est._positions(120)
     w = est._weights(120) / 120
     assert start == 0 and w[stop:].sum() <= 0.5e-6 < w[stop - 1 :].sum()
-    est.fit_game(u)
-    assert u.fits <= 2 * stop + 1  # not 2 * 120
+    sizes: list[int] = []
+
+    class Recorded:
+        n = u.n
+
+        def __call__(self, subset: Any) -> float:
+            sizes.append(len(subset))
+            return u(subset)
+
+    est.fit_game(Recorded())
+    assert max(sizes) == stop  # no coalition past the last position worth evaluating
+    # once the players alone, then per update a permutation up to stop and two chains (n + 2)
+    assert u.fits <= 121 + 2 * (stop + 2 * 122)
     # alpha < beta favours large coalitions: the negligible weight is at the start instead
     late = BetaShapley(alpha=1, beta=16)._positions(120)
     assert late[0] > 0 and late[1] == 120
@@ -260,6 +287,7 @@ def test_group_weights_are_checked() -> None:
         (lambda: BetaShapley(beta=-1), "beta must be a positive number"),
         (lambda: BetaShapley(alpha="16"), "alpha must be a positive number"),
         (lambda: BetaShapley(weight_tol=1.0), "weight_tol must be in"),
+        (lambda: BetaShapley(head=-1), "head must be a whole number"),
         (lambda: Banzhaf(chunk=0), "chunk must be a positive integer"),
         (lambda: Banzhaf(chunk=2.5), "chunk must be a positive integer"),
         (lambda: ProcessExecutor(0), "workers must be at least 1"),
