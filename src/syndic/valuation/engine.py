@@ -17,7 +17,7 @@ from syndic.valuation import explain
 from syndic.valuation.corpus import Corpus
 from syndic.valuation.crossfit import Averager, Splits, folds, repeat_seed
 from syndic.valuation.features import FEATURIZERS, Texts
-from syndic.valuation.groups import StratifiedGroupShapley, membership
+from syndic.valuation.groups import GroupShapley, StratifiedGroupShapley, membership
 from syndic.valuation.methods import method
 from syndic.valuation.methods.base import Task, Valued, enough_samples
 from syndic.valuation.params import RunParams
@@ -197,17 +197,18 @@ def _group_shapley(
     n = task.params.group_permutations
     if n == 0 or not players:
         return {}, False
-    rounds = max(2, -(-n // 2))  # a round: a permutation and its half-turn, and a chain pair
-    r = (
-        StratifiedGroupShapley(
-            stop=task.params.stop(rounds),
-            seed=task.params.seed,
-            executor=v.group_executor,
-            progress=task.tick("group-shapley"),
-        )
-        .fit_groups(v.game, groups)
-        .result
-    )
+    common: dict[str, Any] = {
+        "seed": task.params.seed,
+        "executor": v.group_executor,
+        "progress": task.tick("group-shapley"),
+    }
+    estimator: StratifiedGroupShapley | GroupShapley
+    if task.params.estimators >= 2:
+        rounds = max(2, -(-n // 2))  # a round: a permutation and its half-turn, a chain pair
+        estimator = StratifiedGroupShapley(stop=task.params.stop(rounds), **common)
+    else:  # as runs stored before version 2: plain permutations
+        estimator = GroupShapley(stop=task.params.stop(n), **common)
+    r = estimator.fit_groups(v.game, groups).result
     enough_samples(r, "--group-permutations", n)  # (never short: at least two rounds)
     out = {m: (float(a), float(s)) for m, a, s in zip(players, r.values, r.stderr, strict=True)}
     return out, r.converged

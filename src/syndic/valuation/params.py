@@ -23,6 +23,11 @@ def _param(default: Any, help: str, choices: Callable[[], Iterable[str]] | None 
     return field(default=default, metadata={"help": help, "choices": choices})
 
 
+ESTIMATORS = 2  # the sampled estimators' version new runs use (``RunParams.estimators``)
+# what a run stored before a parameter existed was made with, so that it recomputes the same
+STORED_BEFORE: dict[str, Any] = {"estimators": 1}
+
+
 @dataclass(frozen=True)
 class RunParams:
     method: str = _param("knn-shapley", "Valuation method.", lambda: METHODS)
@@ -52,6 +57,13 @@ class RunParams:
         "(a permutation and its half-turn) with a chain pair valuing the first 16 positions; "
         "at least two rounds (0 skips it).",
     )
+    estimators: int = _param(
+        ESTIMATORS,
+        "Version of the sampled estimators: 2 values the first positions of Beta Shapley and "
+        "of members-as-players group Shapley by strata (calibrated intervals); 1 is plain "
+        "permutation sampling, as runs stored before version 2 were made (they recompute "
+        "with it).",
+    )
     near_copy_threshold: float = _param(
         NEAR_COPY_THRESHOLD,
         "Works whose word 5-shingles' estimated Jaccard similarity reaches this are near "
@@ -80,9 +92,14 @@ class RunParams:
                 raise ValuationError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not self.target_stderr >= 0:
             raise ValuationError(f"target stderr cannot be negative, got {self.target_stderr}")
+        self._check_sampling()
+        return self
+
+    def _check_sampling(self) -> None:
         if self.group_permutations < 0:
             raise ValuationError("group permutations cannot be negative")
-        return self
+        if self.estimators not in (1, ESTIMATORS):
+            raise ValuationError(f"estimators must be 1 or {ESTIMATORS}, got {self.estimators}")
 
     def stop(self, budget: int) -> StoppingRule:
         """The stopping rule of a sampled estimate: the target standard error, if any, within

@@ -37,7 +37,7 @@ from syndic.valuation.digest import result_digest
 from syndic.valuation.events import ValuationRan
 from syndic.valuation.features import FEATURIZERS
 from syndic.valuation.models import MemberValue, ValuationRun, WorkValue
-from syndic.valuation.params import RunParams
+from syndic.valuation.params import STORED_BEFORE, RunParams
 from syndic.valuation.stored import check_run
 from syndic.valuation.views import MemberValueView, RunView, WorkValueView
 from syndic.vault import FileVault
@@ -340,7 +340,7 @@ class ValuationService:
         logged), then recompute it from its records (its stored corpus, not today's pool); says
         whether the digests are the same."""
         run = self.show(run_id)
-        params = RunParams(**run.params).check()
+        params = RunParams(**{**STORED_BEFORE, **run.params}).check()
         corpus = _stored_corpus(self.db, run.id)
         c = self._compute(corpus, params, progress)
         digest = result_digest(*_rows(corpus, c), c.summary)

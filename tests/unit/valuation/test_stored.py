@@ -58,3 +58,23 @@ def test_an_edited_stored_value_is_caught(
     with s.db.read() as session:
         assert check_stored_values(session) == []
     assert s.state_audit.run().problems == []
+
+
+def test_a_run_stored_before_estimators_2_recomputes_as_it_was_made(
+    make_syndic: MakeSyndic, fixture_jsonl: Path
+) -> None:
+    """Runs stored before the ``estimators`` parameter existed used plain permutations for
+    members' group values; ``value verify`` must recompute them that way, not with today's."""
+    from dataclasses import replace
+
+    s = make_syndic()
+    import_arxiv(s.members, fixture_jsonl)
+    old = s.valuation.run(replace(FAST, estimators=1))
+    new = s.valuation.run(FAST)
+    assert old.params["estimators"] == 1 and new.params["estimators"] == 2
+    assert old.result_digest != new.result_digest  # the two versions value members differently
+    with s.db.write() as session:  # as stored before the parameter existed
+        params = {k: v for k, v in old.params.items() if k != "estimators"}
+        session.execute(update(ValuationRun).where(ValuationRun.id == old.id).values(params=params))
+    assert s.valuation.reproduce(old.id)["recomputed_digest"] == old.result_digest
+    assert s.valuation.reproduce(new.id)["same"]

@@ -5,4 +5,5 @@ from __future__ import annotations
 from syndic.valuation.methods.sampled import Sampled
 from syndic.valuation.montecarlo import BetaShapley
 
-METHOD = Sampled(BetaShapley, "beta-shapley")
+# estimators 2: the first three positions by strata; 1: plain permutation sampling
+METHOD = Sampled(BetaShapley, "beta-shapley", lambda p: {"head": 3 if p.estimators >= 2 else 0})

@@ -3,15 +3,23 @@ run's stopping rule, seed and executor, fit it with members as weighted groups."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from syndic.valuation.methods.base import Task, Valued, with_proxy_examples
+from syndic.valuation.params import RunParams
 
 
 class Sampled:
-    def __init__(self, estimator: type[Any], stage: str) -> None:
+    def __init__(
+        self,
+        estimator: type[Any],
+        stage: str,
+        options: Callable[[RunParams], dict[str, Any]] | None = None,
+    ) -> None:
         self.estimator = estimator
         self.stage = stage
+        self.options = options  # the estimator's own options, from the run's parameters
 
     def value(self, task: Task) -> Valued:
         p = task.params
@@ -22,6 +30,7 @@ class Sampled:
             seed=p.seed,
             executor=p.executor,
             progress=task.tick(self.stage),
+            **(self.options(p) if self.options else {}),
         )
         est.fit(task.xtr, task.ytr, task.xte, task.yte, group_weights=task.shares)
         return with_proxy_examples(task, est.result, est.group_result, model)
