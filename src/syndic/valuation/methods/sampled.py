@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from syndic.valuation.methods.base import Task, Valued, with_proxy_examples
-from syndic.valuation.params import RunParams
 
 
 class Sampled:
@@ -15,11 +14,11 @@ class Sampled:
         self,
         estimator: type[Any],
         stage: str,
-        options: Callable[[RunParams], dict[str, Any]] | None = None,
+        options: Callable[[Any], dict[str, Any]] | None = None,
     ) -> None:
         self.estimator = estimator
         self.stage = stage
-        self.options = options  # the estimator's own options, from the run's parameters
+        self.options = options  # the estimator's own options, from the RunParams
 
     def value(self, task: Task) -> Valued:
         p = task.params
