@@ -10,20 +10,28 @@ from pathlib import Path
 from syndic.access.canaries import PER_AGREEMENT
 from syndic.deals.package import write_shards
 from syndic.members.service import NewWork
-from tests.coalition import active_agreement, world
+from tests.coalition import World, active_agreement, world
 from tests.conftest import MakeSyndic
 from tests.unit.catalogue.files import png
 
 
-def test_an_image_does_not_break_delivery(make_syndic: MakeSyndic, tmp_path: Path) -> None:
+def _image_under_agreement(
+    make_syndic: MakeSyndic, image: bytes, title: str, holder: int
+) -> tuple[World, int, str]:
+    """Two text works and ``image`` (held by member ``holder``) under an active agreement,
+    with a token for it."""
     w = world(make_syndic, n=2)
-    image = png(5, 4)
     w.s.members.register_work(
-        NewWork(image, "Sunset", "image", "c", [(w.members[0], 10_000)], {}, "image/png"),
-        registered_by=w.members[0],
+        NewWork(image, title, "image", "c", [(w.members[holder], 10_000)], {}, "image/png"),
+        registered_by=w.members[holder],
     )
     agreement = active_agreement(w)
-    token = w.s.deals.issue_token(agreement)
+    return w, agreement, w.s.deals.issue_token(agreement)
+
+
+def test_an_image_does_not_break_delivery(make_syndic: MakeSyndic, tmp_path: Path) -> None:
+    image = png(5, 4)
+    w, agreement, token = _image_under_agreement(make_syndic, image, "Sunset", 0)
     grant = w.s.deals.authorize_delivery(token, agreement)
     lines = [json.loads(x) for x in w.s.deals.dataset_lines(grant)]
     assert len(lines) == 3  # what the agreement covers, before the licensee's marks
@@ -59,14 +67,8 @@ def test_an_image_is_delivered_over_the_api(make_syndic: MakeSyndic) -> None:
 
     from syndic.api.app import create_app
 
-    w = world(make_syndic, n=2)
     image = png(2, 2)
-    w.s.members.register_work(
-        NewWork(image, "Dot", "image", "c", [(w.members[1], 10_000)], {}, "image/png"),
-        registered_by=w.members[1],
-    )
-    agreement = active_agreement(w)
-    token = w.s.deals.issue_token(agreement)
+    w, agreement, token = _image_under_agreement(make_syndic, image, "Dot", 1)
     with TestClient(create_app(w.s)) as c:
         r = c.get(
             f"/v1/agreements/{agreement}/dataset.jsonl",
@@ -87,14 +89,8 @@ def test_tar_shards_carry_the_licensees_marks_and_canaries(
     are among the samples, texts are in the agreement's forms, the image's bytes untouched."""
     from syndic.access.marks import unmarked
 
-    w = world(make_syndic, n=2)
     image = png(3, 3)
-    w.s.members.register_work(
-        NewWork(image, "Dot", "image", "c", [(w.members[1], 10_000)], {}, "image/png"),
-        registered_by=w.members[1],
-    )
-    agreement = active_agreement(w)
-    token = w.s.deals.issue_token(agreement)
+    w, agreement, token = _image_under_agreement(make_syndic, image, "Dot", 1)
     grant = w.s.deals.authorize_delivery(token, agreement)
     jsonl = [json.loads(x) for x in w.s.licensed_dataset(grant)]
     grant = w.s.deals.authorize_delivery(token, agreement)
