@@ -175,11 +175,15 @@ def shingle_hash(shingle: bytes) -> int:
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[Signatures, Signatures]:
-    """datasketch's affine permutations ``(a, b)`` for ``num_perm`` and ``seed``."""
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-    return np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32)
+    """datasketch's affine permutations ``(a, b)`` for ``num_perm`` and ``seed``: h -> a*h + b
+    modulo 2^32 with an odd ``a`` (a bijection), both drawn from numpy's ``RandomState(seed)``
+    in datasketch's order, so signatures stay equal to its own (tested). Drawn here rather
+    than taken from a ``MinHash``: importing datasketch loads scipy, half a second that every
+    registration and import would wait for."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.ascontiguousarray(a), np.ascontiguousarray(b)
 
 
 def _powers(base: int, n: int) -> npt.NDArray[np.uint64]:

@@ -61,6 +61,16 @@ def test_signatures_equal_a_datasketch_update_loop(num_perm: int, seed: int, k: 
         assert (row == _datasketch(text, num_perm=num_perm, seed=seed, k=k)).all()
 
 
+@pytest.mark.parametrize("num_perm", [1, 16, 128, 256])
+@pytest.mark.parametrize("seed", [0, 1, 42, 12345])
+def test_permutations_are_datasketchs_own(num_perm: int, seed: int) -> None:
+    a, b = minhash.permutations(num_perm, seed)
+    theirs = MinHash(num_perm=num_perm, seed=seed, scheme=minhash.SCHEME).permutations
+    assert a.dtype == b.dtype == np.uint32
+    assert (a == theirs[0]).all() and (b == theirs[1]).all()
+    assert (a % 2 == 1).all()  # odd multipliers: each permutation is a bijection
+
+
 def test_batches_larger_than_one_array_pass_give_the_same_rows(monkeypatch) -> None:
     texts = _texts(60, seed=9)
     whole = signatures(texts)
