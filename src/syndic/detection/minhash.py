@@ -453,26 +453,45 @@ def band_keys(sigs: Signatures, *, bands: int = BANDS) -> npt.NDArray[np.uint64]
     return h
 
 
+_ROW_BITS = 32  # a held entry packs a band key's top 32 bits above its row's 32
+_ROW_MASK = np.uint64((1 << _ROW_BITS) - 1)
+_MERGED_MAX = 1 << 17  # runs this long are not merged further: merging costs a copy of both
+
+
 class BandIndex:
-    """The band keys of the first ``n`` rows of a growing set of signatures, kept sorted per
-    band with the row of each, so a batch of new rows finds the earlier rows it shares a band
-    with by binary search. Growing it merges the new keys in (no re-sort of what is held)."""
+    """The band keys of the first ``n`` rows of a growing set of signatures, so a batch of
+    new rows finds the earlier rows it shares a band with by binary search.
+
+    Each entry is one 64-bit integer, the key's top 32 bits above the row's number, so one
+    sorted array per band orders entries by key and, within a key, earliest row first (8
+    bytes an entry, where a key and a row apart took 16). Rows are added in runs, one per
+    batch, each sorted once; a run is merged with the one before it while that one is no
+    longer (as a log-structured merge does), so adding a batch never copies the whole index,
+    and a search visits a few dozen runs at most. Rows are numbered below 2**32. Two keys that
+    agree on their top 32 bits only make a candidate pair that the signatures then refuse."""
 
     def __init__(self, *, bands: int = BANDS) -> None:
         self.bands = bands
-        self.keys = [np.empty(0, dtype=np.uint64) for _ in range(bands)]
-        self.rows = [np.empty(0, dtype=np.intp) for _ in range(bands)]
+        self.runs: list[npt.NDArray[np.uint64]] = []  # each (bands, rows), oldest rows first
         self.n = 0
 
     def add(self, keys: npt.NDArray[np.uint64]) -> None:
-        """Rows ``n, n + 1, ...`` with these band keys (``band_keys`` of their signatures).
-        Within a run of equal keys the rows stay in order, the earliest first."""
-        for band in range(self.bands):
-            order = np.argsort(keys[:, band], kind="stable")
-            new = keys[order, band]
-            at = np.searchsorted(self.keys[band], new, side="right")
-            self.keys[band] = np.insert(self.keys[band], at, new)
-            self.rows[band] = np.insert(self.rows[band], at, order + self.n)
+        """Rows ``n, n + 1, ...`` with these band keys (``band_keys`` of their signatures)."""
+        if not len(keys):
+            return
+        if self.n + len(keys) > 1 << _ROW_BITS:
+            raise ValueError("a band index holds at most 2**32 rows")
+        rows = np.arange(self.n, self.n + len(keys), dtype=np.uint64)
+        run = ((keys.T >> np.uint64(_ROW_BITS)) << np.uint64(_ROW_BITS)) | rows
+        run.sort(axis=1)
+        self.runs.append(run)
+        while len(self.runs) > 1:
+            last, before = self.runs[-1], self.runs[-2]
+            if before.shape[1] > last.shape[1] or before.shape[1] >= _MERGED_MAX:
+                break
+            merged = np.concatenate([before, last], axis=1)
+            merged.sort(axis=1)
+            self.runs[-2:] = [merged]
         self.n += len(keys)
 
     def pairs(
@@ -483,19 +502,24 @@ class BandIndex:
         found: list[npt.NDArray[np.int64]] = []
         if self.n == 0:
             return _split(found, 1)
+        top = (keys >> np.uint64(_ROW_BITS)) << np.uint64(_ROW_BITS)
         for band in range(self.bands):
-            held = self.keys[band]
-            # searching in sorted order walks the held keys forward (cache friendly)
-            order = np.argsort(keys[:, band])
-            q = keys[order, band]
-            lo = np.searchsorted(held, q, side="left")
-            hit = np.flatnonzero(held[np.minimum(lo, self.n - 1)] == q)
-            if not len(hit):
-                continue
-            count = np.zeros(len(q), dtype=np.intp)
-            count[hit] = np.searchsorted(held, q[hit], side="right") - lo[hit]
-            a, b = _expand(hit, lo, np.minimum(count, max_run))
-            found.append(order[a].astype(np.int64) * self.n + self.rows[band][b])
+            # searching in sorted order walks the held entries forward (cache friendly)
+            order = np.argsort(top[:, band])
+            lo_q = top[order, band]
+            hi_q = lo_q | _ROW_MASK
+            left = np.full(len(keys), max_run, dtype=np.intp)  # still to take, per query
+            for run in self.runs:  # oldest first: the earliest rows are taken first
+                held = run[band]
+                lo = np.searchsorted(held, lo_q, side="left")
+                count = np.minimum(np.searchsorted(held, hi_q, side="right") - lo, left)
+                hit = np.flatnonzero(count)
+                if not len(hit):
+                    continue
+                left -= count
+                a, b = _expand(hit, lo, count)
+                rows = (held[b] & _ROW_MASK).astype(np.int64)
+                found.append(order[a].astype(np.int64) * self.n + rows)
         return _split(found, self.n)
 
 
@@ -528,17 +552,91 @@ def earlier_near_copies(
             raise ValueError("the band index holds rows past the pool")
         if index.n < start:
             index.add(band_keys(pool[index.n :], bands=index.bands))
-        new_keys = band_keys(new, bands=index.bands)
-        pa, pb = index.pairs(new_keys)
-        wa, wb = _band_pairs(new_keys, 0)
-        a = np.concatenate([pa, wa]) + start
-        b = np.concatenate([pb, wb + start])
-        sim = np.count_nonzero(new[a - start] == _rows(pool, new, b), axis=1) / num_perm
-        near = sim >= threshold
-        a, b, sim = a[near], b[near], sim[near]
+        a, b, sim = _banded(pool, new, band_keys(new, bands=index.bands), index, threshold)
+    # the earliest match of each new row
+    return _earliest(*_with_text(pool, new, a, b, sim))
+
+
+Pairs = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.float64]]
+
+
+def _banded(
+    pool: Signatures,
+    new: Signatures,
+    keys: npt.NDArray[np.uint64],
+    index: BandIndex,
+    threshold: float,
+) -> Pairs:
+    """Pairs at ``threshold`` or above among the candidates the bands give, in two rounds.
+    First each new row's earliest candidate alone (the first of the earliest rows of its band
+    keys): every other candidate of the row comes later, so when that one is near enough it
+    is the row's answer. Only the rows where it is not take every candidate (``MAX_RUN`` a
+    band): a text registered many times over costs one comparison a row, not a thousand."""
+    start = len(pool)
+    a, b, _ = _earliest(*_candidates(index, keys, start, max_run=1))
+    first = _near(pool, new, a, b, threshold)
+    rest = np.setdiff1d(a, first[0]) - start  # rows whose earliest candidate is not near
+    rest = rest[~np.all(new[rest] == _MAX32, axis=1)]  # a row without text has no copy
+    if not len(rest):
+        return first
+    pa, pb = index.pairs(keys[rest])
+    wa, wb = _band_pairs(keys, 0)
+    inside = np.isin(wa, rest)
+    more = _near(
+        pool,
+        new,
+        np.concatenate([rest[pa], wa[inside]]) + start,
+        np.concatenate([pb, wb[inside] + start]),
+        threshold,
+    )
+    return (
+        np.concatenate([first[0], more[0]]),
+        np.concatenate([first[1], more[1]]),
+        np.concatenate([first[2], more[2]]),
+    )
+
+
+def _candidates(
+    index: BandIndex, keys: npt.NDArray[np.uint64], start: int, *, max_run: int
+) -> Pairs:
+    """(new row, earlier row) sharing a band, numbered pool first; no similarities yet."""
+    pa, pb = index.pairs(keys, max_run=max_run)
+    wa, wb = _band_pairs(keys, 0, max_run=max_run)
+    a = np.concatenate([pa, wa]) + start
+    return a, np.concatenate([pb, wb + start]), np.zeros(len(a))
+
+
+def _near(
+    pool: Signatures,
+    new: Signatures,
+    a: npt.NDArray[np.intp],
+    b: npt.NDArray[np.intp],
+    threshold: float,
+) -> Pairs:
+    """The pairs whose estimated similarity is at least ``threshold``, with it."""
+    start, num_perm = len(pool), new.shape[1]
+    sim = np.count_nonzero(new[a - start] == _rows(pool, new, b), axis=1) / num_perm
+    near = sim >= threshold
+    return _with_text(pool, new, a[near], b[near], sim[near])
+
+
+def _with_text(
+    pool: Signatures,
+    new: Signatures,
+    a: npt.NDArray[np.intp],
+    b: npt.NDArray[np.intp],
+    sim: npt.NDArray[np.float64],
+) -> Pairs:
+    """The pairs neither of whose rows is an empty signature (a text without words)."""
+    start = len(pool)
     empty = np.all(new[a - start] == _MAX32, axis=1) | np.all(_rows(pool, new, b) == _MAX32, axis=1)
-    a, b, sim = a[~empty], b[~empty], sim[~empty]
-    # the earliest match of each new row: sort by (new row, earlier row), take each first
+    return a[~empty], b[~empty], sim[~empty]
+
+
+def _earliest(
+    a: npt.NDArray[np.intp], b: npt.NDArray[np.intp], sim: npt.NDArray[np.float64]
+) -> Pairs:
+    """Each new row's pair with the earliest row: sorted by (new row, earlier row), first."""
     order = np.lexsort((b, a))
     a, b, sim = a[order], b[order], sim[order]
     first = np.ones(len(a), dtype=bool)
@@ -600,10 +698,10 @@ def _split(
 
 
 def _band_pairs(
-    keys: npt.NDArray[np.uint64], start: int
+    keys: npt.NDArray[np.uint64], start: int, *, max_run: int = MAX_RUN
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """(i, j), ``i >= start``, ``j < i``, that share a band key (at most ``MAX_RUN`` of the
-    earliest ``j`` per band), without duplicates."""
+    earliest ``j`` per band, ``max_run``), without duplicates."""
     n = len(keys)
     pairs: list[npt.NDArray[np.int64]] = []
     for band in range(keys.shape[1]):
@@ -614,7 +712,7 @@ def _band_pairs(
         where[order] = np.arange(n)
         pos = where[start:]  # each new row's place among the sorted keys
         lo = np.searchsorted(ranked, ranked[pos], side="left")
-        count = np.minimum(pos - lo, MAX_RUN)  # the rows before it with the same key
+        count = np.minimum(pos - lo, max_run)  # the rows before it with the same key
         a, b = _expand(np.flatnonzero(count), lo, count)
         pairs.append(order[pos[a]].astype(np.int64) * n + order[b])
     return _split(pairs, n)

@@ -64,7 +64,8 @@ class Work(Base):
     size_bytes: Mapped[int] = mapped_column(BigInt)
     registered_by: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     registered_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default=WorkStatus.ACTIVE)
+    # indexed: the withdrawn are counted before each near-copy check (copies.PoolSigs)
+    status: Mapped[str] = mapped_column(String(16), default=WorkStatus.ACTIVE, index=True)
     log_index: Mapped[int] = mapped_column(BigInt)
     media_type: Mapped[str] = mapped_column(String(100), default=PLAIN_TEXT)
     # the blob of the text extracted from the work, when the work is not itself that text

@@ -169,6 +169,55 @@ def test_earlier_near_copies_agree_directly_and_through_bands(monkeypatch) -> No
     assert 310 not in rows and 350 not in rows  # empty texts are never near copies
 
 
+def test_a_band_index_grown_in_many_runs_finds_what_one_run_finds(monkeypatch) -> None:
+    pool, new, _ = _pool_with_copies(5)
+    keys, query = minhash.band_keys(pool), minhash.band_keys(new)
+    whole = minhash.BandIndex()
+    whole.add(keys)
+    monkeypatch.setattr(minhash, "_MERGED_MAX", 16)  # many runs left unmerged
+    pieces = minhash.BandIndex()
+    for i in range(0, len(pool), 7):
+        pieces.add(keys[i : i + 7])
+    assert pieces.n == whole.n == len(pool) and len(pieces.runs) > 2
+    assert all(r.shape == (minhash.BANDS, r.shape[1]) for r in pieces.runs)
+    assert sum(r.shape[1] for r in pieces.runs) == len(pool)
+    for a, b in zip(whole.pairs(query), pieces.pairs(query), strict=True):
+        assert np.array_equal(a, b)
+    assert len(whole.pairs(query)[0]) > 0
+
+
+def test_a_band_index_takes_the_earliest_rows_of_a_key_across_runs() -> None:
+    one = minhash.band_keys(signatures(["the same text registered fifty times over"]))
+    index = minhash.BandIndex()
+    for _ in range(0, 50, 3):
+        index.add(np.repeat(one, 3, axis=0))
+    new_rows, held = index.pairs(one, max_run=5)
+    assert new_rows.tolist() == [0] * 5 and held.tolist() == [0, 1, 2, 3, 4]
+
+
+def test_a_later_candidate_is_found_when_the_earliest_is_not_near(monkeypatch) -> None:
+    """The bands' first round tries each row's earliest candidate alone; a row whose earliest
+    candidate shares only a band with it still finds the later row that is near."""
+    rng = np.random.default_rng(4)
+    pool = rng.integers(0, 2**32 - 1, size=(40, minhash.NUM_PERM), dtype=np.uint32)
+    new = rng.integers(0, 2**32 - 1, size=(3, minhash.NUM_PERM), dtype=np.uint32)
+    width = minhash.NUM_PERM // minhash.BANDS
+    pool[5, :width] = new[0, :width]  # shares one band with new row 0: a candidate, not near
+    pool[30] = new[0]
+    pool[30, -4:] += 1  # near new row 0 (124 of 128 slots)
+    new[2] = new[1]  # a copy of the row before it, inside the batch
+    new[2, :2] += 1
+    pool[9, width : 2 * width] = new[2, width : 2 * width]  # an earlier, far candidate of row 2
+    direct = minhash.earlier_near_copies(pool, new, threshold=0.9)
+    monkeypatch.setattr(minhash, "_BRUTE_CELLS", 0)
+    banded = minhash.earlier_near_copies(pool, new, threshold=0.9)
+    for x, y in zip(direct, banded, strict=True):
+        assert np.array_equal(x, y)
+    rows, earliest, sim = banded
+    assert rows.tolist() == [40, 42] and earliest.tolist() == [30, 41]
+    assert sim.tolist() == [124 / 128, 126 / 128]
+
+
 def test_earlier_near_copies_match_the_clusters_valuation_finds() -> None:
     pool, new, _ = _pool_with_copies(11)
     sigs = np.concatenate([pool, new])
