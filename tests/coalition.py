@@ -117,6 +117,18 @@ def active_agreement(w: World, amount: int = FEE) -> int:
     return a.id
 
 
+def paid_world(make_syndic: MakeSyndic, n: int = 4) -> World:
+    """Members with a work each, an active agreement whose revenue is booked, distributed and
+    paid out, and a second offer that is not an agreement (what a report counts)."""
+    w = world(make_syndic, n=n)
+    agreement = active_agreement(w)
+    w.s.payouts.book_revenue(agreement, FEE)
+    w.s.distribute(agreement)
+    assert w.s.payouts.pay_out() > 0
+    licensee_offer(w, FEE * 2)
+    return w
+
+
 def build_pool(data: Path, fixture_jsonl: Path) -> Path:
     """A coalition at ``data`` holding the 240 fixture works (build once, open copies)."""
     s = Syndic.init(Settings(data_dir=data), name="Pool", clock=ManualClock())

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 
 from syndic.auth.models import Role
 from syndic.auth.policy import Authorizer
@@ -18,11 +18,9 @@ from syndic.auth.signin import DEFAULT_LINK_TTL, SignIn
 from syndic.clock import Clock, SystemClock
 from syndic.coalition import Coalition, CoalitionCreated
 from syndic.config import Settings
-from syndic.deals.models import Agreement, AgreementStatus, Licensee
 from syndic.errors import AuthError, ConfigError
 from syndic.keys import Signer
 from syndic.members.limits import Limits
-from syndic.members.models import Member, Work
 from syndic.members.service import MemberService
 from syndic.outbox import Mail, Outbox, outbox_for
 from syndic.payouts.ledger import Ledger
@@ -35,6 +33,7 @@ from syndic.provenance.log import TransparencyLog
 from syndic.provenance.service import ProvenanceService
 from syndic.provenance.unit import Transactions
 from syndic.storage.db import Database
+from syndic.summary import REPORT_SQL, figures
 from syndic.terms.crawlers import load_crawlers
 from syndic.validation import clean_name
 from syndic.vault import Digest, FileVault, VaultReport
@@ -551,31 +550,11 @@ class Syndic:
         return True
 
     def report(self) -> dict[str, Any]:
+        """Counts and money: the statement ``syndic.summary`` holds, which the CLI's quick
+        read runs too."""
         with self.db.read() as session:
-            counts = {
-                "members": session.scalar(select(func.count(Member.id))),
-                "works": session.scalar(select(func.count(Work.id))),
-                "licensees": session.scalar(select(func.count(Licensee.id))),
-                "agreements_active": session.scalar(
-                    select(func.count(Agreement.id)).where(
-                        Agreement.status == AgreementStatus.ACTIVE
-                    )
-                ),
-                "events": self.log.size(session),
-            }
-        out: dict[str, Any] = {
-            "coalition": self.name,
-            **{k: int(v or 0) for k, v in counts.items()},
-        }
-        out.update(self.payouts.totals())
-        out["currency"] = self.settings.currency
-        return out
+            row = session.execute(text(REPORT_SQL)).one()
+        return figures(tuple(row), currency=self.settings.currency)
 
 
-def default_settings(**overrides: Any) -> Settings:
-    """Settings from the environment, with explicit overrides (from CLI flags) on top."""
-    clean = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**clean)
-
-
-__all__ = ["Syndic", "default_settings"]
+__all__ = ["Syndic"]

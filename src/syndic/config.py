@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -76,3 +77,9 @@ class Settings(BaseSettings):
     @property
     def key_path(self) -> Path:
         return self.data_dir / "coalition.key"
+
+
+def default_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with explicit overrides (from CLI flags) on top."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)

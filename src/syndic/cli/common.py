@@ -25,7 +25,7 @@ class Ctx:
         self._syndic: Syndic | None = None
 
     def settings(self) -> Settings:
-        from syndic.app import default_settings
+        from syndic.config import default_settings
 
         return default_settings(data_dir=self.data_dir)
 

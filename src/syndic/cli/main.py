@@ -76,7 +76,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Revenue, distribution and payouts.",
     ),
     "report": (
-        "syndic.cli.ops:report",
+        "syndic.cli.report:report",
         "Counts and money, read from the database.",
     ),
     "vault": (

@@ -1,4 +1,4 @@
-"""``syndic init``, ``payout``, ``report``, ``vault``, ``key``, ``serve``, ``demo``."""
+"""``syndic init``, ``payout``, ``vault``, ``key``, ``serve``, ``demo``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from syndic.cli.common import (
     command,
     data_dir_option,
     json_option,
-    print_fields,
     print_json,
     print_table,
     syndic,
@@ -144,29 +143,6 @@ def payout_statements(member_id: int | None, as_json: bool) -> None:
             ["member_id", "agreement_id", "amount_minor", "explanation"],
             "Statements",
         )
-
-
-@click.command()
-@data_dir_option
-@json_option
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Also write the report page (one self-contained HTML file) to FILE.",
-)
-def report(as_json: bool, html_path: Path | None) -> None:
-    """Counts and money, read from the database."""
-    r = syndic().report()
-    if html_path is not None:
-        from syndic.web.report import write_report
-
-        click.echo(f"report page written to {write_report(syndic(), html_path)}", err=as_json)
-    if as_json:
-        print_json(r)
-    else:
-        print_fields(r, currency=r["currency"])
 
 
 @click.group()

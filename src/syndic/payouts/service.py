@@ -400,13 +400,3 @@ class PayoutService:
         """What the coalition owes ``member_id`` and has not paid yet (minor units)."""
         with self.txs.read() as session:
             return -self.ledger.balance(session, payable_account(member_id))
-
-    def totals(self) -> dict[str, int]:
-        with self.txs.read() as session:
-            credited = session.scalar(
-                select(func.coalesce(func.sum(LedgerLine.amount_minor), 0)).where(
-                    LedgerLine.account.startswith("revenue:"), LedgerLine.amount_minor < 0
-                )
-            )
-            paid = session.scalar(select(func.coalesce(func.sum(Payout.amount_minor), 0)))
-            return {"revenue_minor": -int(credited or 0), "paid_out_minor": int(paid or 0)}

@@ -1,6 +1,4 @@
-"""Engine, sessions and migrations. SQLite by default, PostgreSQL by URL."""
+"""Engine, sessions and migrations. SQLite by default, PostgreSQL by URL.
 
-from syndic.storage.base import Base
-from syndic.storage.db import Database
-
-__all__ = ["Base", "Database"]
+Import the modules themselves (``syndic.storage.db``, ``.base``, ``.revision``): the package
+imports nothing, so reading the newest revision does not load SQLAlchemy."""

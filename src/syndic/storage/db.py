@@ -7,11 +7,9 @@ PostgreSQL uses ordinary transactions; rows that serialise appends are locked ``
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -19,9 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from syndic.errors import ConfigError, Conflict, DatabaseBusy, DatabaseError, SyndicError
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-
+from syndic.storage.revision import MIGRATIONS, head_revision
 
 LOCK_TIMEOUT_S = 30.0
 """How long a write waits for another writer's lock before it gives up (``DatabaseBusy``)."""
@@ -132,25 +128,6 @@ class Database:
         self.engine.dispose()
         if self._write_engine is not self.engine:
             self._write_engine.dispose()
-
-
-_REVISION = re.compile(r'^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:"([^"]*)"|None)', re.M)
-
-
-def head_revision() -> str | None:
-    """The newest migration's revision, read from the scripts' ``revision`` and
-    ``down_revision`` lines (one chain, one head); None when that is not what they hold."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for script in (MIGRATIONS / "versions").glob("*.py"):
-        found = dict(_REVISION.findall(script.read_text()))
-        if "revision" not in found or not found["revision"]:
-            return None
-        revisions.add(found["revision"])
-        if found.get("down_revision"):
-            parents.add(found["down_revision"])
-    heads = revisions - parents
-    return next(iter(heads)) if len(heads) == 1 else None
 
 
 def _first_line(exc: SQLAlchemyError) -> str:

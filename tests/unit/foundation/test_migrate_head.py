@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from syndic.storage.db import MIGRATIONS, Database, head_revision
+from syndic.storage.db import Database
+from syndic.storage.revision import head_revision
+from tests.migrations import alembic_config, migrate_to
 
 
 def test_head_read_from_the_scripts_is_alembics() -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    assert head_revision() == ScriptDirectory.from_config(cfg).get_current_head()
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def test_a_database_behind_the_head_is_upgraded(tmp_path: Path) -> None:
-    from alembic import command
     from sqlalchemy import inspect
 
     url = f"sqlite:///{tmp_path / 'a.db'}"
@@ -27,11 +25,7 @@ def test_a_database_behind_the_head_is_upgraded(tmp_path: Path) -> None:
         db.migrate()
         assert db._at_head()
         tables = set(inspect(db.engine).get_table_names())
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        with db._write_engine.begin() as conn:  # one revision behind, whichever the head is
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "-1")
+        migrate_to(db, "-1", down=True)  # one revision behind, whichever the head is
         assert not db._at_head()
         db.migrate()  # Alembic runs the head's migration again
         assert db._at_head()

@@ -5,32 +5,23 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from syndic.app import Syndic
 from syndic.provenance.merkle import MemoryTree
-from syndic.storage.db import MIGRATIONS, Database
+from syndic.storage.db import Database
 from tests.conftest import MakeSyndic
+from tests.migrations import migrate_to
 
 from .helpers import add_works, service
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _alembic(db: Database, target: str, *, down: bool) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with db._write_engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(cfg, target)
-
-
 def test_upgrade_backfills_hashes_of_existing_entries(make_syndic: MakeSyndic) -> None:
     syndic = make_syndic()
     add_works(syndic, 5)
-    _alembic(syndic.db, "0001_foundation", down=True)
+    migrate_to(syndic.db, "0001_foundation", down=True)
     # the foundation append path: an entry row and the head's size, nothing else
     with syndic.db._write_engine.begin() as conn:
         size = conn.execute(text("SELECT size FROM log_head WHERE id = 1")).scalar_one()

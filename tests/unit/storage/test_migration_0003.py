@@ -5,32 +5,22 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from syndic.deals.agreement import verify_file
-from syndic.storage.db import MIGRATIONS, Database
 from syndic.terms.registry import terms_document
 from tests.coalition import countersign, world
 from tests.coalition import terms as T
 from tests.conftest import MakeSyndic
+from tests.migrations import migrate_to
 
 AT = datetime(2026, 1, 1, 12, tzinfo=UTC).replace(tzinfo=None)
-
-
-def _alembic(db: Database, target: str, *, down: bool) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with db._write_engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(cfg, target)
 
 
 def test_old_ballots_become_proposals_and_go_back(make_syndic: MakeSyndic, backend: str) -> None:
     w = world(make_syndic, n=3)
     s, ms = w.s, w.members
-    _alembic(s.db, "0002_provenance", down=True)
+    migrate_to(s.db, "0002_provenance", down=True)
     terms = json.dumps({"permits": ["ai-train"], "amount_minor": 500, "currency": "EUR"})
     with s.db._write_engine.begin() as conn:
         for deal_id, status, closes in (
@@ -77,7 +67,7 @@ def test_old_ballots_become_proposals_and_go_back(make_syndic: MakeSyndic, backe
         "abstain": 0,
     }
 
-    _alembic(s.db, "0002_provenance", down=True)
+    migrate_to(s.db, "0002_provenance", down=True)
     with s.db._write_engine.begin() as conn:
         rows = conn.execute(
             text("SELECT member_id, choice FROM ballots WHERE deal_id = 1 ORDER BY member_id")
@@ -91,7 +81,7 @@ def test_old_ballots_become_proposals_and_go_back(make_syndic: MakeSyndic, backe
 def test_a_deal_approved_before_0003_can_be_signed(make_syndic: MakeSyndic, backend: str) -> None:
     w = world(make_syndic, n=3)
     s, ms = w.s, w.members
-    _alembic(s.db, "0002_provenance", down=True)
+    migrate_to(s.db, "0002_provenance", down=True)
     terms = json.dumps(terms_document(T(500)))
     outcome = {
         "method": "simple-majority",

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from syndic.errors import Conflict
 from tests.coalition import world
 from tests.conftest import MakeSyndic
-from tests.unit.storage.test_migration_0003 import _alembic
+from tests.migrations import migrate_to
 
 AT = datetime(2026, 1, 1, 12, tzinfo=UTC).replace(tzinfo=None)
 
@@ -19,7 +19,7 @@ AT = datetime(2026, 1, 1, 12, tzinfo=UTC).replace(tzinfo=None)
 def test_old_payouts_get_their_reference_as_id(make_syndic: MakeSyndic, backend: str) -> None:
     w = world(make_syndic, n=1)
     s, m = w.s, w.members[0]
-    _alembic(s.db, "0006_crawl_settlements", down=True)
+    migrate_to(s.db, "0006_crawl_settlements", down=True)
     with s.db._write_engine.begin() as conn:
         conn.execute(
             text(
@@ -28,7 +28,7 @@ def test_old_payouts_get_their_reference_as_id(make_syndic: MakeSyndic, backend:
             ),
             {"m": m, "at": AT},
         )
-    _alembic(s.db, "head", down=False)
+    migrate_to(s.db, "head", down=False)
     with s.db.read() as session:
         row = session.execute(text("SELECT payment_id, ledger_txn_id FROM payouts")).one()
     assert tuple(row) == ("instr-old", None)
@@ -40,5 +40,5 @@ def test_old_payouts_get_their_reference_as_id(make_syndic: MakeSyndic, backend:
             ),
             {"m": m, "at": AT},
         )
-    _alembic(s.db, "0006_crawl_settlements", down=True)
-    _alembic(s.db, "head", down=False)
+    migrate_to(s.db, "0006_crawl_settlements", down=True)
+    migrate_to(s.db, "head", down=False)

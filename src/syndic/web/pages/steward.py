@@ -195,7 +195,7 @@ def _payouts_page(
         status=status,
         title="Payouts",
         accounts=accounts,
-        totals=syndic.payouts.totals(),
+        totals=syndic.report(),
         runs=runs,
         errors=errors or {},
         done=done,
