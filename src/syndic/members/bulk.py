@@ -1,12 +1,14 @@
 """Registering works in bulk: one transaction per batch, each atomic with its log entries.
 
-An import runs in two streaming passes. The first reads every row and checks its form and
-limits: a bad row is a ``Refusal`` with its line number, and by default any refusal stops the
-import before anything is written (``skip_bad`` writes the good rows and reports the rest).
-The second pass writes batches. Each batch is one transaction: the members it introduces and
-its works and shares go in with a few multi-row statements (no per-row flush), their events are
-appended to the log held in memory and written together, and the blobs are group-committed to
-the vault (one sync per batch, renamed after the data is durable) before the commit.
+An import runs in two passes. The first reads every row and checks its form and limits: a
+bad row is a ``Refusal`` with its line number, and by default any refusal stops the import
+before anything is written (``skip_bad`` writes the good rows and reports the rest). It keeps
+the rows it checked while they fit in ``HOLD_BYTES``; the second pass writes batches of them
+(of the input read again, when it is larger). Each batch is one transaction: the members it
+introduces and its works and shares go in with a few multi-row statements (no per-row flush),
+their events are appended to the log held in memory and written together, and the blobs are
+group-committed to the vault (one sync per batch, renamed after the data is durable) before
+the commit.
 
 So a killed import leaves whole batches and, at worst, blobs no row names (``vault gc``); a
 re-run skips what is in (works dedupe by content digest, members by handle) and finishes.
@@ -159,17 +161,45 @@ def refusal_summary(refused: list[Refusal], *, shown: int = 5) -> str:
     return "; ".join(str(r) for r in refused[:shown]) + more
 
 
-def validate(source: Source, limits: Limits) -> tuple[int, list[Refusal]]:
-    """First pass: how many rows can be written, and every refusal with its line."""
-    good = 0
-    refused: list[Refusal] = []
+HOLD_BYTES = 64 << 20
+"""Pass one keeps the rows it checked while their content stays under this many bytes, and
+pass two writes from them (parsing the input again costs a tenth of an import); a larger
+input is read again, so memory stays bounded whatever its size."""
+
+
+_ROW_BYTES = 512  # a rough size of a row's title, fields and metadata, beside its content
+
+
+@dataclass
+class Checked:
+    """What pass one found: how many rows can be written, every refusal with its line, and
+    the good rows themselves when they fit in ``HOLD_BYTES`` (else None)."""
+
+    good: int = 0
+    refused: list[Refusal] = field(default_factory=list)
+    held: list[Planned] | None = field(default_factory=list)
+
+
+def validate(source: Source, limits: Limits, *, hold_bytes: int = HOLD_BYTES) -> Checked:
+    """First pass: how many rows can be written, every refusal with its line, and the good
+    rows while they fit in ``hold_bytes``."""
+    out = Checked()
+    size = 0
     for row in source():
         reason = row.reason if isinstance(row, Refusal) else limits.check_planned(row)
-        if reason is None:
-            good += 1
-        else:
-            refused.append(Refusal(row.line, reason))
-    return good, refused
+        if reason is not None:
+            out.refused.append(Refusal(row.line, reason))
+            continue
+        out.good += 1
+        if out.held is not None:
+            assert isinstance(row, Planned)
+            # a file's bytes are read in pass two: only the row itself is held
+            size += len(row.content) if isinstance(row.content, bytes) else _ROW_BYTES
+            if size > hold_bytes:
+                out.held = None  # too large to keep: pass two reads the input again
+            else:
+                out.held.append(row)
+    return out
 
 
 class BulkWriter:
@@ -561,14 +591,15 @@ def _batches(rows: Iterable[Planned], size: int) -> Iterator[list[Planned]]:
 
 
 def _ready(
-    source: Source,
+    rows: Iterable[Row],
     limits: Limits,
     prepare: Callable[[Planned], Planned | Refusal] | None,
     result: ImportResult,
 ) -> Iterator[Planned]:
-    """Pass two: the rows pass one accepted, read and extracted; counted in ``result``."""
+    """Pass two: the rows pass one accepted (held, or read again), read and extracted;
+    counted in ``result``."""
     refused = {r.line for r in result.refused}  # pass one's refusals (skip_bad)
-    for row in source():
+    for row in rows:
         if isinstance(row, Refusal) or row.line in refused:
             continue
         result.lines += 1
@@ -582,6 +613,17 @@ def _ready(
         if done.note is not None:
             result.without_text.append(Refusal(done.line, done.note))
         yield done
+
+
+def _draining(rows: Iterable[Row]) -> Iterator[Row]:
+    """``rows`` in order; a held list is emptied as it is read, so a row's memory goes with
+    its batch rather than at the end of the import."""
+    if not isinstance(rows, list):
+        yield from rows
+        return
+    rows.reverse()
+    while rows:
+        yield rows.pop()
 
 
 @contextmanager
@@ -633,7 +675,8 @@ def run_import(
 ) -> ImportResult:
     """Validate every row, then write the good ones in batches. ``prepare`` (pass two) reads a
     row's file and extracts its text; what it refuses is reported with the line."""
-    good, refused = validate(source, limits)
+    checked = validate(source, limits, hold_bytes=HOLD_BYTES)
+    good, refused = checked.good, checked.refused
     if refused and not options.skip_bad:
         raise InputFileError(
             f"{name}: {len(refused)} row(s) refused, nothing written: {refusal_summary(refused)}"
@@ -644,7 +687,9 @@ def run_import(
     if options.start:
         options.start(good)
     writer = BulkWriter(members, limits, options)
-    batches = _batches(_ready(source, limits, prepare, result), options.batch)
+    rows = checked.held if checked.held is not None else source()
+    checked.held = None  # the batches hold each row only while they write it
+    batches = _batches(_ready(_draining(rows), limits, prepare, result), options.batch)
     with _young_collections_only():
         for batch, signed in _signed_ahead(batches):
             writer.write(batch, result, signed)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from syndic.errors import InputFileError, NotFound, SharesError
+from syndic.members import bulk
+from syndic.members.bulk import ImportOptions, Planned, Row, run_import
 from syndic.members.importer import import_arxiv
 from syndic.members.service import NewWork
 from syndic.provenance.models import LogEntry
@@ -77,3 +80,30 @@ def test_malformed_jsonl_names_the_line_and_writes_nothing(
     assert syndic.report()["works"] == 0
     assert syndic.report()["members"] == 0
     assert list(syndic.vault) == []
+
+
+def test_an_import_writes_the_rows_it_checked_and_reads_a_large_input_again(
+    make_syndic: MakeSyndic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pass one keeps the rows it checked when they fit in HOLD_BYTES, and pass two writes
+    those (the input is read once); a larger input is read again, with the same outcome."""
+    s = make_syndic()
+    reads: list[str] = []
+
+    def rows(tag: str) -> Callable[[], Iterator[Row]]:
+        def source() -> Iterator[Row]:
+            reads.append(tag)
+            for i in range(1, 6):
+                text = f"{tag} story number {i}, long enough to be a work".encode()
+                yield Planned(line=i, content=text, title=f"{tag} {i}", producer=f"{tag}{i}")
+
+        return source
+
+    held = run_import(s.members, rows("held"), limits=s.members.limits, options=ImportOptions())
+    assert (held.works_created, held.members_created, reads) == (5, 5, ["held"])
+    monkeypatch.setattr(bulk, "HOLD_BYTES", 100)  # two rows' worth
+    again = run_import(s.members, rows("big"), limits=s.members.limits, options=ImportOptions())
+    assert (again.works_created, again.members_created) == (5, 5)
+    assert reads == ["held", "big", "big"]
+    titles = sorted(w.title for w in s.members.list_works())
+    assert titles == sorted([f"held {i}" for i in range(1, 6)] + [f"big {i}" for i in range(1, 6)])
