@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +48,7 @@ from syndic.storage.bulk import insert_columns, insert_rows
 from syndic.vault import Digest
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from syndic.detection.minhash import Signatures
     from syndic.members.copies import Found, PoolSigs
@@ -214,14 +214,43 @@ class BulkWriter:
         self.handles: dict[str, tuple[int, bool]] = {}  # handle -> (member id, active)
         self.ids: dict[int, bool] = {}  # member id -> active
         self.pool: PoolSigs | None = None  # the pool's signatures, read at the first batch
+        self._storing: ThreadPoolExecutor | None = None  # writes a batch's blobs (``_insert``)
+        self._stored: Future[int] | None = None  # the batch's blobs, being written
 
     def write(
         self, batch: list[Planned], result: ImportResult, signed: Future[Signatures] | None = None
     ) -> None:
         """One transaction for the batch, its events and its blobs. ``signed``: the batch's
-        signatures, one row per planned work, when they were computed ahead (``_signed_ahead``)."""
-        with self.db.write() as session, self.events.log.batched(session):
-            self._write(session, batch, result, signed)
+        signatures, one row per planned work, when they were computed ahead (``_signed_ahead``).
+        The blobs are written on a second thread while the rows and log entries go in (the
+        writes and their sync wait outside the interpreter lock), and are durable before the
+        commit that names them."""
+        with self.db.write() as session:
+            try:
+                with self.events.log.batched(session):
+                    self._write(session, batch, result, signed)
+            except BaseException:
+                self._wait_stored()  # no write outlives its batch; the first error is raised
+                raise
+            error = self._wait_stored()
+            if error is not None:
+                raise error
+
+    def _wait_stored(self) -> BaseException | None:
+        stored, self._stored = self._stored, None
+        return None if stored is None else stored.exception()
+
+    def close(self) -> None:
+        if self._storing is not None:
+            self._storing.shutdown()
+            self._storing = None
+
+    def _store(self, blobs: list[tuple[Digest, bytes]]) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._storing is None:
+            self._storing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="syndic-vault")
+        self._stored = self._storing.submit(self.vault.put_many, blobs)
 
     def _write(
         self,
@@ -396,6 +425,8 @@ class BulkWriter:
             index += 1
         now = self.events.clock.now()
         texts = [_text_blob(p) for p, _, _ in rows]
+        blobs = [(d, _bytes(p.content)) for p, d, _ in rows]
+        self._store(blobs + [t for t in texts if t is not None])
         ids = allocate_ids(session, _table(Work), len(rows))
         if rows:  # column by column: no dict per row
             planned = [p for p, _, _ in rows]
@@ -431,9 +462,6 @@ class BulkWriter:
                     "share_bp": [s[2] for s in shares],
                 },
             )
-        blobs = [(d, _bytes(p.content)) for p, d, _ in rows]
-        blobs += [t for t in texts if t is not None]
-        self.vault.put_many(blobs)
         nearness = [n.resolve(ids) for n in near]
         self._insert_near(session, ids, near, nearness)
         self._record(
@@ -686,11 +714,10 @@ def run_import(
     result = ImportResult(refused=list(refused))
     if options.start:
         options.start(good)
-    writer = BulkWriter(members, limits, options)
     rows = checked.held if checked.held is not None else source()
     checked.held = None  # the batches hold each row only while they write it
     batches = _batches(_ready(_draining(rows), limits, prepare, result), options.batch)
-    with _young_collections_only():
+    with closing(BulkWriter(members, limits, options)) as writer, _young_collections_only():
         for batch, signed in _signed_ahead(batches):
             writer.write(batch, result, signed)
             gc.collect(1)

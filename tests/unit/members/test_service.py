@@ -14,6 +14,7 @@ from syndic.members.bulk import ImportOptions, Planned, Row, run_import
 from syndic.members.importer import import_arxiv
 from syndic.members.service import NewWork
 from syndic.provenance.models import LogEntry
+from syndic.vault import Digest
 from tests.conftest import MakeSyndic
 
 
@@ -107,3 +108,27 @@ def test_an_import_writes_the_rows_it_checked_and_reads_a_large_input_again(
     assert reads == ["held", "big", "big"]
     titles = sorted(w.title for w in s.members.list_works())
     assert titles == sorted([f"held {i}" for i in range(1, 6)] + [f"big {i}" for i in range(1, 6)])
+
+
+def test_a_batch_whose_blobs_cannot_be_written_is_not_committed(
+    make_syndic: MakeSyndic, monkeypatch: pytest.MonkeyPatch, fixture_jsonl: Path
+) -> None:
+    """The blobs are written beside the batch's rows, on a second thread: when that write
+    fails, its error is raised and the batch is rolled back; the batches before it stand."""
+    s = make_syndic()
+    real = s.members.vault.put_many
+    calls: list[int] = []
+
+    def failing_second(blobs: list[tuple[Digest, bytes]]) -> int:
+        calls.append(len(blobs))
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(blobs)
+
+    monkeypatch.setattr(s.members.vault, "put_many", failing_second)
+    with pytest.raises(OSError, match="No space left"):
+        import_arxiv(s.members, fixture_jsonl, batch=100)
+    works = s.members.list_works()
+    assert len(works) == 100 and len(calls) == 2  # the first batch, not the second
+    check = s.verify_vault()
+    assert check.ok and check.missing == []  # every row's blob is there
