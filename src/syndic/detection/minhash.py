@@ -33,7 +33,7 @@ import unicodedata
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -506,25 +506,48 @@ class BandIndex:
         for band in range(self.bands):
             # searching in sorted order walks the held entries forward (cache friendly)
             order = np.argsort(top[:, band])
-            lo_q = top[order, band]
-            hi_q = lo_q | _ROW_MASK
-            left = np.full(len(keys), max_run, dtype=np.intp)  # still to take, per query
+            q = top[order, band]
+            left = np.full(len(q), max_run, dtype=np.intp)  # rows still to take, per query
+            todo = np.arange(len(q))  # the queries that still take rows (stays sorted)
             for run in self.runs:  # oldest first: the earliest rows are taken first
+                if not len(todo):
+                    break
                 held = run[band]
-                lo = np.searchsorted(held, lo_q, side="left")
-                count = np.minimum(np.searchsorted(held, hi_q, side="right") - lo, left)
-                hit = np.flatnonzero(count)
+                lo = np.searchsorted(held, q[todo], side="left")
+                match = np.zeros(len(todo), dtype=bool)
+                inside = np.flatnonzero(lo < len(held))
+                match[inside] = (held[lo[inside]] & ~_ROW_MASK) == q[todo[inside]]
+                hit, lo = todo[match], lo[match]
                 if not len(hit):
                     continue
-                left -= count
-                a, b = _expand(hit, lo, count)
+                if max_run == 1:  # the first entry of the key is the one taken
+                    count = np.ones(len(hit), dtype=np.intp)
+                else:  # the end of the key's entries is searched only where it has some
+                    end = np.searchsorted(held, q[hit] | _ROW_MASK, side="right")
+                    count = np.minimum(end - lo, left[hit])
+                left[hit] -= count
+                a, b = _expand(np.arange(len(hit)), lo, count)
                 rows = (held[b] & _ROW_MASK).astype(np.int64)
-                found.append(order[a].astype(np.int64) * self.n + rows)
+                found.append(order[hit[a]].astype(np.int64) * self.n + rows)
+                todo = todo[left[todo] > 0]
         return _split(found, self.n)
 
 
+class EarlierRows(Protocol):
+    """Signatures of earlier rows, read where needed: a large pool need not be held in
+    memory (``members.copies.PoolSigs`` reads its candidates' from the database)."""
+
+    def __len__(self) -> int: ...
+
+    def take(self, rows: npt.NDArray[np.intp]) -> Signatures: ...
+
+
+def _take(pool: Signatures | EarlierRows, rows: npt.NDArray[np.intp]) -> Signatures:
+    return pool[rows] if isinstance(pool, np.ndarray) else pool.take(rows)
+
+
 def earlier_near_copies(
-    pool: Signatures,
+    pool: Signatures | EarlierRows,
     new: Signatures,
     *,
     threshold: float,
@@ -537,31 +560,33 @@ def earlier_near_copies(
 
     A few new rows are compared with every earlier row; many go through LSH: the pool's
     band keys in ``index`` (a caller that keeps one across batches passes it; it is brought
-    up to ``len(pool)`` rows here), the new rows' among themselves. Every candidate pair is
-    checked against ``threshold``, as ``near_copy_clusters`` does. Empty signatures (texts
-    without words) are never near copies."""
+    up to ``len(pool)`` rows here), the new rows' among themselves, and only the candidates'
+    signatures are read from ``pool``. Every candidate pair is checked against ``threshold``,
+    as ``near_copy_clusters`` does. Empty signatures (texts without words) are never near
+    copies."""
     if not 0.0 < threshold <= 1.0:
         raise ValueError("threshold must be in (0, 1]")
     start, num_perm = len(pool), new.shape[1]
     n = start + len(new)
     if len(new) * n * num_perm <= _BRUTE_CELLS:
-        a, b, sim = _direct(pool, new, threshold)
+        held = _take(pool, np.arange(start))
+        a, b, sim = _with_text(held, new, *_direct(held, new, threshold))
     else:
         index = index or BandIndex()
         if index.n > start:
             raise ValueError("the band index holds rows past the pool")
         if index.n < start:
-            index.add(band_keys(pool[index.n :], bands=index.bands))
+            earlier = _take(pool, np.arange(index.n, start))
+            index.add(band_keys(earlier, bands=index.bands))
         a, b, sim = _banded(pool, new, band_keys(new, bands=index.bands), index, threshold)
-    # the earliest match of each new row
-    return _earliest(*_with_text(pool, new, a, b, sim))
+    return _earliest(a, b, sim)  # the earliest match of each new row
 
 
 Pairs = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.float64]]
 
 
 def _banded(
-    pool: Signatures,
+    pool: Signatures | EarlierRows,
     new: Signatures,
     keys: npt.NDArray[np.uint64],
     index: BandIndex,
@@ -607,17 +632,19 @@ def _candidates(
 
 
 def _near(
-    pool: Signatures,
+    pool: Signatures | EarlierRows,
     new: Signatures,
     a: npt.NDArray[np.intp],
     b: npt.NDArray[np.intp],
     threshold: float,
 ) -> Pairs:
-    """The pairs whose estimated similarity is at least ``threshold``, with it."""
+    """The pairs whose estimated similarity is at least ``threshold``, with it; neither row
+    an empty signature (a text without words). Each earlier row is read once."""
     start, num_perm = len(pool), new.shape[1]
-    sim = np.count_nonzero(new[a - start] == _rows(pool, new, b), axis=1) / num_perm
-    near = sim >= threshold
-    return _with_text(pool, new, a[near], b[near], sim[near])
+    mine, theirs = new[a - start], _rows(pool, new, b)
+    sim = np.count_nonzero(mine == theirs, axis=1) / num_perm
+    keep = (sim >= threshold) & ~np.all(mine == _MAX32, axis=1) & ~np.all(theirs == _MAX32, axis=1)
+    return a[keep], b[keep], sim[keep]
 
 
 def _with_text(
@@ -644,11 +671,11 @@ def _earliest(
     return a[first], b[first], sim[first]
 
 
-def _rows(pool: Signatures, new: Signatures, at: npt.NDArray[np.intp]) -> Signatures:
+def _rows(pool: Signatures | EarlierRows, new: Signatures, at: npt.NDArray[np.intp]) -> Signatures:
     """Rows ``at`` of ``pool`` followed by ``new``."""
     out = np.empty((len(at), new.shape[1]), dtype=np.uint32)
     inside = at < len(pool)
-    out[inside] = pool[at[inside]]
+    out[inside] = _take(pool, at[inside])
     out[~inside] = new[at[~inside] - len(pool)]
     return out
 

@@ -301,7 +301,7 @@ class BulkWriter:
             self.pool = copies.PoolSigs()
         self.pool.refresh(session)  # the first batch reads the pool, later ones what is new
         texts = [copies.text_of(_bytes(p.content), p.media_type, p.text) for p, _, _ in rows]
-        sigs, found = self.pool.find(texts, sigs=sigs)
+        sigs, found = self.pool.find(session, texts, sigs=sigs)
         out = [
             Near(None if e else copies.signature_bytes(g), g)
             for e, g in zip(copies.empty_rows(sigs), sigs, strict=True)

@@ -16,7 +16,8 @@ The text compared is the one valuation reads: the extracted text, or the work it
 is text. The pool's signatures are read once, by the members service (kept between single
 registrations) or by an import (kept across its batches), and then only the works registered
 since (``PoolSigs.refresh``, which reads everything again after a withdrawal): never one query
-per row. Imported lazily: it brings numpy.
+per row. A pool larger than ``HELD_SIGNATURES`` keeps only its band index and reads the
+signatures its candidates need. Imported lazily: it brings numpy.
 """
 
 from __future__ import annotations
@@ -55,70 +56,105 @@ class Found:
     similarity: float
 
 
+HELD_SIGNATURES = 1 << 16
+"""A pool up to this many works keeps its signatures in memory (32 MiB at most): a single
+registration compares with every one of them directly. A larger pool keeps only its band
+index (``minhash.BandIndex``, 256 bytes a work) and reads from ``work_signatures`` the few
+signatures its candidates need, so a million-work pool does not hold half a gigabyte."""
+_READ_ROWS = 50_000  # signatures read at a time when the pool is read from the database
+
+
 class PoolSigs:
-    """The signatures of the pool's works in registration order, with their LSH band index;
-    kept by the members service between registrations and by an import across its batches,
-    and brought level with the database at each use (``refresh``)."""
+    """The pool's works in registration order (their ids) with their LSH band index, and
+    their signatures while the pool is small (``HELD_SIGNATURES``); kept by the members
+    service between registrations and by an import across its batches, and brought level
+    with the database at each use (``refresh``)."""
 
     def __init__(self) -> None:
         self._reset()
 
     def _reset(self) -> None:
         self._ids = np.empty(0, dtype=np.int64)  # grown by doubling; the first n are held
-        self._sigs = np.empty((0, minhash.NUM_PERM), dtype=np.uint32)
+        self._sigs: minhash.Signatures | None = np.empty((0, minhash.NUM_PERM), dtype=np.uint32)
         self.n = 0
-        self.index = minhash.BandIndex()  # grown on the first batch that needs it
+        self.index = minhash.BandIndex()
         self.last = 0  # the largest work id read
         self.withdrawn = 0  # works withdrawn when the pool was read
+        self._session: Session | None = None  # the one ``find`` reads signatures with
 
     def refresh(self, session: Session) -> None:
-        """Add the works registered since the last read (all of them the first time); read
-        it all again if works were withdrawn since (rare). Two queries; called inside the
-        writing transaction with the log's head held, so no registration slips between (work
-        ids are drawn under that hold too, so they grow in registration order)."""
+        """Add the works registered since the last read (all of them the first time), a
+        chunk at a time; read it all again if works were withdrawn since (rare). Called
+        inside the writing transaction with the log's head held, so no registration slips
+        between (work ids are drawn under that hold too, so they grow in registration
+        order)."""
         withdrawn = session.scalar(
             select(func.count()).select_from(Work).where(Work.status == WorkStatus.WITHDRAWN)
         )
         if withdrawn != self.withdrawn:
             self._reset()
             self.withdrawn = int(withdrawn or 0)
-        rows = session.execute(
-            select(WorkSignature.work_id, WorkSignature.sig)
-            .join(Work, Work.id == WorkSignature.work_id)
-            .where(WorkSignature.work_id > self.last, Work.status != WorkStatus.WITHDRAWN)
-            .order_by(WorkSignature.work_id)
-        ).all()
-        if not rows:
-            return
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        sigs = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), -1)
-        self.add(ids, sigs.astype(np.uint32))
+        while True:
+            rows = session.execute(
+                select(WorkSignature.work_id, WorkSignature.sig)
+                .join(Work, Work.id == WorkSignature.work_id)
+                .where(WorkSignature.work_id > self.last, Work.status != WorkStatus.WITHDRAWN)
+                .order_by(WorkSignature.work_id)
+                .limit(_READ_ROWS)
+            ).all()
+            if not rows:
+                return
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            self.add(ids, _unpacked([r[1] for r in rows]))
 
     @property
     def ids(self) -> npt.NDArray[np.int64]:
         return self._ids[: self.n]
 
-    @property
-    def sigs(self) -> minhash.Signatures:
-        return self._sigs[: self.n]
-
     def add(self, ids: npt.NDArray[np.int64], sigs: minhash.Signatures) -> None:
         """Works ``ids`` (registered after every work held) with their signatures."""
+        if not len(ids):
+            return
         end = self.n + len(ids)
         if end > len(self._ids):  # grow by doubling: one registration copies nothing
-            size = max(end, 2 * len(self._ids), 1024)
-            self._ids = np.resize(self._ids, size)
-            grown = np.empty((size, self._sigs.shape[1]), dtype=np.uint32)
-            grown[: self.n] = self.sigs
-            self._sigs = grown
+            self._ids = np.resize(self._ids, max(end, 2 * len(self._ids), 1024))
         self._ids[self.n : end] = ids
-        self._sigs[self.n : end] = sigs
+        self.index.add(minhash.band_keys(sigs, bands=self.index.bands))
+        if self._sigs is not None and end <= HELD_SIGNATURES:
+            if end > len(self._sigs):  # grown by doubling too, up to the cap
+                size = min(max(end, 2 * len(self._sigs), 1024), HELD_SIGNATURES)
+                grown = np.empty((size, sigs.shape[1]), dtype=np.uint32)
+                grown[: self.n] = self._sigs[: self.n]
+                self._sigs = grown
+            self._sigs[self.n : end] = sigs
+        else:
+            self._sigs = None  # from here on read from the database where needed
         self.n = end
-        if len(ids):
-            self.last = max(self.last, int(ids.max()))
+        self.last = max(self.last, int(ids.max()))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def take(self, rows: npt.NDArray[np.intp]) -> minhash.Signatures:
+        """The signatures of pool rows ``rows`` (registration order): held, or read."""
+        if self._sigs is not None:
+            return self._sigs[rows]
+        assert self._session is not None, "signatures are read only inside find"
+        wanted, back = np.unique(self._ids[rows], return_inverse=True)
+        keys = wanted.tolist()
+        got: dict[int, bytes] = {}
+        for i in range(0, len(keys), _IN):
+            for work_id, sig in self._session.execute(
+                select(WorkSignature.work_id, WorkSignature.sig).where(
+                    WorkSignature.work_id.in_(keys[i : i + _IN])
+                )
+            ):
+                got[work_id] = sig
+        return _unpacked([got[k] for k in keys])[back.reshape(-1)]
 
     def find(
         self,
+        session: Session,
         texts: Sequence[str | None],
         *,
         sigs: minhash.Signatures | None = None,
@@ -128,20 +164,30 @@ class PoolSigs:
         each new row's earliest near copy among the pool and the rows before it."""
         if sigs is None:
             sigs = sign(texts)
-        start = len(self.ids)
-        rows, earliest, sim = minhash.earlier_near_copies(
-            self.sigs, sigs, threshold=threshold, index=self.index
-        )
+        start = self.n
+        self._session = session
+        try:
+            rows, earliest, sim = minhash.earlier_near_copies(
+                self, sigs, threshold=threshold, index=self.index
+            )
+        finally:
+            self._session = None
         found = [
             Found(
                 row=int(r) - start,
-                copy_of=int(self.ids[e]) if e < start else None,
+                copy_of=int(self._ids[e]) if e < start else None,
                 batch_row=None if e < start else int(e) - start,
                 similarity=float(s),
             )
             for r, e, s in zip(rows, earliest, sim, strict=True)
         ]
         return sigs, found
+
+
+def _unpacked(stored: list[bytes]) -> minhash.Signatures:
+    """Signatures as ``work_signatures`` stores them (little-endian uint32) back to rows."""
+    flat = np.frombuffer(b"".join(stored), dtype="<u4")
+    return flat.reshape(len(stored), minhash.NUM_PERM).astype(np.uint32)
 
 
 def sign(texts: Sequence[str | None]) -> minhash.Signatures:

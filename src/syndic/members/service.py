@@ -371,7 +371,7 @@ class MemberService:
                 self._pool = copies.PoolSigs()
             pool = self._pool
             pool.refresh(session)
-            sigs, found = pool.find([text])
+            sigs, found = pool.find(session, [text])
         sig = None if copies.empty_rows(sigs)[0] else copies.signature_bytes(sigs[0])
         if not found or found[0].copy_of is None:
             return Nearness(sig=sig)

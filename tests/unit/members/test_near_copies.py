@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from syndic.app import Syndic
+from syndic.detection import minhash
 from syndic.errors import InvalidInput
+from syndic.members import copies
 from syndic.members.importer import import_arxiv
 from syndic.members.models import FULL_SHARE_BP, NearCopy, WorkSignature
 from syndic.members.service import NewWork
@@ -114,9 +116,19 @@ def _producer(row: dict[str, object]) -> str:
     return str(row.get("producer") or authors[0]).strip()
 
 
+@pytest.mark.parametrize("held", ["in memory", "read where needed"])
 def test_import_finds_copies_of_the_pool_and_inside_a_batch(
-    make_syndic: MakeSyndic, backend: str, fixture_jsonl: Path, tmp_path: Path
+    make_syndic: MakeSyndic,
+    backend: str,
+    fixture_jsonl: Path,
+    tmp_path: Path,
+    held: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if held == "read where needed":  # a pool past the cap, read in chunks, through the bands
+        monkeypatch.setattr(copies, "HELD_SIGNATURES", 50)
+        monkeypatch.setattr(copies, "_READ_ROWS", 64)
+        monkeypatch.setattr(minhash, "_BRUTE_CELLS", 0)
     s = make_syndic()
     first = import_arxiv(s.members, fixture_jsonl, batch=100)  # three batches
     assert first.works_created == 240
