@@ -490,7 +490,7 @@ class BandIndex:
             if before.shape[1] > last.shape[1] or before.shape[1] >= _MERGED_MAX:
                 break
             merged = np.concatenate([before, last], axis=1)
-            merged.sort(axis=1)
+            merged.sort(axis=1, kind="stable")  # two sorted halves: one merge pass (timsort)
             self.runs[-2:] = [merged]
         self.n += len(keys)
 
