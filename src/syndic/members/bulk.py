@@ -44,7 +44,7 @@ from syndic.members.service import MemberService, Nearness
 from syndic.members.shares import check_shares
 from syndic.provenance.events import Event
 from syndic.storage.base import Base
-from syndic.storage.bulk import insert_columns, insert_rows
+from syndic.storage.bulk import in_chunks, insert_columns, insert_rows
 from syndic.vault import Digest
 
 if TYPE_CHECKING:
@@ -55,7 +55,6 @@ if TYPE_CHECKING:
 
 Advance = Callable[[int], None]
 BATCH = 2000
-_IN = 500  # keys per IN (...) query
 HolderRef = int | str  # a member id, or a handle
 
 
@@ -180,7 +179,7 @@ class Checked:
     held: list[Planned] | None = field(default_factory=list)
 
 
-def validate(source: Source, limits: Limits, *, hold_bytes: int = HOLD_BYTES) -> Checked:
+def validate(source: Source, limits: Limits, *, hold_bytes: int) -> Checked:
     """First pass: how many rows can be written, every refusal with its line, and the good
     rows while they fit in ``hold_bytes``."""
     out = Checked()
@@ -323,17 +322,15 @@ class BulkWriter:
         handles |= {h for p in batch for h, _ in p.holders or () if isinstance(h, str)}
         ids = {h for p in batch for h, _ in p.holders or () if isinstance(h, int)}
         unknown_handles = sorted(handles - self.handles.keys())
-        for i in range(0, len(unknown_handles), _IN):
+        for chunk in in_chunks(unknown_handles):
             for mid, handle, status in session.execute(
-                select(Member.id, Member.handle, Member.status).where(
-                    Member.handle.in_(unknown_handles[i : i + _IN])
-                )
+                select(Member.id, Member.handle, Member.status).where(Member.handle.in_(chunk))
             ):
                 self.handles[handle] = (mid, status == MemberStatus.ACTIVE)
         unknown_ids = sorted(ids - self.ids.keys())
-        for i in range(0, len(unknown_ids), _IN):
+        for id_chunk in in_chunks(unknown_ids):
             for mid, status in session.execute(
-                select(Member.id, Member.status).where(Member.id.in_(unknown_ids[i : i + _IN]))
+                select(Member.id, Member.status).where(Member.id.in_(id_chunk))
             ):
                 self.ids[mid] = status == MemberStatus.ACTIVE
 
@@ -600,10 +597,9 @@ def allocate_ids(session: Session, table: Table, n: int) -> list[int]:
 
 
 def _existing(session: Session, digests: set[str]) -> set[str]:
-    keys = sorted(digests)
     found: set[str] = set()
-    for i in range(0, len(keys), _IN):
-        found.update(session.scalars(select(Work.digest).where(Work.digest.in_(keys[i : i + _IN]))))
+    for chunk in in_chunks(sorted(digests)):
+        found.update(session.scalars(select(Work.digest).where(Work.digest.in_(chunk))))
     return found
 
 

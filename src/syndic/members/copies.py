@@ -32,8 +32,7 @@ from sqlalchemy.orm import Session
 
 from syndic.detection import NEAR_COPY_THRESHOLD, minhash
 from syndic.members.models import NearCopyState, Share, Work, WorkSignature, WorkStatus
-
-_IN = 500
+from syndic.storage.bulk import in_chunks
 
 
 def text_of(content: bytes, media_type: str, text: bytes | None) -> str | None:
@@ -143,10 +142,10 @@ class PoolSigs:
         wanted, back = np.unique(self._ids[rows], return_inverse=True)
         keys = wanted.tolist()
         got: dict[int, bytes] = {}
-        for i in range(0, len(keys), _IN):
+        for chunk in in_chunks(keys):
             for work_id, sig in self._session.execute(
                 select(WorkSignature.work_id, WorkSignature.sig).where(
-                    WorkSignature.work_id.in_(keys[i : i + _IN])
+                    WorkSignature.work_id.in_(chunk)
                 )
             ):
                 got[work_id] = sig
@@ -200,12 +199,11 @@ def sign(texts: Sequence[str | None]) -> minhash.Signatures:
 
 
 def holders_of(session: Session, work_ids: Sequence[int]) -> dict[int, set[int]]:
-    """The members holding each work (a few queries of ``_IN`` ids)."""
+    """The members holding each work (a few queries of ``IN_KEYS`` ids)."""
     out: dict[int, set[int]] = {w: set() for w in work_ids}
-    keys = sorted(out)
-    for i in range(0, len(keys), _IN):
+    for chunk in in_chunks(sorted(out)):
         for w, m in session.execute(
-            select(Share.work_id, Share.member_id).where(Share.work_id.in_(keys[i : i + _IN]))
+            select(Share.work_id, Share.member_id).where(Share.work_id.in_(chunk))
         ):
             out[w].add(m)
     return out

@@ -9,11 +9,20 @@ JSON, booleans) run in one tight loop, and the driver gets one parameterised sta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
+
+K = TypeVar("K")
+IN_KEYS = 500  # keys per ``IN (...)``: well under every driver's limit on parameters
+
+
+def in_chunks(keys: Sequence[K], size: int = IN_KEYS) -> Iterator[Sequence[K]]:
+    """``keys`` a slice of ``size`` at a time: what one ``column.in_(...)`` query takes."""
+    for i in range(0, len(keys), size):
+        yield keys[i : i + size]
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
